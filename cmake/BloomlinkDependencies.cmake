@@ -1,0 +1,15 @@
+# Every dependency comes from a Debian package installed by scripts/bootstrap.
+find_package(PkgConfig REQUIRED)
+find_package(OpenSSL 3.0 REQUIRED)
+find_package(absl REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(OpenMP REQUIRED)
+find_package(Boost 1.74 REQUIRED)  # header-only Boost.Container
+pkg_check_modules(utf8proc REQUIRED IMPORTED_TARGET libutf8proc)
+if(BLOOMLINK_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(BLOOMLINK_BENCH)
+  find_package(benchmark REQUIRED)
+endif()

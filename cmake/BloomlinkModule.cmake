@@ -1,0 +1,24 @@
+# bloomlink_module(name DEPS ...): a static library bloomlink_<name> from src/<name>/*.cpp.
+#
+# Sources are globbed per folder so that adding a file to a module needs no CMake edit. Only the
+# per-ISA kernel files get target flags; everything else is built for the baseline x86-64.
+function(bloomlink_module name)
+  cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
+  file(GLOB sources CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/src/${name}/*.cpp")
+  if(NOT sources)  # TEMPORARY while modules are being written; remove before landing
+    add_library(bloomlink_${name} INTERFACE)
+    target_include_directories(bloomlink_${name} INTERFACE $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>)
+    target_link_libraries(bloomlink_${name} INTERFACE ${ARG_DEPS})
+    set_property(GLOBAL APPEND PROPERTY BLOOMLINK_MODULES bloomlink_${name})
+    return()
+  endif()
+  add_library(bloomlink_${name} STATIC ${sources})
+  target_include_directories(bloomlink_${name}
+    PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include> $<INSTALL_INTERFACE:include>
+    PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(bloomlink_${name} PUBLIC ${ARG_DEPS})
+  target_compile_features(bloomlink_${name} PUBLIC cxx_std_20)
+  set_target_properties(bloomlink_${name} PROPERTIES EXPORT_NAME ${name})
+  bloomlink_set_warnings(bloomlink_${name})
+  set_property(GLOBAL APPEND PROPERTY BLOOMLINK_MODULES bloomlink_${name})
+endfunction()

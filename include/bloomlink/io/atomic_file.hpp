@@ -1,0 +1,58 @@
+// bloomlink/io/atomic_file.hpp
+//
+// AtomicFileWriter: writes an output file so that it appears complete or not at all. Data goes to a
+// temporary file in the destination folder, which Commit() flushes, syncs and renames over the
+// destination. If the writer is destroyed without a successful Commit() (an error, an exception),
+// the temporary file is removed and any previous file at the destination is left untouched.
+//
+//   BLOOMLINK_ASSIGN_OR_RETURN(auto out, io::AtomicFileWriter::Create("linked.csv"));
+//   BLOOMLINK_RETURN_IF_ERROR(out.Write("id_a,id_b,score\n"));
+//   BLOOMLINK_RETURN_IF_ERROR(out.Commit());
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace bloomlink::io {
+
+class AtomicFileWriter {
+ public:
+  // Create(path) opens a temporary file beside `path`. Fails (with the path in the message) when
+  // the folder is missing or not writable.
+  static absl::StatusOr<AtomicFileWriter> Create(std::string path);
+
+  AtomicFileWriter(AtomicFileWriter&& other) noexcept;
+  AtomicFileWriter& operator=(AtomicFileWriter&& other) noexcept;
+  AtomicFileWriter(const AtomicFileWriter&) = delete;
+  AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
+  ~AtomicFileWriter();
+
+  // Write(data) appends bytes (buffered). Errors such as a full disk name the destination path.
+  absl::Status Write(std::string_view data);
+  absl::Status Write(const void* data, std::size_t size) {
+    return Write(std::string_view(static_cast<const char*>(data), size));
+  }
+  // Commit() makes the file visible at its destination. After Commit() no more writes are allowed.
+  absl::Status Commit();
+  // Abandon() removes the temporary file now (the destructor does the same).
+  void Abandon();
+
+  const std::string& path() const { return path_; }
+  std::size_t bytes_written() const { return bytes_written_; }
+
+ private:
+  AtomicFileWriter(std::string path, std::string temp_path, int fd);
+  absl::Status Flush();
+
+  std::string path_;
+  std::string temp_path_;
+  int fd_ = -1;
+  std::string buffer_;
+  std::size_t bytes_written_ = 0;
+};
+
+}  // namespace bloomlink::io

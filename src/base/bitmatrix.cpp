@@ -1,0 +1,83 @@
+#include "bloomlink/bitmatrix.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace bloomlink {
+
+void BitMatrix::AlignedFree::operator()(std::uint8_t* p) const { std::free(p); }
+
+std::unique_ptr<std::uint8_t[], BitMatrix::AlignedFree> BitMatrix::Allocate(std::size_t bytes) {
+  if (bytes == 0) return nullptr;
+  void* p = std::aligned_alloc(kRowAlignment, bytes);
+  if (p == nullptr) throw std::bad_alloc();
+  std::memset(p, 0, bytes);
+  return std::unique_ptr<std::uint8_t[], AlignedFree>(static_cast<std::uint8_t*>(p));
+}
+
+BitMatrix::BitMatrix(std::size_t rows, std::size_t bits)
+    : rows_(rows),
+      bits_(bits),
+      words_per_row_((bits + 63) / 64),
+      stride_bytes_((words_per_row_ * 8 + kRowAlignment - 1) / kRowAlignment * kRowAlignment),
+      capacity_rows_(rows),
+      data_(Allocate(rows * stride_bytes_)),
+      popcounts_(rows, 0) {}
+
+BitMatrix::BitMatrix(const BitMatrix& other)
+    : rows_(other.rows_),
+      bits_(other.bits_),
+      words_per_row_(other.words_per_row_),
+      stride_bytes_(other.stride_bytes_),
+      capacity_rows_(other.rows_),
+      data_(Allocate(other.rows_ * other.stride_bytes_)),
+      popcounts_(other.popcounts_) {
+  if (rows_ > 0) std::memcpy(data_.get(), other.data_.get(), rows_ * stride_bytes_);
+}
+
+BitMatrix& BitMatrix::operator=(const BitMatrix& other) {
+  if (this != &other) {
+    BitMatrix copy(other);
+    *this = std::move(copy);
+  }
+  return *this;
+}
+
+void BitMatrix::UpdatePopcount(std::size_t r) {
+  const std::uint64_t* w = row_words(r);
+  std::uint32_t count = 0;
+  for (std::size_t i = 0; i < words_per_row_; ++i) count += std::popcount(w[i]);
+  popcounts_[r] = count;
+}
+
+void BitMatrix::UpdatePopcounts() {
+  for (std::size_t r = 0; r < rows_; ++r) UpdatePopcount(r);
+}
+
+void BitMatrix::Resize(std::size_t rows) {
+  if (rows > capacity_rows_) {
+    // Grow geometrically so that appending batch after batch stays linear.
+    std::size_t capacity = std::max(rows, capacity_rows_ + capacity_rows_ / 2);
+    auto data = Allocate(capacity * stride_bytes_);
+    if (rows_ > 0) std::memcpy(data.get(), data_.get(), rows_ * stride_bytes_);
+    data_ = std::move(data);
+    capacity_rows_ = capacity;
+  } else if (rows < rows_) {
+    std::memset(data_.get() + rows * stride_bytes_, 0, (rows_ - rows) * stride_bytes_);
+  }
+  rows_ = rows;
+  popcounts_.resize(rows, 0);
+}
+
+bool operator==(const BitMatrix& a, const BitMatrix& b) {
+  if (a.rows_ != b.rows_ || a.bits_ != b.bits_) return false;
+  for (std::size_t r = 0; r < a.rows_; ++r) {
+    if (std::memcmp(a.row_bytes(r), b.row_bytes(r), a.words_per_row_ * 8) != 0) return false;
+  }
+  return true;
+}
+
+}  // namespace bloomlink

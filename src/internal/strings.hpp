@@ -1,0 +1,49 @@
+// Internal string helpers; not part of the public API.
+//
+// Debian's Abseil is built with its own absl::string_view (ABSL_OPTION_USE_STD_STRING_VIEW 0), so
+// absl::StrCat does not accept std::string_view. StrCat here takes std::string_view, strings,
+// characters, integers and floating point values.
+#pragma once
+
+#include <charconv>
+#include <concepts>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+namespace bloomlink::internal {
+
+inline void AppendPiece(std::string& out, std::string_view s) { out.append(s); }
+inline void AppendPiece(std::string& out, const char* s) { out.append(s); }
+inline void AppendPiece(std::string& out, const std::string& s) { out.append(s); }
+inline void AppendPiece(std::string& out, char c) { out.push_back(c); }
+template <typename T>
+  requires(std::integral<T> && !std::same_as<T, char> && !std::same_as<T, bool>)
+inline void AppendPiece(std::string& out, T v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+template <typename T>
+  requires std::floating_point<T>
+inline void AppendPiece(std::string& out, T v) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+// StrCat(pieces...) concatenates its arguments.
+template <typename... Args>
+std::string StrCat(const Args&... args) {
+  std::string out;
+  (AppendPiece(out, args), ...);
+  return out;
+}
+
+// StrAppend(out, pieces...) appends its arguments to `out`.
+template <typename... Args>
+void StrAppend(std::string& out, const Args&... args) {
+  (AppendPiece(out, args), ...);
+}
+
+}  // namespace bloomlink::internal
