@@ -1,10 +1,14 @@
-# bloomlink_module(name DEPS ...): a static library bloomlink_<name> from src/<name>/*.cpp.
+# bloomlink_module(name [DIR dir] DEPS ...): a static library bloomlink_<name> from src/<dir>/*.cpp
+# (dir defaults to name).
 #
 # Sources are globbed per folder so that adding a file to a module needs no CMake edit. Only the
 # per-ISA kernel files get target flags; everything else is built for the baseline x86-64.
 function(bloomlink_module name)
-  cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
-  file(GLOB sources CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/src/${name}/*.cpp")
+  cmake_parse_arguments(ARG "" "DIR" "DEPS" ${ARGN})
+  if(NOT ARG_DIR)
+    set(ARG_DIR ${name})
+  endif()
+  file(GLOB sources CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/src/${ARG_DIR}/*.cpp")
   if(NOT sources)  # TEMPORARY while modules are being written; remove before landing
     add_library(bloomlink_${name} INTERFACE)
     target_include_directories(bloomlink_${name} INTERFACE $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>)
