@@ -22,14 +22,14 @@ template <typename T>
 inline void AppendPiece(std::string& out, T v) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
+  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
 }
 template <typename T>
   requires std::floating_point<T>
 inline void AppendPiece(std::string& out, T v) {
   char buf[32];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
+  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
 }
 
 // StrCat(pieces...) concatenates its arguments.

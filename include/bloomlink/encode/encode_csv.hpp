@@ -1,0 +1,49 @@
+// bloomlink/encode/encode_csv.hpp
+//
+// EncodeCsv: the data holder's whole job on a CSV extract. Streams the file in batches (memory is
+// one batch of raw values plus the encodings), encodes each batch in parallel, and returns the
+// EncodedDataset with ids, CLKs, the schema fingerprint and the key check value.
+//
+// Columns: a bloomlink schema names each field's column; a clkhash schema maps feature j to CSV
+// column j (clkhash's rule) and the header must carry the features' identifiers in that order.
+// Ids come from `id_column`: an empty or repeated id is an error naming the lines. Records in
+// which no field yields a token are skipped and counted (bloomlink schemas only; clkhash encodes
+// them as empty filters, and so does bloomlink for clkhash schemas).
+//
+//   encode::CsvEncodeReport report;
+//   BLOOMLINK_ASSIGN_OR_RETURN(EncodedDataset data,
+//                              encode::EncodeCsv("trust.csv", encoder, {}, &report));
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "bloomlink/encode/encoder.hpp"
+#include "bloomlink/encoded_dataset.hpp"
+#include "bloomlink/io/csv.hpp"
+
+namespace bloomlink::encode {
+
+struct CsvEncodeOptions {
+  std::string id_column = "id";
+  io::CsvOptions csv;
+  std::size_t batch_records = 32768;
+  // progress(records, bytes_read, total_bytes): called after each batch, on the calling thread.
+  std::function<void(std::uint64_t, std::uint64_t, std::uint64_t)> progress;
+};
+
+struct CsvEncodeReport {
+  std::uint64_t records_read = 0;
+  std::uint64_t records_encoded = 0;
+  std::uint64_t records_skipped = 0;  // no usable identifier at all
+  std::uint64_t blank_lines = 0;
+  EncodeStats stats;
+};
+
+absl::StatusOr<EncodedDataset> EncodeCsv(const std::string& path, Encoder& encoder,
+                                         const CsvEncodeOptions& options,
+                                         CsvEncodeReport* report = nullptr);
+
+}  // namespace bloomlink::encode

@@ -1,0 +1,87 @@
+// bloomlink/encode/encoder.hpp
+//
+// Encoder: turns records into CLKs (cryptographic long-term keys: one Bloom filter per record
+// with every field's tokens hashed in under the field's key). Built once from a schema and the
+// secret: keys are derived and keyed MAC contexts set up here, never per record or token.
+// EncodeBatch encodes many records in parallel (OpenMP over records, each thread with its own
+// MAC contexts and token cache); the output does not depend on the thread count.
+//
+//   BLOOMLINK_ASSIGN_OR_RETURN(encode::Encoder encoder, encode::Encoder::Create(schema, secret));
+//   BitMatrix clks(rows, schema.filter_bits);
+//   encode::EncodeStats stats;
+//   encoder.EncodeBatch(values, rows, clks, 0, stats);   // values: rows x fields, row-major
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "bloomlink/bitmatrix.hpp"
+#include "bloomlink/encode/secret.hpp"
+#include "bloomlink/encoded_dataset.hpp"
+#include "bloomlink/schema.hpp"
+
+namespace bloomlink::encode {
+
+struct EncoderOptions {
+  // threads: 0 uses every core; 1 encodes in the calling thread.
+  int threads = 0;
+  // token_cache remembers the keyed hash of recent tokens per field and thread. It never changes
+  // the output; turning it off shows the cost of hashing every token (bench/).
+  bool token_cache = true;
+};
+
+// FieldStats: what became of one field's values.
+struct FieldStats {
+  std::uint64_t valid = 0;    // encoded
+  std::uint64_t missing = 0;  // empty or a missing-value marker
+  std::uint64_t invalid = 0;  // present but unusable: treated as missing
+  // invalid_reasons: (reason, count), sorted by reason.
+  std::vector<std::pair<std::string, std::uint64_t>> invalid_reasons;
+};
+
+struct EncodeStats {
+  std::uint64_t records = 0;
+  std::uint64_t empty_records = 0;  // records without a single token
+  std::vector<FieldStats> fields;   // one per schema field (ignored fields stay zero)
+  std::uint64_t mac_calls = 0;      // keyed hash computations
+  std::uint64_t cache_hits = 0;     // tokens whose hash came from the token cache
+  void Merge(const EncodeStats& other);
+};
+
+class Encoder {
+ public:
+  // Create(schema, secret, options): derives the field keys, sets up the keyed MAC contexts and
+  // the key check value. The schema is copied.
+  static absl::StatusOr<Encoder> Create(const LinkageSchema& schema, const Secret& secret,
+                                        EncoderOptions options = {});
+  Encoder(Encoder&&) noexcept;
+  Encoder& operator=(Encoder&&) noexcept;
+  ~Encoder();
+
+  const LinkageSchema& schema() const;
+  // key_check(): the key check value of the secret (bloomlink/encode/keyed_hash.hpp).
+  const Digest& key_check() const;
+  int threads() const;
+
+  // EncodeBatch(values, rows, out, first_row, stats, nonempty): `values` holds rows x
+  // schema().fields.size() raw values, row-major (values of ignored fields are not read). Record
+  // r's CLK is written to out row first_row + r, which must exist and be zero; out.bits() must
+  // equal schema().filter_bits. Popcounts of those rows are updated. nonempty[r], when given,
+  // says whether record r had at least one token. Counts are added to `stats`.
+  // Not to be called by two threads at once (it parallelises internally).
+  void EncodeBatch(std::span<const std::string_view> values, std::size_t rows, BitMatrix& out,
+                   std::size_t first_row, EncodeStats& stats,
+                   std::span<std::uint8_t> nonempty = {});
+
+ private:
+  struct Impl;
+  explicit Encoder(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace bloomlink::encode

@@ -1,0 +1,171 @@
+// bloomlink/schema.hpp
+//
+// LinkageSchema: the contract between the parties of a linkage. Every data holder encodes with
+// the same schema and secret; the encoded file carries the schema's fingerprint so the linkage
+// unit can refuse to compare encodings made with different schemas.
+//
+// Two dialects are read:
+//  - bloomlink's own versioned JSON schema (docs/schema.md), whose fields name a UK identifier
+//    type (name, date, sex, postcode, nhs_number, text) cleaned by the UK pack before tokenising,
+//    hashed with HMAC-SHA256 double hashing under per-field HKDF-SHA256 keys;
+//  - clkhash v2 and v3 linkage schemas, reproduced bit for bit (values used as they are, clkhash's
+//    formats, tokenisers and hash functions), so that bloomlink can stand in for clkhash 0.18.3.
+//
+//   BLOOMLINK_ASSIGN_OR_RETURN(LinkageSchema schema, LoadSchema("schema.json"));
+//   for (const FieldSpec& f : schema.fields) ...;
+//   std::string fp = HexEncode(schema.fingerprint);
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "bloomlink/encoded_dataset.hpp"
+
+namespace bloomlink {
+
+enum class SchemaDialect { kBloomlink, kClkhashV2, kClkhashV3 };
+
+// FieldKind: how a raw value becomes the string that is tokenised.
+enum class FieldKind {
+  // bloomlink types: cleaned by the UK pack (bloomlink/encode/normalise.hpp).
+  kText,
+  kName,
+  kDate,
+  kSex,
+  kPostcode,
+  kNhsNumber,
+  // clkhash formats: validated, then used as they are (integers rewritten as str(int(v)), dates
+  // parsed with their strptime format and rewritten as %Y%m%d).
+  kClkString,
+  kClkInteger,
+  kClkDate,
+  kClkEnum,
+};
+
+enum class TokenKind {
+  kQgram,            // q-grams over code points, optionally padded with q-1 spaces each side
+  kPositionalQgram,  // "<1-based position> <q-gram>" tokens
+  kExact,            // the whole value as one token
+  kNumeric,          // clkhash numeric neighbourhood tokens
+};
+
+struct TokenSpec {
+  TokenKind kind = TokenKind::kQgram;
+  int q = 2;
+  bool padded = true;
+  // kNumeric (clkhash): tokens are multiples of distance_interval around the quantised value.
+  double threshold_distance = 0;
+  int resolution = 0;
+  int fractional_precision = 0;
+  std::int64_t distance_interval = 0;  // round(threshold_distance * 10^fractional_precision)
+};
+
+// HashScheme: how a token becomes bit indices.
+enum class HashScheme {
+  kHmacSha256Double,  // bloomlink: HMAC-SHA256, enhanced double hashing over the filter length
+  kClkhashBlake2b,    // clkhash blakeHash: keyed BLAKE2b-512 with salts "0", "1", ...
+  kClkhashDouble,     // clkhash doubleHash: HMAC-SHA1 + HMAC-MD5 double hashing
+};
+
+// TextEncoding: how a token's characters become the bytes that are hashed (clkhash's Python
+// codecs; bloomlink always uses UTF-8). UTF-16/32 put a byte-order mark before every token.
+enum class TextEncoding { kUtf8, kAscii, kUtf16, kUtf32 };
+
+struct HashSpec {
+  HashScheme scheme = HashScheme::kHmacSha256Double;
+  bool prevent_singularity = false;  // clkhash doubleHash option
+  TextEncoding encoding = TextEncoding::kUtf8;
+};
+
+// BitsSpec: k bits per token, or `count` bits for the whole field shared out over its tokens
+// (the first count % tokens tokens get one more, as clkhash does).
+struct BitsSpec {
+  bool per_field = false;
+  int count = 0;
+};
+
+// MissingSpec: raw values that mean "missing". For clkhash schemas there is one sentinel and an
+// optional replacement, and a sentinel without replaceWith is hashed as it is (clkhash's rule).
+struct MissingSpec {
+  std::vector<std::string> values;
+  std::optional<std::string> replace_with;
+};
+
+// ClkhashFormat: the validation rules of a clkhash field format. Values that fail validation are
+// treated as missing and counted (clkhash would refuse the whole file).
+struct ClkhashFormat {
+  std::string pattern;  // string: full-match regular expression (empty: none)
+  std::string case_rule = "mixed";  // string: "upper", "lower" or "mixed"
+  std::int64_t min_length = 0;      // string: in code points
+  std::optional<std::int64_t> max_length;
+  std::optional<std::int64_t> minimum, maximum;  // integer
+  std::string date_format;                       // date: strptime format
+  std::vector<std::string> enum_values;          // enum
+};
+
+struct FieldSpec {
+  std::string name;    // the field's identifier (schema-unique)
+  std::string column;  // the CSV header column the value comes from
+  bool ignored = false;
+  FieldKind kind = FieldKind::kText;
+  bool drop_punctuation = false;  // kText
+  int min_year = 1880, max_year = 2100;  // kDate
+  ClkhashFormat clkhash;
+  TokenSpec tokens;
+  BitsSpec bits;
+  HashSpec hash;
+  MissingSpec missing;
+};
+
+// KdfSpec: HKDF parameters. bloomlink derives one 32-byte key per field; clkhash derives
+// 2 x fields x key_size bytes and gives field j keys 2j and 2j+1.
+struct KdfSpec {
+  std::string digest = "SHA256";  // "SHA256" or "SHA512"
+  std::string salt;               // raw bytes (empty: none)
+  std::string info;               // raw bytes
+  int key_size = 64;              // clkhash only
+};
+
+struct LinkageSchema {
+  SchemaDialect dialect = SchemaDialect::kBloomlink;
+  int version = 1;  // of the dialect's schema format
+  // filter_bits is the length of the encoded filter (clkhash's l); hashing happens over
+  // filter_bits << xor_folds bits and is folded down.
+  std::uint32_t filter_bits = 1024;
+  int xor_folds = 0;
+  KdfSpec kdf;
+  std::vector<FieldSpec> fields;
+  // canonical_json is the schema in canonical form (every default filled in, keys sorted, no
+  // white space, descriptions dropped); fingerprint is its SHA-256.
+  std::string canonical_json;
+  Digest fingerprint{};
+  // Notes about the schema that a user should see but that do not stop encoding (e.g. a clkhash
+  // key that clkhash itself ignores).
+  std::vector<std::string> warnings;
+};
+
+// Limits (docs/schema.md).
+inline constexpr std::uint32_t kMaxFilterBits = 1u << 16;
+inline constexpr std::size_t kMaxFields = 256;
+
+// ParseSchema(json, source) parses and validates a schema of either dialect. Errors are
+// InvalidArgument with the source name, the JSON path and what was expected:
+//   "schema.json: fields[2].tokens.q: expected an integer 1..5, got \"two\"".
+absl::StatusOr<LinkageSchema> ParseSchema(std::string_view json, std::string_view source);
+// LoadSchema(path) reads the file and parses it.
+absl::StatusOr<LinkageSchema> LoadSchema(const std::string& path);
+
+// StarterSchemaJson() is the starter schema for UK health and care data (columns nhs_number,
+// given_name, family_name, date_of_birth, sex, postcode), as printed by `bloomlink schema init`.
+std::string StarterSchemaJson();
+
+std::string_view FieldKindName(FieldKind kind);
+std::string_view TokenKindName(TokenKind kind);
+std::string_view HashSchemeName(HashScheme scheme);
+std::string_view DialectName(SchemaDialect dialect);
+
+}  // namespace bloomlink

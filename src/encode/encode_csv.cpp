@@ -1,0 +1,191 @@
+#include "bloomlink/encode/encode_csv.hpp"
+
+#include <cstring>
+
+#include "absl/container/flat_hash_map.h"
+#include "internal/status_macros.hpp"
+#include "internal/strings.hpp"
+
+namespace bloomlink::encode {
+namespace {
+
+using internal::StrCat;
+
+// ColumnsFor(reader, schema, id_column): the CSV column of each schema field (ignored fields: the
+// id column, never read) and of the id.
+absl::StatusOr<std::vector<std::size_t>> FieldColumns(const io::CsvReader& reader,
+                                                      const LinkageSchema& schema) {
+  std::vector<std::size_t> columns;
+  const auto& header = reader.header();
+  if (schema.dialect == SchemaDialect::kBloomlink) {
+    for (const FieldSpec& field : schema.fields) {
+      auto column = reader.Column(field.column);
+      if (!column.ok()) {
+        return absl::Status(column.status().code(),
+                            StrCat(std::string(column.status().message()), " (needed by schema field ",
+                                   field.name, ")"));
+      }
+      columns.push_back(*column);
+    }
+    return columns;
+  }
+  // clkhash: feature j is column j, and the header must agree (clkhash's header check).
+  if (header.size() != schema.fields.size()) {
+    return absl::InvalidArgumentError(StrCat(
+        reader.name(), ":1: the header has ", header.size(), " columns but the clkhash schema has ",
+        schema.fields.size(), " features (clkhash maps features to columns by position)"));
+  }
+  for (std::size_t j = 0; j < schema.fields.size(); ++j) {
+    if (header[j] != schema.fields[j].name) {
+      return absl::InvalidArgumentError(
+          StrCat(reader.name(), ":1: column ", j + 1, " is \"", header[j],
+                 "\" but the clkhash schema's feature ", j + 1, " is \"", schema.fields[j].name,
+                 "\" (clkhash maps features to columns by position)"));
+    }
+    columns.push_back(j);
+  }
+  return columns;
+}
+
+// IdIndex: detects repeated ids in constant memory per id (a 64-bit hash, the row and the line).
+class IdIndex {
+ public:
+  // Add(id, row, line, ids): an error when `id` was seen before.
+  absl::Status Add(std::string_view id, std::uint32_t row, std::uint64_t line,
+                   const std::vector<std::string>& ids, std::string_view file) {
+    std::uint64_t h = absl::HashOf(id);
+    auto [it, inserted] = seen_.try_emplace(h, Entry{row, line});
+    if (inserted) return absl::OkStatus();
+    if (ids[it->second.row] == id) return Duplicate(id, it->second.line, line, file);
+    // A hash collision between different ids: fall back to the exact map.
+    auto [it2, inserted2] = collisions_.try_emplace(std::string(id), line);
+    if (!inserted2) return Duplicate(id, it2->second, line, file);
+    return absl::OkStatus();
+  }
+
+ private:
+  struct Entry {
+    std::uint32_t row;
+    std::uint64_t line;
+  };
+  static absl::Status Duplicate(std::string_view id, std::uint64_t first, std::uint64_t line,
+                                std::string_view file) {
+    return absl::InvalidArgumentError(StrCat(file, ":", line, ": id \"", id,
+                                             "\" is repeated (first on line ", first, ")"));
+  }
+  absl::flat_hash_map<std::uint64_t, Entry> seen_;
+  absl::flat_hash_map<std::string, std::uint64_t> collisions_;
+};
+
+}  // namespace
+
+absl::StatusOr<EncodedDataset> EncodeCsv(const std::string& path, Encoder& encoder,
+                                         const CsvEncodeOptions& options,
+                                         CsvEncodeReport* report) {
+  const LinkageSchema& schema = encoder.schema();
+  BLOOMLINK_ASSIGN_OR_RETURN(io::CsvReader reader, io::CsvReader::Open(path, options.csv));
+  auto id_column = reader.Column(options.id_column);
+  if (!id_column.ok()) {
+    return absl::Status(id_column.status().code(),
+                        StrCat(std::string(id_column.status().message()),
+                               " (the id column; choose another with --id-column)"));
+  }
+  BLOOMLINK_ASSIGN_OR_RETURN(std::vector<std::size_t> columns, FieldColumns(reader, schema));
+  const bool skip_empty = schema.dialect == SchemaDialect::kBloomlink;
+  const std::size_t nfields = schema.fields.size();
+  const std::size_t batch = std::max<std::size_t>(1, options.batch_records);
+
+  EncodedDataset dataset;
+  dataset.clks = BitMatrix(0, schema.filter_bits);
+  dataset.schema_fingerprint = schema.fingerprint;
+  dataset.key_check = encoder.key_check();
+
+  CsvEncodeReport local;
+  CsvEncodeReport& rep = report ? *report : local;
+  rep = CsvEncodeReport{};
+  rep.stats.fields.resize(nfields);
+
+  // One batch of raw values: copied into `arena` (records are reused by the reader), then viewed.
+  std::string arena;
+  std::vector<std::size_t> ends;  // value j of record r ends at ends[r * (nfields + 1) + j]
+  std::vector<std::string_view> values;
+  std::vector<std::uint64_t> lines;
+  std::vector<std::uint8_t> nonempty;
+  IdIndex id_index;
+  io::CsvRecord record;
+  bool more = true;
+  while (more) {
+    arena.clear();
+    ends.clear();
+    lines.clear();
+    std::size_t rows = 0;
+    while (rows < batch) {
+      BLOOMLINK_ASSIGN_OR_RETURN(more, reader.Next(record));
+      if (!more) break;
+      std::string_view id = record[*id_column];
+      if (id.empty()) {
+        return absl::InvalidArgumentError(
+            StrCat(reader.name(), ":", record.line(), ": column ", *id_column + 1, " (",
+                   options.id_column, "): the id is empty"));
+      }
+      arena.append(id);
+      ends.push_back(arena.size());
+      for (std::size_t j = 0; j < nfields; ++j) {
+        if (!schema.fields[j].ignored) arena.append(record[columns[j]]);
+        ends.push_back(arena.size());
+      }
+      lines.push_back(record.line());
+      ++rows;
+    }
+    if (rows == 0) break;
+    rep.records_read += rows;
+    values.resize(rows * nfields);
+    std::vector<std::string_view> ids(rows);
+    for (std::size_t r = 0, k = 0; r < rows; ++r) {
+      std::size_t begin = r == 0 ? 0 : ends[k - 1];
+      ids[r] = std::string_view(arena).substr(begin, ends[k] - begin);
+      ++k;
+      for (std::size_t j = 0; j < nfields; ++j, ++k) {
+        values[r * nfields + j] = std::string_view(arena).substr(ends[k - 1], ends[k] - ends[k - 1]);
+      }
+    }
+    const std::size_t first = dataset.clks.rows();
+    dataset.clks.Resize(first + rows);
+    nonempty.assign(rows, 1);
+    encoder.EncodeBatch(values, rows, dataset.clks, first, rep.stats, nonempty);
+
+    // Keep the records in input order; drop (and count) those with no usable identifier.
+    std::size_t kept = first;
+    for (std::size_t r = 0; r < rows; ++r) {
+      if (skip_empty && !nonempty[r]) {
+        ++rep.records_skipped;
+        continue;
+      }
+      if (dataset.ids.size() >= std::numeric_limits<std::uint32_t>::max()) {
+        return absl::ResourceExhaustedError(
+            StrCat(reader.name(), ": more than 4294967295 records in one file"));
+      }
+      dataset.ids.emplace_back(ids[r]);
+      BLOOMLINK_RETURN_IF_ERROR(id_index.Add(ids[r], static_cast<std::uint32_t>(kept), lines[r],
+                                             dataset.ids, reader.name()));
+      const std::size_t from = first + r;
+      if (from != kept) {
+        std::memcpy(dataset.clks.row_bytes(kept), dataset.clks.row_bytes(from),
+                    dataset.clks.stride_bytes());
+        dataset.clks.UpdatePopcount(kept);
+      }
+      ++kept;
+    }
+    dataset.clks.Resize(kept);
+    if (options.progress) options.progress(rep.records_read, reader.bytes_read(), reader.total_bytes());
+  }
+  if (rep.records_read == 0) {
+    return absl::InvalidArgumentError(StrCat(reader.name(), ": no records after the header"));
+  }
+  rep.records_encoded = dataset.ids.size();
+  rep.blank_lines = reader.blank_lines();
+  dataset.records_skipped = rep.records_skipped;
+  return dataset;
+}
+
+}  // namespace bloomlink::encode

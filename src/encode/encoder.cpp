@@ -1,0 +1,255 @@
+#include "bloomlink/encode/encoder.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include "bloomlink/encode/keyed_hash.hpp"
+#include "bloomlink/encode/tokenise.hpp"
+#include "encode/field_formatter.hpp"
+#include "encode/field_hasher.hpp"
+#include "internal/status_macros.hpp"
+
+namespace bloomlink::encode {
+namespace {
+
+// Below this many records a batch is encoded in the calling thread: starting threads would cost
+// more than it saves.
+constexpr std::size_t kParallelCutoff = 512;
+
+// ThreadCounts: one thread's counts; invalid reasons are static strings, so they are kept as views.
+struct ThreadCounts {
+  struct Field {
+    std::uint64_t valid = 0, missing = 0, invalid = 0;
+    std::vector<std::pair<std::string_view, std::uint64_t>> reasons;
+  };
+  std::vector<Field> fields;
+  std::uint64_t records = 0, empty_records = 0;
+
+  void CountInvalid(std::size_t field, std::string_view reason) {
+    Field& f = fields[field];
+    ++f.invalid;
+    for (auto& r : f.reasons) {
+      if (r.first == reason) {
+        ++r.second;
+        return;
+      }
+    }
+    f.reasons.emplace_back(reason, 1);
+  }
+};
+
+// Workspace: everything one thread needs, allocated once.
+struct Workspace {
+  std::vector<hashing::FieldHasher> hashers;  // one per field (ignored fields: unused)
+  std::string value;
+  TokenList tokens;
+  std::vector<std::uint8_t> unfolded;  // the hash_bits-long filter before XOR folding
+  ThreadCounts counts;
+};
+
+// FoldInto(src, bits, folds, dst, out_bits): XOR-folds `folds` times (first half XOR second half)
+// and writes the first out_bits bits to dst (clkhash bit order).
+void FoldInto(std::uint8_t* src, std::size_t bits, int folds, std::uint8_t* dst,
+              std::size_t out_bits) {
+  for (int f = 0; f < folds; ++f) {
+    std::size_t half = bits / 2;
+    if (half % 8 == 0) {
+      for (std::size_t i = 0; i < half / 8; ++i) src[i] ^= src[half / 8 + i];
+    } else {
+      for (std::size_t i = 0; i < half; ++i) {
+        std::size_t j = i + half;
+        if ((src[j >> 3] >> (7 - (j & 7))) & 1) src[i >> 3] ^= static_cast<std::uint8_t>(0x80u >> (i & 7));
+      }
+    }
+    bits = half;
+  }
+  std::size_t bytes = (out_bits + 7) / 8;
+  std::memcpy(dst, src, bytes);
+  if (out_bits % 8 != 0) dst[bytes - 1] &= static_cast<std::uint8_t>(0xFF00u >> (out_bits % 8));
+}
+
+}  // namespace
+
+void EncodeStats::Merge(const EncodeStats& other) {
+  records += other.records;
+  empty_records += other.empty_records;
+  mac_calls += other.mac_calls;
+  cache_hits += other.cache_hits;
+  if (fields.size() < other.fields.size()) fields.resize(other.fields.size());
+  for (std::size_t j = 0; j < other.fields.size(); ++j) {
+    FieldStats& a = fields[j];
+    const FieldStats& b = other.fields[j];
+    a.valid += b.valid;
+    a.missing += b.missing;
+    a.invalid += b.invalid;
+    std::map<std::string, std::uint64_t> reasons(a.invalid_reasons.begin(), a.invalid_reasons.end());
+    for (const auto& [reason, count] : b.invalid_reasons) reasons[reason] += count;
+    a.invalid_reasons.assign(reasons.begin(), reasons.end());
+  }
+}
+
+struct Encoder::Impl {
+  LinkageSchema schema;
+  EncoderOptions options;
+  int threads = 1;
+  Digest key_check{};
+  std::uint32_t hash_bits = 0;
+  std::vector<hashing::FieldHashTemplate> templates;  // one per field (ignored: default)
+  std::vector<formatting::FieldFormatter> formatters;
+  std::vector<std::unique_ptr<Workspace>> workspaces;
+
+  void EncodeRecord(Workspace& ws, const std::string_view* values, std::uint8_t* row,
+                    bool& nonempty);
+};
+
+Encoder::Encoder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Encoder::Encoder(Encoder&&) noexcept = default;
+Encoder& Encoder::operator=(Encoder&&) noexcept = default;
+Encoder::~Encoder() = default;
+
+const LinkageSchema& Encoder::schema() const { return impl_->schema; }
+const Digest& Encoder::key_check() const { return impl_->key_check; }
+int Encoder::threads() const { return impl_->threads; }
+
+absl::StatusOr<Encoder> Encoder::Create(const LinkageSchema& schema, const Secret& secret,
+                                        EncoderOptions options) {
+  auto impl = std::make_unique<Impl>();
+  impl->schema = schema;
+  impl->options = options;
+  impl->threads = options.threads > 0 ? options.threads : omp_get_num_procs();
+  impl->hash_bits = schema.filter_bits << schema.xor_folds;
+  BLOOMLINK_ASSIGN_OR_RETURN(impl->key_check, KeyCheckValue(secret));
+  BLOOMLINK_ASSIGN_OR_RETURN(std::vector<FieldKeys> keys, DeriveFieldKeys(schema, secret));
+  const LinkageSchema& s = impl->schema;  // the copy: formatters point into it
+  for (std::size_t j = 0; j < s.fields.size(); ++j) {
+    const FieldSpec& field = s.fields[j];
+    if (field.ignored) {
+      impl->templates.emplace_back();
+      impl->formatters.emplace_back();
+      continue;
+    }
+    BLOOMLINK_ASSIGN_OR_RETURN(hashing::FieldHashTemplate t,
+                               hashing::FieldHashTemplate::Create(field, keys[j], impl->hash_bits));
+    impl->templates.push_back(std::move(t));
+    BLOOMLINK_ASSIGN_OR_RETURN(formatting::FieldFormatter f,
+                               formatting::FieldFormatter::Create(field));
+    impl->formatters.push_back(std::move(f));
+  }
+  for (int t = 0; t < impl->threads; ++t) {
+    auto ws = std::make_unique<Workspace>();
+    for (std::size_t j = 0; j < s.fields.size(); ++j) {
+      const hashing::FieldHashTemplate& tmpl = impl->templates[j];
+      if (s.fields[j].ignored) {
+        // Keep indices aligned with the schema; an ignored field's hasher is never used.
+        BLOOMLINK_ASSIGN_OR_RETURN(hashing::FieldHasher h, hashing::FieldHasher::Create(tmpl, false));
+        ws->hashers.push_back(std::move(h));
+        continue;
+      }
+      BLOOMLINK_ASSIGN_OR_RETURN(hashing::FieldHasher h,
+                                 hashing::FieldHasher::Create(tmpl, options.token_cache));
+      ws->hashers.push_back(std::move(h));
+    }
+    ws->unfolded.assign((impl->hash_bits + 7) / 8, 0);
+    ws->counts.fields.resize(s.fields.size());
+    ws->value.reserve(256);
+    impl->workspaces.push_back(std::move(ws));
+  }
+  return Encoder(std::move(impl));
+}
+
+void Encoder::Impl::EncodeRecord(Workspace& ws, const std::string_view* values, std::uint8_t* row,
+                                 bool& nonempty) {
+  const bool folded = schema.xor_folds > 0;
+  std::uint8_t* filter = folded ? ws.unfolded.data() : row;
+  if (folded) std::fill(ws.unfolded.begin(), ws.unfolded.end(), 0);
+  nonempty = false;
+  const std::size_t nfields = schema.fields.size();
+  for (std::size_t j = 0; j < nfields; ++j) {
+    const FieldSpec& field = schema.fields[j];
+    if (field.ignored) continue;
+    ThreadCounts::Field& counts = ws.counts.fields[j];
+    formatting::FormatResult r = formatters[j].Format(values[j], &ws.value);
+    if (r.status == CleanStatus::kInvalid) {
+      ws.counts.CountInvalid(j, r.reason);
+      continue;
+    }
+    if (r.status == CleanStatus::kMissing) ++counts.missing;
+    if (!r.encode) continue;
+    if (!Tokenise(ws.value, field.tokens, ws.tokens)) {
+      ws.counts.CountInvalid(j, "not a number");
+      continue;
+    }
+    if (r.status == CleanStatus::kValid) ++counts.valid;
+    const std::size_t n = ws.tokens.size();
+    if (n == 0) continue;
+    nonempty = true;
+    hashing::FieldHasher& hasher = ws.hashers[j];
+    if (field.bits.per_field) {
+      // clkhash's share-out: count / n bits each, one more for the first count % n tokens.
+      const int k = field.bits.count / static_cast<int>(n);
+      const std::size_t extra = static_cast<std::size_t>(field.bits.count) % n;
+      for (std::size_t t = 0; t < n; ++t) hasher.Insert(ws.tokens[t], k + (t < extra ? 1 : 0), filter);
+    } else {
+      for (std::size_t t = 0; t < n; ++t) hasher.Insert(ws.tokens[t], field.bits.count, filter);
+    }
+  }
+  if (folded) FoldInto(ws.unfolded.data(), hash_bits, schema.xor_folds, row, schema.filter_bits);
+  ++ws.counts.records;
+  if (!nonempty) ++ws.counts.empty_records;
+}
+
+void Encoder::EncodeBatch(std::span<const std::string_view> values, std::size_t rows,
+                          BitMatrix& out, std::size_t first_row, EncodeStats& stats,
+                          std::span<std::uint8_t> nonempty) {
+  Impl& impl = *impl_;
+  const std::size_t nfields = impl.schema.fields.size();
+  const int threads = rows < kParallelCutoff ? 1 : impl.threads;
+  const std::string_view* data = values.data();
+  std::uint8_t* flags = nonempty.empty() ? nullptr : nonempty.data();
+  const std::int64_t n = static_cast<std::int64_t>(rows);
+#pragma omp parallel num_threads(threads)
+  {
+    Workspace& ws = *impl.workspaces[static_cast<std::size_t>(omp_get_thread_num())];
+#pragma omp for schedule(static)
+    for (std::int64_t r = 0; r < n; ++r) {
+      const std::size_t row = first_row + static_cast<std::size_t>(r);
+      bool any = false;
+      impl.EncodeRecord(ws, data + static_cast<std::size_t>(r) * nfields, out.row_bytes(row), any);
+      out.UpdatePopcount(row);
+      if (flags != nullptr) flags[r] = any ? 1 : 0;
+    }
+  }
+  // Fold the threads' counts into `stats` (sums: the order does not matter).
+  EncodeStats batch;
+  batch.fields.resize(nfields);
+  for (const auto& ws_ptr : impl.workspaces) {
+    Workspace& ws = *ws_ptr;
+    batch.records += ws.counts.records;
+    batch.empty_records += ws.counts.empty_records;
+    ws.counts.records = ws.counts.empty_records = 0;
+    for (std::size_t j = 0; j < nfields; ++j) {
+      ThreadCounts::Field& f = ws.counts.fields[j];
+      FieldStats& b = batch.fields[j];
+      b.valid += f.valid;
+      b.missing += f.missing;
+      b.invalid += f.invalid;
+      for (const auto& [reason, count] : f.reasons) {
+        auto it = std::find_if(b.invalid_reasons.begin(), b.invalid_reasons.end(),
+                               [&](const auto& p) { return p.first == reason; });
+        if (it == b.invalid_reasons.end()) {
+          b.invalid_reasons.emplace_back(std::string(reason), count);
+        } else {
+          it->second += count;
+        }
+      }
+      f = ThreadCounts::Field{};
+      ws.hashers[j].TakeCounters(&batch.mac_calls, &batch.cache_hits);
+    }
+  }
+  stats.Merge(batch);
+}
+
+}  // namespace bloomlink::encode

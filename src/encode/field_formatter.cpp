@@ -1,0 +1,223 @@
+#include "encode/field_formatter.hpp"
+
+#include <utf8proc.h>
+
+#include <algorithm>
+
+#include "schema/strptime.hpp"
+
+namespace bloomlink::encode::formatting {
+namespace {
+
+FormatResult Valid() { return {CleanStatus::kValid, {}, true}; }
+FormatResult Missing() { return {CleanStatus::kMissing, {}, false}; }
+FormatResult Invalid(std::string_view why) { return {CleanStatus::kInvalid, why, false}; }
+
+FormatResult FromOutcome(CleanOutcome outcome) {
+  return {outcome.status, outcome.reason, outcome.status == CleanStatus::kValid};
+}
+
+bool IsAsciiSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+bool EqualsIgnoringAsciiCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// Python's int(s): ASCII digits with single underscores between them, optional sign, white
+// space around. Writes str(int(s)) to `out`.
+bool PythonIntString(std::string_view s, std::int64_t* value, std::string* out) {
+  while (!s.empty() && IsAsciiSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsAsciiSpace(s.back())) s.remove_suffix(1);
+  bool negative = false;
+  if (!s.empty() && (s.front() == '+' || s.front() == '-')) {
+    negative = s.front() == '-';
+    s.remove_prefix(1);
+  }
+  if (s.empty() || s.front() == '_' || s.back() == '_') return false;
+  std::int64_t v = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '_') {
+      if (s[i + 1] == '_') return false;
+      continue;
+    }
+    if (c < '0' || c > '9') return false;
+    if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, c - '0', &v)) return false;
+  }
+  if (negative) v = -v;
+  *value = v;
+  out->assign(std::to_string(v));
+  return true;
+}
+
+std::size_t CodePoints(std::string_view s) {
+  return static_cast<std::size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+// CaseHolds(s, upper): Python's s.upper() == s (or lower), code point by code point.
+bool CaseHolds(std::string_view s, bool upper) {
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
+  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(s.size());
+  while (left > 0) {
+    utf8proc_int32_t c;
+    utf8proc_ssize_t n = utf8proc_iterate(p, left, &c);
+    if (n <= 0) return false;
+    if ((upper ? utf8proc_toupper(c) : utf8proc_tolower(c)) != c) return false;
+    p += n;
+    left -= n;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool IsValidUtf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  std::size_t n = s.size(), i = 0;
+  while (i < n) {
+    unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len;
+    char32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + len > n) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[i + k] & 0x3F);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+absl::StatusOr<FieldFormatter> FieldFormatter::Create(const FieldSpec& spec) {
+  FieldFormatter f;
+  f.spec_ = &spec;
+  if (spec.kind == FieldKind::kClkString && !spec.clkhash.pattern.empty()) {
+    try {
+      f.pattern_ = std::make_shared<const std::regex>(spec.clkhash.pattern, std::regex::ECMAScript);
+    } catch (const std::regex_error&) {
+      return absl::InvalidArgumentError("field " + spec.name + ": invalid pattern");
+    }
+  }
+  return f;
+}
+
+FormatResult FieldFormatter::Format(std::string_view raw, std::string* out) const {
+  switch (spec_->kind) {
+    case FieldKind::kClkString:
+    case FieldKind::kClkInteger:
+    case FieldKind::kClkDate:
+    case FieldKind::kClkEnum:
+      return FormatClkhash(raw, out);
+    default:
+      return FormatBloomlink(raw, out);
+  }
+}
+
+FormatResult FieldFormatter::FormatBloomlink(std::string_view raw, std::string* out) const {
+  std::string_view trimmed = raw;
+  while (!trimmed.empty() && IsAsciiSpace(trimmed.front())) trimmed.remove_prefix(1);
+  while (!trimmed.empty() && IsAsciiSpace(trimmed.back())) trimmed.remove_suffix(1);
+  if (trimmed.empty()) return Missing();
+  for (const std::string& m : spec_->missing.values) {
+    if (EqualsIgnoringAsciiCase(trimmed, m)) return Missing();
+  }
+  switch (spec_->kind) {
+    case FieldKind::kText:
+      return FromOutcome(CleanText(raw, TextOptions{spec_->drop_punctuation}, out));
+    case FieldKind::kName:
+      return FromOutcome(CleanName(raw, out));
+    case FieldKind::kDate:
+      return FromOutcome(CleanDate(raw, DateOptions{spec_->min_year, spec_->max_year}, out));
+    case FieldKind::kSex:
+      return FromOutcome(CleanSex(raw, out));
+    case FieldKind::kPostcode:
+      return FromOutcome(CleanPostcode(raw, out));
+    case FieldKind::kNhsNumber:
+      return FromOutcome(CleanNhsNumber(raw, out));
+    default:
+      return Invalid("unsupported field kind");
+  }
+}
+
+FormatResult FieldFormatter::FormatClkhash(std::string_view raw, std::string* out) const {
+  const FieldSpec& spec = *spec_;
+  if (!spec.missing.values.empty() && raw == spec.missing.values.front()) {
+    // clkhash: the sentinel is replaced by replaceWith, or kept as it is without one, and
+    // hashed either way (an empty result has no tokens).
+    out->assign(spec.missing.replace_with.value_or(spec.missing.values.front()));
+    return {CleanStatus::kMissing, {}, !out->empty()};
+  }
+  if (!IsValidUtf8(raw)) return Invalid("invalid UTF-8");
+  if (spec.hash.encoding == TextEncoding::kAscii &&
+      std::any_of(raw.begin(), raw.end(), [](char c) { return (c & 0x80) != 0; })) {
+    return Invalid("not ASCII");
+  }
+  switch (spec.kind) {
+    case FieldKind::kClkString: {
+      const ClkhashFormat& f = spec.clkhash;
+      if (pattern_ && !std::regex_match(raw.begin(), raw.end(), *pattern_)) {
+        return Invalid("does not match the pattern");
+      }
+      if (f.case_rule == "upper" && !CaseHolds(raw, true)) return Invalid("not upper case");
+      if (f.case_rule == "lower" && !CaseHolds(raw, false)) return Invalid("not lower case");
+      std::size_t len = CodePoints(raw);
+      if (static_cast<std::int64_t>(len) < f.min_length) return Invalid("shorter than minLength");
+      if (f.max_length && static_cast<std::int64_t>(len) > *f.max_length) {
+        return Invalid("longer than maxLength");
+      }
+      out->assign(raw);
+      return raw.empty() ? FormatResult{CleanStatus::kMissing, {}, false} : Valid();
+    }
+    case FieldKind::kClkInteger: {
+      std::int64_t v = 0;
+      if (!PythonIntString(raw, &v, out)) return Invalid("not an integer");
+      if (spec.clkhash.minimum && v < *spec.clkhash.minimum) return Invalid("below the minimum");
+      if (spec.clkhash.maximum && v > *spec.clkhash.maximum) return Invalid("above the maximum");
+      return Valid();
+    }
+    case FieldKind::kClkDate:
+      if (!schema_internal::StrptimeToYmd(raw, spec.clkhash.date_format, out)) {
+        return Invalid("not a date in the schema's format");
+      }
+      return Valid();
+    case FieldKind::kClkEnum:
+      if (std::find(spec.clkhash.enum_values.begin(), spec.clkhash.enum_values.end(), raw) ==
+          spec.clkhash.enum_values.end()) {
+        return Invalid("not one of the enum values");
+      }
+      out->assign(raw);
+      return Valid();
+    default:
+      return Invalid("unsupported field kind");
+  }
+}
+
+}  // namespace bloomlink::encode::formatting
