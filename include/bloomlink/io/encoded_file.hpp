@@ -1,0 +1,130 @@
+// bloomlink/io/encoded_file.hpp
+//
+// The files a data holder sends to the linkage unit. bloomlink's native format (`.bloom`) carries
+// everything in an EncodedDataset: record ids, CLKs, optional field-level filters, the schema
+// fingerprint, the key check value and the count of skipped records, protected by a SHA-256
+// checksum. The byte layout, integrity checks and versioning rules are in docs/file-format.md.
+//
+// This header also offers format-independent entry points: ReadEncodings() recognises a native
+// file, clkhash JSON (`{"clks": [...]}`) or a CSV of `id,clk` from its first bytes, and
+// WriteEncodings() writes any of the three (see bloomlink/io/clk_json.hpp for the last two).
+//
+//   BLOOMLINK_RETURN_IF_ERROR(io::WriteEncodedFile(dataset, "trust.bloom"));
+//   BLOOMLINK_ASSIGN_OR_RETURN(EncodedDataset back, io::ReadEncodedFile("trust.bloom"));
+//   BLOOMLINK_ASSIGN_OR_RETURN(io::EncodedFileHeader header,
+//                              io::ReadEncodedFileHeader("trust.bloom"));
+//
+// Errors: NotFound / PermissionDenied when a file cannot be opened; InvalidArgument for any bad
+// content, including a checksum mismatch (a corrupt file is bad input). Every message names the
+// file and, for the native format, the section and what was wrong. Record numbers in messages
+// count from 0, as clkhash's positions do.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "bloomlink/encoded_dataset.hpp"
+
+namespace bloomlink::io {
+
+// kEncodedFileVersion is the native format version this bloomlink writes and the newest it reads.
+// A file with a larger version is refused as "made by a newer bloomlink".
+inline constexpr std::uint32_t kEncodedFileVersion = 1;
+
+// Limits of the native format (and of the datasets the writers accept). Over a limit is an error.
+// kMaxFilterBits bounds a CLK or field filter (2^24 bits = 2 MiB per filter).
+inline constexpr std::uint64_t kMaxFilterBits = std::uint64_t{1} << 24;
+// kMaxIdBytes bounds one record id (the CSV reader's default field limit, 1 MiB).
+inline constexpr std::uint64_t kMaxIdBytes = std::uint64_t{1} << 20;
+// kMaxFieldFilters bounds the number of field-filter sections; kMaxFieldNameBytes a field name.
+inline constexpr std::uint32_t kMaxFieldFilters = 4096;
+inline constexpr std::uint32_t kMaxFieldNameBytes = 1024;
+
+// FieldFilterInfo: the description of one field-filter section (name and filter length).
+struct FieldFilterInfo {
+  std::string field;
+  std::uint64_t bits = 0;
+};
+
+// EncodedFileHeader: what a native file says about itself, without its ids and filters.
+struct EncodedFileHeader {
+  std::uint32_t version = 0;
+  std::optional<Digest> schema_fingerprint;
+  std::optional<Digest> key_check;
+  std::uint64_t filter_bits = 0;
+  std::uint64_t records = 0;
+  std::uint64_t records_skipped = 0;
+  std::vector<FieldFilterInfo> field_filters;
+  // file_bytes is the size of the file.
+  std::uint64_t file_bytes = 0;
+  // checksum is the SHA-256 stored in the file; checksum_verified says whether it was checked
+  // against the contents (ReadEncodedFileHeader with verify_checksum = true).
+  Digest checksum{};
+  bool checksum_verified = false;
+};
+
+// WriteEncodedFile(dataset, path) writes `dataset` in the native format, atomically (the file
+// appears complete or not at all). The dataset is validated first (ValidateEncodedDataset) and
+// the filter length must be at least 1 bit; InvalidArgument names what is wrong.
+absl::Status WriteEncodedFile(const EncodedDataset& dataset, const std::string& path);
+
+// ReadEncodedFile(path) reads a native file and checks everything: layout, section lengths
+// against the file size (before any allocation), the checksum, zero padding bits, ids (non-empty,
+// valid UTF-8, unique) and field names. Popcounts are up to date in the result.
+absl::StatusOr<EncodedDataset> ReadEncodedFile(const std::string& path);
+
+// ReadEncodedFileHeader(path, verify_checksum) reads the header and the description of every
+// section (for `bloomlink inspect`) without loading ids or filters. It checks the layout and that
+// every section's length fits the header's counts and the file size. With verify_checksum (the
+// default) it also streams the whole file through SHA-256 and refuses a mismatch; without it,
+// only the sections' headers are read. It does not check the contents of ids or filters (UTF-8,
+// duplicates, padding bits): ReadEncodedFile does.
+absl::StatusOr<EncodedFileHeader> ReadEncodedFileHeader(const std::string& path,
+                                                        bool verify_checksum = true);
+
+// ValidateEncodedDataset(dataset, name) checks an in-memory dataset: as many CLK rows (and rows
+// of every field-filter matrix) as ids; ids non-empty, at most kMaxIdBytes, valid UTF-8 and
+// unique; filter lengths at most kMaxFilterBits; every bit beyond a filter's length zero; field
+// names non-empty, valid UTF-8, at most kMaxFieldNameBytes and unique; at most kMaxFieldFilters
+// field filters. InvalidArgument messages start with `name` (a file name or a description).
+absl::Status ValidateEncodedDataset(const EncodedDataset& dataset, std::string_view name);
+
+// EncodingFormat: the file formats encodings can be exchanged in.
+enum class EncodingFormat {
+  kBloom,        // bloomlink's native format (this header)
+  kClkhashJson,  // clkhash / anonlink {"clks": ["<base64>", ...]} (bloomlink/io/clk_json.hpp)
+  kCsv,          // CSV with header id,clk and base64 CLKs (bloomlink/io/clk_json.hpp)
+};
+
+// ParseEncodingFormat(name) maps "bloom", "clkhash-json" and "csv" to a format; InvalidArgument
+// listing the accepted names otherwise.
+absl::StatusOr<EncodingFormat> ParseEncodingFormat(std::string_view name);
+// EncodingFormatName(format) is the name ParseEncodingFormat accepts.
+std::string_view EncodingFormatName(EncodingFormat format);
+// EncodingFormatForPath(path) picks a format from the file extension: .bloom, .json, .csv
+// (case-insensitive). InvalidArgument for any other extension.
+absl::StatusOr<EncodingFormat> EncodingFormatForPath(std::string_view path);
+
+// DetectEncodingFormat(path) looks at the first bytes of a file: the native magic (or a first
+// byte of 0x89) means kBloom; after an optional UTF-8 byte-order mark and whitespace, `{` means
+// kClkhashJson and a header starting `id,clk` (optionally quoted) means kCsv. InvalidArgument
+// naming the three forms otherwise.
+absl::StatusOr<EncodingFormat> DetectEncodingFormat(const std::string& path);
+
+// ReadEncodings(path) detects the format (DetectEncodingFormat) and reads the file with that
+// format's reader.
+absl::StatusOr<EncodedDataset> ReadEncodings(const std::string& path);
+
+// WriteEncodings(dataset, path, format) writes `dataset` in `format`, atomically. clkhash JSON and
+// CSV carry only ids (CSV) and CLKs: field filters, the schema fingerprint, the key check value
+// and records_skipped are not written in those forms.
+absl::Status WriteEncodings(const EncodedDataset& dataset, const std::string& path,
+                            EncodingFormat format);
+
+}  // namespace bloomlink::io
