@@ -1,21 +1,14 @@
 # bloomlink_module(name [DIR dir] DEPS ...): a static library bloomlink_<name> from src/<dir>/*.cpp
 # (dir defaults to name).
 #
-# Sources are globbed per folder so that adding a file to a module needs no CMake edit. Only the
-# per-ISA kernel files get target flags; everything else is built for the baseline x86-64.
+# Sources are globbed per folder so that adding a file to a module needs no CMake edit. Modules are
+# built for the baseline x86-64: never -march=native (users' machines differ from this one).
 function(bloomlink_module name)
   cmake_parse_arguments(ARG "" "DIR" "DEPS" ${ARGN})
   if(NOT ARG_DIR)
     set(ARG_DIR ${name})
   endif()
   file(GLOB sources CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/src/${ARG_DIR}/*.cpp")
-  if(NOT sources)  # TEMPORARY while modules are being written; remove before landing
-    add_library(bloomlink_${name} INTERFACE)
-    target_include_directories(bloomlink_${name} INTERFACE $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>)
-    target_link_libraries(bloomlink_${name} INTERFACE ${ARG_DEPS})
-    set_property(GLOBAL APPEND PROPERTY BLOOMLINK_MODULES bloomlink_${name})
-    return()
-  endif()
   add_library(bloomlink_${name} STATIC ${sources})
   target_include_directories(bloomlink_${name}
     PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include> $<INSTALL_INTERFACE:include>

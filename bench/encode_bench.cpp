@@ -1,0 +1,215 @@
+// Encoding throughput (records/s per core) and its floor, the keyed hash calls alone.
+//
+//   build/bench/bloomlink_encode_bench --benchmark_min_time=2
+//
+// Data: FEBRL4 dataset4a (../shared/data) with the clkhash tutorial schema, and 100,000
+// synthetic trust records (bloomlink synth) with the starter schema. Values are loaded into
+// memory first so that only encoding is timed. "Floor" benchmarks run the keyed hash of every
+// token of the same records (no token cache), including setting its bits: the work no encoder
+// can avoid without remembering hashes.
+#include <benchmark/benchmark.h>
+
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bloomlink/encode/encoder.hpp"
+#include "bloomlink/encode/keyed_hash.hpp"
+#include "bloomlink/encode/tokenise.hpp"
+#include "bloomlink/io/csv.hpp"
+#include "bloomlink/schema.hpp"
+#include "bloomlink/synth/synth.hpp"
+#include "encode/field_formatter.hpp"
+#include "encode/field_hasher.hpp"
+
+namespace bloomlink {
+namespace {
+
+// Workload: a schema, a secret and the raw values of many records (rows x fields).
+struct Workload {
+  LinkageSchema schema;
+  std::unique_ptr<encode::Secret> secret;
+  std::vector<std::string> storage;
+  std::vector<std::string_view> values;
+  std::size_t rows = 0;
+  bool ok = false;
+  std::string error;
+};
+
+std::filesystem::path SharedData() {
+  return std::filesystem::path(BLOOMLINK_SOURCE_DIR) / ".." / "shared" / "data";
+}
+
+void Finish(Workload& w) {
+  w.values.assign(w.storage.begin(), w.storage.end());
+  w.rows = w.storage.size() / w.schema.fields.size();
+  w.ok = true;
+}
+
+const Workload& Febrl4() {
+  static Workload w = [] {
+    Workload x;
+    auto schema = LoadSchema((SharedData() / "clkhash-vectors" / "febrl4_tutorial_schema_v3.json").string());
+    auto secret = encode::Secret::FromBytes("secret", "bench", {.allow_weak = true});
+    io::CsvOptions options;
+    options.skip_initial_space = true;
+    auto reader = io::CsvReader::Open((SharedData() / "febrl" / "dataset4a.csv").string(), options);
+    if (!schema.ok() || !secret.ok() || !reader.ok()) {
+      x.error = "FEBRL4 data or schema not found under ../shared/data";
+      return x;
+    }
+    x.schema = *schema;
+    x.secret = std::make_unique<encode::Secret>(std::move(*secret));
+    io::CsvRecord record;
+    while (true) {
+      auto more = reader->Next(record);
+      if (!more.ok() || !*more) break;
+      for (std::size_t j = 0; j < x.schema.fields.size(); ++j) x.storage.emplace_back(record[j]);
+    }
+    Finish(x);
+    return x;
+  }();
+  return w;
+}
+
+const Workload& Starter() {
+  static Workload w = [] {
+    Workload x;
+    auto schema = ParseSchema(StarterSchemaJson(), "starter");
+    auto secret = encode::Secret::FromBytes("bench secret, not for real data", "bench");
+    synth::SynthOptions options;
+    options.records = 100000;
+    options.seed = 11;
+    auto gen = synth::SynthGenerator::Create(options);
+    if (!schema.ok() || !secret.ok() || !gen.ok()) {
+      x.error = "cannot set up the starter workload";
+      return x;
+    }
+    x.schema = *schema;
+    x.secret = std::make_unique<encode::Secret>(std::move(*secret));
+    synth::SynthRecord r;
+    for (std::uint64_t row = 0; row < gen->trust_records(); ++row) {
+      gen->TrustRecord(row, &r, nullptr);
+      for (const std::string* v : {&r.nhs_number, &r.given_name, &r.family_name, &r.date_of_birth,
+                                   &r.sex, &r.postcode}) {
+        x.storage.push_back(*v);
+      }
+    }
+    Finish(x);
+    return x;
+  }();
+  return w;
+}
+
+void EncodeBenchmark(benchmark::State& state, const Workload& w) {
+  if (!w.ok) {
+    state.SkipWithError(w.error.c_str());
+    return;
+  }
+  const bool cache = state.range(0) != 0;
+  const int threads = static_cast<int>(state.range(1));
+  auto encoder = encode::Encoder::Create(w.schema, *w.secret, {.threads = threads, .token_cache = cache});
+  if (!encoder.ok()) {
+    state.SkipWithError(std::string(encoder.status().message()).c_str());
+    return;
+  }
+  BitMatrix out(w.rows, w.schema.filter_bits);
+  encode::EncodeStats stats;
+  for (auto _ : state) {
+    for (std::size_t r = 0; r < out.rows(); ++r) std::memset(out.row_bytes(r), 0, out.stride_bytes());
+    encoder->EncodeBatch(w.values, w.rows, out, 0, stats);
+    benchmark::DoNotOptimize(out.row_bytes(0));
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * w.rows));
+  state.counters["records_per_s_per_thread"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * w.rows) / threads, benchmark::Counter::kIsRate);
+  state.counters["macs_per_record"] =
+      static_cast<double>(stats.mac_calls) / static_cast<double>(stats.records);
+}
+
+// The floor: format and tokenise once (untimed), then time the keyed hash of every token.
+void HashFloorBenchmark(benchmark::State& state, const Workload& w) {
+  if (!w.ok) {
+    state.SkipWithError(w.error.c_str());
+    return;
+  }
+  struct Token {
+    std::size_t field;
+    std::string text;
+    int k;
+  };
+  std::vector<Token> tokens;
+  std::vector<std::unique_ptr<encode::formatting::FieldFormatter>> formatters;
+  for (const FieldSpec& f : w.schema.fields) {
+    formatters.push_back(f.ignored ? nullptr
+                                   : std::make_unique<encode::formatting::FieldFormatter>(
+                                         *encode::formatting::FieldFormatter::Create(f)));
+  }
+  std::string value;
+  encode::TokenList list;
+  const std::size_t nfields = w.schema.fields.size();
+  for (std::size_t r = 0; r < w.rows; ++r) {
+    for (std::size_t j = 0; j < nfields; ++j) {
+      const FieldSpec& f = w.schema.fields[j];
+      if (f.ignored) continue;
+      auto res = formatters[j]->Format(w.values[r * nfields + j], &value);
+      if (!res.encode || !encode::Tokenise(value, f.tokens, list) || list.empty()) continue;
+      const int n = static_cast<int>(list.size());
+      for (int t = 0; t < n; ++t) {
+        int k = f.bits.per_field ? f.bits.count / n + (t < f.bits.count % n ? 1 : 0) : f.bits.count;
+        tokens.push_back({j, std::string(list[static_cast<std::size_t>(t)]), k});
+      }
+    }
+  }
+  auto keys = encode::DeriveFieldKeys(w.schema, *w.secret);
+  std::vector<encode::hashing::FieldHasher> hashers;
+  const std::uint32_t hash_bits = w.schema.filter_bits << w.schema.xor_folds;
+  for (std::size_t j = 0; j < nfields; ++j) {
+    const FieldSpec& f = w.schema.fields[j];
+    FieldSpec spec = f;
+    if (f.ignored) spec.hash.scheme = HashScheme::kHmacSha256Double;
+    auto t = encode::hashing::FieldHashTemplate::Create(spec, (*keys)[j], hash_bits);
+    hashers.push_back(*encode::hashing::FieldHasher::Create(*t, /*use_cache=*/false));
+  }
+  std::vector<std::uint8_t> filter(hash_bits / 8 + 1);
+  for (auto _ : state) {
+    for (const Token& t : tokens) hashers[t.field].Insert(t.text, t.k, filter.data());
+    benchmark::DoNotOptimize(filter.data());
+  }
+  std::uint64_t macs = 0, hits = 0;
+  for (auto& h : hashers) h.TakeCounters(&macs, &hits);
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * w.rows));
+  state.counters["tokens_per_record"] = static_cast<double>(tokens.size()) / static_cast<double>(w.rows);
+  state.counters["macs_per_record"] =
+      static_cast<double>(macs) / static_cast<double>(state.iterations() * w.rows);
+}
+
+void BM_EncodeFebrl4Tutorial(benchmark::State& state) { EncodeBenchmark(state, Febrl4()); }
+void BM_HashFloorFebrl4Tutorial(benchmark::State& state) { HashFloorBenchmark(state, Febrl4()); }
+void BM_EncodeStarter(benchmark::State& state) { EncodeBenchmark(state, Starter()); }
+void BM_HashFloorStarter(benchmark::State& state) { HashFloorBenchmark(state, Starter()); }
+
+// Args: {token cache on/off, threads}.
+BENCHMARK(BM_HashFloorFebrl4Tutorial)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_EncodeFebrl4Tutorial)
+    ->ArgNames({"cache", "threads"})
+    ->Args({0, 1})
+    ->Args({1, 1})
+    ->Args({1, 2})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_HashFloorStarter)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_EncodeStarter)
+    ->ArgNames({"cache", "threads"})
+    ->Args({0, 1})
+    ->Args({1, 1})
+    ->Args({1, 2})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+}  // namespace
+}  // namespace bloomlink
+
+BENCHMARK_MAIN();

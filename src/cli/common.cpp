@@ -1,0 +1,79 @@
+#include "cli/common.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+
+namespace bloomlink::cli {
+
+int ExitCodeFor(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kOk:
+      return kExitOk;
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kOutOfRange:
+    case absl::StatusCode::kDataLoss:
+      return kExitBadInput;
+    case absl::StatusCode::kCancelled:
+      return 130;
+    default:
+      return kExitInternal;
+  }
+}
+
+int Fail(const absl::Status& status) {
+  std::string message(status.message());
+  std::fprintf(stderr, "bloomlink: error: %s\n", message.c_str());
+  return ExitCodeFor(status);
+}
+
+void Warn(std::string_view message) {
+  std::fprintf(stderr, "bloomlink: warning: %.*s\n", static_cast<int>(message.size()),
+               message.data());
+}
+
+std::string Thousands(std::uint64_t n) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+double NowSeconds() {
+  using Clock = std::chrono::steady_clock;
+  return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+}
+
+Progress::Progress(std::string what) : what_(std::move(what)), enabled_(::isatty(2) == 1) {}
+
+Progress::~Progress() { Finish(); }
+
+void Progress::Update(std::uint64_t items, std::uint64_t done_bytes, std::uint64_t total_bytes) {
+  if (!enabled_) return;
+  if (total_bytes > 0) {
+    std::fprintf(stderr, "\r%s: %s records (%3.0f%%)", what_.c_str(), Thousands(items).c_str(),
+                 100.0 * static_cast<double>(done_bytes) / static_cast<double>(total_bytes));
+  } else {
+    std::fprintf(stderr, "\r%s: %s records", what_.c_str(), Thousands(items).c_str());
+  }
+  std::fflush(stderr);
+  shown_ = true;
+}
+
+void Progress::Finish() {
+  if (shown_) {
+    std::fprintf(stderr, "\r\033[K");
+    std::fflush(stderr);
+    shown_ = false;
+  }
+}
+
+}  // namespace bloomlink::cli

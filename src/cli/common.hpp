@@ -1,0 +1,50 @@
+// The CLI's shared plumbing: exit codes, messages, progress. Only the CLI prints.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+
+namespace bloomlink::cli {
+
+// Exit codes: 0 success, 2 bad input or usage (the user can fix it), 1 internal failure,
+// 130 cancelled.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitInternal = 1;
+inline constexpr int kExitBadInput = 2;
+
+int ExitCodeFor(const absl::Status& status);
+// Fail(status): prints "bloomlink: error: <message>" on stderr; returns the exit code.
+int Fail(const absl::Status& status);
+void Warn(std::string_view message);
+
+// Commands: each adds its subcommand to `app`; when it runs it stores its exit code.
+void AddEncodeCommand(CLI::App& app, int& exit_code);
+void AddInspectCommand(CLI::App& app, int& exit_code);
+void AddSchemaCommand(CLI::App& app, int& exit_code);
+void AddSynthCommand(CLI::App& app, int& exit_code);
+
+// Progress: a one-line progress display on stderr, only when stderr is a terminal.
+class Progress {
+ public:
+  explicit Progress(std::string what);
+  ~Progress();
+  void Update(std::uint64_t items, std::uint64_t done_bytes, std::uint64_t total_bytes);
+  void Finish();
+
+ private:
+  std::string what_;
+  bool enabled_;
+  bool shown_ = false;
+};
+
+// Thousands(n): 1234567 -> "1,234,567".
+std::string Thousands(std::uint64_t n);
+// Seconds since an arbitrary start, for timing commands.
+double NowSeconds();
+
+}  // namespace bloomlink::cli

@@ -1,0 +1,1110 @@
+// Synthetic trust and council extracts (see bloomlink/synth/synth.hpp).
+//
+// The population is a sequence of persons p = 0, 1, 2, ...: persons [0, shared) are in both
+// extracts, [shared, records) only in the trust's, [records, 2 * records - shared) only in the
+// council's. Everything about a person is a pure function of (seed, p): its true identity comes
+// from one random stream, the way the trust records it from a second and the way the council
+// records it from a third. Keyed permutations put the persons in a different order in each
+// extract and give council ids and NHS numbers that are unique without any table, so any row can
+// be produced on its own in constant memory.
+//
+// Randomness is splitmix64 with our own mapping to ranges and integer-only weights, so the output
+// is the same with any compiler, standard library and machine.
+
+#include "bloomlink/synth/synth.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "bloomlink/io/atomic_file.hpp"
+#include "internal/status_macros.hpp"
+#include "internal/strings.hpp"
+#include "synth/tables.hpp"
+
+namespace bloomlink::synth {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Random numbers.
+
+constexpr std::uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
+
+constexpr std::uint64_t Mix64(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// Hash(key, x): a keyed 64-bit hash of x.
+constexpr std::uint64_t Hash(std::uint64_t key, std::uint64_t x) {
+  return Mix64(key ^ Mix64(x + kGolden));
+}
+
+// Probability: p scaled to 2^53, compared with 53 random bits.
+struct Probability {
+  std::uint64_t threshold = 0;
+};
+constexpr std::uint64_t kProbabilityOne = std::uint64_t{1} << 53;
+
+Probability MakeProbability(double p) {
+  if (!(p > 0)) return {0};
+  if (p >= 1) return {kProbabilityOne};
+  return {static_cast<std::uint64_t>(p * static_cast<double>(kProbabilityOne))};
+}
+
+// Rng: splitmix64.
+class Rng {
+ public:
+  explicit Rng(std::uint64_t seed) : state_(seed) {}
+  std::uint64_t Next() {
+    state_ += kGolden;
+    return Mix64(state_);
+  }
+  // Below(n): a number in [0, n) for n >= 1 (multiply-shift of 32 random bits).
+  std::uint32_t Below(std::uint32_t n) {
+    return static_cast<std::uint32_t>(((Next() >> 32) * n) >> 32);
+  }
+  bool Chance(Probability p) { return (Next() >> 11) < p.threshold; }
+  template <typename T>
+  const T& Pick(std::span<const T> items) {
+    return items[Below(static_cast<std::uint32_t>(items.size()))];
+  }
+
+ private:
+  std::uint64_t state_;
+};
+
+// Permutation: a keyed bijection of [0, n): a Feistel network on the smallest power of two
+// >= n (alternating halves, so the bit count may be odd), cycle-walking back into [0, n).
+class Permutation {
+ public:
+  Permutation() = default;
+  Permutation(std::uint64_t key, std::uint64_t n) : n_(n) {
+    int bits = 2;
+    while (bits < 64 && (std::uint64_t{1} << bits) < n) ++bits;
+    left_bits_ = bits / 2;
+    right_bits_ = bits - left_bits_;
+    left_mask_ = (std::uint64_t{1} << left_bits_) - 1;
+    right_mask_ = (std::uint64_t{1} << right_bits_) - 1;
+    for (std::size_t i = 0; i < keys_.size(); ++i) keys_[i] = Hash(key, i);
+  }
+  std::uint64_t operator()(std::uint64_t x) const {
+    do {
+      x = Round(x);
+    } while (x >= n_);
+    return x;
+  }
+
+ private:
+  std::uint64_t Round(std::uint64_t x) const {
+    std::uint64_t l = x >> right_bits_;
+    std::uint64_t r = x & right_mask_;
+    for (std::size_t i = 0; i < keys_.size(); i += 2) {
+      l = (l ^ Mix64(r ^ keys_[i])) & left_mask_;
+      r = (r ^ Mix64(l ^ keys_[i + 1])) & right_mask_;
+    }
+    return (l << right_bits_) | r;
+  }
+
+  std::uint64_t n_ = 1;
+  int left_bits_ = 1, right_bits_ = 1;
+  std::uint64_t left_mask_ = 1, right_mask_ = 1;
+  std::array<std::uint64_t, 4> keys_{};
+};
+
+// WeightedIndex: samples an index with probability proportional to integer weights (the first
+// index whose cumulative weight exceeds a uniform draw, found through a guide table indexed by
+// the draw's top bits, so sampling takes about one comparison).
+class WeightedIndex {
+ public:
+  WeightedIndex() = default;
+  explicit WeightedIndex(std::span<const std::uint32_t> weights) {
+    std::uint64_t total = 0;
+    cumulative_.reserve(weights.size());
+    for (std::uint32_t w : weights) {
+      total += w;
+      cumulative_.push_back(static_cast<std::uint32_t>(total));
+    }
+    total_ = static_cast<std::uint32_t>(total);
+    std::size_t index = 0;
+    for (std::uint64_t bucket = 0; bucket < kGuideSize; ++bucket) {
+      // The smallest draw in this bucket, as Sample computes it.
+      const std::uint64_t x = bucket << (32 - kGuideBits);
+      const std::uint64_t r = (x * total_) >> 32;
+      while (cumulative_[index] <= r) ++index;
+      guide_[bucket] = static_cast<std::uint32_t>(index);
+    }
+  }
+  // Zipf(n, offset): weight of rank k proportional to 1 / (k + offset).
+  static WeightedIndex Zipf(std::size_t n, std::uint32_t offset) {
+    std::vector<std::uint32_t> weights(n);
+    for (std::size_t k = 0; k < n; ++k) {
+      weights[k] = 1'000'000 / (static_cast<std::uint32_t>(k) + offset);
+    }
+    return WeightedIndex(weights);
+  }
+  std::size_t Sample(Rng& rng) const {
+    const std::uint64_t x = rng.Next() >> 32;
+    const std::uint64_t r = (x * total_) >> 32;
+    std::size_t index = guide_[x >> (32 - kGuideBits)];
+    while (cumulative_[index] <= r) ++index;
+    return index;
+  }
+
+ private:
+  static constexpr int kGuideBits = 10;
+  static constexpr std::size_t kGuideSize = std::size_t{1} << kGuideBits;
+  std::vector<std::uint32_t> cumulative_;
+  std::uint32_t total_ = 0;
+  std::array<std::uint32_t, kGuideSize> guide_{};
+};
+
+// NameList: a name list with Zipf weights by rank.
+struct NameList {
+  std::span<const std::string_view> names;
+  WeightedIndex index;
+
+  NameList() = default;
+  NameList(std::span<const std::string_view> n, std::uint32_t offset)
+      : names(n), index(WeightedIndex::Zipf(n.size(), offset)) {}
+  std::string_view Sample(Rng& rng) const { return names[index.Sample(rng)]; }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Dates (proleptic Gregorian calendar, days since 1970-01-01).
+
+struct Date {
+  int y = 0, m = 0, d = 0;
+};
+
+constexpr bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+constexpr int DaysInMonth(int y, int m) {
+  constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
+}
+
+constexpr std::int64_t DaysFromCivil(Date date) {
+  const int y = date.y - (date.m <= 2 ? 1 : 0);
+  const int era = (y >= 0 ? y : y - 399) / 400;
+  const int yoe = y - era * 400;
+  const int mp = date.m > 2 ? date.m - 3 : date.m + 9;
+  const int doy = (153 * mp + 2) / 5 + date.d - 1;
+  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return std::int64_t{era} * 146097 + doe - 719468;
+}
+
+constexpr Date CivilFromDays(std::int64_t z) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int doe = static_cast<int>(z - era * 146097);
+  const int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int mp = (5 * doy + 2) / 153;
+  const int d = doy - (153 * mp + 2) / 5 + 1;
+  const int m = mp < 10 ? mp + 3 : mp - 9;
+  return {static_cast<int>(yoe + era * 400) + (m <= 2 ? 1 : 0), m, d};
+}
+
+constexpr int ParseDigits(std::string_view s) {
+  int v = 0;
+  for (char c : s) v = v * 10 + (c - '0');
+  return v;
+}
+
+constexpr Date kReference = {ParseDigits(kSynthReferenceDate.substr(0, 4)),
+                             ParseDigits(kSynthReferenceDate.substr(5, 2)),
+                             ParseDigits(kSynthReferenceDate.substr(8, 2))};
+constexpr std::int64_t kReferenceDays = DaysFromCivil(kReference);
+static_assert(CivilFromDays(kReferenceDays).y == 2024 && CivilFromDays(kReferenceDays).d == 31);
+static_assert(kReference.m == 3 && kReference.d == 31,
+              "age bands assume the reference day exists in every year");
+
+bool IsValidDate(Date date) {
+  return date.m >= 1 && date.m <= 12 && date.d >= 1 && date.d <= DaysInMonth(date.y, date.m) &&
+         DaysFromCivil(date) <= kReferenceDays && date.y >= kReference.y - 110;
+}
+
+// Ages by five-year band (the last band is the single year 100): relative weights per year of
+// age, roughly the shape of the UK population.
+constexpr std::uint32_t kAgeWeightPerYear[21] = {58, 62, 62, 58, 63, 67, 70, 68, 64, 64, 70,
+                                                 68, 59, 52, 50, 40, 26, 16, 7,  2,  1};
+
+// ---------------------------------------------------------------------------------------------
+// NHS numbers.
+
+// NHS numbers come from 3 * 10^7 eight-digit heads (40000000-49999999, 60000000-79999999, ranges
+// issued in England and Wales), each with 8 slots for the ninth digit: every head has at least
+// 9 ninth digits with a valid check digit, and at most one of them makes a number of ten
+// identical digits (which cleaners reject as a placeholder).
+constexpr std::uint64_t kNhsHeads = 30'000'000;
+constexpr std::uint64_t kNhsSlotsPerHead = 8;
+
+// ---------------------------------------------------------------------------------------------
+// Postcodes.
+
+constexpr std::string_view kInwardLetters = "ABDEFGHJLNPQRSTUWXYZ";
+
+struct Postcode {
+  int area = 0;
+  int outward_len = 0;
+  std::array<char, 4> outward{};
+  std::array<char, 3> inward{};
+};
+
+void AppendPostcode(std::string& out, const Postcode& pc, bool space, bool lower) {
+  auto put = [&](char c) {
+    out.push_back(lower && c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  };
+  for (int i = 0; i < pc.outward_len; ++i) put(pc.outward[static_cast<std::size_t>(i)]);
+  if (space) out.push_back(' ');
+  for (char c : pc.inward) put(c);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text helpers.
+
+bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
+char ToUpper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
+char ToLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// FoldLatin(cp): the ASCII letter that a Latin letter with a diacritic (U+00C0-U+017F, U+0218-
+// U+021B) loses its diacritic to, or 0 when it has none (letters such as ł or ß that do not
+// decompose are not folded).
+char FoldLatin(char32_t cp) {
+  constexpr std::string_view kLatin1 =  // U+00C0 - U+00FF
+      "AAAAAA?CEEEEIIII?NOOOOO??UUUUY??aaaaaa?ceeeeiiii?nooooo??uuuuy?y";
+  constexpr std::string_view kExtendedA =  // U+0100 - U+017F
+      "AaAaAaCc"
+      "CcCcCcDd"
+      "??EeEeEe"
+      "EeEeGgGg"
+      "GgGgHh??"
+      "IiIiIiIi"
+      "I???JjKk"
+      "?LlLlLl?"
+      "???NnNnN"
+      "n???OoOo"
+      "Oo??RrRr"
+      "RrSsSsSs"
+      "SsTtTt??"
+      "UuUuUuUu"
+      "UuUuWwYy"
+      "YZzZzZz?";
+  static_assert(kLatin1.size() == 0x40 && kExtendedA.size() == 0x80);
+  char c = '?';
+  if (cp >= 0xC0 && cp <= 0xFF) {
+    c = kLatin1[cp - 0xC0];
+  } else if (cp >= 0x100 && cp <= 0x17F) {
+    c = kExtendedA[cp - 0x100];
+  } else if (cp >= 0x218 && cp <= 0x21B) {
+    c = "SsTt"[cp - 0x218];
+  }
+  return c == '?' ? 0 : c;
+}
+
+enum class Style { kAsIs, kFolded, kUpper, kLower };
+
+// AppendStyled(out, s, style): s as written (kAsIs), with diacritics removed (kFolded), or
+// additionally in upper or lower case.
+void AppendStyled(std::string& out, std::string_view s, Style style) {
+  if (style == Style::kAsIs) {
+    out.append(s);
+    return;
+  }
+  auto put = [&](char c) {
+    if (style == Style::kUpper) c = ToUpper(c);
+    if (style == Style::kLower) c = ToLower(c);
+    out.push_back(c);
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if ((c & 0xE0) == 0xC0 && i + 1 < s.size()) {
+      const char32_t cp = (char32_t{c} & 0x1F) << 6 | (static_cast<unsigned char>(s[i + 1]) & 0x3F);
+      if (char folded = FoldLatin(cp); folded != 0) {
+        put(folded);
+      } else {
+        out.append(s.substr(i, 2));
+      }
+      ++i;
+    } else {
+      put(s[i]);
+    }
+  }
+}
+
+constexpr std::string_view kKeyboardNeighbours[26] = {
+    "qwsz",   "vghn",  "xdfv", "serfcx", "wsdr", "drtgvc", "ftyhbv", "gyujnb", "ujko",
+    "huikmn", "jiolm", "kop",  "njk",    "bhjm", "iklp",   "ol",     "wa",     "edft",
+    "awedxz", "rfgy",  "yhji", "cfgb",   "qase", "zsdc",   "tghu",   "asx"};
+
+char Neighbour(char c, Rng& rng) {
+  const char lower = ToLower(c);
+  std::string_view keys = kKeyboardNeighbours[lower - 'a'];
+  const char n = keys[rng.Below(static_cast<std::uint32_t>(keys.size()))];
+  return IsUpper(c) ? ToUpper(n) : n;
+}
+
+// Typo(s, rng): one keying error in a name (substitution by a neighbouring key, insertion,
+// deletion or transposition of adjacent letters), on ASCII letters only. The case pattern of the
+// name is kept.
+void Typo(std::string& s, Rng& rng) {
+  std::array<std::size_t, 48> pos{};
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < s.size() && n < pos.size(); ++i) {
+    if (IsAsciiLetter(s[i])) pos[n++] = i;
+  }
+  if (n == 0) return;
+  const std::uint32_t op = rng.Below(4);
+  const std::size_t k = rng.Below(static_cast<std::uint32_t>(n));
+  const std::size_t i = pos[k];
+  if (op == 1) {  // insertion: a doubled letter or a neighbouring key, after position i
+    const char c = rng.Below(2) == 0 ? s[i] : Neighbour(s[i], rng);
+    s.insert(i + 1, 1, ToLower(c));
+    return;
+  }
+  if (op == 2 && n >= 3) {  // deletion
+    const bool was_upper = IsUpper(s[i]);
+    s.erase(i, 1);
+    if (was_upper && i < s.size()) s[i] = ToUpper(s[i]);
+    return;
+  }
+  if (op == 3) {  // transposition of two adjacent, different letters
+    for (std::size_t t = 0; t + 1 < n; ++t) {
+      const std::size_t a = pos[(k + t) % (n - 1)];
+      const std::size_t b = a + 1;
+      if (b < s.size() && IsAsciiLetter(s[b]) && ToLower(s[a]) != ToLower(s[b])) {
+        const char ca = s[a], cb = s[b];
+        s[a] = IsUpper(ca) ? ToUpper(cb) : ToLower(cb);
+        s[b] = IsUpper(cb) ? ToUpper(ca) : ToLower(ca);
+        return;
+      }
+    }
+  }
+  s[i] = Neighbour(s[i], rng);  // substitution (and the fallback of the others)
+}
+
+// AppendPadded(out, value, width): value in decimal, zero-padded to at least `width` digits.
+void AppendPadded(std::string& out, std::uint64_t value, int width) {
+  char buf[24];
+  char* end = buf + sizeof buf;
+  char* p = end;
+  do {
+    *--p = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  while (end - p < width) *--p = '0';
+  out.append(p, end);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Disagreement rates at corruption 1.0 (each is multiplied by SynthOptions::corruption).
+
+struct Rates {
+  // The trust's records.
+  Probability trust_nhs_missing, trust_given_missing, trust_family_missing, trust_dob_missing,
+      trust_postcode_missing, twin_label, baby_of;
+  // The council's records.
+  Probability nhs_missing, nhs_mistyped, given_nickname, given_typo, given_missing, married_name,
+      family_typo, family_missing, dob_swap, dob_day_typo, dob_year_typo, dob_missing, sex_flip,
+      sex_missing, postcode_moved, postcode_typo, postcode_missing;
+
+  explicit Rates(double c) {
+    auto p = [c](double base) { return MakeProbability(base * c); };
+    trust_nhs_missing = p(0.010);
+    trust_given_missing = p(0.002);
+    trust_family_missing = p(0.001);
+    trust_dob_missing = p(0.001);
+    trust_postcode_missing = p(0.005);
+    twin_label = p(0.15);  // of twins: "TWIN 1 OLIVIA"
+    baby_of = p(0.05);     // of infants: "BABY OF <mother>" instead of the given name
+    nhs_missing = p(0.12);
+    nhs_mistyped = p(0.005);   // one digit changed or two transposed: fails the check digit
+    given_nickname = p(0.10);  // of names with informal forms or other spellings
+    given_typo = p(0.02);
+    given_missing = p(0.005);
+    married_name = p(0.06);  // of women aged 20 or more
+    family_typo = p(0.02);
+    family_missing = p(0.003);
+    dob_swap = p(0.015);  // of dates whose day is 12 or less
+    dob_day_typo = p(0.005);
+    dob_year_typo = p(0.003);
+    dob_missing = p(0.003);
+    sex_flip = p(0.002);
+    sex_missing = p(0.005);
+    postcode_moved = p(0.08);
+    postcode_typo = p(0.005);
+    postcode_missing = p(0.01);
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Persons.
+
+struct Person {
+  int sex = 0;  // 0 female, 1 male, 2 not known
+  bool female_names = false;
+  int community = 0;
+  std::string_view given;
+  std::string family;  // base form (masculine for gendered surnames)
+  bool gendered_surname = false;
+  Date dob;
+  int age = 0;
+  Postcode postcode;
+  std::uint64_t nhs = 0;
+  int twin = 0;  // 1 or 2 for a twin
+
+  // FamilyName(out): the family name as the person uses it.
+  void FamilyName(std::string& out) const;
+};
+
+// Feminine(name): the feminine form of a Slavic surname (-ski -> -ska, -ov -> -ova, ...).
+void Feminine(std::string& name) {
+  std::string_view s = name;
+  if (s.ends_with("ski") || s.ends_with("cki")) {
+    name.back() = 'a';
+  } else if (s.ends_with("ov") || s.ends_with("ev")) {
+    name.push_back('a');
+  }
+}
+
+void Person::FamilyName(std::string& out) const {
+  out = family;
+  if (gendered_surname && female_names) Feminine(out);
+}
+
+int Era(int year) { return year < 1950 ? 0 : year < 1980 ? 1 : year < 2005 ? 2 : 3; }
+
+class Engine {
+ public:
+  explicit Engine(const SynthOptions& options);
+
+  const SynthOptions& options() const { return options_; }
+  std::uint64_t shared() const { return shared_; }
+
+  void TrustRecord(std::uint64_t row, SynthRecord* record, std::string* match_id) const;
+  void CouncilRecord(std::uint64_t row, SynthRecord* record) const;
+
+ private:
+  void MakePerson(std::uint64_t p, Person* out) const;
+  void Draw(std::uint64_t p, const Person* leader, bool twins, Person* out) const;
+  std::string_view SampleGiven(Rng& rng, int community, bool female, int era) const;
+  void SampleSurname(Rng& rng, int community, bool female, std::string* out, bool* gendered) const;
+  void SampleGeneralSurname(Rng& rng, std::string* out) const;
+  Postcode SamplePostcode(Rng& rng, int area) const;
+  std::uint64_t NhsNumber(std::uint64_t p) const;
+  void AppendCouncilId(std::string& out, std::uint64_t p) const;
+
+  SynthOptions options_;
+  std::uint64_t shared_ = 0;
+  int trust_id_width_ = 7;
+  std::uint64_t key_person_ = 0, key_family_ = 0, key_trust_ = 0, key_council_ = 0;
+  Permutation trust_rows_, council_rows_, council_ids_, nhs_slots_;
+  Rates rates_;
+  WeightedIndex communities_, areas_, age_bands_;
+  std::array<std::int64_t, std::size(kAgeWeightPerYear)> band_first_day_{};
+  std::array<std::uint32_t, std::size(kAgeWeightPerYear)> band_days_{};
+  NameList general_given_[2][4];  // [female][era]
+  NameList celtic_given_[2];
+  NameList general_surnames_;
+  NameList community_given_[tables::kNumCommunities][2];
+  NameList community_surnames_[tables::kNumCommunities];
+  std::unordered_map<std::string_view, std::vector<std::string_view>> variants_;
+};
+
+Engine::Engine(const SynthOptions& options) : options_(options), rates_(options.corruption) {
+  const std::uint64_t n = options.records;
+  shared_ = static_cast<std::uint64_t>(std::floor(options.overlap * static_cast<double>(n) + 0.5));
+  if (shared_ > n) shared_ = n;
+  for (std::uint64_t limit = 10'000'000; limit <= n; limit *= 10) ++trust_id_width_;
+
+  const std::uint64_t seed = options.seed;
+  key_person_ = Hash(seed, 1);
+  key_family_ = Hash(seed, 2);
+  key_trust_ = Hash(seed, 3);
+  key_council_ = Hash(seed, 4);
+  trust_rows_ = Permutation(Hash(seed, 5), n);
+  council_rows_ = Permutation(Hash(seed, 6), n);
+  council_ids_ = Permutation(Hash(seed, 7), std::uint64_t{1} << 32);
+  nhs_slots_ = Permutation(Hash(seed, 8), kNhsHeads * kNhsSlotsPerHead);
+
+  std::vector<std::uint32_t> weights;
+  for (const auto& c : tables::Communities())
+    weights.push_back(static_cast<std::uint32_t>(c.weight));
+  communities_ = WeightedIndex(weights);
+  weights.clear();
+  for (const auto& a : tables::PostcodeAreas())
+    weights.push_back(static_cast<std::uint32_t>(a.weight));
+  areas_ = WeightedIndex(weights);
+  weights.clear();
+  for (std::size_t band = 0; band < std::size(kAgeWeightPerYear); ++band) {
+    weights.push_back(kAgeWeightPerYear[band] * (band + 1 < std::size(kAgeWeightPerYear) ? 5 : 1));
+  }
+  age_bands_ = WeightedIndex(weights);
+  // Band b holds ages [5b, 5b + 5) (the last band, age 100 only): births from the day after the
+  // reference date 5b + 5 years earlier to the reference date 5b years earlier.
+  for (std::size_t band = 0; band < std::size(kAgeWeightPerYear); ++band) {
+    const int youngest = static_cast<int>(band) * 5;
+    const int oldest = band + 1 < std::size(kAgeWeightPerYear) ? youngest + 5 : youngest + 1;
+    const std::int64_t last = DaysFromCivil({kReference.y - youngest, kReference.m, kReference.d});
+    band_first_day_[band] = DaysFromCivil({kReference.y - oldest, kReference.m, kReference.d}) + 1;
+    band_days_[band] = static_cast<std::uint32_t>(last - band_first_day_[band] + 1);
+  }
+
+  for (int female = 0; female < 2; ++female) {
+    for (int era = 0; era < 4; ++era) {
+      general_given_[female][era] = NameList(tables::GeneralGiven(female == 1, era), 5);
+    }
+    celtic_given_[female] = NameList(tables::CelticGiven(female == 1), 5);
+  }
+  general_surnames_ = NameList(tables::GeneralSurnames(), 10);
+  for (int c = 0; c < tables::kNumCommunities; ++c) {
+    const auto& names = tables::Communities()[static_cast<std::size_t>(c)];
+    if (!names.female.empty()) community_given_[c][1] = NameList(names.female, 5);
+    if (!names.male.empty()) community_given_[c][0] = NameList(names.male, 5);
+    community_surnames_[c] = NameList(names.surnames, 6);
+  }
+
+  // Informal forms and other spellings of each given name.
+  auto split = [](std::string_view forms, auto&& each) {
+    while (!forms.empty()) {
+      const std::size_t bar = forms.find('|');
+      each(forms.substr(0, bar));
+      forms = bar == std::string_view::npos ? std::string_view() : forms.substr(bar + 1);
+    }
+  };
+  for (const auto& nick : tables::Nicknames()) {
+    split(nick.forms, [&](std::string_view form) { variants_[nick.name].push_back(form); });
+  }
+  for (std::string_view group : tables::SpellingGroups()) {
+    split(group, [&](std::string_view a) {
+      split(group, [&](std::string_view b) {
+        if (a != b) variants_[a].push_back(b);
+      });
+    });
+  }
+}
+
+std::string_view Engine::SampleGiven(Rng& rng, int community, bool female, int era) const {
+  const auto& names = tables::Communities()[static_cast<std::size_t>(community)];
+  if (community == tables::kGeneral ||
+      rng.Below(100) >= static_cast<std::uint32_t>(names.own_given_percent)) {
+    if (community == tables::kGeneral && rng.Below(100) < 8) {
+      return celtic_given_[female].Sample(rng);
+    }
+    const std::uint32_t u = rng.Below(100);  // some names from a neighbouring generation
+    if (u < 10 && era > 0) --era;
+    if (u >= 90 && era < 3) ++era;
+    return general_given_[female][era].Sample(rng);
+  }
+  return community_given_[community][female].Sample(rng);
+}
+
+void Engine::SampleGeneralSurname(Rng& rng, std::string* out) const {
+  const std::uint32_t u = rng.Below(100);
+  if (u < 25) {  // the long tail: place-name surnames
+    out->assign(rng.Pick(tables::SurnamePrefixes()));
+    out->append(rng.Pick(tables::SurnameSuffixes()));
+  } else if (u < 26) {  // double-barrelled
+    out->assign(general_surnames_.Sample(rng));
+    std::string_view second = general_surnames_.Sample(rng);
+    if (second != *out) {
+      out->push_back('-');
+      out->append(second);
+    }
+  } else {
+    out->assign(general_surnames_.Sample(rng));
+  }
+}
+
+void Engine::SampleSurname(Rng& rng, int community, bool female, std::string* out,
+                           bool* gendered) const {
+  *gendered = false;
+  const auto& names = tables::Communities()[static_cast<std::size_t>(community)];
+  if (community != tables::kGeneral &&
+      rng.Below(100) < static_cast<std::uint32_t>(names.own_surname_percent)) {
+    if (community == tables::kSouthAsian) {
+      const std::uint32_t u = rng.Below(1000);
+      std::string_view special;
+      if (female) {
+        special = u < 120 ? "Begum" : u < 180 ? "Kaur" : u < 200 ? "Bibi" : "";
+      } else if (u < 70) {
+        special = "Singh";
+      }
+      if (!special.empty()) {
+        out->assign(special);
+        return;
+      }
+    }
+    out->assign(community_surnames_[community].Sample(rng));
+    *gendered = community == tables::kEastEuropean;
+    return;
+  }
+  SampleGeneralSurname(rng, out);
+}
+
+Postcode Engine::SamplePostcode(Rng& rng, int area) const {
+  const auto& a = tables::PostcodeAreas()[static_cast<std::size_t>(area)];
+  Postcode pc;
+  pc.area = area;
+  auto put = [&](char c) { pc.outward[static_cast<std::size_t>(pc.outward_len++)] = c; };
+  for (char c : a.area) put(c);
+  std::string_view suffixes;  // central London districts end in a letter
+  int district = 0;
+  if (a.area == "EC") {
+    district = 1 + static_cast<int>(rng.Below(4));
+    suffixes = "ABMNPRVWY";
+  } else if (a.area == "WC") {
+    district = 1 + static_cast<int>(rng.Below(2));
+    suffixes = "ABEHNRVX";
+  } else {
+    district = 1 + static_cast<int>(rng.Below(static_cast<std::uint32_t>(a.max_district)));
+    if (district == 1 && a.area == "SW") suffixes = "AEHPVWXY";
+    if (district == 1 && a.area == "W") suffixes = "ABCDFGHJKSTUW";
+  }
+  if (district >= 10) put(static_cast<char>('0' + district / 10));
+  put(static_cast<char>('0' + district % 10));
+  if (!suffixes.empty()) put(suffixes[rng.Below(static_cast<std::uint32_t>(suffixes.size()))]);
+  pc.inward[0] = static_cast<char>('0' + rng.Below(10));
+  pc.inward[1] = kInwardLetters[rng.Below(static_cast<std::uint32_t>(kInwardLetters.size()))];
+  pc.inward[2] = kInwardLetters[rng.Below(static_cast<std::uint32_t>(kInwardLetters.size()))];
+  return pc;
+}
+
+std::uint64_t Engine::NhsNumber(std::uint64_t p) const {
+  const std::uint64_t slot = nhs_slots_(p);
+  const std::uint64_t head_index = slot / kNhsSlotsPerHead;
+  std::uint64_t k = slot % kNhsSlotsPerHead;
+  const std::uint64_t head =
+      head_index < 10'000'000 ? 40'000'000 + head_index : 60'000'000 + (head_index - 10'000'000);
+  // Weights 10 down to 3 for the head's eight digits, 2 for the ninth.
+  int head_sum = 0;
+  std::uint64_t rest = head;
+  for (int weight = 3; weight <= 10; ++weight, rest /= 10) {
+    head_sum += static_cast<int>(rest % 10) * weight;
+  }
+  const bool repdigit_head = head % 11'111'111 == 0;
+  for (int digit = 0; digit < 10; ++digit) {
+    int check = 11 - (head_sum + 2 * digit) % 11;
+    if (check == 11) check = 0;
+    if (check == 10) continue;
+    if (repdigit_head && static_cast<std::uint64_t>(digit) == head % 10 && check == digit) {
+      continue;
+    }
+    if (k-- == 0) {
+      return (head * 10 + static_cast<std::uint64_t>(digit)) * 10 +
+             static_cast<std::uint64_t>(check);
+    }
+  }
+  return 0;  // unreachable: every head has at least kNhsSlotsPerHead usable ninth digits
+}
+
+void Engine::AppendCouncilId(std::string& out, std::uint64_t p) const {
+  const std::uint64_t id = council_ids_(p);
+  out.push_back('C');
+  for (int shift = 28; shift >= 0; shift -= 4)
+    out.push_back("0123456789abcdef"[(id >> shift) & 15]);
+}
+
+void Engine::MakePerson(std::uint64_t p, Person* out) const {
+  // Persons 2j and 2j+1 are sometimes one household (same surname and address) or twins (also
+  // the same date of birth).
+  Rng family(Hash(key_family_, p / 2));
+  const std::uint32_t kind = family.Below(1000);
+  const bool twins = kind < 4;
+  if ((p & 1) == 1 && kind < 20) {
+    Person leader;
+    Draw(p - 1, nullptr, twins, &leader);
+    Draw(p, &leader, twins, out);
+  } else {
+    Draw(p, nullptr, twins, out);
+  }
+}
+
+void Engine::Draw(std::uint64_t p, const Person* leader, bool twins, Person* out) const {
+  Rng rng(Hash(key_person_, p));
+  const std::uint32_t s = rng.Below(1000);
+  out->sex = s < 10 ? 2 : s < 505 ? 0 : 1;
+  out->female_names = out->sex == 0 || (out->sex == 2 && rng.Below(2) == 0);
+  out->community =
+      leader != nullptr ? leader->community : static_cast<int>(communities_.Sample(rng));
+  out->twin = twins ? 1 + static_cast<int>(p & 1) : 0;
+
+  if (leader != nullptr && twins) {
+    out->dob = leader->dob;
+  } else {
+    const std::size_t band = age_bands_.Sample(rng);
+    out->dob = CivilFromDays(band_first_day_[band] + rng.Below(band_days_[band]));
+  }
+  out->age =
+      kReference.y - out->dob.y -
+      (out->dob.m > kReference.m || (out->dob.m == kReference.m && out->dob.d > kReference.d) ? 1
+                                                                                              : 0);
+
+  const int era = Era(out->dob.y);
+  out->given = SampleGiven(rng, out->community, out->female_names, era);
+  if (leader != nullptr && twins) {
+    for (int attempt = 0; attempt < 4 && out->given == leader->given; ++attempt) {
+      out->given = SampleGiven(rng, out->community, out->female_names, era);
+    }
+  }
+  if (leader != nullptr) {
+    out->family = leader->family;
+    out->gendered_surname = leader->gendered_surname;
+    out->postcode = leader->postcode;
+  } else {
+    SampleSurname(rng, out->community, out->female_names, &out->family, &out->gendered_surname);
+    out->postcode = SamplePostcode(rng, static_cast<int>(areas_.Sample(rng)));
+  }
+  out->nhs = NhsNumber(p);
+}
+
+void Engine::TrustRecord(std::uint64_t row, SynthRecord* r, std::string* match_id) const {
+  const std::uint64_t p = trust_rows_(row);
+  Person person;
+  MakePerson(p, &person);
+  Rng rng(Hash(key_trust_, p));
+
+  r->id.assign("T");
+  AppendPadded(r->id, row + 1, trust_id_width_);
+
+  r->nhs_number.clear();
+  if (!rng.Chance(rates_.trust_nhs_missing)) AppendPadded(r->nhs_number, person.nhs, 10);
+
+  r->given_name.clear();
+  const bool given_missing = rng.Chance(rates_.trust_given_missing);
+  if (person.age == 0 && rng.Chance(rates_.baby_of)) {
+    r->given_name.append("BABY OF ");
+    AppendStyled(r->given_name, general_given_[1][2].Sample(rng), Style::kUpper);
+  } else if (!given_missing) {
+    if (person.twin != 0 && rng.Chance(rates_.twin_label)) {
+      r->given_name.append(person.twin == 1 ? "TWIN 1 " : "TWIN 2 ");
+    }
+    AppendStyled(r->given_name, person.given, Style::kUpper);
+  }
+
+  r->family_name.clear();
+  if (!rng.Chance(rates_.trust_family_missing)) {
+    std::string family;
+    person.FamilyName(family);
+    AppendStyled(r->family_name, family, Style::kUpper);
+  }
+
+  r->date_of_birth.clear();
+  if (!rng.Chance(rates_.trust_dob_missing)) {
+    AppendPadded(r->date_of_birth, static_cast<std::uint64_t>(person.dob.y), 4);
+    r->date_of_birth.push_back('-');
+    AppendPadded(r->date_of_birth, static_cast<std::uint64_t>(person.dob.m), 2);
+    r->date_of_birth.push_back('-');
+    AppendPadded(r->date_of_birth, static_cast<std::uint64_t>(person.dob.d), 2);
+  }
+
+  r->sex.assign(person.sex == 0 ? "F" : person.sex == 1 ? "M" : "U");
+
+  r->postcode.clear();
+  if (!rng.Chance(rates_.trust_postcode_missing)) {
+    AppendPostcode(r->postcode, person.postcode, /*space=*/false, /*lower=*/false);
+  }
+
+  if (match_id != nullptr) {
+    match_id->clear();
+    if (p < shared_) AppendCouncilId(*match_id, p);
+  }
+}
+
+void Engine::CouncilRecord(std::uint64_t row, SynthRecord* r) const {
+  const std::uint64_t u = council_rows_(row);
+  const std::uint64_t p = u < shared_ ? u : options_.records + (u - shared_);
+  Person person;
+  MakePerson(p, &person);
+  Rng rng(Hash(key_council_, p));
+
+  r->id.clear();
+  AppendCouncilId(r->id, p);
+
+  // NHS number: often missing; rarely mistyped (which the check digit catches); written with
+  // spaces by some staff.
+  r->nhs_number.clear();
+  if (!rng.Chance(rates_.nhs_missing)) {
+    std::string digits;
+    AppendPadded(digits, person.nhs, 10);
+    if (rng.Chance(rates_.nhs_mistyped)) {
+      const std::uint32_t i = rng.Below(9);
+      if (rng.Below(10) < 3 && digits[i] != digits[i + 1]) {
+        std::swap(digits[i], digits[i + 1]);
+      } else {
+        const std::uint32_t j = rng.Below(10);
+        char d = static_cast<char>('0' + rng.Below(9));
+        if (d >= digits[j]) ++d;
+        digits[j] = d;
+      }
+    }
+    if (rng.Below(100) < 60) {
+      r->nhs_number.append(digits, 0, 3)
+          .append(" ")
+          .append(digits, 3, 3)
+          .append(" ")
+          .append(digits, 6, 4);
+    } else {
+      r->nhs_number.append(digits);
+    }
+  }
+
+  // Names: mostly as the person writes them; some staff type in capitals or lower case, or
+  // leave out accents, hyphens and apostrophes (differences that cleaning removes).
+  const std::uint32_t case_roll = rng.Below(100);
+  Style style = case_roll < 3 ? Style::kUpper : case_roll < 5 ? Style::kLower : Style::kAsIs;
+  if (style == Style::kAsIs && rng.Below(100) < 30) style = Style::kFolded;
+
+  std::string name(person.given);
+  if (rng.Chance(rates_.given_nickname)) {
+    if (auto it = variants_.find(person.given); it != variants_.end()) {
+      name.assign(rng.Pick(std::span<const std::string_view>(it->second)));
+    }
+  }
+  if (rng.Chance(rates_.given_typo)) Typo(name, rng);
+  r->given_name.clear();
+  if (!rng.Chance(rates_.given_missing)) AppendStyled(r->given_name, name, style);
+
+  person.FamilyName(name);
+  if (person.sex == 0 && person.age >= 20 && rng.Chance(rates_.married_name)) {
+    std::string married;
+    bool gendered = false;
+    if (person.community == tables::kGeneral || rng.Below(100) < 30) {
+      SampleGeneralSurname(rng, &married);
+    } else {
+      SampleSurname(rng, person.community, true, &married, &gendered);
+      if (gendered) Feminine(married);
+    }
+    if (married != name) {
+      if (rng.Below(4) == 0) {
+        name.push_back('-');
+        name.append(married);
+      } else {
+        name = std::move(married);
+      }
+    }
+  }
+  if (rng.Chance(rates_.family_typo)) Typo(name, rng);
+  if (rng.Below(100) < 40) std::replace(name.begin(), name.end(), '-', ' ');
+  if (rng.Below(100) < 20) std::erase(name, '\'');
+  r->family_name.clear();
+  if (!rng.Chance(rates_.family_missing)) AppendStyled(r->family_name, name, style);
+
+  // Date of birth, DD/MM/YYYY: day and month swapped, a mistyped day or year.
+  Date dob = person.dob;
+  if (rng.Chance(rates_.dob_swap) && dob.d <= 12 && dob.d != dob.m) {
+    const Date swapped{dob.y, dob.d, dob.m};
+    if (IsValidDate(swapped)) dob = swapped;
+  }
+  if (rng.Chance(rates_.dob_day_typo)) {
+    constexpr int kDelta[4] = {-1, 1, -10, 10};
+    Date typo{dob.y, dob.m, dob.d + kDelta[rng.Below(4)]};
+    if (IsValidDate(typo)) dob = typo;
+  }
+  if (rng.Chance(rates_.dob_year_typo)) {
+    constexpr int kDelta[4] = {-1, 1, -10, 10};
+    Date typo{dob.y + kDelta[rng.Below(4)], dob.m, dob.d};
+    if (IsValidDate(typo)) dob = typo;
+  }
+  r->date_of_birth.clear();
+  if (!rng.Chance(rates_.dob_missing)) {
+    AppendPadded(r->date_of_birth, static_cast<std::uint64_t>(dob.d), 2);
+    r->date_of_birth.push_back('/');
+    AppendPadded(r->date_of_birth, static_cast<std::uint64_t>(dob.m), 2);
+    r->date_of_birth.push_back('/');
+    AppendPadded(r->date_of_birth, static_cast<std::uint64_t>(dob.y), 4);
+  }
+
+  // Sex, NHS data dictionary codes: 1 male, 2 female, 0 not known, 9 not specified.
+  int sex = person.sex;
+  if (sex != 2 && rng.Chance(rates_.sex_flip)) sex = 1 - sex;
+  if (rng.Chance(rates_.sex_missing)) sex = 2;
+  r->sex.assign(sex == 0 ? "2" : sex == 1 ? "1" : rng.Below(2) == 0 ? "0" : "9");
+
+  // Postcode: moved house (mostly nearby), mistyped inward code, missing.
+  Postcode pc = person.postcode;
+  if (rng.Chance(rates_.postcode_moved)) {
+    const int area = rng.Below(4) != 0 ? pc.area : static_cast<int>(areas_.Sample(rng));
+    pc = SamplePostcode(rng, area);
+  }
+  if (rng.Chance(rates_.postcode_typo)) {
+    const std::uint32_t at = rng.Below(3);
+    if (at == 0) {
+      char d = static_cast<char>('0' + rng.Below(9));
+      if (d >= pc.inward[0]) ++d;
+      pc.inward[0] = d;
+    } else {
+      const std::size_t old = kInwardLetters.find(pc.inward[at]);
+      const std::uint32_t shift =
+          1 + rng.Below(static_cast<std::uint32_t>(kInwardLetters.size() - 1));
+      pc.inward[at] = kInwardLetters[(old + shift) % kInwardLetters.size()];
+    }
+  }
+  r->postcode.clear();
+  const bool lower = rng.Below(100) < 2;
+  if (!rng.Chance(rates_.postcode_missing)) {
+    AppendPostcode(r->postcode, pc, /*space=*/true, lower);
+  }
+}
+
+void AppendCsvRow(std::string& out, const SynthRecord& r) {
+  out.append(r.id).push_back(',');
+  out.append(r.nhs_number).push_back(',');
+  out.append(r.given_name).push_back(',');
+  out.append(r.family_name).push_back(',');
+  out.append(r.date_of_birth).push_back(',');
+  out.append(r.sex).push_back(',');
+  out.append(r.postcode).push_back('\n');
+}
+
+constexpr std::string_view kExtractHeader =
+    "id,nhs_number,given_name,family_name,date_of_birth,sex,postcode\n";
+constexpr std::size_t kChunk = 1 << 16;
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Public API.
+
+absl::Status ValidateSynthOptions(const SynthOptions& options) {
+  if (options.records == 0) {
+    return absl::InvalidArgumentError("synth: records must be at least 1");
+  }
+  if (options.records > kMaxSynthRecords) {
+    return absl::InvalidArgumentError(internal::StrCat(
+        "synth: records must be at most ", kMaxSynthRecords, ", got ", options.records));
+  }
+  if (!(options.overlap >= 0.0 && options.overlap <= 1.0)) {
+    return absl::InvalidArgumentError(
+        internal::StrCat("synth: overlap must be between 0 and 1, got ", options.overlap));
+  }
+  if (!(options.corruption >= 0.0) || std::isinf(options.corruption)) {
+    return absl::InvalidArgumentError(internal::StrCat(
+        "synth: corruption must be a finite number >= 0, got ", options.corruption));
+  }
+  return absl::OkStatus();
+}
+
+struct SynthGenerator::State : Engine {
+  using Engine::Engine;
+};
+
+SynthGenerator::SynthGenerator(std::shared_ptr<const State> state) : state_(std::move(state)) {}
+
+absl::StatusOr<SynthGenerator> SynthGenerator::Create(const SynthOptions& options) {
+  BLOOMLINK_RETURN_IF_ERROR(ValidateSynthOptions(options));
+  return SynthGenerator(std::make_shared<const State>(options));
+}
+
+const SynthOptions& SynthGenerator::options() const { return state_->options(); }
+std::uint64_t SynthGenerator::trust_records() const { return state_->options().records; }
+std::uint64_t SynthGenerator::council_records() const { return state_->options().records; }
+std::uint64_t SynthGenerator::true_matches() const { return state_->shared(); }
+
+void SynthGenerator::TrustRecord(std::uint64_t row, SynthRecord* record,
+                                 std::string* match_id) const {
+  state_->TrustRecord(row, record, match_id);
+}
+
+void SynthGenerator::CouncilRecord(std::uint64_t row, SynthRecord* record) const {
+  state_->CouncilRecord(row, record);
+}
+
+absl::StatusOr<SynthSummary> WriteSynthExtracts(const SynthOptions& options,
+                                                const std::string& dir) {
+  BLOOMLINK_ASSIGN_OR_RETURN(SynthGenerator generator, SynthGenerator::Create(options));
+  if (dir.empty()) return absl::InvalidArgumentError("synth: the output folder name is empty");
+
+  namespace fs = std::filesystem;
+  std::error_code ec, ec_is_dir;
+  fs::create_directories(dir, ec);
+  if (!fs::is_directory(dir, ec_is_dir)) {
+    if (!ec) ec = std::make_error_code(std::errc::not_a_directory);
+    std::string message =
+        internal::StrCat(dir, ": cannot create the output folder: ", ec.message());
+    if (ec == std::errc::permission_denied || ec == std::errc::read_only_file_system) {
+      return absl::PermissionDeniedError(std::move(message));
+    }
+    if (ec == std::errc::not_a_directory || ec == std::errc::file_exists) {
+      return absl::InvalidArgumentError(std::move(message));
+    }
+    return absl::InternalError(std::move(message));
+  }
+
+  SynthSummary summary;
+  summary.trust_path = (fs::path(dir) / "trust.csv").string();
+  summary.council_path = (fs::path(dir) / "council.csv").string();
+  summary.truth_path = (fs::path(dir) / "truth.csv").string();
+  BLOOMLINK_ASSIGN_OR_RETURN(io::AtomicFileWriter trust,
+                             io::AtomicFileWriter::Create(summary.trust_path));
+  BLOOMLINK_ASSIGN_OR_RETURN(io::AtomicFileWriter council,
+                             io::AtomicFileWriter::Create(summary.council_path));
+  BLOOMLINK_ASSIGN_OR_RETURN(io::AtomicFileWriter truth,
+                             io::AtomicFileWriter::Create(summary.truth_path));
+
+  SynthRecord record;
+  std::string match;
+  std::string chunk, truth_chunk;
+  chunk.reserve(kChunk + 1024);
+  truth_chunk.reserve(kChunk + 1024);
+
+  chunk.append(kExtractHeader);
+  truth_chunk.append("id_a,id_b\n");
+  for (std::uint64_t row = 0; row < generator.trust_records(); ++row) {
+    generator.TrustRecord(row, &record, &match);
+    AppendCsvRow(chunk, record);
+    if (!match.empty()) {
+      truth_chunk.append(record.id).push_back(',');
+      truth_chunk.append(match).push_back('\n');
+      ++summary.true_matches;
+    }
+    if (chunk.size() >= kChunk) {
+      BLOOMLINK_RETURN_IF_ERROR(trust.Write(chunk));
+      chunk.clear();
+    }
+    if (truth_chunk.size() >= kChunk) {
+      BLOOMLINK_RETURN_IF_ERROR(truth.Write(truth_chunk));
+      truth_chunk.clear();
+    }
+  }
+  BLOOMLINK_RETURN_IF_ERROR(trust.Write(chunk));
+  BLOOMLINK_RETURN_IF_ERROR(truth.Write(truth_chunk));
+  summary.trust_records = generator.trust_records();
+
+  chunk.assign(kExtractHeader);
+  for (std::uint64_t row = 0; row < generator.council_records(); ++row) {
+    generator.CouncilRecord(row, &record);
+    AppendCsvRow(chunk, record);
+    if (chunk.size() >= kChunk) {
+      BLOOMLINK_RETURN_IF_ERROR(council.Write(chunk));
+      chunk.clear();
+    }
+  }
+  BLOOMLINK_RETURN_IF_ERROR(council.Write(chunk));
+  summary.council_records = generator.council_records();
+
+  if (summary.true_matches != generator.true_matches()) {
+    return absl::InternalError(internal::StrCat(summary.truth_path, ": wrote ",
+                                                summary.true_matches, " true matches, expected ",
+                                                generator.true_matches()));
+  }
+  BLOOMLINK_RETURN_IF_ERROR(trust.Commit());
+  BLOOMLINK_RETURN_IF_ERROR(council.Commit());
+  BLOOMLINK_RETURN_IF_ERROR(truth.Commit());
+  return summary;
+}
+
+}  // namespace bloomlink::synth

@@ -1,0 +1,61 @@
+"""Shared fixtures for the Python test suite (run by scripts/test with /usr/bin/python3)."""
+import os
+import pathlib
+import subprocess
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def _cli_path():
+    env = os.environ.get("BLOOMLINK_CLI")
+    return pathlib.Path(env) if env else ROOT / "build" / "src" / "cli" / "bloomlink"
+
+
+@pytest.fixture(scope="session")
+def cli():
+    """Runs the bloomlink command: cli(args..., env=..., check=...) -> CompletedProcess."""
+    path = _cli_path()
+    if not path.exists():
+        pytest.fail(f"bloomlink binary not found at {path}; run scripts/build first")
+
+    def run(*args, env=None, secret=None, expect=0):
+        full_env = {k: v for k, v in os.environ.items() if k != "BLOOMLINK_SECRET"}
+        if secret is not None:
+            full_env["BLOOMLINK_SECRET"] = secret
+        if env:
+            full_env.update(env)
+        proc = subprocess.run([str(path), *map(str, args)], capture_output=True, text=True,
+                              env=full_env, timeout=300)
+        if expect is not None:
+            assert proc.returncode == expect, (
+                f"exit {proc.returncode}, expected {expect}\nstdout:\n{proc.stdout}\n"
+                f"stderr:\n{proc.stderr}")
+        return proc
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def shared_data():
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared evaluation data not found at {SHARED_DATA}; skipping")
+    return SHARED_DATA
+
+
+SECRET = "test secret for the bloomlink suite"
+
+
+@pytest.fixture()
+def starter(tmp_path, cli):
+    """A starter schema, a secret file and a small synthetic pair of extracts in tmp_path."""
+    schema = tmp_path / "schema.json"
+    cli("schema", "init", "--output", schema)
+    secret = tmp_path / "secret.key"
+    secret.write_text(SECRET + "\n")
+    secret.chmod(0o600)
+    cli("synth", "--records", 300, "--seed", 5, "--output", tmp_path / "data")
+    return {"schema": schema, "secret": secret, "trust": tmp_path / "data" / "trust.csv",
+            "council": tmp_path / "data" / "council.csv", "dir": tmp_path}
