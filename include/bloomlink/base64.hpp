@@ -10,7 +10,9 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
 namespace bloomlink {
@@ -25,9 +27,13 @@ inline std::string Base64Encode(std::string_view data) {
 // has capacity).
 void Base64EncodeTo(std::span<const std::uint8_t> data, std::string& out);
 
-// Base64Decode(text) decodes padded or unpadded base64; whitespace is not allowed. Returns
-// InvalidArgument naming the offending character position otherwise.
+// Base64Decode(text) decodes padded or unpadded canonical base64; whitespace is not allowed.
+// InvalidArgument says what is wrong ("invalid base64: character 3 of the string ('=') is not a
+// base64 character") and never quotes the text.
 absl::StatusOr<std::string> Base64Decode(std::string_view text);
+// Base64DecodeTo(text, out): the same into `out` (resized; its capacity is reused, so decoding
+// many CLKs into one buffer allocates nothing).
+absl::Status Base64DecodeTo(std::string_view text, std::vector<std::uint8_t>& out);
 
 // HexEncode(data) returns lower-case hex.
 std::string HexEncode(std::span<const std::uint8_t> data);

@@ -50,7 +50,19 @@ std::string Base64Encode(std::span<const std::uint8_t> data) {
   return out;
 }
 
-absl::StatusOr<std::string> Base64Decode(std::string_view text) {
+namespace {
+
+std::string DescribeChar(unsigned char c) {
+  if (c >= 0x21 && c < 0x7f) return internal::StrCat("'", static_cast<char>(c), "'");
+  if (c == ' ') return "a space";
+  static constexpr char kHex[] = "0123456789abcdef";
+  return internal::StrCat("byte 0x", kHex[(c >> 4) & 15], kHex[c & 15]);
+}
+
+}  // namespace
+
+absl::Status Base64DecodeTo(std::string_view text, std::vector<std::uint8_t>& out) {
+  using internal::StrCat;
   std::size_t len = text.size();
   std::size_t padding = 0;
   while (len > 0 && text[len - 1] == '=' && padding < 2) {
@@ -58,31 +70,62 @@ absl::StatusOr<std::string> Base64Decode(std::string_view text) {
     ++padding;
   }
   if (padding > 0 && text.size() % 4 != 0) {
-    return absl::InvalidArgumentError("base64: padded text length is not a multiple of 4");
+    return absl::InvalidArgumentError(StrCat("invalid base64: ", text.size(),
+                                             " characters with padding; padded base64 comes in "
+                                             "groups of 4"));
   }
-  if (len % 4 == 1) return absl::InvalidArgumentError("base64: truncated text");
-  std::string out;
-  out.reserve(len * 3 / 4);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (std::size_t i = 0; i < len; ++i) {
-    std::int8_t v = kDecode[static_cast<unsigned char>(text[i])];
-    if (v < 0) {
+  if (len % 4 == 1) {
+    return absl::InvalidArgumentError(
+        StrCat("invalid base64: ", text.size(), " characters is not a whole number of bytes"));
+  }
+  out.resize(len / 4 * 3 + (len % 4 == 0 ? 0 : len % 4 - 1));
+  const auto* t = reinterpret_cast<const unsigned char*>(text.data());
+  auto bad_char = [&](std::size_t from) {
+    std::size_t i = from;
+    while (kDecode[t[i]] >= 0) ++i;
+    return absl::InvalidArgumentError(StrCat("invalid base64: character ", i + 1,
+                                             " of the string (", DescribeChar(t[i]),
+                                             ") is not a base64 character"));
+  };
+  std::size_t o = 0;
+  std::size_t i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const int a = kDecode[t[i]], b = kDecode[t[i + 1]], c = kDecode[t[i + 2]],
+              d = kDecode[t[i + 3]];
+    if ((a | b | c | d) < 0) return bad_char(i);
+    const std::uint32_t v = (static_cast<std::uint32_t>(a) << 18) |
+                            (static_cast<std::uint32_t>(b) << 12) |
+                            (static_cast<std::uint32_t>(c) << 6) | static_cast<std::uint32_t>(d);
+    out[o++] = static_cast<std::uint8_t>(v >> 16);
+    out[o++] = static_cast<std::uint8_t>(v >> 8);
+    out[o++] = static_cast<std::uint8_t>(v);
+  }
+  if (i < len) {
+    std::uint32_t v = 0;
+    const std::size_t rest = len - i;  // 2 or 3
+    for (std::size_t k = 0; k < rest; ++k) {
+      const int x = kDecode[t[i + k]];
+      if (x < 0) return bad_char(i);
+      v = (v << 6) | static_cast<std::uint32_t>(x);
+    }
+    // 2 characters carry 12 bits (one byte + 4 spare), 3 carry 18 (two bytes + 2 spare).
+    const unsigned spare = rest == 2 ? 4 : 2;
+    if ((v & ((1u << spare) - 1)) != 0) {
       return absl::InvalidArgumentError(
-          internal::StrCat("base64: invalid character at position ", i + 1));
+          "invalid base64: non-zero trailing bits (not canonical base64)");
     }
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
-    }
+    v >>= spare;
+    if (rest == 3) out[o++] = static_cast<std::uint8_t>(v >> 8);
+    out[o++] = static_cast<std::uint8_t>(v);
   }
-  // Leftover bits must be zero for canonical base64.
-  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) {
-    return absl::InvalidArgumentError("base64: non-zero trailing bits");
-  }
-  return out;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> Base64Decode(std::string_view text) {
+  std::vector<std::uint8_t> bytes;
+  absl::Status s = Base64DecodeTo(text, bytes);
+  if (!s.ok()) return s;
+  return std::string(bytes.begin(), bytes.end());
 }
 
 std::string HexEncode(std::span<const std::uint8_t> data) {

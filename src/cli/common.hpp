@@ -25,6 +25,7 @@ void Warn(std::string_view message);
 // Commands: each adds its subcommand to `app`; when it runs it stores its exit code.
 void AddEncodeCommand(CLI::App& app, int& exit_code);
 void AddInspectCommand(CLI::App& app, int& exit_code);
+void AddConvertCommand(CLI::App& app, int& exit_code);
 void AddSchemaCommand(CLI::App& app, int& exit_code);
 void AddSynthCommand(CLI::App& app, int& exit_code);
 

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   bloomlink::cli::AddSchemaCommand(app, exit_code);
   bloomlink::cli::AddEncodeCommand(app, exit_code);
   bloomlink::cli::AddInspectCommand(app, exit_code);
+  bloomlink::cli::AddConvertCommand(app, exit_code);
   bloomlink::cli::AddSynthCommand(app, exit_code);
   try {
     app.parse(argc, argv);

@@ -10,29 +10,13 @@
 #include <filesystem>
 #include <utility>
 
+#include "internal/file_errors.hpp"
 #include "internal/strings.hpp"
 
 namespace bloomlink::io {
 namespace {
 
 constexpr std::size_t kBufferSize = 1 << 20;
-
-absl::Status ErrnoError(int err, std::string_view what, std::string_view path) {
-  std::string message = internal::StrCat(path, ": ", what, ": ", std::strerror(err));
-  switch (err) {
-    case ENOENT:
-      return absl::NotFoundError(message);
-    case EACCES:
-    case EPERM:
-    case EROFS:
-      return absl::PermissionDeniedError(message);
-    case ENOSPC:
-    case EDQUOT:
-      return absl::ResourceExhaustedError(message);
-    default:
-      return absl::InternalError(message);
-  }
-}
 
 }  // namespace
 
@@ -51,7 +35,7 @@ absl::StatusOr<AtomicFileWriter> AtomicFileWriter::Create(std::string path) {
   }
   std::string temp = (dir / internal::StrCat(".", p.filename().string(), ".tmp-XXXXXX")).string();
   int fd = ::mkstemp(temp.data());
-  if (fd < 0) return ErrnoError(errno, "cannot create a temporary file", path);
+  if (fd < 0) return internal::FileError(errno, path, "cannot create a temporary file");
   // mkstemp makes the file 0600; give the output the permissions a plain open() would.
   mode_t mask = ::umask(0);
   ::umask(mask);
@@ -107,7 +91,7 @@ absl::Status AtomicFileWriter::Flush() {
       if (errno == EINTR) continue;
       int err = errno;
       Abandon();
-      return ErrnoError(err, "write failed", path_);
+      return internal::FileError(err, path_, "write failed");
     }
     p += n;
     left -= static_cast<std::size_t>(n);
@@ -138,19 +122,19 @@ absl::Status AtomicFileWriter::Commit() {
   if (::fsync(fd_) != 0) {
     int err = errno;
     Abandon();
-    return ErrnoError(err, "cannot sync to disk", path_);
+    return internal::FileError(err, path_, "cannot sync to disk");
   }
   if (::close(fd_) != 0) {
     int err = errno;
     fd_ = -1;
     Abandon();
-    return ErrnoError(err, "cannot close", path_);
+    return internal::FileError(err, path_, "cannot close");
   }
   fd_ = -1;
   if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) {
     int err = errno;
     Abandon();
-    return ErrnoError(err, "cannot move the finished file into place", path_);
+    return internal::FileError(err, path_, "cannot move the finished file into place");
   }
   temp_path_.clear();
   return absl::OkStatus();

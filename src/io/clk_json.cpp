@@ -18,6 +18,7 @@
 #include "bloomlink/io/atomic_file.hpp"
 #include "bloomlink/io/encoded_file.hpp"
 #include "internal/status_macros.hpp"
+#include "internal/file_errors.hpp"
 #include "internal/strings.hpp"
 
 namespace bloomlink::io {
@@ -31,21 +32,6 @@ constexpr std::size_t kReadChunk = std::size_t{1} << 20;
 constexpr std::size_t kMaxTokenBytes = std::size_t{4} << 20;
 static_assert(kMaxTokenBytes >= (kMaxFilterBits / 8 + 2) / 3 * 4 && kMaxTokenBytes >= kMaxIdBytes);
 
-// ---- base64 straight into a buffer -----------------------------------------------------------
-// Same rules as bloomlink::Base64Decode (padded or unpadded, canonical trailing bits), without an
-// allocation per CLK.
-
-constexpr std::array<std::int8_t, 256> MakeDecodeTable() {
-  constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::array<std::int8_t, 256> table{};
-  for (auto& v : table) v = -1;
-  for (int i = 0; i < 64; ++i) {
-    table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<std::int8_t>(i);
-  }
-  return table;
-}
-constexpr std::array<std::int8_t, 256> kDecode = MakeDecodeTable();
-
 std::string DescribeChar(int c) {
   if (c < 0) return "the end of the file";
   if (c >= 0x21 && c < 0x7f) return StrCat("'", static_cast<char>(c), "'");
@@ -54,89 +40,14 @@ std::string DescribeChar(int c) {
   return StrCat("byte 0x", kHex[(c >> 4) & 15], kHex[c & 15]);
 }
 
-// DecodeBase64(text, out) decodes `text` into `out` (resized); on failure returns false and
-// describes the fault in `error`.
-bool DecodeBase64(std::string_view text, std::vector<std::uint8_t>& out, std::string& error) {
-  std::size_t len = text.size();
-  std::size_t padding = 0;
-  while (len > 0 && text[len - 1] == '=' && padding < 2) {
-    --len;
-    ++padding;
-  }
-  if (padding > 0 && text.size() % 4 != 0) {
-    error = StrCat("invalid base64: ", text.size(),
-                   " characters with padding; padded base64 comes in groups of 4");
-    return false;
-  }
-  if (len % 4 == 1) {
-    error = StrCat("invalid base64: ", text.size(), " characters is not a whole number of bytes");
-    return false;
-  }
-  out.resize(len / 4 * 3 + (len % 4 == 0 ? 0 : len % 4 - 1));
-  const auto* t = reinterpret_cast<const unsigned char*>(text.data());
-  auto bad_char = [&](std::size_t from) {
-    std::size_t i = from;
-    while (kDecode[t[i]] >= 0) ++i;
-    error = StrCat("invalid base64: character ", i + 1, " of the string (", DescribeChar(t[i]),
-                   ") is not a base64 character");
-    return false;
-  };
-  std::size_t o = 0;
-  std::size_t i = 0;
-  for (; i + 4 <= len; i += 4) {
-    const int a = kDecode[t[i]], b = kDecode[t[i + 1]], c = kDecode[t[i + 2]],
-              d = kDecode[t[i + 3]];
-    if ((a | b | c | d) < 0) return bad_char(i);
-    const std::uint32_t v = (static_cast<std::uint32_t>(a) << 18) |
-                            (static_cast<std::uint32_t>(b) << 12) |
-                            (static_cast<std::uint32_t>(c) << 6) | static_cast<std::uint32_t>(d);
-    out[o++] = static_cast<std::uint8_t>(v >> 16);
-    out[o++] = static_cast<std::uint8_t>(v >> 8);
-    out[o++] = static_cast<std::uint8_t>(v);
-  }
-  if (i < len) {
-    std::uint32_t v = 0;
-    const std::size_t rest = len - i;  // 2 or 3
-    for (std::size_t k = 0; k < rest; ++k) {
-      const int x = kDecode[t[i + k]];
-      if (x < 0) return bad_char(i);
-      v = (v << 6) | static_cast<std::uint32_t>(x);
-    }
-    // 2 characters carry 12 bits (one byte + 4 spare), 3 carry 18 (two bytes + 2 spare).
-    const unsigned spare = rest == 2 ? 4 : 2;
-    if ((v & ((1u << spare) - 1)) != 0) {
-      error = "invalid base64: non-zero trailing bits (not canonical base64)";
-      return false;
-    }
-    v >>= spare;
-    if (rest == 3) out[o++] = static_cast<std::uint8_t>(v >> 8);
-    out[o++] = static_cast<std::uint8_t>(v);
-  }
-  return true;
-}
-
 // ---- buffered input ----------------------------------------------------------------------
-
-absl::Status OpenError(int err, const std::string& path) {
-  std::string message = StrCat(path, ": cannot open: ", std::strerror(err));
-  switch (err) {
-    case ENOENT:
-    case ENOTDIR:
-      return absl::NotFoundError(message);
-    case EACCES:
-    case EPERM:
-      return absl::PermissionDeniedError(message);
-    default:
-      return absl::InternalError(message);
-  }
-}
 
 // TextInput: a file read in 1 MiB chunks with byte-at-a-time peeking and bulk scanning.
 class TextInput {
  public:
   static absl::StatusOr<TextInput> Open(const std::string& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return OpenError(errno, path);
+    if (fd < 0) return internal::FileError(errno, path, "cannot open");
     TextInput in(path, fd);
     struct stat st;
     if (::fstat(fd, &st) == 0) {
@@ -403,9 +314,10 @@ absl::Status JsonReader::ReadClks(ClkCollector& clks) {
                    StrCat("expected a base64 string in double quotes, found ", DescribeChar(c)));
     }
     BLOOMLINK_RETURN_IF_ERROR(ReadString(scratch_, where));
-    std::string error;
-    if (!DecodeBase64(scratch_, bytes_, error)) return Error(where, error);
-    error = clks.Append(bytes_);
+    if (absl::Status decoded = Base64DecodeTo(scratch_, bytes_); !decoded.ok()) {
+      return Error(where, std::string(decoded.message()));
+    }
+    std::string error = clks.Append(bytes_);
     if (!error.empty()) return Error(where, error);
     SkipSpace();
     const int next = in_.Peek();
@@ -654,8 +566,8 @@ absl::StatusOr<EncodedDataset> CsvClkReader::Read() {
     const std::uint64_t end_line = line_;
     line_ = row_line_;  // messages name the line the row starts on
     if (count_ != 2) return Error(StrCat("record ", i, ": 1 field; expected 2 (id,clk)"));
-    if (!DecodeBase64(fields_[1], bytes, error)) {
-      return Error(StrCat("record ", i, ": column clk: ", error));
+    if (absl::Status decoded = Base64DecodeTo(fields_[1], bytes); !decoded.ok()) {
+      return Error(StrCat("record ", i, ": column clk: ", std::string(decoded.message())));
     }
     error = clks.Append(bytes);
     if (!error.empty()) return Error(StrCat("record ", i, ": column clk: ", error));

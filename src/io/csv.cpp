@@ -10,8 +10,10 @@
 #include <initializer_list>
 #include <utility>
 
+#include "internal/file_errors.hpp"
 #include "internal/status_macros.hpp"
 #include "internal/strings.hpp"
+#include "internal/utf8.hpp"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -25,65 +27,6 @@ namespace {
 constexpr std::size_t kSniffBytes = 64;
 // kMaxNamesListed: how many header names a NotFound from Column lists.
 constexpr std::size_t kMaxNamesListed = 64;
-
-absl::Status OpenError(int err, const std::string& path) {
-  std::string message = internal::StrCat(path, ": cannot open: ", std::strerror(err));
-  switch (err) {
-    case ENOENT:
-    case ENOTDIR:
-      return absl::NotFoundError(message);
-    case EACCES:
-    case EPERM:
-      return absl::PermissionDeniedError(message);
-    case EISDIR:
-      return absl::InvalidArgumentError(internal::StrCat(path, ": is a folder, not a file"));
-    default:
-      return absl::InternalError(message);
-  }
-}
-
-// ValidUtf8(s, n) is whether s[0, n) is well-formed UTF-8 (no overlong forms, no surrogates,
-// nothing above U+10FFFF). Runs of ASCII are skipped eight bytes at a time.
-bool ValidUtf8(const unsigned char* s, std::size_t n) {
-  std::size_t i = 0;
-  while (i < n) {
-    if (n - i >= 8) {
-      std::uint64_t word;
-      std::memcpy(&word, s + i, 8);
-      if ((word & 0x8080808080808080ull) == 0) {
-        i += 8;
-        continue;
-      }
-    }
-    unsigned char c = s[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t extra;
-    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) {
-      extra = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      extra = 2;
-      if (c == 0xE0) lo = 0xA0;  // overlong
-      if (c == 0xED) hi = 0x9F;  // UTF-16 surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      extra = 3;
-      if (c == 0xF0) lo = 0x90;  // overlong
-      if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
-    } else {
-      return false;  // continuation byte, overlong C0/C1, or F5..FF
-    }
-    if (n - i <= extra) return false;
-    if (s[i + 1] < lo || s[i + 1] > hi) return false;
-    for (std::size_t k = 2; k <= extra; ++k) {
-      if ((s[i + k] & 0xC0) != 0x80) return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
 
 // Scanner: finds the next byte that ends a run of ordinary field content. Outside quotes that is
 // the delimiter, CR, LF, a quote or NUL; inside quotes a quote, LF (to count lines) or NUL. Bytes
@@ -340,8 +283,7 @@ struct CsvReader::State {
     std::string& buffer = record.buffer_;
     if (field_count < cap) {
       if (field_high &&
-          !ValidUtf8(reinterpret_cast<const unsigned char*>(buffer.data()) + field_start,
-                     buffer.size() - field_start)) {
+          !internal::IsValidUtf8(std::string_view(buffer).substr(field_start))) {
         return FieldError(field_line,
                           "invalid UTF-8 (is the file in Windows-1252 or Latin-1? save it as "
                           "UTF-8)");
@@ -578,12 +520,12 @@ CsvReader::~CsvReader() = default;
 
 absl::StatusOr<CsvReader> CsvReader::Open(std::string path, CsvOptions options) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return OpenError(errno, path);
+  if (fd < 0) return internal::FileError(errno, path, "cannot open");
   auto state = std::make_unique<State>(path, options);
   state->fd = fd;
   struct stat st;
   if (::fstat(fd, &st) == 0) {
-    if (S_ISDIR(st.st_mode)) return OpenError(EISDIR, path);
+    if (S_ISDIR(st.st_mode)) return internal::FileError(EISDIR, path, "cannot open");
     if (S_ISREG(st.st_mode)) {
       state->total_bytes = static_cast<std::uint64_t>(st.st_size);
 #if defined(POSIX_FADV_SEQUENTIAL)

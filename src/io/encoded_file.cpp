@@ -27,7 +27,9 @@
 #include "bloomlink/io/atomic_file.hpp"
 #include "bloomlink/io/clk_json.hpp"
 #include "internal/status_macros.hpp"
+#include "internal/file_errors.hpp"
 #include "internal/strings.hpp"
+#include "internal/utf8.hpp"
 
 namespace bloomlink::io {
 namespace {
@@ -161,49 +163,6 @@ std::string QuoteForMessage(std::string_view s) {
 
 // ---- content checks (shared by the reader and ValidateEncodedDataset) ------------------------
 
-bool IsValidUtf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const unsigned char* end = p + s.size();
-  while (p < end) {
-    if (end - p >= 8) {
-      std::uint64_t w;
-      std::memcpy(&w, p, 8);
-      if ((w & 0x8080808080808080ull) == 0) {
-        p += 8;
-        continue;
-      }
-    }
-    unsigned c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    std::size_t len;
-    std::uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (static_cast<std::size_t>(end - p) < len) return false;
-    for (std::size_t i = 1; i < len; ++i) {
-      if ((p[i] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if (len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) return false;
-    if (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) return false;
-    p += len;
-  }
-  return true;
-}
-
 absl::Status CheckIds(const std::vector<std::string>& ids, std::string_view prefix) {
   for (std::size_t i = 0; i < ids.size(); ++i) {
     const std::string& id = ids[i];
@@ -214,7 +173,7 @@ absl::Status CheckIds(const std::vector<std::string>& ids, std::string_view pref
       return absl::InvalidArgumentError(StrCat(prefix, ": the id of record ", i, " is ", id.size(),
                                                " bytes, over the limit of ", kMaxIdBytes));
     }
-    if (!IsValidUtf8(id)) {
+    if (!internal::IsValidUtf8(id)) {
       return absl::InvalidArgumentError(
           StrCat(prefix, ": the id of record ", i, " is not valid UTF-8"));
     }
@@ -273,7 +232,7 @@ absl::Status CheckFieldNames(const std::vector<std::string>& names, std::string_
                                                " is ", name.size(), " bytes, over the limit of ",
                                                kMaxFieldNameBytes));
     }
-    if (!IsValidUtf8(name)) {
+    if (!internal::IsValidUtf8(name)) {
       return absl::InvalidArgumentError(
           StrCat(prefix, ": the field name of field filters #", i, " is not valid UTF-8"));
     }
@@ -290,30 +249,16 @@ absl::Status CheckFieldNames(const std::vector<std::string>& names, std::string_
 
 // ---- input -----------------------------------------------------------------------------------
 
-absl::Status OpenError(int err, const std::string& path) {
-  std::string message = StrCat(path, ": cannot open: ", std::strerror(err));
-  switch (err) {
-    case ENOENT:
-    case ENOTDIR:
-      return absl::NotFoundError(message);
-    case EACCES:
-    case EPERM:
-      return absl::PermissionDeniedError(message);
-    default:
-      return absl::InternalError(message);
-  }
-}
-
 // InputFile: a regular file read sequentially with large reads; its size is known up front so
 // every declared length can be checked against what is left before it is trusted.
 class InputFile {
  public:
   static absl::StatusOr<InputFile> Open(const std::string& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return OpenError(errno, path);
+    if (fd < 0) return internal::FileError(errno, path, "cannot open");
     InputFile file(path, fd);
     struct stat st;
-    if (::fstat(fd, &st) != 0) return OpenError(errno, path);
+    if (::fstat(fd, &st) != 0) return internal::FileError(errno, path, "cannot open");
     if (S_ISDIR(st.st_mode)) {
       return absl::InvalidArgumentError(StrCat(path, ": cannot read: it is a folder"));
     }
