@@ -68,8 +68,13 @@ class BitMatrix {
   void UpdatePopcount(std::size_t r);
   void UpdatePopcounts();
 
-  // Resize(rows) keeps the first min(rows, this->rows()) rows; new rows are zero.
+  // Resize(rows) keeps the first min(rows, this->rows()) rows; new rows are zero. Growing past
+  // the capacity reallocates (geometrically, so appending batch after batch stays linear).
   void Resize(std::size_t rows);
+  // Reserve(rows) makes room for `rows` rows without changing rows(), so that a caller who can
+  // estimate the final size avoids the copies (and the transient double memory) of growing.
+  void Reserve(std::size_t rows);
+  std::size_t capacity() const { return capacity_rows_; }
 
   friend bool operator==(const BitMatrix& a, const BitMatrix& b);
 

@@ -57,14 +57,18 @@ void BitMatrix::UpdatePopcounts() {
   for (std::size_t r = 0; r < rows_; ++r) UpdatePopcount(r);
 }
 
+void BitMatrix::Reserve(std::size_t rows) {
+  if (rows <= capacity_rows_) return;
+  auto data = Allocate(rows * stride_bytes_);
+  if (rows_ > 0) std::memcpy(data.get(), data_.get(), rows_ * stride_bytes_);
+  data_ = std::move(data);
+  capacity_rows_ = rows;
+  popcounts_.reserve(rows);
+}
+
 void BitMatrix::Resize(std::size_t rows) {
   if (rows > capacity_rows_) {
-    // Grow geometrically so that appending batch after batch stays linear.
-    std::size_t capacity = std::max(rows, capacity_rows_ + capacity_rows_ / 2);
-    auto data = Allocate(capacity * stride_bytes_);
-    if (rows_ > 0) std::memcpy(data.get(), data_.get(), rows_ * stride_bytes_);
-    data_ = std::move(data);
-    capacity_rows_ = capacity;
+    Reserve(std::max(rows, capacity_rows_ + capacity_rows_ / 2));
   } else if (rows < rows_) {
     std::memset(data_.get() + rows * stride_bytes_, 0, (rows_ - rows) * stride_bytes_);
   }

@@ -150,6 +150,13 @@ absl::StatusOr<EncodedDataset> EncodeCsv(const std::string& path, Encoder& encod
       }
     }
     const std::size_t first = dataset.clks.rows();
+    if (first == 0 && more && reader.total_bytes() > 0) {
+      // After the first batch the file size gives a good estimate of the record count: reserve
+      // for it (plus 5%) so that a large file is not copied as the matrix grows.
+      const double per_record = static_cast<double>(reader.bytes_read()) / static_cast<double>(rows);
+      dataset.clks.Reserve(static_cast<std::size_t>(
+          1.05 * static_cast<double>(reader.total_bytes()) / std::max(per_record, 1.0)));
+    }
     dataset.clks.Resize(first + rows);
     nonempty.assign(rows, 1);
     encoder.EncodeBatch(values, rows, dataset.clks, first, rep.stats, nonempty);

@@ -43,6 +43,18 @@ TEST(BitMatrixTest, ResizeKeepsRowsAndZeroesNewOnes) {
   EXPECT_FALSE(m.GetBit(1, 127));
 }
 
+TEST(BitMatrixTest, ReserveKeepsContentsAndRows) {
+  BitMatrix m(3, 1024);
+  m.SetBit(2, 1000);
+  m.Reserve(100);
+  EXPECT_EQ(m.rows(), 3u);
+  EXPECT_GE(m.capacity(), 100u);
+  EXPECT_TRUE(m.GetBit(2, 1000));
+  m.Resize(100);
+  EXPECT_EQ(m.capacity(), 100u);  // no reallocation within the reserved capacity
+  EXPECT_FALSE(m.GetBit(99, 0));
+}
+
 TEST(BitMatrixTest, CopyAndEquality) {
   BitMatrix a(2, 256);
   a.SetBit(0, 5);
