@@ -47,16 +47,28 @@ absl::StatusOr<std::vector<std::size_t>> FieldColumns(const io::CsvReader& reade
   return columns;
 }
 
-// IdIndex: detects repeated ids in constant memory per id (a 64-bit hash, the row and the line).
+// IdIndex: detects repeated ids, among kept and skipped records alike, in constant memory per
+// kept id (a 64-bit hash, where to find the id, and its line).
 class IdIndex {
  public:
-  // Add(id, row, line, ids): an error when `id` was seen before.
-  absl::Status Add(std::string_view id, std::uint32_t row, std::uint64_t line,
-                   const std::vector<std::string>& ids, std::string_view file) {
+  // Add(id, line, kept, skipped): an error when `id` was seen before. A kept record's id must
+  // already be the last element of `kept`; a skipped record's id is remembered here.
+  absl::Status Add(std::string_view id, std::uint64_t line, const std::vector<std::string>& kept,
+                   bool skipped, std::string_view file) {
+    std::uint32_t where;
+    if (skipped) {
+      where = kSkipped | static_cast<std::uint32_t>(skipped_.size());
+      skipped_.emplace_back(id);
+    } else {
+      where = static_cast<std::uint32_t>(kept.size() - 1);
+    }
     std::uint64_t h = absl::HashOf(id);
-    auto [it, inserted] = seen_.try_emplace(h, Entry{row, line});
+    auto [it, inserted] = seen_.try_emplace(h, Entry{where, line});
     if (inserted) return absl::OkStatus();
-    if (ids[it->second.row] == id) return Duplicate(id, it->second.line, line, file);
+    const std::uint32_t other = it->second.where;
+    const std::string& other_id =
+        (other & kSkipped) ? skipped_[other & ~kSkipped] : kept[other];
+    if (other_id == id) return Duplicate(id, it->second.line, line, file);
     // A hash collision between different ids: fall back to the exact map.
     auto [it2, inserted2] = collisions_.try_emplace(std::string(id), line);
     if (!inserted2) return Duplicate(id, it2->second, line, file);
@@ -64,8 +76,9 @@ class IdIndex {
   }
 
  private:
+  static constexpr std::uint32_t kSkipped = 0x80000000u;
   struct Entry {
-    std::uint32_t row;
+    std::uint32_t where;  // index into kept ids, or kSkipped | index into skipped_
     std::uint64_t line;
   };
   static absl::Status Duplicate(std::string_view id, std::uint64_t first, std::uint64_t line,
@@ -75,6 +88,7 @@ class IdIndex {
   }
   absl::flat_hash_map<std::uint64_t, Entry> seen_;
   absl::flat_hash_map<std::string, std::uint64_t> collisions_;
+  std::vector<std::string> skipped_;
 };
 
 }  // namespace
@@ -112,6 +126,7 @@ absl::StatusOr<EncodedDataset> EncodeCsv(const std::string& path, Encoder& encod
   std::vector<std::uint64_t> lines;
   std::vector<std::uint8_t> nonempty;
   IdIndex id_index;
+  std::uint64_t last_progress_bytes = 0;
   io::CsvRecord record;
   bool more = true;
   while (more) {
@@ -166,15 +181,17 @@ absl::StatusOr<EncodedDataset> EncodeCsv(const std::string& path, Encoder& encod
     for (std::size_t r = 0; r < rows; ++r) {
       if (skip_empty && !nonempty[r]) {
         ++rep.records_skipped;
+        BLOOMLINK_RETURN_IF_ERROR(
+            id_index.Add(ids[r], lines[r], dataset.ids, /*skipped=*/true, reader.name()));
         continue;
       }
-      if (dataset.ids.size() >= std::numeric_limits<std::uint32_t>::max()) {
+      if (dataset.ids.size() >= 0x7FFFFFFFu) {
         return absl::ResourceExhaustedError(
-            StrCat(reader.name(), ": more than 4294967295 records in one file"));
+            StrCat(reader.name(), ": more than 2147483647 records in one file"));
       }
       dataset.ids.emplace_back(ids[r]);
-      BLOOMLINK_RETURN_IF_ERROR(id_index.Add(ids[r], static_cast<std::uint32_t>(kept), lines[r],
-                                             dataset.ids, reader.name()));
+      BLOOMLINK_RETURN_IF_ERROR(
+          id_index.Add(ids[r], lines[r], dataset.ids, /*skipped=*/false, reader.name()));
       const std::size_t from = first + r;
       if (from != kept) {
         std::memcpy(dataset.clks.row_bytes(kept), dataset.clks.row_bytes(from),
@@ -184,7 +201,14 @@ absl::StatusOr<EncodedDataset> EncodeCsv(const std::string& path, Encoder& encod
       ++kept;
     }
     dataset.clks.Resize(kept);
-    if (options.progress) options.progress(rep.records_read, reader.bytes_read(), reader.total_bytes());
+    if (options.progress) {
+      last_progress_bytes = reader.bytes_read();
+      options.progress(rep.records_read, last_progress_bytes, reader.total_bytes());
+    }
+  }
+  if (options.progress && reader.total_bytes() > 0 && last_progress_bytes != reader.total_bytes()) {
+    // Trailing blank lines are read after the last batch: end on 100%.
+    options.progress(rep.records_read, reader.total_bytes(), reader.total_bytes());
   }
   if (rep.records_read == 0) {
     return absl::InvalidArgumentError(StrCat(reader.name(), ": no records after the header"));

@@ -179,7 +179,8 @@ void Encoder::Impl::EncodeRecord(Workspace& ws, const std::string_view* values, 
     if (r.status == CleanStatus::kMissing) ++counts.missing;
     if (!r.encode) continue;
     if (!Tokenise(ws.value, field.tokens, ws.tokens)) {
-      ws.counts.CountInvalid(j, "not a number");
+      // A clkhash sentinel kept as it is (already counted as missing) is not counted twice.
+      if (r.status != CleanStatus::kMissing) ws.counts.CountInvalid(j, "not a number");
       continue;
     }
     if (r.status == CleanStatus::kValid) ++counts.valid;

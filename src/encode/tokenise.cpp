@@ -12,7 +12,9 @@ namespace {
 __extension__ typedef __int128 Int128;
 __extension__ typedef unsigned __int128 UInt128;
 
-bool IsPySpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r') || c == '\x1c' || c == '\x1d' || c == '\x1e' || c == '\x1f'; }
+// IsPySpace(c): the ASCII white space int() and float() strip. Unlike str.isspace() it excludes
+// \x1c-\x1f: int("5\x1c") is a ValueError.
+bool IsPySpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 std::string_view StripPySpace(std::string_view s) {
   while (!s.empty() && IsPySpace(s.front())) s.remove_prefix(1);

@@ -1,5 +1,6 @@
 #include "schema/json_path.hpp"
 
+#include <cmath>
 #include <limits>
 
 #include "internal/strings.hpp"
@@ -55,11 +56,19 @@ absl::Status JsonObject::Missing(std::string_view key, std::string_view expected
       StrCat(source_, ": ", PathOf(key), ": missing; expected ", expected));
 }
 
+absl::Status JsonObject::Invalid(std::string_view message) const {
+  return absl::InvalidArgumentError(StrCat(source_, ": ", path_, ": ", message));
+}
+
 absl::Status JsonObject::Only(std::initializer_list<std::string_view> keys) const {
   for (auto it = value_.begin(); it != value_.end(); ++it) {
     bool known = false;
     for (std::string_view k : keys) known = known || it.key() == k;
     if (!known) {
+      if (keys.size() == 0) {
+        return absl::InvalidArgumentError(
+            StrCat(source_, ": ", PathOf(it.key()), ": unknown key (nothing is allowed here)"));
+      }
       std::string list;
       for (std::string_view k : keys) internal::StrAppend(list, list.empty() ? "" : ", ", k);
       return absl::InvalidArgumentError(StrCat(source_, ": ", PathOf(it.key()),
@@ -105,7 +114,8 @@ absl::StatusOr<std::optional<std::int64_t>> JsonObject::OptionalInteger(std::str
     // JSON has one number type; accept 3.0 as 3 (Python's json gives a float for it, and clkhash
     // schemas written by hand sometimes have it).
     double d = v->get<double>();
-    if (d != static_cast<double>(static_cast<std::int64_t>(d))) return Error(key, expected);
+    // Range first: converting a double outside the int64 range is undefined behaviour.
+    if (!(d >= -0x1p63 && d < 0x1p63) || d != std::trunc(d)) return Error(key, expected);
     value = static_cast<std::int64_t>(d);
   } else {
     return Error(key, expected);

@@ -41,6 +41,8 @@ class JsonObject {
   std::string PathOf(std::string_view key) const;
   absl::Status Error(std::string_view key, std::string_view expected) const;
   absl::Status Missing(std::string_view key, std::string_view expected) const;
+  // Invalid(message): an error about this object itself ("source: path: message").
+  absl::Status Invalid(std::string_view message) const;
 
   absl::StatusOr<std::string> String(std::string_view key) const;  // required
   absl::StatusOr<std::optional<std::string>> OptionalString(std::string_view key) const;

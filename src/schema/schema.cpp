@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -50,6 +51,22 @@ const TypeDefaults kTypes[] = {
     {FieldKind::kPostcode, "postcode", Tokens(TokenKind::kQgram, 2), {true, 120}},
     {FieldKind::kNhsNumber, "nhs_number", Tokens(TokenKind::kExact), {false, 80}},
 };
+
+// MissingValues(values): the form bloomlink compares raw values with (blanks trimmed, ASCII lower
+// case), sorted and without repeats, so that lists meaning the same share a fingerprint.
+std::vector<std::string> MissingValues(std::vector<std::string> values) {
+  for (std::string& v : values) {
+    std::size_t b = v.find_first_not_of(" \t\r\n\v\f");
+    std::size_t e = v.find_last_not_of(" \t\r\n\v\f");
+    v = b == std::string::npos ? std::string() : v.substr(b, e - b + 1);
+    for (char& c : v) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+  }
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+  return values;
+}
 
 bool ValidFieldName(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
@@ -143,7 +160,8 @@ absl::StatusOr<FieldSpec> ParseBloomlinkField(const JsonObject& f, std::uint32_t
   }
 
   if (f.Has("missing_values")) {
-    BLOOMLINK_ASSIGN_OR_RETURN(spec.missing.values, f.StringArray("missing_values"));
+    BLOOMLINK_ASSIGN_OR_RETURN(std::vector<std::string> values, f.StringArray("missing_values"));
+    spec.missing.values = MissingValues(std::move(values));
   } else {
     spec.missing.values = default_missing;
   }
@@ -188,9 +206,10 @@ absl::Status ParseBloomlink(const JsonObject& top, std::string_view source, Link
     }
   }
 
-  std::vector<std::string> default_missing = {"NULL", "N/A"};
+  std::vector<std::string> default_missing = MissingValues({"NULL", "N/A"});
   if (top.Has("missing_values")) {
     BLOOMLINK_ASSIGN_OR_RETURN(default_missing, top.StringArray("missing_values"));
+    default_missing = MissingValues(std::move(default_missing));
   }
 
   const Json* fields = top.Find("fields");
@@ -314,14 +333,14 @@ absl::Status ParseClkhashStrategy(const JsonObject& strategy, std::string_view p
                                   std::string_view per_field_key, FieldSpec& spec) {
   BLOOMLINK_RETURN_IF_ERROR(strategy.Only({per_token_key, per_field_key}));
   if (strategy.Has(per_token_key) == strategy.Has(per_field_key)) {
-    return absl::InvalidArgumentError(StrCat(strategy.path(), ": expected exactly one of \"",
-                                             per_token_key, "\" or \"", per_field_key, "\""));
+    return strategy.Invalid(
+        StrCat("expected exactly one of \"", per_token_key, "\" or \"", per_field_key, "\""));
   }
   if (strategy.Has(per_token_key)) {
-    BLOOMLINK_ASSIGN_OR_RETURN(std::int64_t k, strategy.Integer(per_token_key, 1, 1 << 16));
+    BLOOMLINK_ASSIGN_OR_RETURN(std::int64_t k, strategy.Integer(per_token_key, 1, kMaxFilterBits));
     spec.bits = BitsSpec{false, static_cast<int>(k)};
   } else {
-    BLOOMLINK_ASSIGN_OR_RETURN(std::int64_t n, strategy.Integer(per_field_key, 1, 1 << 24));
+    BLOOMLINK_ASSIGN_OR_RETURN(std::int64_t n, strategy.Integer(per_field_key, 1, kMaxFilterBits));
     spec.bits = BitsSpec{true, static_cast<int>(n)};
   }
   return absl::OkStatus();
@@ -481,6 +500,9 @@ absl::Status ParseClkhash(const JsonObject& top, std::string_view source, Linkag
   std::uint64_t hash_bits = std::uint64_t{schema.filter_bits} << schema.xor_folds;
   if (uses_blake && (hash_bits & (hash_bits - 1)) != 0) {
     return config.Error("l", "a power of two (l x 2^xor_folds must be one for blakeHash)");
+  }
+  if (uses_blake && schema.kdf.key_size > 64) {
+    return kdf.Error("keySize", "at most 64 with blakeHash (BLAKE2b's longest key)");
   }
   return absl::OkStatus();
 }
