@@ -13,8 +13,6 @@ namespace {
 
 using internal::StrCat;
 
-constexpr std::uint8_t kEmptySlot = 0xFF;
-
 std::uint64_t Load64Le(const std::uint8_t* p) {
   std::uint64_t v;
   std::memcpy(&v, p, 8);
@@ -89,50 +87,24 @@ char32_t DecodeUtf8(std::string_view s, std::size_t& i) {
 // ---------------------------------------------------------------------------------------------
 
 TokenCache::TokenCache(std::size_t value_bytes, std::size_t capacity)
-    : entry_bytes_(1 + kMaxKey + value_bytes), value_bytes_(value_bytes), mask_(capacity - 1) {
+    : entry_bytes_(32 + value_bytes), value_bytes_(value_bytes), mask_(capacity - 1) {
   slots_.assign(capacity * entry_bytes_, 0);
   for (std::size_t i = 0; i < capacity; ++i) slots_[i * entry_bytes_] = kEmptySlot;
 }
 
 TokenCache::~TokenCache() { OPENSSL_cleanse(slots_.data(), slots_.size()); }
 
-std::uint64_t TokenCache::Hash(std::string_view key) {
-  // A small multiplicative hash; keys are short (q-grams), quality only affects speed.
-  std::uint64_t h = 0x9E3779B97F4A7C15ull ^ key.size();
-  std::size_t i = 0;
-  for (; i + 8 <= key.size(); i += 8) {
-    h = (h ^ Load64Le(reinterpret_cast<const std::uint8_t*>(key.data()) + i)) *
-        0xBF58476D1CE4E5B9ull;
-    h ^= h >> 29;
-  }
-  std::uint64_t tail = 0;
-  std::memcpy(&tail, key.data() + i, key.size() - i);
-  h = (h ^ tail) * 0x94D049BB133111EBull;
-  return h ^ (h >> 31);
-}
-
-const std::uint8_t* TokenCache::Find(std::string_view key, std::uint64_t hash) const {
-  for (std::size_t slot = hash & mask_;; slot = (slot + 1) & mask_) {
-    const std::uint8_t* e = slots_.data() + slot * entry_bytes_;
-    if (e[0] == kEmptySlot) return nullptr;
-    if (e[0] == key.size() && std::memcmp(e + 1, key.data(), key.size()) == 0) {
-      return e + 1 + kMaxKey;
-    }
-  }
-}
-
-void TokenCache::Insert(std::string_view key, std::uint64_t hash, const std::uint8_t* value) {
-  if (key.size() > kMaxKey) return;
+void TokenCache::Insert(const Key& key, const std::uint8_t* value) {
+  if (!key.cacheable) return;
   if (count_ + 1 > (mask_ + 1) / 2) {
     for (std::size_t i = 0; i <= mask_; ++i) slots_[i * entry_bytes_] = kEmptySlot;
     count_ = 0;
   }
-  std::size_t slot = hash & mask_;
+  std::size_t slot = key.hash & mask_;
   while (slots_[slot * entry_bytes_] != kEmptySlot) slot = (slot + 1) & mask_;
   std::uint8_t* e = slots_.data() + slot * entry_bytes_;
-  e[0] = static_cast<std::uint8_t>(key.size());
-  std::memcpy(e + 1, key.data(), key.size());
-  std::memcpy(e + 1 + kMaxKey, value, value_bytes_);
+  std::memcpy(e, key.bytes, 32);
+  std::memcpy(e + 32, value, value_bytes_);
   ++count_;
 }
 
@@ -201,7 +173,7 @@ absl::StatusOr<FieldHasher> FieldHasher::Create(const FieldHashTemplate& tmpl, b
                                                              : 8192);
   }
   h.scratch_.reserve(256);
-  h.cache_key_.reserve(64);
+  h.salted_.reserve(64);
   h.singular_.reserve(256);
   return h;
 }
@@ -247,37 +219,59 @@ void FieldHasher::Insert(std::string_view token, int k, std::uint8_t* filter) {
   }
 }
 
+template <typename Compute>
+void FieldHasher::CachedPair(std::string_view bytes, Compute compute, std::uint32_t out[2]) {
+  if (!cache_) {
+    compute(bytes, out);
+    return;
+  }
+  TokenCache::Key key;
+  TokenCache::MakeKey(bytes, &key);
+  const std::uint8_t* cached = key.cacheable ? cache_->Find(key) : nullptr;
+  if (cached != nullptr) {
+    std::memcpy(out, cached, 8);
+    ++cache_->hits;
+    return;
+  }
+  compute(bytes, out);
+  cache_->Insert(key, reinterpret_cast<const std::uint8_t*>(out));
+  ++cache_->misses;
+}
+
 // bloomlink: HMAC-SHA256, h1 and h2 from its first 16 bytes, enhanced double hashing
 // (x += y; y += i, both mod L), which avoids the short cycles of plain double hashing.
 void FieldHasher::InsertDouble(std::string_view bytes, int k, std::uint8_t* filter) {
   const std::uint32_t m = hash_bits_;
   std::uint32_t hv[2];
-  std::uint64_t key_hash = 0;
-  const std::uint8_t* cached = nullptr;
-  if (cache_) {
-    key_hash = TokenCache::Hash(bytes);
-    cached = cache_->Find(bytes, key_hash);
-  }
-  if (cached != nullptr) {
-    std::memcpy(hv, cached, 8);
-    ++cache_->hits;
-  } else {
-    std::uint8_t mac[64];
-    MacInto(0, bytes, mac);
-    hv[0] = static_cast<std::uint32_t>(Load64Le(mac) % m);
-    hv[1] = static_cast<std::uint32_t>(Load64Le(mac + 8) % m);
-    OPENSSL_cleanse(mac, sizeof mac);
-    if (cache_) {
-      cache_->Insert(bytes, key_hash, reinterpret_cast<const std::uint8_t*>(hv));
-      ++cache_->misses;
-    }
-  }
+  CachedPair(
+      bytes,
+      [&](std::string_view token, std::uint32_t* v) {
+        std::uint8_t mac[64];
+        MacInto(0, token, mac);
+        v[0] = static_cast<std::uint32_t>(Load64Le(mac) % m);
+        v[1] = static_cast<std::uint32_t>(Load64Le(mac + 8) % m);
+        OPENSSL_cleanse(mac, sizeof mac);
+      },
+      hv);
   std::uint32_t x = hv[0], y = hv[1];
+  if ((m & (m - 1)) == 0) {
+    // A power-of-two length (1024, 2048): the reductions are masks.
+    const std::uint32_t mask = m - 1;
+    for (int i = 0; i < k; ++i) {
+      SetFilterBit(filter, x);
+      x = (x + y) & mask;
+      y = (y + static_cast<std::uint32_t>(i) + 1) & mask;
+    }
+    return;
+  }
+  // Both stay below m, so each step needs a compare, never a division.
   for (int i = 0; i < k; ++i) {
     SetFilterBit(filter, x);
     x += y;
     if (x >= m) x -= m;
-    y += static_cast<std::uint32_t>(i + 1) % m;
+    std::uint32_t increment = static_cast<std::uint32_t>(i + 1);
+    if (increment >= m) increment %= m;  // only when k > m
+    y += increment;
     if (y >= m) y -= m;
   }
 }
@@ -287,48 +281,41 @@ void FieldHasher::InsertDouble(std::string_view bytes, int k, std::uint8_t* filt
 void FieldHasher::InsertClkhashDouble(std::string_view bytes, int k, std::uint8_t* filter) {
   const std::uint32_t m = hash_bits_;
   std::uint32_t hv[2];
-  std::uint64_t key_hash = 0;
-  const std::uint8_t* cached = nullptr;
-  if (cache_) {
-    key_hash = TokenCache::Hash(bytes);
-    cached = cache_->Find(bytes, key_hash);
-  }
-  if (cached != nullptr) {
-    std::memcpy(hv, cached, 8);
-    ++cache_->hits;
-  } else {
-    std::uint8_t mac[64];
-    MacInto(0, bytes, mac);
-    hv[0] = BigEndianMod(mac, 20, m);
-    MacInto(1, bytes, mac);
-    hv[1] = BigEndianMod(mac, 16, m);
-    if (prevent_singularity_) {
-      for (std::uint32_t i = 0; hv[1] == 0; ++i) {
-        singular_.assign(bytes);
-        // chr(i).encode(): the UTF-8 form of code point i.
-        if (i < 0x80) {
-          singular_.push_back(static_cast<char>(i));
-        } else if (i < 0x800) {
-          singular_.push_back(static_cast<char>(0xC0 | (i >> 6)));
-          singular_.push_back(static_cast<char>(0x80 | (i & 0x3F)));
-        } else {
-          singular_.push_back(static_cast<char>(0xE0 | (i >> 12)));
-          singular_.push_back(static_cast<char>(0x80 | ((i >> 6) & 0x3F)));
-          singular_.push_back(static_cast<char>(0x80 | (i & 0x3F)));
+  CachedPair(
+      bytes,
+      [&](std::string_view token, std::uint32_t* v) {
+        std::uint8_t mac[64];
+        MacInto(0, token, mac);
+        v[0] = BigEndianMod(mac, 20, m);
+        MacInto(1, token, mac);
+        v[1] = BigEndianMod(mac, 16, m);
+        if (prevent_singularity_) {
+          for (std::uint32_t i = 0; v[1] == 0; ++i) {
+            singular_.assign(token);
+            // chr(i).encode(): the UTF-8 form of code point i.
+            if (i < 0x80) {
+              singular_.push_back(static_cast<char>(i));
+            } else if (i < 0x800) {
+              singular_.push_back(static_cast<char>(0xC0 | (i >> 6)));
+              singular_.push_back(static_cast<char>(0x80 | (i & 0x3F)));
+            } else {
+              singular_.push_back(static_cast<char>(0xE0 | (i >> 12)));
+              singular_.push_back(static_cast<char>(0x80 | ((i >> 6) & 0x3F)));
+              singular_.push_back(static_cast<char>(0x80 | (i & 0x3F)));
+            }
+            MacInto(1, singular_, mac);
+            v[1] = BigEndianMod(mac, 16, m);
+          }
         }
-        MacInto(1, singular_, mac);
-        hv[1] = BigEndianMod(mac, 16, m);
-      }
-    }
-    OPENSSL_cleanse(mac, sizeof mac);
-    if (cache_) {
-      cache_->Insert(bytes, key_hash, reinterpret_cast<const std::uint8_t*>(hv));
-      ++cache_->misses;
-    }
-  }
+        OPENSSL_cleanse(mac, sizeof mac);
+      },
+      hv);
+  // (h1 + i * h2) mod m, stepped: both below m, so a compare replaces the division.
+  std::uint32_t x = hv[0];
   for (int i = 0; i < k; ++i) {
-    SetFilterBit(filter, static_cast<std::uint32_t>(
-                             (hv[0] + static_cast<std::uint64_t>(i) * hv[1]) % m));
+    SetFilterBit(filter, x);
+    x += hv[1];
+    if (x >= m) x -= m;
   }
 }
 
@@ -340,21 +327,21 @@ void FieldHasher::InsertBlake(std::string_view bytes, int k, std::uint8_t* filte
   for (int i = 0; i < macs; ++i) {
     std::uint8_t digest[64];
     const std::uint8_t* d = nullptr;
-    std::uint64_t key_hash = 0;
-    bool cacheable = cache_ && bytes.size() < TokenCache::kMaxKey;
-    if (cacheable) {
-      cache_key_.assign(bytes);
-      cache_key_.push_back(static_cast<char>(i));
-      key_hash = TokenCache::Hash(cache_key_);
-      d = cache_->Find(cache_key_, key_hash);
+    TokenCache::Key key;
+    key.cacheable = false;
+    if (cache_) {
+      salted_.assign(bytes);
+      salted_.push_back(static_cast<char>(i));
+      TokenCache::MakeKey(salted_, &key);
+      if (key.cacheable) d = cache_->Find(key);
     }
     if (d != nullptr) {
       ++cache_->hits;
     } else {
       MacInto(static_cast<std::size_t>(i), bytes, digest);
       d = digest;
-      if (cacheable) {
-        cache_->Insert(cache_key_, key_hash, digest);
+      if (key.cacheable) {
+        cache_->Insert(key, digest);
         ++cache_->misses;
       }
     }

@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -35,25 +36,56 @@ class TokenCache {
  public:
   static constexpr std::size_t kMaxKey = 31;
 
+  // Key: a token as the cache stores it, [length, bytes, zero padding] in 32 bytes, so that a
+  // slot compares with two vector loads instead of a memcmp call.
+  struct Key {
+    alignas(16) std::uint8_t bytes[32];
+    std::uint64_t hash;
+    bool cacheable;
+  };
+  static void MakeKey(std::string_view token, Key* key) {
+    key->cacheable = token.size() <= kMaxKey;
+    if (!key->cacheable) return;
+    std::memset(key->bytes, 0, sizeof key->bytes);
+    key->bytes[0] = static_cast<std::uint8_t>(token.size());
+    std::memcpy(key->bytes + 1, token.data(), token.size());
+    // A small multiplicative hash over the padded key; quality only affects speed.
+    std::uint64_t a, b, c, d;
+    std::memcpy(&a, key->bytes, 8);
+    std::memcpy(&b, key->bytes + 8, 8);
+    std::memcpy(&c, key->bytes + 16, 8);
+    std::memcpy(&d, key->bytes + 24, 8);
+    std::uint64_t h = (a ^ 0x9E3779B97F4A7C15ull) * 0xBF58476D1CE4E5B9ull;
+    h = (h ^ (h >> 29) ^ b) * 0x94D049BB133111EBull;
+    h = (h ^ (h >> 31) ^ c ^ (d << 7)) * 0xBF58476D1CE4E5B9ull;
+    key->hash = h ^ (h >> 32);
+  }
+
   TokenCache(std::size_t value_bytes, std::size_t capacity);
   ~TokenCache();
   TokenCache(const TokenCache&) = delete;
   TokenCache& operator=(const TokenCache&) = delete;
 
   // Find(key) returns the cached value or nullptr.
-  const std::uint8_t* Find(std::string_view key, std::uint64_t hash) const;
-  // Insert(key, hash, value) stores a copy of value_bytes() bytes.
-  void Insert(std::string_view key, std::uint64_t hash, const std::uint8_t* value);
-  static std::uint64_t Hash(std::string_view key);
+  const std::uint8_t* Find(const Key& key) const {
+    for (std::size_t slot = key.hash & mask_;; slot = (slot + 1) & mask_) {
+      const std::uint8_t* e = slots_.data() + slot * entry_bytes_;
+      if (e[0] == kEmptySlot) return nullptr;
+      if (std::memcmp(e, key.bytes, 32) == 0) return e + 32;
+    }
+  }
+  // Insert(key, value) stores a copy of the value's bytes.
+  void Insert(const Key& key, const std::uint8_t* value);
 
   std::uint64_t hits = 0, misses = 0;
 
  private:
+  static constexpr std::uint8_t kEmptySlot = 0xFF;
   std::size_t entry_bytes_;
   std::size_t value_bytes_;
   std::size_t mask_;
   std::size_t count_ = 0;
-  std::vector<std::uint8_t> slots_;  // per slot: length (0xFF = empty), key, value
+  std::vector<std::uint8_t> slots_;  // per slot: Key::bytes (length 0xFF = empty), then the value
 };
 
 // FieldHashTemplate: per-field keyed MAC contexts, shared read-only by the threads.
@@ -101,6 +133,10 @@ class FieldHasher {
   FieldHasher() = default;
   std::string_view EncodeToken(std::string_view token);
   void MacInto(std::size_t context, std::string_view data, std::uint8_t* out);
+  // CachedPair(bytes, compute, out): the two 32-bit hash values of a token, from the cache or
+  // from compute(bytes, out) (then cached).
+  template <typename Compute>
+  void CachedPair(std::string_view bytes, Compute compute, std::uint32_t out[2]);
   void InsertDouble(std::string_view bytes, int k, std::uint8_t* filter);
   void InsertClkhashDouble(std::string_view bytes, int k, std::uint8_t* filter);
   void InsertBlake(std::string_view bytes, int k, std::uint8_t* filter);
@@ -112,7 +148,7 @@ class FieldHasher {
   std::vector<MacContext> contexts_;
   std::unique_ptr<TokenCache> cache_;
   std::string scratch_;      // token re-encoded (UTF-16/32)
-  std::string cache_key_;    // token + salt index (BLAKE2b)
+  std::string salted_;       // token + salt index (BLAKE2b cache key)
   std::string singular_;     // token + chr(i) for prevent_singularity
   std::uint64_t mac_calls_ = 0;
 };

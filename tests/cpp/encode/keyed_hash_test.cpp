@@ -375,20 +375,28 @@ TEST(SecretTest, MovesHandOverTheBytes) {
 
 using hashing::TokenCache;
 
+TokenCache::Key KeyOf(std::string_view key) {
+  TokenCache::Key k;
+  TokenCache::MakeKey(key, &k);
+  return k;
+}
+
 std::array<std::uint8_t, 8> ValueOf(std::string_view key) {
   std::array<std::uint8_t, 8> v{};
-  std::uint64_t h = TokenCache::Hash(key) * 31 + key.size();
+  TokenCache::Key k = KeyOf(key);
+  std::uint64_t h = (k.cacheable ? k.hash : 0) * 31 + key.size();
   std::memcpy(v.data(), &h, 8);
   return v;
 }
 
 const std::uint8_t* Find(const TokenCache& cache, std::string_view key) {
-  return cache.Find(key, TokenCache::Hash(key));
+  TokenCache::Key k = KeyOf(key);
+  return k.cacheable ? cache.Find(k) : nullptr;
 }
 
 void Insert(TokenCache& cache, std::string_view key) {
   auto v = ValueOf(key);
-  cache.Insert(key, TokenCache::Hash(key), v.data());
+  cache.Insert(KeyOf(key), v.data());
 }
 
 TEST(TokenCacheTest, InsertAndFind) {
