@@ -2,20 +2,26 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 
 namespace bloomlink {
 
-void BitMatrix::AlignedFree::operator()(std::uint8_t* p) const { std::free(p); }
+void BitMatrix::AlignedFree::operator()(std::uint8_t* p) const { std::free(p - offset); }
 
 std::unique_ptr<std::uint8_t[], BitMatrix::AlignedFree> BitMatrix::Allocate(std::size_t bytes) {
-  if (bytes == 0) return nullptr;
-  void* p = std::aligned_alloc(kRowAlignment, bytes);
-  if (p == nullptr) throw std::bad_alloc();
-  std::memset(p, 0, bytes);
-  return std::unique_ptr<std::uint8_t[], AlignedFree>(static_cast<std::uint8_t*>(p));
+  if (bytes == 0) return std::unique_ptr<std::uint8_t[], AlignedFree>(nullptr, AlignedFree{0});
+  // calloc rather than aligned_alloc + memset: for a large block the C library maps fresh pages,
+  // which are zero already, so the pages are first touched by the threads that fill the rows
+  // instead of all by one memset up front.
+  void* raw = std::calloc(bytes + kRowAlignment, 1);
+  if (raw == nullptr) throw std::bad_alloc();
+  auto address = reinterpret_cast<std::uintptr_t>(raw);
+  std::size_t offset = (kRowAlignment - address % kRowAlignment) % kRowAlignment;
+  return std::unique_ptr<std::uint8_t[], AlignedFree>(static_cast<std::uint8_t*>(raw) + offset,
+                                                      AlignedFree{offset});
 }
 
 BitMatrix::BitMatrix(std::size_t rows, std::size_t bits)

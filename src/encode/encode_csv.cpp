@@ -89,6 +89,9 @@ class IdIndex {
   absl::flat_hash_map<std::uint64_t, Entry> seen_;
   absl::flat_hash_map<std::string, std::uint64_t> collisions_;
   std::vector<std::string> skipped_;
+
+ public:
+  void Reserve(std::size_t ids) { seen_.reserve(ids); }
 };
 
 }  // namespace
@@ -169,8 +172,11 @@ absl::StatusOr<EncodedDataset> EncodeCsv(const std::string& path, Encoder& encod
       // After the first batch the file size gives a good estimate of the record count: reserve
       // for it (plus 5%) so that a large file is not copied as the matrix grows.
       const double per_record = static_cast<double>(reader.bytes_read()) / static_cast<double>(rows);
-      dataset.clks.Reserve(static_cast<std::size_t>(
-          1.05 * static_cast<double>(reader.total_bytes()) / std::max(per_record, 1.0)));
+      const auto estimate = static_cast<std::size_t>(
+          1.05 * static_cast<double>(reader.total_bytes()) / std::max(per_record, 1.0));
+      dataset.clks.Reserve(estimate);
+      dataset.ids.reserve(estimate);
+      id_index.Reserve(estimate);
     }
     dataset.clks.Resize(first + rows);
     nonempty.assign(rows, 1);

@@ -46,12 +46,12 @@ struct Workspace {
   std::vector<hashing::FieldHasher> hashers;  // one per field (ignored fields: unused)
   std::string value;
   TokenList tokens;
-  std::vector<std::uint8_t> unfolded;  // the hash_bits-long filter before XOR folding
+  std::vector<std::uint8_t> scratch;  // the record's hash_bits-long filter before folding/copying
   ThreadCounts counts;
 };
 
-// FoldInto(src, bits, folds, dst, out_bits): XOR-folds `folds` times (first half XOR second half)
-// and writes the first out_bits bits to dst (clkhash bit order).
+// FoldInto(src, bits, folds, dst, out_bits): XOR-folds `folds` times (first half XOR second half;
+// none when folds is 0) and writes the first out_bits bits to dst (clkhash bit order).
 void FoldInto(std::uint8_t* src, std::size_t bits, int folds, std::uint8_t* dst,
               std::size_t out_bits) {
   for (int f = 0; f < folds; ++f) {
@@ -152,7 +152,7 @@ absl::StatusOr<Encoder> Encoder::Create(const LinkageSchema& schema, const Secre
                                  hashing::FieldHasher::Create(tmpl, options.token_cache));
       ws->hashers.push_back(std::move(h));
     }
-    ws->unfolded.assign((impl->hash_bits + 7) / 8, 0);
+    ws->scratch.assign((impl->hash_bits + 7) / 8, 0);
     ws->counts.fields.resize(s.fields.size());
     ws->value.reserve(256);
     impl->workspaces.push_back(std::move(ws));
@@ -162,9 +162,11 @@ absl::StatusOr<Encoder> Encoder::Create(const LinkageSchema& schema, const Secre
 
 void Encoder::Impl::EncodeRecord(Workspace& ws, const std::string_view* values, std::uint8_t* row,
                                  bool& nonempty) {
-  const bool folded = schema.xor_folds > 0;
-  std::uint8_t* filter = folded ? ws.unfolded.data() : row;
-  if (folded) std::fill(ws.unfolded.begin(), ws.unfolded.end(), 0);
+  // Bits are set in a per-thread scratch filter that stays in L1 cache, then copied (or XOR-folded)
+  // into the row once: setting them in the row itself would take a cache miss (and, for a fresh
+  // matrix, a page fault) in the middle of the hashing.
+  std::uint8_t* filter = ws.scratch.data();
+  std::fill(ws.scratch.begin(), ws.scratch.end(), 0);
   nonempty = false;
   const std::size_t nfields = schema.fields.size();
   for (std::size_t j = 0; j < nfields; ++j) {
@@ -197,7 +199,7 @@ void Encoder::Impl::EncodeRecord(Workspace& ws, const std::string_view* values, 
       for (std::size_t t = 0; t < n; ++t) hasher.Insert(ws.tokens[t], field.bits.count, filter);
     }
   }
-  if (folded) FoldInto(ws.unfolded.data(), hash_bits, schema.xor_folds, row, schema.filter_bits);
+  FoldInto(filter, hash_bits, schema.xor_folds, row, schema.filter_bits);
   ++ws.counts.records;
   if (!nonempty) ++ws.counts.empty_records;
 }
