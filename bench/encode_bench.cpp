@@ -51,7 +51,8 @@ void Finish(Workload& w) {
 const Workload& Febrl4() {
   static Workload w = [] {
     Workload x;
-    auto schema = LoadSchema((SharedData() / "clkhash-vectors" / "febrl4_tutorial_schema_v3.json").string());
+    auto schema =
+        LoadSchema((SharedData() / "clkhash-vectors" / "febrl4_tutorial_schema_v3.json").string());
     auto secret = encode::Secret::FromBytes("secret", "bench", {.allow_weak = true});
     io::CsvOptions options;
     options.skip_initial_space = true;
@@ -92,8 +93,8 @@ const Workload& Starter() {
     synth::SynthRecord r;
     for (std::uint64_t row = 0; row < gen->trust_records(); ++row) {
       gen->TrustRecord(row, &r, nullptr);
-      for (const std::string* v : {&r.nhs_number, &r.given_name, &r.family_name, &r.date_of_birth,
-                                   &r.sex, &r.postcode}) {
+      for (const std::string* v :
+           {&r.nhs_number, &r.given_name, &r.family_name, &r.date_of_birth, &r.sex, &r.postcode}) {
         x.storage.push_back(*v);
       }
     }
@@ -110,7 +111,8 @@ void EncodeBenchmark(benchmark::State& state, const Workload& w) {
   }
   const bool cache = state.range(0) != 0;
   const int threads = static_cast<int>(state.range(1));
-  auto encoder = encode::Encoder::Create(w.schema, *w.secret, {.threads = threads, .token_cache = cache});
+  auto encoder =
+      encode::Encoder::Create(w.schema, *w.secret, {.threads = threads, .token_cache = cache});
   if (!encoder.ok()) {
     state.SkipWithError(std::string(encoder.status().message()).c_str());
     return;
@@ -118,7 +120,8 @@ void EncodeBenchmark(benchmark::State& state, const Workload& w) {
   BitMatrix out(w.rows, w.schema.filter_bits);
   encode::EncodeStats stats;
   for (auto _ : state) {
-    for (std::size_t r = 0; r < out.rows(); ++r) std::memset(out.row_bytes(r), 0, out.stride_bytes());
+    for (std::size_t r = 0; r < out.rows(); ++r)
+      std::memset(out.row_bytes(r), 0, out.stride_bytes());
     encoder->EncodeBatch(w.values, w.rows, out, 0, stats);
     benchmark::DoNotOptimize(out.row_bytes(0));
   }
@@ -181,7 +184,8 @@ void HashFloorBenchmark(benchmark::State& state, const Workload& w) {
   std::uint64_t macs = 0, hits = 0;
   for (auto& h : hashers) h.TakeCounters(&macs, &hits);
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * w.rows));
-  state.counters["tokens_per_record"] = static_cast<double>(tokens.size()) / static_cast<double>(w.rows);
+  state.counters["tokens_per_record"] =
+      static_cast<double>(tokens.size()) / static_cast<double>(w.rows);
   state.counters["macs_per_record"] =
       static_cast<double>(macs) / static_cast<double>(state.iterations() * w.rows);
 }

@@ -10,7 +10,8 @@
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    std::fprintf(stderr, "usage: encode_extract INPUT.csv OUTPUT.bloom (secret in BLOOMLINK_SECRET)\n");
+    std::fprintf(stderr,
+                 "usage: encode_extract INPUT.csv OUTPUT.bloom (secret in BLOOMLINK_SECRET)\n");
     return 2;
   }
   auto fail = [](const absl::Status& s) {

@@ -38,7 +38,8 @@ class BitMatrix {
   BitMatrix& operator=(const BitMatrix& other);
 
   std::size_t rows() const { return rows_; }
-  // bits() is the logical filter length; bytes_per_filter() = ceil(bits / 8) is its serialised size.
+  // bits() is the logical filter length; bytes_per_filter() = ceil(bits / 8) is its serialised
+  // size.
   std::size_t bits() const { return bits_; }
   std::size_t bytes_per_filter() const { return (bits_ + 7) / 8; }
   std::size_t words_per_row() const { return words_per_row_; }
@@ -47,9 +48,7 @@ class BitMatrix {
 
   std::uint8_t* row_bytes(std::size_t r) { return data_.get() + r * stride_bytes_; }
   const std::uint8_t* row_bytes(std::size_t r) const { return data_.get() + r * stride_bytes_; }
-  std::uint64_t* row_words(std::size_t r) {
-    return reinterpret_cast<std::uint64_t*>(row_bytes(r));
-  }
+  std::uint64_t* row_words(std::size_t r) { return reinterpret_cast<std::uint64_t*>(row_bytes(r)); }
   const std::uint64_t* row_words(std::size_t r) const {
     return reinterpret_cast<const std::uint64_t*>(row_bytes(r));
   }
@@ -79,7 +78,9 @@ class BitMatrix {
   friend bool operator==(const BitMatrix& a, const BitMatrix& b);
 
  private:
+  // AlignedFree frees a block from Allocate: `offset` bytes before the aligned pointer.
   struct AlignedFree {
+    std::size_t offset;
     void operator()(std::uint8_t* p) const;
   };
   static std::unique_ptr<std::uint8_t[], AlignedFree> Allocate(std::size_t bytes);

@@ -98,7 +98,7 @@ struct MissingSpec {
 // ClkhashFormat: the validation rules of a clkhash field format. Values that fail validation are
 // treated as missing and counted (clkhash would refuse the whole file).
 struct ClkhashFormat {
-  std::string pattern;  // string: full-match regular expression (empty: none)
+  std::string pattern;              // string: full-match regular expression (empty: none)
   std::string case_rule = "mixed";  // string: "upper", "lower" or "mixed"
   std::int64_t min_length = 0;      // string: in code points
   std::optional<std::int64_t> max_length;
@@ -112,7 +112,7 @@ struct FieldSpec {
   std::string column;  // the CSV header column the value comes from
   bool ignored = false;
   FieldKind kind = FieldKind::kText;
-  bool drop_punctuation = false;  // kText
+  bool drop_punctuation = false;         // kText
   int min_year = 1880, max_year = 2100;  // kDate
   ClkhashFormat clkhash;
   TokenSpec tokens;

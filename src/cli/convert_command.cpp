@@ -28,8 +28,9 @@ int RunConvert(const ConvertArgs& args) {
               args.output.c_str(), std::string(io::EncodingFormatName(*format)).c_str());
   if (*format != io::EncodingFormat::kBloom &&
       (data->schema_fingerprint || data->key_check || !data->field_filters.empty())) {
-    Warn("the output format does not carry the schema fingerprint, key check value or field "
-         "filters: the linkage unit will not be able to check them");
+    Warn(
+        "the output format does not carry the schema fingerprint, key check value or field "
+        "filters: the linkage unit will not be able to check them");
   }
   if (*format == io::EncodingFormat::kBloom && !data->schema_fingerprint) {
     Warn("the input carries no schema fingerprint or key check value, so neither does the output");

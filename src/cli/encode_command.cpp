@@ -40,15 +40,16 @@ absl::StatusOr<encode::Secret> LoadSecret(const EncodeArgs& args) {
 void PrintSummary(const EncodeArgs& args, const LinkageSchema& schema,
                   const encode::CsvEncodeReport& report, const EncodedDataset& data,
                   io::EncodingFormat format, int threads, double seconds) {
-  std::printf("encoded %s of %s records from %s into %s (%s, %u-bit CLKs) in %.2f s "
-              "(%s records/s, %d thread%s)\n",
-              Thousands(report.records_encoded).c_str(), Thousands(report.records_read).c_str(),
-              args.input.c_str(), args.output.c_str(),
-              std::string(io::EncodingFormatName(format)).c_str(), schema.filter_bits, seconds,
-              Thousands(static_cast<std::uint64_t>(static_cast<double>(report.records_read) /
-                                                   std::max(seconds, 1e-9)))
-                  .c_str(),
-              threads, threads == 1 ? "" : "s");
+  std::printf(
+      "encoded %s of %s records from %s into %s (%s, %u-bit CLKs) in %.2f s "
+      "(%s records/s, %d thread%s)\n",
+      Thousands(report.records_encoded).c_str(), Thousands(report.records_read).c_str(),
+      args.input.c_str(), args.output.c_str(), std::string(io::EncodingFormatName(format)).c_str(),
+      schema.filter_bits, seconds,
+      Thousands(static_cast<std::uint64_t>(static_cast<double>(report.records_read) /
+                                           std::max(seconds, 1e-9)))
+          .c_str(),
+      threads, threads == 1 ? "" : "s");
   if (report.records_skipped > 0) {
     std::printf("  skipped %s record%s with no usable identifier (not in the output)\n",
                 Thousands(report.records_skipped).c_str(), report.records_skipped == 1 ? "" : "s");
@@ -134,8 +135,7 @@ void AddEncodeCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--secret-file", args->secret_file,
                   "file holding the shared secret (default: $BLOOMLINK_SECRET)");
   cmd->add_option("--input", args->input, "CSV extract with a header row")->required();
-  cmd->add_option("--output", args->output, "encoded output file (written atomically)")
-      ->required();
+  cmd->add_option("--output", args->output, "encoded output file (written atomically)")->required();
   cmd->add_option("--id-column", args->id_column, "column holding record ids")
       ->capture_default_str();
   cmd->add_option("--output-format", args->output_format,

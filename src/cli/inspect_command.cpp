@@ -16,11 +16,14 @@ void PrintPopcounts(const BitMatrix& clks) {
   std::sort(counts.begin(), counts.end());
   double sum = 0;
   for (std::uint32_t c : counts) sum += c;
-  auto quantile = [&](double q) { return counts[static_cast<std::size_t>(q * static_cast<double>(n - 1))]; };
+  auto quantile = [&](double q) {
+    return counts[static_cast<std::size_t>(q * static_cast<double>(n - 1))];
+  };
   const double mean = sum / static_cast<double>(n);
-  std::printf("popcount     min %u  p5 %u  median %u  mean %.1f  p95 %u  max %u  (mean fill %.1f%%)\n",
-              counts.front(), quantile(0.05), quantile(0.5), mean, quantile(0.95), counts.back(),
-              100.0 * mean / static_cast<double>(clks.bits()));
+  std::printf(
+      "popcount     min %u  p5 %u  median %u  mean %.1f  p95 %u  max %u  (mean fill %.1f%%)\n",
+      counts.front(), quantile(0.05), quantile(0.5), mean, quantile(0.95), counts.back(),
+      100.0 * mean / static_cast<double>(clks.bits()));
   // A histogram over at most 16 equal bins between the minimum and the maximum.
   const std::uint32_t lo = counts.front(), hi = counts.back();
   const std::uint32_t bins = std::min<std::uint32_t>(16, hi - lo + 1);
@@ -32,8 +35,10 @@ void PrintPopcounts(const BitMatrix& clks) {
   for (std::uint32_t b = 0; b < bins; ++b) {
     std::uint32_t from = lo + b * width;
     std::uint32_t to = std::min(hi, from + width - 1);
-    int bar = static_cast<int>(40.0 * static_cast<double>(hist[b]) / static_cast<double>(peak) + 0.5);
-    std::printf("  %5u-%-5u %-40s %s\n", from, to, std::string(static_cast<std::size_t>(bar), '#').c_str(),
+    int bar =
+        static_cast<int>(40.0 * static_cast<double>(hist[b]) / static_cast<double>(peak) + 0.5);
+    std::printf("  %5u-%-5u %-40s %s\n", from, to,
+                std::string(static_cast<std::size_t>(bar), '#').c_str(),
                 Thousands(hist[b]).c_str());
   }
 }

@@ -14,7 +14,8 @@ bool RefuseSecretArgument(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     for (std::string_view bad : {"--secret", "--key", "--password", "--secret-key"}) {
-      if (arg == bad || (arg.rfind(bad, 0) == 0 && arg.size() > bad.size() && arg[bad.size()] == '=')) {
+      if (arg == bad ||
+          (arg.rfind(bad, 0) == 0 && arg.size() > bad.size() && arg[bad.size()] == '=')) {
         std::fprintf(stderr,
                      "bloomlink: error: %.*s: the secret is never taken as an argument (it would "
                      "show in shell history and process lists); use --secret-file FILE or the "

@@ -68,8 +68,8 @@ void AddSchemaCommand(CLI::App& app, int& exit_code) {
   init->callback([output, &exit_code] { exit_code = RunInit(*output); });
 
   auto path = std::make_shared<std::string>();
-  CLI::App* check = schema->add_subcommand(
-      "check", "Validate a schema and print its fields and fingerprint");
+  CLI::App* check =
+      schema->add_subcommand("check", "Validate a schema and print its fields and fingerprint");
   check->add_option("schema", *path, "schema file (bloomlink or clkhash v2/v3)")->required();
   check->callback([path, &exit_code] { exit_code = RunCheck(*path); });
 }

@@ -16,12 +16,13 @@ int RunSynth(const SynthArgs& args) {
   const double start = NowSeconds();
   auto summary = synth::WriteSynthExtracts(args.options, args.output);
   if (!summary.ok()) return Fail(summary.status());
-  std::printf("wrote %s trust records to %s, %s council records to %s and %s true matches to %s "
-              "in %.2f s (seed %llu)\n",
-              Thousands(summary->trust_records).c_str(), summary->trust_path.c_str(),
-              Thousands(summary->council_records).c_str(), summary->council_path.c_str(),
-              Thousands(summary->true_matches).c_str(), summary->truth_path.c_str(),
-              NowSeconds() - start, static_cast<unsigned long long>(args.options.seed));
+  std::printf(
+      "wrote %s trust records to %s, %s council records to %s and %s true matches to %s "
+      "in %.2f s (seed %llu)\n",
+      Thousands(summary->trust_records).c_str(), summary->trust_path.c_str(),
+      Thousands(summary->council_records).c_str(), summary->council_path.c_str(),
+      Thousands(summary->true_matches).c_str(), summary->truth_path.c_str(), NowSeconds() - start,
+      static_cast<unsigned long long>(args.options.seed));
   return kExitOk;
 }
 

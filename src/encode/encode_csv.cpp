@@ -22,8 +22,8 @@ absl::StatusOr<std::vector<std::size_t>> FieldColumns(const io::CsvReader& reade
       auto column = reader.Column(field.column);
       if (!column.ok()) {
         return absl::Status(column.status().code(),
-                            StrCat(std::string(column.status().message()), " (needed by schema field ",
-                                   field.name, ")"));
+                            StrCat(std::string(column.status().message()),
+                                   " (needed by schema field ", field.name, ")"));
       }
       columns.push_back(*column);
     }
@@ -66,8 +66,7 @@ class IdIndex {
     auto [it, inserted] = seen_.try_emplace(h, Entry{where, line});
     if (inserted) return absl::OkStatus();
     const std::uint32_t other = it->second.where;
-    const std::string& other_id =
-        (other & kSkipped) ? skipped_[other & ~kSkipped] : kept[other];
+    const std::string& other_id = (other & kSkipped) ? skipped_[other & ~kSkipped] : kept[other];
     if (other_id == id) return Duplicate(id, it->second.line, line, file);
     // A hash collision between different ids: fall back to the exact map.
     auto [it2, inserted2] = collisions_.try_emplace(std::string(id), line);
@@ -83,8 +82,8 @@ class IdIndex {
   };
   static absl::Status Duplicate(std::string_view id, std::uint64_t first, std::uint64_t line,
                                 std::string_view file) {
-    return absl::InvalidArgumentError(StrCat(file, ":", line, ": id \"", id,
-                                             "\" is repeated (first on line ", first, ")"));
+    return absl::InvalidArgumentError(
+        StrCat(file, ":", line, ": id \"", id, "\" is repeated (first on line ", first, ")"));
   }
   absl::flat_hash_map<std::uint64_t, Entry> seen_;
   absl::flat_hash_map<std::string, std::uint64_t> collisions_;
@@ -97,8 +96,7 @@ class IdIndex {
 }  // namespace
 
 absl::StatusOr<EncodedDataset> EncodeCsv(const std::string& path, Encoder& encoder,
-                                         const CsvEncodeOptions& options,
-                                         CsvEncodeReport* report) {
+                                         const CsvEncodeOptions& options, CsvEncodeReport* report) {
   const LinkageSchema& schema = encoder.schema();
   BLOOMLINK_ASSIGN_OR_RETURN(io::CsvReader reader, io::CsvReader::Open(path, options.csv));
   auto id_column = reader.Column(options.id_column);
@@ -142,9 +140,9 @@ absl::StatusOr<EncodedDataset> EncodeCsv(const std::string& path, Encoder& encod
       if (!more) break;
       std::string_view id = record[*id_column];
       if (id.empty()) {
-        return absl::InvalidArgumentError(
-            StrCat(reader.name(), ":", record.line(), ": column ", *id_column + 1, " (",
-                   options.id_column, "): the id is empty"));
+        return absl::InvalidArgumentError(StrCat(reader.name(), ":", record.line(), ": column ",
+                                                 *id_column + 1, " (", options.id_column,
+                                                 "): the id is empty"));
       }
       arena.append(id);
       ends.push_back(arena.size());
@@ -164,14 +162,16 @@ absl::StatusOr<EncodedDataset> EncodeCsv(const std::string& path, Encoder& encod
       ids[r] = std::string_view(arena).substr(begin, ends[k] - begin);
       ++k;
       for (std::size_t j = 0; j < nfields; ++j, ++k) {
-        values[r * nfields + j] = std::string_view(arena).substr(ends[k - 1], ends[k] - ends[k - 1]);
+        values[r * nfields + j] =
+            std::string_view(arena).substr(ends[k - 1], ends[k] - ends[k - 1]);
       }
     }
     const std::size_t first = dataset.clks.rows();
     if (first == 0 && more && reader.total_bytes() > 0) {
       // After the first batch the file size gives a good estimate of the record count: reserve
       // for it (plus 5%) so that a large file is not copied as the matrix grows.
-      const double per_record = static_cast<double>(reader.bytes_read()) / static_cast<double>(rows);
+      const double per_record =
+          static_cast<double>(reader.bytes_read()) / static_cast<double>(rows);
       const auto estimate = static_cast<std::size_t>(
           1.05 * static_cast<double>(reader.total_bytes()) / std::max(per_record, 1.0));
       dataset.clks.Reserve(estimate);

@@ -61,7 +61,8 @@ void FoldInto(std::uint8_t* src, std::size_t bits, int folds, std::uint8_t* dst,
     } else {
       for (std::size_t i = 0; i < half; ++i) {
         std::size_t j = i + half;
-        if ((src[j >> 3] >> (7 - (j & 7))) & 1) src[i >> 3] ^= static_cast<std::uint8_t>(0x80u >> (i & 7));
+        if ((src[j >> 3] >> (7 - (j & 7))) & 1)
+          src[i >> 3] ^= static_cast<std::uint8_t>(0x80u >> (i & 7));
       }
     }
     bits = half;
@@ -85,7 +86,8 @@ void EncodeStats::Merge(const EncodeStats& other) {
     a.valid += b.valid;
     a.missing += b.missing;
     a.invalid += b.invalid;
-    std::map<std::string, std::uint64_t> reasons(a.invalid_reasons.begin(), a.invalid_reasons.end());
+    std::map<std::string, std::uint64_t> reasons(a.invalid_reasons.begin(),
+                                                 a.invalid_reasons.end());
     for (const auto& [reason, count] : b.invalid_reasons) reasons[reason] += count;
     a.invalid_reasons.assign(reasons.begin(), reasons.end());
   }
@@ -144,7 +146,8 @@ absl::StatusOr<Encoder> Encoder::Create(const LinkageSchema& schema, const Secre
       const hashing::FieldHashTemplate& tmpl = impl->templates[j];
       if (s.fields[j].ignored) {
         // Keep indices aligned with the schema; an ignored field's hasher is never used.
-        BLOOMLINK_ASSIGN_OR_RETURN(hashing::FieldHasher h, hashing::FieldHasher::Create(tmpl, false));
+        BLOOMLINK_ASSIGN_OR_RETURN(hashing::FieldHasher h,
+                                   hashing::FieldHasher::Create(tmpl, false));
         ws->hashers.push_back(std::move(h));
         continue;
       }
@@ -194,7 +197,8 @@ void Encoder::Impl::EncodeRecord(Workspace& ws, const std::string_view* values, 
       // clkhash's share-out: count / n bits each, one more for the first count % n tokens.
       const int k = field.bits.count / static_cast<int>(n);
       const std::size_t extra = static_cast<std::size_t>(field.bits.count) % n;
-      for (std::size_t t = 0; t < n; ++t) hasher.Insert(ws.tokens[t], k + (t < extra ? 1 : 0), filter);
+      for (std::size_t t = 0; t < n; ++t)
+        hasher.Insert(ws.tokens[t], k + (t < extra ? 1 : 0), filter);
     } else {
       for (std::size_t t = 0; t < n; ++t) hasher.Insert(ws.tokens[t], field.bits.count, filter);
     }

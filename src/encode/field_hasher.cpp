@@ -168,9 +168,8 @@ absl::StatusOr<FieldHasher> FieldHasher::Create(const FieldHashTemplate& tmpl, b
   }
   if (use_cache) {
     std::size_t value_bytes = h.scheme_ == HashScheme::kClkhashBlake2b ? 64 : 8;
-    h.cache_ = std::make_unique<TokenCache>(value_bytes, h.scheme_ == HashScheme::kClkhashBlake2b
-                                                             ? 4096
-                                                             : 8192);
+    h.cache_ = std::make_unique<TokenCache>(value_bytes,
+                                            h.scheme_ == HashScheme::kClkhashBlake2b ? 4096 : 8192);
   }
   h.scratch_.reserve(256);
   h.salted_.reserve(64);
@@ -347,7 +346,8 @@ void FieldHasher::InsertBlake(std::string_view bytes, int k, std::uint8_t* filte
     }
     int n = std::min(32, k - 32 * i);
     for (int j = 0; j < n; ++j) {
-      std::uint32_t v = static_cast<std::uint32_t>(d[2 * j]) | (static_cast<std::uint32_t>(d[2 * j + 1]) << 8);
+      std::uint32_t v =
+          static_cast<std::uint32_t>(d[2 * j]) | (static_cast<std::uint32_t>(d[2 * j + 1]) << 8);
       SetFilterBit(filter, v & mask);
     }
     OPENSSL_cleanse(digest, sizeof digest);

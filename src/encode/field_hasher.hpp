@@ -147,9 +147,9 @@ class FieldHasher {
   std::uint32_t hash_bits_ = 0;
   std::vector<MacContext> contexts_;
   std::unique_ptr<TokenCache> cache_;
-  std::string scratch_;      // token re-encoded (UTF-16/32)
-  std::string salted_;       // token + salt index (BLAKE2b cache key)
-  std::string singular_;     // token + chr(i) for prevent_singularity
+  std::string scratch_;   // token re-encoded (UTF-16/32)
+  std::string salted_;    // token + salt index (BLAKE2b cache key)
+  std::string singular_;  // token + chr(i) for prevent_singularity
   std::uint64_t mac_calls_ = 0;
 };
 

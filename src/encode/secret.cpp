@@ -62,8 +62,9 @@ absl::StatusOr<Secret> Secret::FromFile(const std::string& path, SecretOptions o
       return absl::InvalidArgumentError(StrCat(path, ": the secret file is not a regular file"));
     }
     if ((st.st_mode & (S_IRGRP | S_IROTH)) != 0) {
-      warnings.push_back(StrCat(path, ": the secret file is readable by other users; restrict it "
-                                      "with chmod 600"));
+      warnings.push_back(StrCat(path,
+                                ": the secret file is readable by other users; restrict it "
+                                "with chmod 600"));
     }
   }
   std::string data;

@@ -64,10 +64,12 @@ bool ParsePythonFloat(std::string_view word, double& value) {
   std::size_t i = 0;
   if (i < s.size() && (s[i] == '+' || s[i] == '-')) clean.push_back(s[i++]);
   std::size_t mantissa_end = s.find_first_of("eE", i);
-  std::string_view mantissa = s.substr(i, mantissa_end == std::string_view::npos ? s.npos : mantissa_end - i);
+  std::string_view mantissa =
+      s.substr(i, mantissa_end == std::string_view::npos ? s.npos : mantissa_end - i);
   std::size_t dot = mantissa.find('.');
   std::string_view whole = mantissa.substr(0, dot);
-  std::string_view frac = dot == std::string_view::npos ? std::string_view() : mantissa.substr(dot + 1);
+  std::string_view frac =
+      dot == std::string_view::npos ? std::string_view() : mantissa.substr(dot + 1);
   if (whole.empty() && frac.empty()) return false;
   if (!whole.empty() && !DigitsWithUnderscores(whole, clean)) return false;
   if (dot != std::string_view::npos) {
@@ -94,8 +96,8 @@ void AppendInt128(std::string& out, Int128 v) {
   char buf[48];
   int n = 0;
   bool negative = v < 0;
-  UInt128 u = negative ? static_cast<UInt128>(0) - static_cast<UInt128>(v)
-                                 : static_cast<UInt128>(v);
+  UInt128 u =
+      negative ? static_cast<UInt128>(0) - static_cast<UInt128>(v) : static_cast<UInt128>(v);
   do {
     buf[n++] = static_cast<char>('0' + static_cast<int>(u % 10));
     u /= 10;

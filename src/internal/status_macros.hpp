@@ -9,9 +9,9 @@
 
 // BLOOMLINK_RETURN_IF_ERROR(expr): returns the status of `expr` from the enclosing function
 // when it is not OK.
-#define BLOOMLINK_RETURN_IF_ERROR(expr)          \
-  do {                                           \
-    ::absl::Status bloomlink_status_ = (expr);   \
+#define BLOOMLINK_RETURN_IF_ERROR(expr)                    \
+  do {                                                     \
+    ::absl::Status bloomlink_status_ = (expr);             \
     if (!bloomlink_status_.ok()) return bloomlink_status_; \
   } while (false)
 

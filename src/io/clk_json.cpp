@@ -17,8 +17,8 @@
 #include "bloomlink/base64.hpp"
 #include "bloomlink/io/atomic_file.hpp"
 #include "bloomlink/io/encoded_file.hpp"
-#include "internal/status_macros.hpp"
 #include "internal/file_errors.hpp"
+#include "internal/status_macros.hpp"
 #include "internal/strings.hpp"
 
 namespace bloomlink::io {

@@ -282,8 +282,7 @@ struct CsvReader::State {
   absl::Status EndFieldSlow(CsvRecord& record, std::size_t cap) {
     std::string& buffer = record.buffer_;
     if (field_count < cap) {
-      if (field_high &&
-          !internal::IsValidUtf8(std::string_view(buffer).substr(field_start))) {
+      if (field_high && !internal::IsValidUtf8(std::string_view(buffer).substr(field_start))) {
         return FieldError(field_line,
                           "invalid UTF-8 (is the file in Windows-1252 or Latin-1? save it as "
                           "UTF-8)");

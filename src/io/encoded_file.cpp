@@ -26,8 +26,8 @@
 
 #include "bloomlink/io/atomic_file.hpp"
 #include "bloomlink/io/clk_json.hpp"
-#include "internal/status_macros.hpp"
 #include "internal/file_errors.hpp"
+#include "internal/status_macros.hpp"
 #include "internal/strings.hpp"
 #include "internal/utf8.hpp"
 

@@ -71,8 +71,8 @@ absl::Status JsonObject::Only(std::initializer_list<std::string_view> keys) cons
       }
       std::string list;
       for (std::string_view k : keys) internal::StrAppend(list, list.empty() ? "" : ", ", k);
-      return absl::InvalidArgumentError(StrCat(source_, ": ", PathOf(it.key()),
-                                               ": unknown key (expected one of: ", list, ")"));
+      return absl::InvalidArgumentError(
+          StrCat(source_, ": ", PathOf(it.key()), ": unknown key (expected one of: ", list, ")"));
     }
   }
   return absl::OkStatus();
@@ -97,10 +97,9 @@ absl::StatusOr<std::optional<std::int64_t>> JsonObject::OptionalInteger(std::str
                                                                         std::int64_t max) const {
   const Json* v = Find(key);
   if (v == nullptr) return std::optional<std::int64_t>();
-  std::string expected =
-      max == std::numeric_limits<std::int64_t>::max()
-          ? StrCat("an integer >= ", min)
-          : StrCat("an integer ", min, "..", max);
+  std::string expected = max == std::numeric_limits<std::int64_t>::max()
+                             ? StrCat("an integer >= ", min)
+                             : StrCat("an integer ", min, "..", max);
   std::int64_t value;
   if (v->is_number_unsigned()) {
     std::uint64_t u = v->get<std::uint64_t>();
@@ -170,16 +169,16 @@ absl::StatusOr<std::vector<std::string>> JsonObject::StringArray(std::string_vie
   for (std::size_t i = 0; i < v->size(); ++i) {
     const Json& item = (*v)[i];
     if (!item.is_string()) {
-      return absl::InvalidArgumentError(StrCat(source_, ": ", PathOf(key), "[", i,
-                                               "]: expected a string, got ", Describe(item)));
+      return absl::InvalidArgumentError(
+          StrCat(source_, ": ", PathOf(key), "[", i, "]: expected a string, got ", Describe(item)));
     }
     out.push_back(item.get<std::string>());
   }
   return out;
 }
 
-absl::StatusOr<std::string> JsonObject::Choice(std::string_view key,
-                                               std::initializer_list<std::string_view> choices) const {
+absl::StatusOr<std::string> JsonObject::Choice(
+    std::string_view key, std::initializer_list<std::string_view> choices) const {
   std::string expected = "one of";
   bool first = true;
   for (std::string_view c : choices) {

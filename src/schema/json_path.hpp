@@ -4,12 +4,11 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -46,8 +45,10 @@ class JsonObject {
 
   absl::StatusOr<std::string> String(std::string_view key) const;  // required
   absl::StatusOr<std::optional<std::string>> OptionalString(std::string_view key) const;
-  absl::StatusOr<std::int64_t> Integer(std::string_view key, std::int64_t min, std::int64_t max) const;
-  absl::StatusOr<std::optional<std::int64_t>> OptionalInteger(std::string_view key, std::int64_t min,
+  absl::StatusOr<std::int64_t> Integer(std::string_view key, std::int64_t min,
+                                       std::int64_t max) const;
+  absl::StatusOr<std::optional<std::int64_t>> OptionalInteger(std::string_view key,
+                                                              std::int64_t min,
                                                               std::int64_t max) const;
   absl::StatusOr<double> Number(std::string_view key) const;
   absl::StatusOr<std::optional<bool>> OptionalBool(std::string_view key) const;

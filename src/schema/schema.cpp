@@ -80,8 +80,8 @@ bool ValidFieldName(std::string_view name) {
 
 absl::StatusOr<FieldSpec> ParseBloomlinkField(const JsonObject& f, std::uint32_t filter_bits,
                                               const std::vector<std::string>& default_missing) {
-  BLOOMLINK_RETURN_IF_ERROR(f.Only({"name", "column", "type", "options", "tokens", "bits",
-                                    "missing_values", "description"}));
+  BLOOMLINK_RETURN_IF_ERROR(f.Only(
+      {"name", "column", "type", "options", "tokens", "bits", "missing_values", "description"}));
   FieldSpec spec;
   BLOOMLINK_ASSIGN_OR_RETURN(spec.name, f.String("name"));
   if (!ValidFieldName(spec.name)) {
@@ -90,9 +90,8 @@ absl::StatusOr<FieldSpec> ParseBloomlinkField(const JsonObject& f, std::uint32_t
   BLOOMLINK_ASSIGN_OR_RETURN(std::optional<std::string> column, f.OptionalString("column"));
   spec.column = column.value_or(spec.name);
   if (spec.column.empty()) return f.Error("column", "a non-empty column name");
-  BLOOMLINK_ASSIGN_OR_RETURN(std::string type,
-                             f.Choice("type", {"text", "name", "date", "sex", "postcode",
-                                               "nhs_number"}));
+  BLOOMLINK_ASSIGN_OR_RETURN(std::string type, f.Choice("type", {"text", "name", "date", "sex",
+                                                                 "postcode", "nhs_number"}));
   const TypeDefaults* defaults = nullptr;
   for (const TypeDefaults& t : kTypes) {
     if (t.name == type) defaults = &t;
@@ -106,7 +105,8 @@ absl::StatusOr<FieldSpec> ParseBloomlinkField(const JsonObject& f, std::uint32_t
   if (options) {
     if (spec.kind == FieldKind::kText) {
       BLOOMLINK_RETURN_IF_ERROR(options->Only({"drop_punctuation"}));
-      BLOOMLINK_ASSIGN_OR_RETURN(std::optional<bool> drop, options->OptionalBool("drop_punctuation"));
+      BLOOMLINK_ASSIGN_OR_RETURN(std::optional<bool> drop,
+                                 options->OptionalBool("drop_punctuation"));
       spec.drop_punctuation = drop.value_or(false);
     } else if (spec.kind == FieldKind::kDate) {
       BLOOMLINK_RETURN_IF_ERROR(options->Only({"min_year", "max_year"}));
@@ -147,8 +147,8 @@ absl::StatusOr<FieldSpec> ParseBloomlinkField(const JsonObject& f, std::uint32_t
   if (bits) {
     BLOOMLINK_RETURN_IF_ERROR(bits->Only({"per_token", "per_field"}));
     if (bits->Has("per_token") == bits->Has("per_field")) {
-      return absl::InvalidArgumentError(StrCat(
-          bits->path(), ": expected exactly one of \"per_token\" or \"per_field\""));
+      return absl::InvalidArgumentError(
+          StrCat(bits->path(), ": expected exactly one of \"per_token\" or \"per_field\""));
     }
     if (bits->Has("per_token")) {
       BLOOMLINK_ASSIGN_OR_RETURN(std::int64_t k, bits->Integer("per_token", 1, 256));
@@ -219,8 +219,8 @@ absl::Status ParseBloomlink(const JsonObject& top, std::string_view source, Link
   }
   std::set<std::string> names;
   for (std::size_t i = 0; i < fields->size(); ++i) {
-    BLOOMLINK_ASSIGN_OR_RETURN(
-        JsonObject f, JsonObject::Open((*fields)[i], StrCat("fields[", i, "]"), source));
+    BLOOMLINK_ASSIGN_OR_RETURN(JsonObject f,
+                               JsonObject::Open((*fields)[i], StrCat("fields[", i, "]"), source));
     auto field = ParseBloomlinkField(f, schema.filter_bits, default_missing);
     if (!field.ok()) {
       // Field errors carry the JSON path; prefix the source like every other error.
@@ -267,7 +267,8 @@ absl::Status ParseClkhashFormat(const JsonObject& format, FieldSpec& spec) {
     spec.clkhash.min_length = min_length.value_or(0);
     BLOOMLINK_ASSIGN_OR_RETURN(spec.clkhash.max_length,
                                format.OptionalInteger("maxLength", 1, kIntMax));
-    BLOOMLINK_ASSIGN_OR_RETURN(std::optional<std::string> pattern, format.OptionalString("pattern"));
+    BLOOMLINK_ASSIGN_OR_RETURN(std::optional<std::string> pattern,
+                               format.OptionalString("pattern"));
     if (pattern) {
       if (format.Has("case") || format.Has("minLength") || format.Has("maxLength")) {
         return format.Error("pattern", "no pattern together with case, minLength or maxLength");
@@ -308,7 +309,8 @@ absl::Status ParseClkhashHash(const JsonObject& hashing, FieldSpec& spec) {
   if (!hash) return absl::OkStatus();
   BLOOMLINK_RETURN_IF_ERROR(hash->Only({"type", "prevent_singularity"}));
   BLOOMLINK_ASSIGN_OR_RETURN(std::string type, hash->Choice("type", {"blakeHash", "doubleHash"}));
-  BLOOMLINK_ASSIGN_OR_RETURN(std::optional<bool> prevent, hash->OptionalBool("prevent_singularity"));
+  BLOOMLINK_ASSIGN_OR_RETURN(std::optional<bool> prevent,
+                             hash->OptionalBool("prevent_singularity"));
   if (type == "doubleHash") {
     spec.hash.scheme = HashScheme::kClkhashDouble;
     spec.hash.prevent_singularity = prevent.value_or(false);
@@ -378,7 +380,8 @@ absl::Status ParseClkhashHashingV3(const JsonObject& hashing, FieldSpec& spec) {
                                comparison.OptionalInteger("fractional_precision", 0, 15));
     spec.tokens.fractional_precision = static_cast<int>(precision.value_or(0));
     // clkhash: int(round(threshold_distance * pow(10, fractional_precision))), round half even.
-    double scaled = spec.tokens.threshold_distance * std::pow(10.0, spec.tokens.fractional_precision);
+    double scaled =
+        spec.tokens.threshold_distance * std::pow(10.0, spec.tokens.fractional_precision);
     if (!(scaled < 9.0e15)) return comparison.Error("thresholdDistance", "a smaller number");
     spec.tokens.distance_interval = static_cast<std::int64_t>(std::nearbyint(scaled));
     if (spec.tokens.distance_interval == 0) {
@@ -399,7 +402,8 @@ absl::Status ParseClkhashHashingV2(const JsonObject& hashing, FieldSpec& spec) {
   BLOOMLINK_ASSIGN_OR_RETURN(std::optional<bool> positional, hashing.OptionalBool("positional"));
   spec.tokens.kind = positional.value_or(false) ? TokenKind::kPositionalQgram : TokenKind::kQgram;
   spec.tokens.q = static_cast<int>(n);
-  BLOOMLINK_ASSIGN_OR_RETURN(std::optional<JsonObject> strategy, hashing.OptionalObject("strategy"));
+  BLOOMLINK_ASSIGN_OR_RETURN(std::optional<JsonObject> strategy,
+                             hashing.OptionalObject("strategy"));
   if (strategy && (strategy->Has("k") || strategy->Has("numBits"))) {
     BLOOMLINK_RETURN_IF_ERROR(ParseClkhashStrategy(*strategy, "k", "numBits", spec));
   } else {
@@ -407,7 +411,8 @@ absl::Status ParseClkhashHashingV2(const JsonObject& hashing, FieldSpec& spec) {
     spec.bits = BitsSpec{true, 200};  // clkhash's default for v2 schemas
   }
   if (hashing.Has("weight")) {
-    return hashing.Error("weight", "no \"weight\" (a version 1 key; convert the schema with clkhash)");
+    return hashing.Error("weight",
+                         "no \"weight\" (a version 1 key; convert the schema with clkhash)");
   }
   BLOOMLINK_RETURN_IF_ERROR(ParseClkhashHash(hashing, spec));
   return ParseClkhashMissing(hashing, spec);
@@ -417,8 +422,9 @@ absl::Status ParseClkhash(const JsonObject& top, std::string_view source, Linkag
   BLOOMLINK_RETURN_IF_ERROR(top.Only({"version", "clkConfig", "features", "$schema", "id"}));
   BLOOMLINK_ASSIGN_OR_RETURN(std::int64_t version, top.Integer("version", 1, kIntMax));
   if (version == 1) {
-    return top.Error("version", "a clkhash schema of version 2 or 3 (convert version 1 schemas "
-                                "with clkhash first)");
+    return top.Error("version",
+                     "a clkhash schema of version 2 or 3 (convert version 1 schemas "
+                     "with clkhash first)");
   }
   if (version > 3) return top.Error("version", "a clkhash schema of version 2 or 3");
   schema.dialect = version == 2 ? SchemaDialect::kClkhashV2 : SchemaDialect::kClkhashV3;
@@ -437,9 +443,9 @@ absl::Status ParseClkhash(const JsonObject& top, std::string_view source, Linkag
   BLOOMLINK_ASSIGN_OR_RETURN(auto folds, config.OptionalInteger("xor_folds", 0, 8));
   schema.xor_folds = static_cast<int>(folds.value_or(0));
   if (config.Has("xorFolds")) {
-    schema.warnings.push_back(StrCat(
-        config.PathOf("xorFolds"),
-        " is ignored, as clkhash 0.18.3 ignores it (clkhash reads \"xor_folds\")"));
+    schema.warnings.push_back(
+        StrCat(config.PathOf("xorFolds"),
+               " is ignored, as clkhash 0.18.3 ignores it (clkhash reads \"xor_folds\")"));
   }
   if ((std::uint64_t{schema.filter_bits} << schema.xor_folds) > kMaxFilterBits) {
     return config.Error("xor_folds", "fewer folds: l x 2^xor_folds is over the filter limit");
@@ -579,44 +585,64 @@ void Canonicalise(LinkageSchema& schema) {
 
 std::string_view FieldKindName(FieldKind kind) {
   switch (kind) {
-    case FieldKind::kText: return "text";
-    case FieldKind::kName: return "name";
-    case FieldKind::kDate: return "date";
-    case FieldKind::kSex: return "sex";
-    case FieldKind::kPostcode: return "postcode";
-    case FieldKind::kNhsNumber: return "nhs_number";
-    case FieldKind::kClkString: return "clkhash_string";
-    case FieldKind::kClkInteger: return "clkhash_integer";
-    case FieldKind::kClkDate: return "clkhash_date";
-    case FieldKind::kClkEnum: return "clkhash_enum";
+    case FieldKind::kText:
+      return "text";
+    case FieldKind::kName:
+      return "name";
+    case FieldKind::kDate:
+      return "date";
+    case FieldKind::kSex:
+      return "sex";
+    case FieldKind::kPostcode:
+      return "postcode";
+    case FieldKind::kNhsNumber:
+      return "nhs_number";
+    case FieldKind::kClkString:
+      return "clkhash_string";
+    case FieldKind::kClkInteger:
+      return "clkhash_integer";
+    case FieldKind::kClkDate:
+      return "clkhash_date";
+    case FieldKind::kClkEnum:
+      return "clkhash_enum";
   }
   return "?";
 }
 
 std::string_view TokenKindName(TokenKind kind) {
   switch (kind) {
-    case TokenKind::kQgram: return "qgram";
-    case TokenKind::kPositionalQgram: return "positional_qgram";
-    case TokenKind::kExact: return "exact";
-    case TokenKind::kNumeric: return "numeric";
+    case TokenKind::kQgram:
+      return "qgram";
+    case TokenKind::kPositionalQgram:
+      return "positional_qgram";
+    case TokenKind::kExact:
+      return "exact";
+    case TokenKind::kNumeric:
+      return "numeric";
   }
   return "?";
 }
 
 std::string_view HashSchemeName(HashScheme scheme) {
   switch (scheme) {
-    case HashScheme::kHmacSha256Double: return "hmac-sha256";
-    case HashScheme::kClkhashBlake2b: return "clkhash-blake2b";
-    case HashScheme::kClkhashDouble: return "clkhash-double";
+    case HashScheme::kHmacSha256Double:
+      return "hmac-sha256";
+    case HashScheme::kClkhashBlake2b:
+      return "clkhash-blake2b";
+    case HashScheme::kClkhashDouble:
+      return "clkhash-double";
   }
   return "?";
 }
 
 std::string_view DialectName(SchemaDialect dialect) {
   switch (dialect) {
-    case SchemaDialect::kBloomlink: return "bloomlink";
-    case SchemaDialect::kClkhashV2: return "clkhash-v2";
-    case SchemaDialect::kClkhashV3: return "clkhash-v3";
+    case SchemaDialect::kBloomlink:
+      return "bloomlink";
+    case SchemaDialect::kClkhashV2:
+      return "clkhash-v2";
+    case SchemaDialect::kClkhashV3:
+      return "clkhash-v3";
   }
   return "?";
 }
@@ -631,8 +657,9 @@ absl::StatusOr<LinkageSchema> ParseSchema(std::string_view json, std::string_vie
     BLOOMLINK_RETURN_IF_ERROR(ParseClkhash(top, source, schema));
   } else {
     return absl::InvalidArgumentError(
-        StrCat(source, ": not a linkage schema: expected a top-level \"bloomlink_schema\" key "
-                       "(bloomlink) or \"version\", \"clkConfig\" and \"features\" (clkhash)"));
+        StrCat(source,
+               ": not a linkage schema: expected a top-level \"bloomlink_schema\" key "
+               "(bloomlink) or \"version\", \"clkConfig\" and \"features\" (clkhash)"));
   }
   Canonicalise(schema);
   return schema;

@@ -11,7 +11,7 @@ namespace bloomlink::schema_internal {
 namespace {
 
 constexpr std::array<std::string_view, 12> kMonthAbbr = {"jan", "feb", "mar", "apr", "may", "jun",
-                                                          "jul", "aug", "sep", "oct", "nov", "dec"};
+                                                         "jul", "aug", "sep", "oct", "nov", "dec"};
 constexpr std::array<std::string_view, 12> kMonthFull = {
     "january", "february", "march",     "april",   "may",      "june",
     "july",    "august",   "september", "october", "november", "december"};
@@ -33,20 +33,35 @@ bool Tokenise(std::string_view format, std::vector<Token>* tokens, char* bad) {
       }
       char d = format[++i];
       switch (d) {
-        case 'Y': tokens->push_back({Piece::kYear4}); break;
-        case 'y': tokens->push_back({Piece::kYear2}); break;
-        case 'm': tokens->push_back({Piece::kMonth}); break;
-        case 'd': tokens->push_back({Piece::kDay}); break;
-        case 'b': tokens->push_back({Piece::kMonthName}); break;
-        case 'B': tokens->push_back({Piece::kMonthFullName}); break;
-        case '%': tokens->push_back({Piece::kLiteral, '%'}); break;
+        case 'Y':
+          tokens->push_back({Piece::kYear4});
+          break;
+        case 'y':
+          tokens->push_back({Piece::kYear2});
+          break;
+        case 'm':
+          tokens->push_back({Piece::kMonth});
+          break;
+        case 'd':
+          tokens->push_back({Piece::kDay});
+          break;
+        case 'b':
+          tokens->push_back({Piece::kMonthName});
+          break;
+        case 'B':
+          tokens->push_back({Piece::kMonthFullName});
+          break;
+        case '%':
+          tokens->push_back({Piece::kLiteral, '%'});
+          break;
         default:
           *bad = d;
           return false;
       }
     } else if (std::isspace(static_cast<unsigned char>(c))) {
       // Python turns each run of white space in the format into \s+.
-      if (tokens->empty() || tokens->back().piece != Piece::kSpace) tokens->push_back({Piece::kSpace});
+      if (tokens->empty() || tokens->back().piece != Piece::kSpace)
+        tokens->push_back({Piece::kSpace});
     } else {
       tokens->push_back({Piece::kLiteral, c});
     }
@@ -71,7 +86,8 @@ int Candidates(Piece piece, std::string_view s, std::size_t pos, std::array<std:
     case Piece::kYear4:
       if (IsDigit(at(0)) && IsDigit(at(1)) && IsDigit(at(2)) && IsDigit(at(3))) {
         lens[n] = 4;
-        values[n++] = (at(0) - '0') * 1000 + (at(1) - '0') * 100 + (at(2) - '0') * 10 + (at(3) - '0');
+        values[n++] =
+            (at(0) - '0') * 1000 + (at(1) - '0') * 100 + (at(2) - '0') * 10 + (at(3) - '0');
       }
       break;
     case Piece::kYear2:
@@ -82,16 +98,40 @@ int Candidates(Piece piece, std::string_view s, std::size_t pos, std::array<std:
       }
       break;
     case Piece::kMonth:  // 1[0-2]|0[1-9]|[1-9]
-      if (at(0) == '1' && at(1) >= '0' && at(1) <= '2') { lens[n] = 2; values[n++] = 10 + (at(1) - '0'); }
-      if (at(0) == '0' && at(1) >= '1' && at(1) <= '9') { lens[n] = 2; values[n++] = at(1) - '0'; }
-      if (at(0) >= '1' && at(0) <= '9') { lens[n] = 1; values[n++] = at(0) - '0'; }
+      if (at(0) == '1' && at(1) >= '0' && at(1) <= '2') {
+        lens[n] = 2;
+        values[n++] = 10 + (at(1) - '0');
+      }
+      if (at(0) == '0' && at(1) >= '1' && at(1) <= '9') {
+        lens[n] = 2;
+        values[n++] = at(1) - '0';
+      }
+      if (at(0) >= '1' && at(0) <= '9') {
+        lens[n] = 1;
+        values[n++] = at(0) - '0';
+      }
       break;
     case Piece::kDay:  // 3[01]|[12]\d|0[1-9]|[1-9]| [1-9]
-      if (at(0) == '3' && (at(1) == '0' || at(1) == '1')) { lens[n] = 2; values[n++] = 30 + (at(1) - '0'); }
-      if ((at(0) == '1' || at(0) == '2') && IsDigit(at(1))) { lens[n] = 2; values[n++] = (at(0) - '0') * 10 + (at(1) - '0'); }
-      if (at(0) == '0' && at(1) >= '1' && at(1) <= '9') { lens[n] = 2; values[n++] = at(1) - '0'; }
-      if (at(0) >= '1' && at(0) <= '9') { lens[n] = 1; values[n++] = at(0) - '0'; }
-      if (at(0) == ' ' && at(1) >= '1' && at(1) <= '9') { lens[n] = 2; values[n++] = at(1) - '0'; }
+      if (at(0) == '3' && (at(1) == '0' || at(1) == '1')) {
+        lens[n] = 2;
+        values[n++] = 30 + (at(1) - '0');
+      }
+      if ((at(0) == '1' || at(0) == '2') && IsDigit(at(1))) {
+        lens[n] = 2;
+        values[n++] = (at(0) - '0') * 10 + (at(1) - '0');
+      }
+      if (at(0) == '0' && at(1) >= '1' && at(1) <= '9') {
+        lens[n] = 2;
+        values[n++] = at(1) - '0';
+      }
+      if (at(0) >= '1' && at(0) <= '9') {
+        lens[n] = 1;
+        values[n++] = at(0) - '0';
+      }
+      if (at(0) == ' ' && at(1) >= '1' && at(1) <= '9') {
+        lens[n] = 2;
+        values[n++] = at(1) - '0';
+      }
       break;
     case Piece::kMonthName:
     case Piece::kMonthFullName: {
@@ -130,9 +170,8 @@ bool Match(const std::vector<Token>& tokens, std::size_t t, std::string_view s, 
   }
   const Token& token = tokens[t];
   if (token.piece == Piece::kLiteral) {
-    if (pos < s.size() &&
-        std::tolower(static_cast<unsigned char>(s[pos])) ==
-            std::tolower(static_cast<unsigned char>(token.literal))) {
+    if (pos < s.size() && std::tolower(static_cast<unsigned char>(s[pos])) ==
+                              std::tolower(static_cast<unsigned char>(token.literal))) {
       return Match(tokens, t + 1, s, pos + 1, fields, result, end);
     }
     return false;
@@ -153,12 +192,19 @@ bool Match(const std::vector<Token>& tokens, std::size_t t, std::string_view s, 
     Fields next = fields;
     switch (token.piece) {
       case Piece::kYear4:
-      case Piece::kYear2: next.year = values[i]; break;
+      case Piece::kYear2:
+        next.year = values[i];
+        break;
       case Piece::kMonth:
       case Piece::kMonthName:
-      case Piece::kMonthFullName: next.month = values[i]; break;
-      case Piece::kDay: next.day = values[i]; break;
-      default: break;
+      case Piece::kMonthFullName:
+        next.month = values[i];
+        break;
+      case Piece::kDay:
+        next.day = values[i];
+        break;
+      default:
+        break;
     }
     if (Match(tokens, t + 1, s, pos + lens[i], next, result, end)) return true;
   }

@@ -55,10 +55,10 @@ MATCHER_P2(StatusIs, code, substring, "") {
 }  // namespace bloomlink::testing
 
 // SKIP_WITHOUT_SHARED_DATA(): skips the test with a message when ../shared/data is absent.
-#define SKIP_WITHOUT_SHARED_DATA()                                                        \
-  do {                                                                                    \
-    if (!std::filesystem::is_directory(::bloomlink::testing::SharedDataDir())) {          \
-      GTEST_SKIP() << "shared evaluation data not found at "                              \
-                   << ::bloomlink::testing::SharedDataDir() << "; skipping";               \
-    }                                                                                     \
+#define SKIP_WITHOUT_SHARED_DATA()                                               \
+  do {                                                                           \
+    if (!std::filesystem::is_directory(::bloomlink::testing::SharedDataDir())) { \
+      GTEST_SKIP() << "shared evaluation data not found at "                     \
+                   << ::bloomlink::testing::SharedDataDir() << "; skipping";     \
+    }                                                                            \
   } while (false)

@@ -12,9 +12,10 @@
 // values that decompose to more than 256 code points).
 //
 //   std::string out;
-//   CleanOutcome r = CleanNhsNumber("943 476 5919", &out);   // r.status == kValid, out == "9434765919"
-//   r = CleanPostcode("sw1a 1aa", &out);                      // kValid, out == "SW1A1AA"
-//   r = CleanDate("31/02/1990", DateOptions{}, &out);         // kInvalid, reason "impossible date"
+//   CleanOutcome r = CleanNhsNumber("943 476 5919", &out);   // r.status == kValid, out ==
+//   "9434765919" r = CleanPostcode("sw1a 1aa", &out);                      // kValid, out ==
+//   "SW1A1AA" r = CleanDate("31/02/1990", DateOptions{}, &out);         // kInvalid, reason
+//   "impossible date"
 #pragma once
 
 #include <string>
@@ -38,7 +39,9 @@ struct CleanOutcome {
 
   static constexpr CleanOutcome Valid() { return {CleanStatus::kValid, {}}; }
   static constexpr CleanOutcome Missing() { return {CleanStatus::kMissing, {}}; }
-  static constexpr CleanOutcome Invalid(std::string_view why) { return {CleanStatus::kInvalid, why}; }
+  static constexpr CleanOutcome Invalid(std::string_view why) {
+    return {CleanStatus::kInvalid, why};
+  }
 };
 
 // TextOptions: how CleanText treats one free-text value. Unicode NFKC, case folding (to lower

@@ -45,7 +45,7 @@ class TokenList {
   }
   std::string data_;
   std::vector<std::uint32_t> ends_;
-  std::string padded_;               // scratch: the padded value
+  std::string padded_;                 // scratch: the padded value
   std::vector<std::uint32_t> starts_;  // scratch: code point offsets
   std::string token_;                  // scratch: a positional or numeric token
 };

@@ -78,9 +78,11 @@ TEST(Base64Test, RoundTripsAllLengths) {
 
 TEST(Base64Test, RejectsBadText) {
   using testing::StatusIs;
-  EXPECT_THAT(Base64Decode("TW=u"), StatusIs(absl::StatusCode::kInvalidArgument, "character 3 of the string ('=')"));
+  EXPECT_THAT(Base64Decode("TW=u"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "character 3 of the string ('=')"));
   EXPECT_THAT(Base64Decode("TWF"), StatusIs(absl::StatusCode::kInvalidArgument, "trailing bits"));
-  EXPECT_THAT(Base64Decode("T"), StatusIs(absl::StatusCode::kInvalidArgument, "not a whole number of bytes"));
+  EXPECT_THAT(Base64Decode("T"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "not a whole number of bytes"));
   EXPECT_THAT(Base64Decode("TWE=="), StatusIs(absl::StatusCode::kInvalidArgument, "groups of 4"));
   auto unpadded = Base64Decode("TWE");
   ASSERT_TRUE(unpadded.ok());

@@ -1,9 +1,8 @@
 // Bit-compatibility with clkhash 0.18.3: every schema and record in
 // ../shared/data/clkhash-vectors must encode to exactly the CLKs clkhash wrote.
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "bloomlink/base64.hpp"
 #include "bloomlink/encode/encode_csv.hpp"
@@ -122,8 +121,8 @@ TEST_P(Febrl4Test, TutorialSchemaMatchesClkhashOnAllRecords) {
   auto secret = Secret::FromBytes("secret", "test", {.allow_weak = true});
   ASSERT_TRUE(secret.ok());
   const std::string part = GetParam();
-  std::vector<std::string> want =
-      LoadJson(Vectors() / ("febrl4" + part + "_clks.json"))["clks"].get<std::vector<std::string>>();
+  std::vector<std::string> want = LoadJson(Vectors() / ("febrl4" + part + "_clks.json"))["clks"]
+                                      .get<std::vector<std::string>>();
   std::vector<std::string> first;
   for (int threads : {1, 2}) {
     auto encoder = Encoder::Create(*schema, *secret, {.threads = threads});
@@ -133,8 +132,9 @@ TEST_P(Febrl4Test, TutorialSchemaMatchesClkhashOnAllRecords) {
     options.csv.skip_initial_space = true;
     options.batch_records = 1000;
     CsvEncodeReport report;
-    auto data = EncodeCsv((testing::SharedDataDir() / "febrl" / ("dataset4" + part + ".csv")).string(),
-                          *encoder, options, &report);
+    auto data =
+        EncodeCsv((testing::SharedDataDir() / "febrl" / ("dataset4" + part + ".csv")).string(),
+                  *encoder, options, &report);
     ASSERT_TRUE(data.ok()) << data.status();
     EXPECT_EQ(report.records_read, 5000u);
     std::vector<std::string> clks = ClksOf(*data);
@@ -142,7 +142,8 @@ TEST_P(Febrl4Test, TutorialSchemaMatchesClkhashOnAllRecords) {
     std::size_t mismatches = 0;
     for (std::size_t r = 0; r < clks.size(); ++r) {
       if (clks[r] != want[r]) {
-        if (++mismatches <= 3) ADD_FAILURE() << "record " << r << " (" << data->ids[r] << ") differs";
+        if (++mismatches <= 3)
+          ADD_FAILURE() << "record " << r << " (" << data->ids[r] << ") differs";
       }
     }
     EXPECT_EQ(mismatches, 0u);

@@ -231,8 +231,7 @@ TEST(EncodeCsvTest, DuplicateIdNamesBothLines) {
   for (const char* rows : {"s1,,,,,,\nb2,,Bob,Jones,,,\ns1,,Ann,Smith,,,\n",
                            "a1,,Ann,Smith,,,\ns1,,,,,,\na1,,,,,,\n"}) {
     const std::string skipped = fx.Write("skipped.csv", std::string(kHeader) + rows);
-    EXPECT_THAT(EncodeCsv(skipped, encoder, {}),
-                StatusIs(StatusCode::kInvalidArgument, "4: id \""))
+    EXPECT_THAT(EncodeCsv(skipped, encoder, {}), StatusIs(StatusCode::kInvalidArgument, "4: id \""))
         << rows;
   }
   // Ids are compared exactly: case and spaces make different ids.
