@@ -122,7 +122,9 @@ absl::StatusOr<EncodedDataset> EncodeCsv(const std::string& path, Encoder& encod
 
   // One batch of raw values: copied into `arena` (records are reused by the reader), then viewed.
   std::string arena;
-  std::vector<std::size_t> ends;  // value j of record r ends at ends[r * (nfields + 1) + j]
+  // Per record: where its id ends, then where each field's value ends (nfields + 1 entries).
+  std::vector<std::size_t> ends;
+  std::vector<std::string_view> ids;
   std::vector<std::string_view> values;
   std::vector<std::uint64_t> lines;
   std::vector<std::uint8_t> nonempty;
@@ -156,7 +158,7 @@ absl::StatusOr<EncodedDataset> EncodeCsv(const std::string& path, Encoder& encod
     if (rows == 0) break;
     rep.records_read += rows;
     values.resize(rows * nfields);
-    std::vector<std::string_view> ids(rows);
+    ids.resize(rows);
     for (std::size_t r = 0, k = 0; r < rows; ++r) {
       std::size_t begin = r == 0 ? 0 : ends[k - 1];
       ids[r] = std::string_view(arena).substr(begin, ends[k] - begin);
