@@ -1,0 +1,74 @@
+// bloomlink/eval/metrics.hpp
+//
+// Linkage quality against known truth: precision, recall and F1 of predicted pairs, and, for a
+// candidate set, pair completeness (the share of true pairs among the candidates) and the
+// reduction ratio (the share of all |A| x |B| comparisons avoided).
+//
+// Truth is a set of (id in A, id in B) pairs, given as a list (a CSV of two id columns) or by a
+// regular expression whose first capture group names the entity (FEBRL: "^rec-(\d+)-" makes
+// rec-12-org and rec-12-dup-0 the same person); with a regex, the true pairs are every (a, b)
+// whose ids capture the same group, which needs the ids of both datasets.
+//
+//   auto truth = eval::TruthSet::FromPairs(pairs);
+//   eval::PairMetrics m = eval::ComparePairs(predicted, *truth);   // m.precision, m.recall, m.f1
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace bloomlink::eval {
+
+using IdPair = std::pair<std::string, std::string>;
+
+class TruthSet {
+ public:
+  // FromPairs(pairs): duplicates count once.
+  static TruthSet FromPairs(const std::vector<IdPair>& pairs);
+  // FromRegex(pattern, ids_a, ids_b): InvalidArgument when the pattern does not compile or has
+  // no capture group. Ids the pattern does not match belong to no entity (never a true pair).
+  static absl::StatusOr<TruthSet> FromRegex(std::string_view pattern,
+                                            const std::vector<std::string>& ids_a,
+                                            const std::vector<std::string>& ids_b);
+
+  TruthSet(TruthSet&&) noexcept;
+  TruthSet& operator=(TruthSet&&) noexcept;
+  ~TruthSet();
+
+  bool Contains(std::string_view id_a, std::string_view id_b) const;
+  // size(): the number of true pairs.
+  std::uint64_t size() const;
+
+ private:
+  struct Impl;
+  explicit TruthSet(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+struct PairMetrics {
+  std::uint64_t predicted = 0;        // distinct predicted pairs
+  std::uint64_t true_pairs = 0;       // size of the truth
+  std::uint64_t true_positives = 0;
+  std::uint64_t false_positives = 0;
+  std::uint64_t false_negatives = 0;
+  double precision = 0;  // tp / predicted (1 when nothing is predicted)
+  double recall = 0;     // tp / true_pairs (1 when there is no true pair)
+  double f1 = 0;         // harmonic mean (0 when both are 0)
+};
+
+// ComparePairs(predicted, truth): duplicate predictions count once.
+PairMetrics ComparePairs(const std::vector<IdPair>& predicted, const TruthSet& truth);
+
+// PairCompleteness(metrics) is the recall of a candidate set; ReductionRatio(candidates, na, nb)
+// is 1 - candidates / (na * nb) (0 when na * nb is 0).
+inline double PairCompleteness(const PairMetrics& candidate_metrics) {
+  return candidate_metrics.recall;
+}
+double ReductionRatio(std::uint64_t candidates, std::uint64_t na, std::uint64_t nb);
+
+}  // namespace bloomlink::eval

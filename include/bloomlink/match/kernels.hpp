@@ -1,0 +1,92 @@
+// bloomlink/match/kernels.hpp
+//
+// The SIMD kernels behind candidate generation and their single dispatch point.
+//
+// A kernel computes |a AND b| (the popcount of the intersection, the numerator of the Dice
+// coefficient) for a few query filters against many target filters. Three implementations exist:
+// a portable scalar reference, AVX2 (vpshufb nibble popcounts) and AVX-512 with VPOPCNTDQ. Each
+// lives in its own source file, the only files compiled with ISA flags; the rest of the library
+// is built for the baseline x86-64. Kernels() chooses one on first use from CPUID, or the one
+// named by the BLOOMLINK_KERNEL environment variable (scalar, avx2, avx512); an unknown name or
+// one this CPU cannot run is an error, never a silent fallback.
+//
+// Targets are passed as "groups": 8 filters stored word-interleaved, so that one vector load
+// holds the same word of 8 targets and no horizontal sums are needed:
+//   word w of lane l of group g is groups[(g * words + w) * kGroupLanes + l].
+// Unused lanes are zero. Callers build groups with PackTargetGroups.
+//
+//   BLOOMLINK_ASSIGN_OR_RETURN(const match::KernelTable* kernel, match::Kernels());
+//   kernel->and_popcount(queries, nq, query_stride, groups, ngroups, words, counts, stride);
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace bloomlink::match {
+
+inline constexpr std::size_t kGroupLanes = 8;
+
+// AndPopcountFn(queries, nq, query_stride, groups, ngroups, words, counts, counts_stride):
+// for q < nq, g < ngroups, l < kGroupLanes:
+//   counts[q * counts_stride + g * kGroupLanes + l] = popcount(query q AND target (g, l))
+// over `words` 64-bit words. Query q starts at queries + q * query_stride (in words). Any nq and
+// ngroups (including 0) and any words >= 1; pointers to queries and groups are 64-byte aligned.
+// Never allocates, never throws, and gives exactly the scalar kernel's results.
+using AndPopcountFn = void (*)(const std::uint64_t* queries, std::size_t nq,
+                               std::size_t query_stride, const std::uint64_t* groups,
+                               std::size_t ngroups, std::size_t words, std::uint32_t* counts,
+                               std::size_t counts_stride) noexcept;
+
+enum class KernelIsa { kScalar, kAvx2, kAvx512 };
+
+struct KernelTable {
+  KernelIsa isa;
+  std::string_view name;  // "scalar", "avx2", "avx512"
+  AndPopcountFn and_popcount;
+};
+
+// Kernels() is the kernel table chosen once, on first use: BLOOMLINK_KERNEL if set (an unknown
+// or unsupported value is InvalidArgument, naming the variable and the supported values), else
+// the best this CPU supports. Thread-safe.
+absl::StatusOr<const KernelTable*> Kernels();
+
+// KernelFor(isa) is that implementation when this CPU can run it, else nullptr (tests and
+// benchmarks use it to run every path in one process).
+const KernelTable* KernelFor(KernelIsa isa);
+
+// SupportedKernels() lists every kernel this CPU can run, scalar first.
+std::vector<const KernelTable*> SupportedKernels();
+
+// ParseKernelName("avx2") -> kAvx2; InvalidArgument for anything else.
+absl::StatusOr<KernelIsa> ParseKernelName(std::string_view name);
+
+// PackTargetGroups(rows, row_stride, words, out): interleaves `rows` filters (row r at
+// rows[r] ... each `words` long) into ceil(n / 8) groups, zero-filling unused lanes. `out` is
+// resized (the caller keeps it 64-byte aligned by using an aligned allocator or BitMatrix-like
+// storage; see AlignedWords).
+struct AlignedWords {
+  AlignedWords() = default;
+  explicit AlignedWords(std::size_t words);
+  AlignedWords(AlignedWords&&) noexcept;
+  AlignedWords& operator=(AlignedWords&&) noexcept;
+  AlignedWords(const AlignedWords&) = delete;
+  AlignedWords& operator=(const AlignedWords&) = delete;
+  ~AlignedWords();
+  std::uint64_t* data() { return data_; }
+  const std::uint64_t* data() const { return data_; }
+  std::size_t size() const { return size_; }
+
+ private:
+  std::uint64_t* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+void PackTargetGroups(std::span<const std::uint64_t* const> rows, std::size_t words,
+                      AlignedWords& out);
+
+}  // namespace bloomlink::match
