@@ -7,6 +7,8 @@
 #include <cstring>
 #include <new>
 
+#include "internal/huge_pages.hpp"
+
 namespace bloomlink {
 
 void BitMatrix::AlignedFree::operator()(std::uint8_t* p) const { std::free(p - offset); }
@@ -18,6 +20,7 @@ std::unique_ptr<std::uint8_t[], BitMatrix::AlignedFree> BitMatrix::Allocate(std:
   // instead of all by one memset up front.
   void* raw = std::calloc(bytes + kRowAlignment, 1);
   if (raw == nullptr) throw std::bad_alloc();
+  internal::AdviseHugePages(raw, bytes);
   auto address = reinterpret_cast<std::uintptr_t>(raw);
   std::size_t offset = (kRowAlignment - address % kRowAlignment) % kRowAlignment;
   return std::unique_ptr<std::uint8_t[], AlignedFree>(static_cast<std::uint8_t*>(raw) + offset,

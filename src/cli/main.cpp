@@ -40,6 +40,8 @@ int main(int argc, char** argv) {
   bloomlink::cli::AddEncodeCommand(app, exit_code);
   bloomlink::cli::AddInspectCommand(app, exit_code);
   bloomlink::cli::AddConvertCommand(app, exit_code);
+  bloomlink::cli::AddLinkCommand(app, exit_code);
+  bloomlink::cli::AddEvaluateCommand(app, exit_code);
   bloomlink::cli::AddSynthCommand(app, exit_code);
   try {
     app.parse(argc, argv);

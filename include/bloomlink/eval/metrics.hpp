@@ -30,8 +30,12 @@ class TruthSet {
  public:
   // FromPairs(pairs): duplicates count once.
   static TruthSet FromPairs(const std::vector<IdPair>& pairs);
-  // FromRegex(pattern, ids_a, ids_b): InvalidArgument when the pattern does not compile or has
-  // no capture group. Ids the pattern does not match belong to no entity (never a true pair).
+  // FromRegex(pattern, ids_a, ids_b): InvalidArgument when the pattern does not compile (as an
+  // ECMAScript std::regex) or has no capture group. The pattern is searched in each id (anchor
+  // it with ^ to match from the start); the text of its first group is the entity key. Ids the
+  // pattern does not match, or where the first group takes no part, belong to no entity (never
+  // a true pair). An id listed twice counts once. size() is counted per key (count in A x count
+  // in B), without listing the pairs; Contains compares the keys of two listed ids.
   static absl::StatusOr<TruthSet> FromRegex(std::string_view pattern,
                                             const std::vector<std::string>& ids_a,
                                             const std::vector<std::string>& ids_b);
@@ -40,6 +44,8 @@ class TruthSet {
   TruthSet& operator=(TruthSet&&) noexcept;
   ~TruthSet();
 
+  // Contains(id_a, id_b): whether (id_a, id_b) is a true pair; the first id is from A, the
+  // second from B. With FromRegex, ids that were not listed are never in a true pair.
   bool Contains(std::string_view id_a, std::string_view id_b) const;
   // size(): the number of true pairs.
   std::uint64_t size() const;
@@ -51,8 +57,8 @@ class TruthSet {
 };
 
 struct PairMetrics {
-  std::uint64_t predicted = 0;        // distinct predicted pairs
-  std::uint64_t true_pairs = 0;       // size of the truth
+  std::uint64_t predicted = 0;   // distinct predicted pairs
+  std::uint64_t true_pairs = 0;  // size of the truth
   std::uint64_t true_positives = 0;
   std::uint64_t false_positives = 0;
   std::uint64_t false_negatives = 0;
@@ -65,7 +71,8 @@ struct PairMetrics {
 PairMetrics ComparePairs(const std::vector<IdPair>& predicted, const TruthSet& truth);
 
 // PairCompleteness(metrics) is the recall of a candidate set; ReductionRatio(candidates, na, nb)
-// is 1 - candidates / (na * nb) (0 when na * nb is 0).
+// is 1 - candidates / (na * nb) (0 when na * nb is 0), computed in floating point so that
+// na * nb may exceed 2^64; it is negative when candidates exceed na * nb.
 inline double PairCompleteness(const PairMetrics& candidate_metrics) {
   return candidate_metrics.recall;
 }

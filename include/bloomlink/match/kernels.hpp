@@ -34,9 +34,15 @@ inline constexpr std::size_t kGroupLanes = 8;
 // AndPopcountFn(queries, nq, query_stride, groups, ngroups, words, counts, counts_stride):
 // for q < nq, g < ngroups, l < kGroupLanes:
 //   counts[q * counts_stride + g * kGroupLanes + l] = popcount(query q AND target (g, l))
-// over `words` 64-bit words. Query q starts at queries + q * query_stride (in words). Any nq and
-// ngroups (including 0) and any words >= 1; pointers to queries and groups are 64-byte aligned.
-// Never allocates, never throws, and gives exactly the scalar kernel's results.
+// over `words` 64-bit words. Query q starts at queries + q * query_stride (in words). Any nq,
+// ngroups and words (words 0 gives zero counts); pointers to queries and groups are 64-byte
+// aligned (for speed: the kernels use unaligned loads, so other alignments give the same
+// results). Counts are written for all 8 lanes of every group (0 for the zero-filled unused
+// lanes) and nowhere else: counts_stride >= ngroups * kGroupLanes, and the rest of each row is
+// left as is. Never allocates, never throws, and gives exactly the scalar kernel's results.
+//
+// Speed: pass 4 queries (or a multiple of 4) per call; the SIMD kernels run 4 queries per load
+// of a target group, and 1024 and 2048 bits (16 and 32 words) are fully unrolled.
 using AndPopcountFn = void (*)(const std::uint64_t* queries, std::size_t nq,
                                std::size_t query_stride, const std::uint64_t* groups,
                                std::size_t ngroups, std::size_t words, std::uint32_t* counts,
@@ -65,10 +71,8 @@ std::vector<const KernelTable*> SupportedKernels();
 // ParseKernelName("avx2") -> kAvx2; InvalidArgument for anything else.
 absl::StatusOr<KernelIsa> ParseKernelName(std::string_view name);
 
-// PackTargetGroups(rows, row_stride, words, out): interleaves `rows` filters (row r at
-// rows[r] ... each `words` long) into ceil(n / 8) groups, zero-filling unused lanes. `out` is
-// resized (the caller keeps it 64-byte aligned by using an aligned allocator or BitMatrix-like
-// storage; see AlignedWords).
+// AlignedWords: a zero-filled array of 64-bit words whose first word is 64-byte aligned (the
+// allocation is rounded up to whole 64-byte lines). Move-only; AlignedWords(0) holds nothing.
 struct AlignedWords {
   AlignedWords() = default;
   explicit AlignedWords(std::size_t words);
@@ -86,6 +90,10 @@ struct AlignedWords {
   std::size_t size_ = 0;
 };
 
+// PackTargetGroups(rows, words, out): interleaves the filters rows[0 .. n) (each `words` long)
+// into ceil(n / 8) groups in `out`: word w of rows[g * 8 + l] goes to
+// out[(g * words + w) * kGroupLanes + l], and the unused lanes of the last group are zero. `out`
+// is reallocated only when its size is not ceil(n / 8) * words * kGroupLanes.
 void PackTargetGroups(std::span<const std::uint64_t* const> rows, std::size_t words,
                       AlignedWords& out);
 

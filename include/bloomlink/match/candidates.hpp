@@ -1,0 +1,69 @@
+// bloomlink/match/candidates.hpp
+//
+// FindCandidates: every pair of records (a in A, b in B) whose Dice similarity reaches a
+// threshold, or each record of A's best k such pairs: the linkage unit's candidate generation.
+//
+//   Dice(a, b) = 2 |a AND b| / (|a| + |b|)
+//
+// A pair is a candidate when 2 |a AND b| >= threshold x (|a| + |b|) (computed in double
+// precision, so the threshold is inclusive and every kernel agrees exactly); pairs of two empty
+// filters never are. Its score is the Dice coefficient rounded to float.
+//
+// How: targets (B) are sorted by popcount and packed for the SIMD kernels; queries (A) are sorted
+// by popcount and processed in tiles. Since |a AND b| <= min(|a|, |b|), a pair can only qualify
+// when threshold x (|a| + |b|) <= 2 min(|a|, |b|): each tile visits only the slice of targets
+// whose popcounts allow it (exact pruning, nothing that could qualify is skipped). Tiles are
+// cache-blocked against blocks of targets and spread over threads with OpenMP; each thread
+// appends to its own buffer and the buffers are joined in tile order, so the result, including
+// its order, does not depend on the thread count.
+//
+//   match::CandidateStats stats;
+//   BLOOMLINK_ASSIGN_OR_RETURN(match::CandidatePairs pairs,
+//                              match::FindCandidates(a.clks, b.clks, {.threshold = 0.8}, &stats));
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "bloomlink/bitmatrix.hpp"
+#include "bloomlink/match/candidate_pairs.hpp"
+#include "bloomlink/match/kernels.hpp"
+
+namespace bloomlink::match {
+
+struct CandidateOptions {
+  // threshold: inclusive Dice threshold in [0, 1]; with top_k it is the floor.
+  double threshold = 0.8;
+  // top_k: 0 keeps every pair at or above the threshold; k > 0 keeps, for each record of A, its
+  // k highest-scoring pairs at or above the threshold (ties: the lower index in B first).
+  int top_k = 0;
+  // threads: 0 uses every core.
+  int threads = 0;
+  // kernel: nullptr uses Kernels() (CPUID, or BLOOMLINK_KERNEL).
+  const KernelTable* kernel = nullptr;
+  // cancelled: polled between tiles from a single thread; returning true stops the search with
+  // a Cancelled status (the Python layer checks for Ctrl-C here).
+  std::function<bool()> cancelled = nullptr;
+  // progress(done, total): query records finished so far, called from a single thread.
+  std::function<void(std::uint64_t, std::uint64_t)> progress = nullptr;
+};
+
+struct CandidateStats {
+  std::uint64_t pairs = 0;        // |A| x |B|
+  std::uint64_t comparisons = 0;  // pairs whose intersection was computed
+  std::uint64_t pruned = 0;       // pairs ruled out by popcounts alone
+  std::uint64_t candidates = 0;
+  std::string kernel;  // the kernel that ran
+  int threads = 1;
+  double seconds = 0;
+};
+
+// FindCandidates(a, b, options, stats): InvalidArgument when the filter lengths differ, the
+// threshold is outside [0, 1] or top_k is negative; Cancelled when options.cancelled said so.
+absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatrix& b,
+                                              const CandidateOptions& options,
+                                              CandidateStats* stats = nullptr);
+
+}  // namespace bloomlink::match

@@ -1,0 +1,172 @@
+// Linkage quality metrics: truth sets (from pairs or from an entity regex) and pair comparison.
+//
+// A TruthSet turns ids into small integer codes once, so that Contains is two hash lookups and
+// no allocation. From pairs, codes are the ids' positions and the true pairs a set of code
+// pairs; from a regex, codes name entity keys and a pair is true when both codes are equal.
+#include "bloomlink/eval/metrics.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <functional>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "internal/strings.hpp"
+
+namespace bloomlink::eval {
+namespace {
+
+// IdHash / IdEqual: transparent, so std::string_view looks up std::string keys without a copy.
+struct IdHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+struct IdEqual {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const { return a == b; }
+};
+using CodeMap = std::unordered_map<std::string, std::uint32_t, IdHash, IdEqual>;
+
+constexpr std::uint32_t kNoCode = ~std::uint32_t{0};
+
+std::uint32_t Lookup(const CodeMap& map, std::string_view id) {
+  auto it = map.find(id);
+  return it == map.end() ? kNoCode : it->second;
+}
+
+// CodeOf(map, id): id's code, giving a new id the next code.
+std::uint32_t CodeOf(CodeMap& map, const std::string& id) {
+  return map.try_emplace(id, static_cast<std::uint32_t>(map.size())).first->second;
+}
+
+}  // namespace
+
+struct TruthSet::Impl {
+  // by_regex: codes are entity keys and a pair is true when the codes are equal; otherwise codes
+  // are id numbers and the true pairs are `pairs` ((code a << 32) | code b).
+  bool by_regex = false;
+  CodeMap code_a;
+  CodeMap code_b;
+  std::unordered_set<std::uint64_t> pairs;
+  std::uint64_t size = 0;
+};
+
+TruthSet::TruthSet(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+TruthSet::TruthSet(TruthSet&&) noexcept = default;
+TruthSet& TruthSet::operator=(TruthSet&&) noexcept = default;
+TruthSet::~TruthSet() = default;
+
+TruthSet TruthSet::FromPairs(const std::vector<IdPair>& pairs) {
+  auto impl = std::make_unique<Impl>();
+  impl->pairs.reserve(pairs.size());
+  for (const IdPair& p : pairs) {
+    const std::uint64_t a = CodeOf(impl->code_a, p.first);
+    const std::uint64_t b = CodeOf(impl->code_b, p.second);
+    impl->pairs.insert((a << 32) | b);
+  }
+  impl->size = impl->pairs.size();
+  return TruthSet(std::move(impl));
+}
+
+absl::StatusOr<TruthSet> TruthSet::FromRegex(std::string_view pattern,
+                                             const std::vector<std::string>& ids_a,
+                                             const std::vector<std::string>& ids_b) {
+  // std::regex reports errors by throwing; the library must not, so both compiling and matching
+  // run inside try blocks.
+  std::regex re;
+  try {
+    re.assign(pattern.begin(), pattern.end(), std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    return absl::InvalidArgumentError(internal::StrCat("truth pattern \"", pattern,
+                                                       "\" is not a valid ECMAScript regular ",
+                                                       "expression: ", e.what()));
+  }
+  if (re.mark_count() == 0) {
+    return absl::InvalidArgumentError(
+        internal::StrCat("truth pattern \"", pattern,
+                         "\" has no capture group; the first group must capture the entity key"));
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->by_regex = true;
+  CodeMap keys;
+  // counts[key] = {distinct ids in A, distinct ids in B} with that key.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> counts;
+  std::smatch m;
+  auto add = [&](const std::vector<std::string>& ids, CodeMap& codes, bool side_a) {
+    for (const std::string& id : ids) {
+      if (codes.contains(std::string_view(id))) continue;  // an id listed twice counts once
+      if (!std::regex_search(id, m, re) || !m[1].matched) continue;  // no entity
+      // Look the key up in place; only a new key is copied.
+      const std::string_view text(id.data() + (m[1].first - id.begin()),
+                                  static_cast<std::size_t>(m[1].length()));
+      std::uint32_t key = Lookup(keys, text);
+      if (key == kNoCode) {
+        key = static_cast<std::uint32_t>(counts.size());
+        keys.emplace(std::string(text), key);
+        counts.emplace_back(0, 0);
+      }
+      codes.emplace(id, key);
+      ++(side_a ? counts[key].first : counts[key].second);
+    }
+  };
+  try {
+    add(ids_a, impl->code_a, true);
+    add(ids_b, impl->code_b, false);
+  } catch (const std::regex_error& e) {
+    // Matching can fail on pathological patterns (error_complexity, error_stack).
+    return absl::InvalidArgumentError(internal::StrCat(
+        "truth pattern \"", pattern, "\" could not be matched against the ids: ", e.what()));
+  }
+  for (const auto& [na, nb] : counts) impl->size += na * nb;
+  return TruthSet(std::move(impl));
+}
+
+bool TruthSet::Contains(std::string_view id_a, std::string_view id_b) const {
+  const std::uint32_t a = Lookup(impl_->code_a, id_a);
+  if (a == kNoCode) return false;
+  const std::uint32_t b = Lookup(impl_->code_b, id_b);
+  if (b == kNoCode) return false;
+  if (impl_->by_regex) return a == b;
+  return impl_->pairs.contains((std::uint64_t{a} << 32) | b);
+}
+
+std::uint64_t TruthSet::size() const { return impl_->size; }
+
+PairMetrics ComparePairs(const std::vector<IdPair>& predicted, const TruthSet& truth) {
+  // Distinct predictions: sort positions by the pair, then skip repeats.
+  std::vector<std::size_t> order(predicted.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t x, std::size_t y) { return predicted[x] < predicted[y]; });
+  PairMetrics m;
+  m.true_pairs = truth.size();
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const IdPair& p = predicted[order[k]];
+    if (k > 0 && p == predicted[order[k - 1]]) continue;
+    ++m.predicted;
+    if (truth.Contains(p.first, p.second)) ++m.true_positives;
+  }
+  m.false_positives = m.predicted - m.true_positives;
+  m.false_negatives = m.true_pairs - m.true_positives;
+  m.precision = m.predicted == 0
+                    ? 1.0
+                    : static_cast<double>(m.true_positives) / static_cast<double>(m.predicted);
+  m.recall = m.true_pairs == 0
+                 ? 1.0
+                 : static_cast<double>(m.true_positives) / static_cast<double>(m.true_pairs);
+  m.f1 = m.precision + m.recall == 0 ? 0.0 : 2 * m.precision * m.recall / (m.precision + m.recall);
+  return m;
+}
+
+double ReductionRatio(std::uint64_t candidates, std::uint64_t na, std::uint64_t nb) {
+  if (na == 0 || nb == 0) return 0;
+  return 1.0 -
+         static_cast<double>(candidates) / (static_cast<double>(na) * static_cast<double>(nb));
+}
+
+}  // namespace bloomlink::eval

@@ -1,0 +1,395 @@
+#include "bloomlink/match/candidates.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+
+#include "internal/huge_pages.hpp"
+#include "internal/status_macros.hpp"
+#include "internal/strings.hpp"
+
+namespace bloomlink::match {
+namespace {
+
+using internal::StrCat;
+
+// Tiling: a tile of queries (sorted by popcount, so they share a target slice) is run against
+// blocks of target groups small enough to stay in L2 (256 groups of 1024-bit filters = 256 KiB),
+// four queries per kernel call.
+constexpr std::size_t kQueriesPerTile = 64;
+constexpr std::size_t kQueriesPerCall = 4;
+constexpr std::size_t kGroupsPerBlock = 256;
+// Below this many pairs the work is done in the calling thread.
+constexpr std::uint64_t kParallelCutoff = std::uint64_t{1} << 20;
+
+// PopcountOrder: the rows of a matrix sorted by popcount (stable: equal popcounts keep their
+// index order), with where each popcount's run starts.
+struct PopcountOrder {
+  std::vector<std::uint32_t> rows;       // rows[p]: the row at sorted position p
+  std::vector<std::uint32_t> popcounts;  // popcounts[p] = popcount of rows[p]
+  std::vector<std::size_t> start;  // start[c]: first position with popcount >= c; c <= bits + 1
+};
+
+PopcountOrder SortByPopcount(const BitMatrix& m) {
+  PopcountOrder order;
+  const std::size_t bits = m.bits();
+  order.start.assign(bits + 2, 0);
+  for (std::size_t r = 0; r < m.rows(); ++r) ++order.start[m.popcount(r) + 1];
+  for (std::size_t c = 1; c < order.start.size(); ++c) order.start[c] += order.start[c - 1];
+  order.rows.resize(m.rows());
+  order.popcounts.resize(m.rows());
+  std::vector<std::size_t> next(order.start.begin(), order.start.end() - 1);
+  for (std::size_t r = 0; r < m.rows(); ++r) {
+    std::size_t p = next[m.popcount(r)]++;
+    order.rows[p] = static_cast<std::uint32_t>(r);
+    order.popcounts[p] = m.popcount(r);
+  }
+  return order;
+}
+
+// Qualifies(c, s, t): the candidate rule, 2c >= t * s in double precision, s > 0.
+inline bool Qualifies(std::uint32_t c, std::uint32_t s, double t) {
+  return s > 0 && 2.0 * static_cast<double>(c) >= t * static_cast<double>(s);
+}
+
+// MinCount(s, t): the smallest intersection that qualifies for popcount sum s (may exceed s/2,
+// meaning none does).
+inline std::uint32_t MinCount(std::uint32_t s, double t) {
+  return static_cast<std::uint32_t>(std::ceil(t * static_cast<double>(s) / 2.0));
+}
+
+// PopcountBounds: for each query popcount pa, the interval [lo, hi] of target popcounts that can
+// reach the threshold at all (|a AND b| <= min(pa, pb)); empty when lo > hi. Both ends grow
+// with pa, so a tile of sorted queries needs the targets from lo(first) to hi(last).
+struct PopcountBounds {
+  std::vector<std::int64_t> lo, hi;
+};
+
+PopcountBounds ComputeBounds(std::size_t bits, double t) {
+  PopcountBounds b;
+  b.lo.resize(bits + 1);
+  b.hi.resize(bits + 1);
+  const auto max_pb = static_cast<std::int64_t>(bits);
+  for (std::int64_t pa = 0; pa <= max_pb; ++pa) {
+    auto feasible = [&](std::int64_t pb) {
+      return Qualifies(static_cast<std::uint32_t>(std::min(pa, pb)),
+                       static_cast<std::uint32_t>(pa + pb), t);
+    };
+    if (!feasible(pa)) {
+      if (pa == 0 && t <= 0.0) {  // score 0 qualifies: every non-empty target
+        b.lo[0] = 1;
+        b.hi[0] = max_pb;
+      } else {
+        b.lo[pa] = 1;
+        b.hi[pa] = 0;
+      }
+      continue;
+    }
+    // Below pa feasibility grows with pb; above pa it shrinks: binary search both edges.
+    std::int64_t lo = 0, hi = pa;
+    while (lo < hi) {
+      std::int64_t mid = (lo + hi) / 2;
+      if (feasible(mid))
+        hi = mid;
+      else
+        lo = mid + 1;
+    }
+    b.lo[pa] = lo;
+    lo = pa;
+    hi = max_pb;
+    while (lo < hi) {
+      std::int64_t mid = (lo + hi + 1) / 2;
+      if (feasible(mid))
+        lo = mid;
+      else
+        hi = mid - 1;
+    }
+    b.hi[pa] = lo;
+  }
+  return b;
+}
+
+// Scored: one candidate of a query, for top-k heaps.
+struct Scored {
+  float score;
+  std::uint32_t right;
+};
+// Better(x, y): higher score, then lower index.
+inline bool Better(const Scored& x, const Scored& y) {
+  return x.score > y.score || (x.score == y.score && x.right < y.right);
+}
+
+inline float Score(std::uint32_t c, std::uint32_t s) {
+  return static_cast<float>(2.0 * static_cast<double>(c) / static_cast<double>(s));
+}
+
+// Search: everything the threads share, read-only.
+struct Search {
+  const BitMatrix* a = nullptr;
+  double t = 0;
+  const KernelTable* kernel = nullptr;
+  std::size_t words = 0, na = 0, nb = 0, ngroups = 0, tiles = 0;
+  PopcountOrder ta, tb;  // queries and targets sorted by popcount
+  AlignedWords groups;   // targets in sorted order, packed for the kernels
+  PopcountBounds bounds;
+};
+
+// Workspace: one thread's buffers, allocated once per call.
+struct Workspace {
+  AlignedWords queries;
+  std::vector<std::uint32_t> counts;
+  std::uint64_t comparisons = 0;
+  // Top-k only: the tile's heaps, the thread's output and which tile each part came from.
+  std::vector<std::vector<Scored>> heaps;
+  CandidatePairs out;
+  struct Segment {
+    std::size_t tile, begin, end;
+  };
+  std::vector<Segment> segments;
+
+  explicit Workspace(std::size_t words)
+      : queries(kQueriesPerTile * words), counts(kQueriesPerCall * kGroupsPerBlock * kGroupLanes) {}
+};
+
+// ScanTile(search, ws, tile, visit): computes the tile's intersections block by block and calls
+// visit(slot, left, right, c, s) for every qualifying pair, in a fixed order (block, then query,
+// then target position). slot is the query's position within the tile.
+template <typename Visit>
+void ScanTile(const Search& search, Workspace& ws, std::size_t tile, Visit&& visit) {
+  const std::size_t words = search.words;
+  const std::size_t q_begin = tile * kQueriesPerTile;
+  const std::size_t nq = std::min(kQueriesPerTile, search.na - q_begin);
+  const PopcountOrder& ta = search.ta;
+  const PopcountOrder& tb = search.tb;
+  const PopcountBounds& bounds = search.bounds;
+  for (std::size_t q = 0; q < nq; ++q) {
+    std::memcpy(ws.queries.data() + q * words, search.a->row_words(ta.rows[q_begin + q]),
+                words * sizeof(std::uint64_t));
+  }
+  // The tile's target slice: from the first query's lowest feasible popcount to the last
+  // query's highest (both bounds grow with the query popcount).
+  const std::int64_t lo = bounds.lo[ta.popcounts[q_begin]];
+  const std::int64_t hi = bounds.hi[ta.popcounts[q_begin + nq - 1]];
+  if (lo > hi) return;
+  const std::size_t p_begin = tb.start[static_cast<std::size_t>(lo)];
+  const std::size_t p_end = tb.start[static_cast<std::size_t>(hi) + 1];
+  const std::size_t g_begin = p_begin / kGroupLanes;
+  const std::size_t g_end = std::min(search.ngroups, (p_end + kGroupLanes - 1) / kGroupLanes);
+  const std::size_t group_words = words * kGroupLanes;
+  constexpr std::size_t kStride = kGroupsPerBlock * kGroupLanes;
+  for (std::size_t g0 = g_begin; g0 < g_end; g0 += kGroupsPerBlock) {
+    const std::size_t gcount = std::min(kGroupsPerBlock, g_end - g0);
+    const std::size_t block_begin = g0 * kGroupLanes;
+    const std::size_t block_end = std::min(search.nb, (g0 + gcount) * kGroupLanes);
+    for (std::size_t q0 = 0; q0 < nq; q0 += kQueriesPerCall) {
+      const std::size_t nc = std::min(kQueriesPerCall, nq - q0);
+      search.kernel->and_popcount(ws.queries.data() + q0 * words, nc, words,
+                                  search.groups.data() + g0 * group_words, gcount, words,
+                                  ws.counts.data(), kStride);
+      ws.comparisons += nc * (block_end - block_begin);
+      for (std::size_t qc = 0; qc < nc; ++qc) {
+        const std::size_t qs = q_begin + q0 + qc;  // the query's sorted position
+        const std::uint32_t pa = ta.popcounts[qs];
+        if (bounds.lo[pa] > bounds.hi[pa]) continue;
+        const std::size_t from =
+            std::max(block_begin, tb.start[static_cast<std::size_t>(bounds.lo[pa])]);
+        const std::size_t to =
+            std::min(block_end, tb.start[static_cast<std::size_t>(bounds.hi[pa]) + 1]);
+        const std::uint32_t* counts = ws.counts.data() + qc * kStride;
+        const std::uint32_t left = ta.rows[qs];
+        // Targets of equal popcount share the smallest qualifying intersection.
+        for (std::size_t p = from; p < to;) {
+          const std::uint32_t pb = tb.popcounts[p];
+          const std::size_t run_end = std::min(to, tb.start[pb + 1]);
+          const std::uint32_t s = pa + pb;
+          const std::uint32_t need = MinCount(s, search.t);
+          for (; p < run_end; ++p) {
+            const std::uint32_t c = counts[p - block_begin];
+            if (c >= need) visit(q0 + qc, left, tb.rows[p], c, s);
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatrix& b,
+                                              const CandidateOptions& options,
+                                              CandidateStats* stats) {
+  const auto start_time = std::chrono::steady_clock::now();
+  const double t = options.threshold;
+  if (!(t >= 0.0 && t <= 1.0)) {
+    return absl::InvalidArgumentError(StrCat("threshold must be between 0 and 1, got ", t));
+  }
+  if (options.top_k < 0) {
+    return absl::InvalidArgumentError(StrCat("top-k must be 0 or more, got ", options.top_k));
+  }
+  if (a.bits() != b.bits()) {
+    return absl::InvalidArgumentError(
+        StrCat("filter lengths differ: ", a.bits(), " and ", b.bits(), " bits"));
+  }
+  if (a.rows() > 0xFFFFFFFFu || b.rows() > 0xFFFFFFFFu) {
+    return absl::InvalidArgumentError("more than 4294967295 records in one dataset");
+  }
+  Search search;
+  search.kernel = options.kernel;
+  if (search.kernel == nullptr) {
+    BLOOMLINK_ASSIGN_OR_RETURN(search.kernel, Kernels());
+  }
+  search.a = &a;
+  search.t = t;
+  search.words = a.words_per_row();
+  search.na = a.rows();
+  search.nb = b.rows();
+  search.ngroups = (search.nb + kGroupLanes - 1) / kGroupLanes;
+  search.tiles = (search.na + kQueriesPerTile - 1) / kQueriesPerTile;
+  search.ta = SortByPopcount(a);
+  search.tb = SortByPopcount(b);
+  std::vector<const std::uint64_t*> target_rows(search.nb);
+  for (std::size_t p = 0; p < search.nb; ++p) target_rows[p] = b.row_words(search.tb.rows[p]);
+  PackTargetGroups(target_rows, search.words, search.groups);
+  search.bounds = ComputeBounds(a.bits(), t);
+
+  const std::uint64_t pairs = static_cast<std::uint64_t>(search.na) * search.nb;
+  const std::size_t tiles = search.tiles;
+  int threads = options.threads > 0 ? options.threads : omp_get_num_procs();
+  if (pairs < kParallelCutoff || tiles < 2) threads = 1;
+  threads = static_cast<int>(
+      std::min<std::size_t>(static_cast<std::size_t>(threads), std::max<std::size_t>(tiles, 1)));
+  std::vector<Workspace> workspaces;
+  workspaces.reserve(static_cast<std::size_t>(threads));
+  for (int i = 0; i < threads; ++i) workspaces.emplace_back(search.words);
+
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> done{0};
+  const bool top_k = options.top_k > 0;
+  // Threshold mode makes two passes: count each tile's candidates, then write them straight to
+  // their final place (offsets in tile order): no growing buffers, no merge, and the order is
+  // the tile order whatever the thread count. Top-k output is small: one pass into per-thread
+  // buffers, joined in tile order.
+  const std::uint64_t total_work = top_k ? search.na : 2 * search.na;
+  // RunTiles(body): body(workspace, tile) over every tile, dynamically scheduled; thread 0
+  // reports progress and polls for cancellation between its tiles.
+  auto run_tiles = [&](auto&& body) {
+#pragma omp parallel num_threads(threads)
+    {
+      Workspace& ws = workspaces[static_cast<std::size_t>(omp_get_thread_num())];
+      const bool reporter = omp_get_thread_num() == 0;
+#pragma omp for schedule(dynamic, 1)
+      for (std::int64_t tile = 0; tile < static_cast<std::int64_t>(tiles); ++tile) {
+        if (stop.load(std::memory_order_relaxed)) continue;
+        body(ws, static_cast<std::size_t>(tile));
+        const std::size_t nq =
+            std::min(kQueriesPerTile, search.na - static_cast<std::size_t>(tile) * kQueriesPerTile);
+        const std::uint64_t finished = done.fetch_add(nq, std::memory_order_relaxed) + nq;
+        if (reporter) {
+          if (options.progress) options.progress(finished, total_work);
+          if (options.cancelled && options.cancelled()) stop.store(true, std::memory_order_relaxed);
+        }
+      }
+    }
+  };
+
+  CandidatePairs result;
+  if (!top_k) {
+    std::vector<std::uint64_t> offsets(tiles + 1, 0);
+    run_tiles([&](Workspace& ws, std::size_t tile) {
+      std::uint64_t n = 0;
+      ScanTile(
+          search, ws, tile,
+          [&](std::size_t, std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t) { ++n; });
+      offsets[tile + 1] = n;
+    });
+    if (stop.load()) return absl::CancelledError("candidate search cancelled");
+    for (std::size_t i = 0; i < tiles; ++i) offsets[i + 1] += offsets[i];
+    internal::ResizeFresh(result.left, offsets[tiles]);
+    internal::ResizeFresh(result.right, offsets[tiles]);
+    internal::ResizeFresh(result.score, offsets[tiles]);
+    for (Workspace& ws : workspaces) ws.comparisons = 0;  // counted once, in the second pass
+    run_tiles([&](Workspace& ws, std::size_t tile) {
+      std::size_t at = offsets[tile];
+      std::uint32_t* left = result.left.data();
+      std::uint32_t* right = result.right.data();
+      float* score = result.score.data();
+      ScanTile(
+          search, ws, tile,
+          [&](std::size_t, std::uint32_t l, std::uint32_t r, std::uint32_t c, std::uint32_t s) {
+            left[at] = l;
+            right[at] = r;
+            score[at] = Score(c, s);
+            ++at;
+          });
+    });
+  } else {
+    const std::size_t k = static_cast<std::size_t>(options.top_k);
+    run_tiles([&](Workspace& ws, std::size_t tile) {
+      const std::size_t q_begin = tile * kQueriesPerTile;
+      const std::size_t nq = std::min(kQueriesPerTile, search.na - q_begin);
+      ws.heaps.resize(kQueriesPerTile);
+      for (std::size_t q = 0; q < nq; ++q) ws.heaps[q].clear();
+      ScanTile(
+          search, ws, tile,
+          [&](std::size_t slot, std::uint32_t, std::uint32_t r, std::uint32_t c, std::uint32_t s) {
+            std::vector<Scored>& heap = ws.heaps[slot];
+            const Scored item{Score(c, s), r};
+            if (heap.size() < k) {
+              heap.push_back(item);
+              std::push_heap(heap.begin(), heap.end(), Better);
+            } else if (Better(item, heap.front())) {
+              std::pop_heap(heap.begin(), heap.end(), Better);
+              heap.back() = item;
+              std::push_heap(heap.begin(), heap.end(), Better);
+            }
+          });
+      const std::size_t begin = ws.out.size();
+      for (std::size_t q = 0; q < nq; ++q) {
+        std::vector<Scored>& heap = ws.heaps[q];
+        std::sort(heap.begin(), heap.end(), Better);
+        for (const Scored& item : heap) {
+          ws.out.push_back(search.ta.rows[q_begin + q], item.right, item.score);
+        }
+      }
+      ws.segments.push_back({tile, begin, ws.out.size()});
+    });
+    // Join the threads' parts in tile order.
+    std::vector<std::pair<const Workspace*, Workspace::Segment>> parts;
+    std::size_t total = 0;
+    for (const Workspace& ws : workspaces) {
+      for (const Workspace::Segment& seg : ws.segments) {
+        parts.emplace_back(&ws, seg);
+        total += seg.end - seg.begin;
+      }
+    }
+    std::sort(parts.begin(), parts.end(),
+              [](const auto& x, const auto& y) { return x.second.tile < y.second.tile; });
+    result.reserve(total);
+    for (const auto& [ws, seg] : parts) {
+      for (std::size_t i = seg.begin; i < seg.end; ++i) {
+        result.push_back(ws->out.left[i], ws->out.right[i], ws->out.score[i]);
+      }
+    }
+  }
+  if (stop.load()) return absl::CancelledError("candidate search cancelled");
+
+  if (stats != nullptr) {
+    std::uint64_t comparisons = 0;
+    for (const Workspace& ws : workspaces) comparisons += ws.comparisons;
+    stats->pairs = pairs;
+    stats->comparisons = comparisons;
+    stats->pruned = pairs - std::min(pairs, comparisons);
+    stats->candidates = result.size();
+    stats->kernel = std::string(search.kernel->name);
+    stats->threads = threads;
+    stats->seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
+  }
+  return result;
+}
+
+}  // namespace bloomlink::match

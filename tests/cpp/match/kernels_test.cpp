@@ -1,0 +1,356 @@
+#include "bloomlink/match/kernels.hpp"
+
+#include <bit>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "match/kernels_internal.hpp"
+#include "test_support.hpp"
+
+namespace bloomlink::match {
+namespace {
+
+using ::bloomlink::testing::StatusIs;
+using match_internal::CpuSupport;
+using match_internal::SelectKernel;
+
+constexpr std::uint32_t kSentinel = 0xdeadbeefu;
+
+// Filters: `rows` filters of `words` words each in one 64-byte aligned buffer, row r at
+// data() + r * stride.
+struct Filters {
+  Filters(std::size_t rows_in, std::size_t words_in, std::size_t stride_in)
+      : rows(rows_in), words(words_in), stride(stride_in), storage(rows_in * stride_in) {}
+  const std::uint64_t* row(std::size_t r) const { return storage.data() + r * stride; }
+  std::uint64_t* row(std::size_t r) { return storage.data() + r * stride; }
+  std::vector<const std::uint64_t*> pointers() const {
+    std::vector<const std::uint64_t*> p;
+    for (std::size_t r = 0; r < rows; ++r) p.push_back(row(r));
+    return p;
+  }
+
+  std::size_t rows, words, stride;
+  AlignedWords storage;
+};
+
+// RandomWord(rng, density): each bit set independently with probability round(density * 256)
+// / 256 (the binary digits of the probability, least significant first: OR in a fresh random
+// word for a 1, AND for a 0).
+std::uint64_t RandomWord(std::mt19937_64& rng, double density) {
+  const auto p = static_cast<unsigned>(density * 256 + 0.5);
+  if (p >= 256) return ~std::uint64_t{0};
+  std::uint64_t w = 0;
+  for (unsigned i = 0; i < 8; ++i) w = ((p >> i) & 1) != 0 ? (w | rng()) : (w & rng());
+  return w;
+}
+
+void FillRandom(Filters& f, std::mt19937_64& rng, double density) {
+  for (std::size_t r = 0; r < f.rows; ++r) {
+    for (std::size_t w = 0; w < f.words; ++w) f.row(r)[w] = RandomWord(rng, density);
+  }
+}
+
+// Expected(queries, targets, ngroups, counts_stride, size): the counts buffer a kernel must
+// leave, computed pair by pair from the unpacked rows: popcount(query AND target) for real
+// targets, 0 for unused lanes of the last group, kSentinel everywhere it must not write.
+std::vector<std::uint32_t> Expected(const Filters& queries, const Filters& targets,
+                                    std::size_t ngroups, std::size_t counts_stride,
+                                    std::size_t size) {
+  std::vector<std::uint32_t> counts(size, kSentinel);
+  for (std::size_t q = 0; q < queries.rows; ++q) {
+    for (std::size_t t = 0; t < ngroups * kGroupLanes; ++t) {
+      std::uint32_t c = 0;
+      if (t < targets.rows) {
+        for (std::size_t w = 0; w < queries.words; ++w) {
+          c += static_cast<std::uint32_t>(std::popcount(queries.row(q)[w] & targets.row(t)[w]));
+        }
+      }
+      counts[q * counts_stride + t] = c;
+    }
+  }
+  return counts;
+}
+
+// RunKernel(kernel, ...): the counts buffer after one call, pre-filled with kSentinel.
+std::vector<std::uint32_t> RunKernel(const KernelTable& kernel, const Filters& queries,
+                                     const AlignedWords& groups, std::size_t ngroups,
+                                     std::size_t counts_stride, std::size_t size) {
+  std::vector<std::uint32_t> counts(size, kSentinel);
+  kernel.and_popcount(queries.storage.data(), queries.rows, queries.stride, groups.data(), ngroups,
+                      queries.words, counts.data(), counts_stride);
+  return counts;
+}
+
+// SameCounts(got, want, counts_stride): equal buffers, or where the first difference is (query
+// row and position in it).
+::testing::AssertionResult SameCounts(const std::vector<std::uint32_t>& got,
+                                      const std::vector<std::uint32_t>& want,
+                                      std::size_t counts_stride) {
+  if (got.size() != want.size()) {
+    return ::testing::AssertionFailure() << "sizes " << got.size() << " and " << want.size();
+  }
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    if (got[i] != want[i]) {
+      const std::size_t row = counts_stride == 0 ? 0 : i / counts_stride;
+      return ::testing::AssertionFailure()
+             << "first difference at index " << i << " (query " << row << ", position "
+             << i - row * counts_stride << "): " << got[i] << " instead of " << want[i];
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+class KernelTest : public ::testing::TestWithParam<KernelIsa> {
+ protected:
+  void SetUp() override {
+    kernel_ = KernelFor(GetParam());
+    if (kernel_ == nullptr) GTEST_SKIP() << "this CPU cannot run this kernel";
+  }
+  const KernelTable* kernel_ = nullptr;
+};
+
+// Shapes: every combination of these, each with its own random filters.
+constexpr std::size_t kQueryCounts[] = {0, 1, 3, 4, 5, 9};
+constexpr std::size_t kTargetCounts[] = {0, 1, 7, 8, 53, 1024};  // groups 0, 1, 1, 1, 7, 128
+constexpr std::size_t kWordCounts[] = {0, 1, 2, 15, 16, 17, 31, 32, 33, 48};
+constexpr double kDensities[] = {0.05, 0.5, 0.95};
+
+TEST_P(KernelTest, MatchesScalarReferenceOnRandomFilters) {
+  const KernelTable& scalar = *KernelFor(KernelIsa::kScalar);
+  std::mt19937_64 rng(20261127);
+  std::size_t cases = 0;
+  for (std::size_t words : kWordCounts) {
+    for (std::size_t nq : kQueryCounts) {
+      for (std::size_t nt : kTargetCounts) {
+        for (double density : kDensities) {
+          // Alternate tight and loose strides: queries spaced by more than their width, and
+          // count rows with room after them that the kernel must not touch.
+          const bool loose = (cases % 2) == 1;
+          const std::size_t query_stride = loose ? words + 3 : words;
+          Filters queries(nq, words, query_stride);
+          Filters targets(nt, words, words);
+          FillRandom(queries, rng, density);
+          FillRandom(targets, rng, density);
+          AlignedWords groups;
+          PackTargetGroups(targets.pointers(), words, groups);
+          const std::size_t ngroups = (nt + kGroupLanes - 1) / kGroupLanes;
+          const std::size_t counts_stride = ngroups * kGroupLanes + (loose ? 5 : 0);
+          const std::size_t size = nq * counts_stride + 8;  // and a tail that must stay untouched
+
+          SCOPED_TRACE(::testing::Message() << "words " << words << ", nq " << nq << ", targets "
+                                            << nt << ", density " << density << ", query_stride "
+                                            << query_stride << ", counts_stride " << counts_stride);
+          const auto expected = Expected(queries, targets, ngroups, counts_stride, size);
+          const auto reference = RunKernel(scalar, queries, groups, ngroups, counts_stride, size);
+          ASSERT_TRUE(SameCounts(reference, expected, counts_stride));
+          ASSERT_TRUE(SameCounts(RunKernel(*kernel_, queries, groups, ngroups, counts_stride, size),
+                                 reference, counts_stride));
+          ++cases;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(cases, std::size(kWordCounts) * std::size(kQueryCounts) * std::size(kTargetCounts) *
+                       std::size(kDensities));
+}
+
+// All-zero and all-one filters: counts 0 and 64 * words, the largest possible (byte and lane
+// accumulators must not overflow or wrap), mixed with random ones.
+TEST_P(KernelTest, MatchesOnAllZeroAndAllOneFilters) {
+  const KernelTable& scalar = *KernelFor(KernelIsa::kScalar);
+  std::mt19937_64 rng(7);
+  for (std::size_t words : {1, 15, 16, 31, 32, 33, 48, 64, 100}) {
+    SCOPED_TRACE(::testing::Message() << "words " << words);
+    Filters queries(6, words, words);
+    Filters targets(21, words, words);
+    FillRandom(queries, rng, 0.5);
+    FillRandom(targets, rng, 0.5);
+    // Queries 0 and 3 all ones, 1 and 4 all zeros; targets 0-7 and 16-19 all ones, 8-11 zeros.
+    for (std::size_t w = 0; w < words; ++w) {
+      queries.row(0)[w] = queries.row(3)[w] = ~std::uint64_t{0};
+      queries.row(1)[w] = queries.row(4)[w] = 0;
+      for (std::size_t t : {0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19}) {
+        targets.row(t)[w] = ~std::uint64_t{0};
+      }
+      for (std::size_t t : {8, 9, 10, 11}) targets.row(t)[w] = 0;
+    }
+    AlignedWords groups;
+    PackTargetGroups(targets.pointers(), words, groups);
+    const std::size_t ngroups = 3;
+    const std::size_t stride = ngroups * kGroupLanes;
+    const auto counts =
+        RunKernel(*kernel_, queries, groups, ngroups, stride, queries.rows * stride);
+    const auto full = static_cast<std::uint32_t>(64 * words);
+    EXPECT_EQ(counts[0 * stride + 0], full);
+    EXPECT_EQ(counts[3 * stride + 19], full);
+    EXPECT_EQ(counts[0 * stride + 8], 0u);
+    EXPECT_EQ(counts[1 * stride + 0], 0u);
+    EXPECT_EQ(counts[0 * stride + 21], 0u);  // unused lane
+    EXPECT_TRUE(SameCounts(
+        counts, RunKernel(scalar, queries, groups, ngroups, stride, queries.rows * stride),
+        stride));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllKernels, KernelTest,
+                         ::testing::Values(KernelIsa::kScalar, KernelIsa::kAvx2,
+                                           KernelIsa::kAvx512),
+                         [](const ::testing::TestParamInfo<KernelIsa>& param_info) {
+                           return std::string(match_internal::TableFor(param_info.param).name);
+                         });
+
+TEST(PackTargetGroupsTest, InterleavesWordsOfEightLanesAndZeroesUnusedLanes) {
+  // Row r, word w holds (r + 1) * 100 + w.
+  Filters rows(10, 2, 2);
+  for (std::size_t r = 0; r < 10; ++r) {
+    for (std::size_t w = 0; w < 2; ++w) rows.row(r)[w] = (r + 1) * 100 + w;
+  }
+  AlignedWords out;
+  PackTargetGroups(rows.pointers(), 2, out);
+  ASSERT_EQ(out.size(), 2u * 2u * 8u);
+  const std::uint64_t* p = out.data();
+  // Group 0: word 0 of rows 0-7, then word 1 of rows 0-7.
+  EXPECT_EQ(p[0], 100u);
+  EXPECT_EQ(p[1], 200u);
+  EXPECT_EQ(p[7], 800u);
+  EXPECT_EQ(p[8], 101u);
+  EXPECT_EQ(p[15], 801u);
+  // Group 1: rows 8 and 9 in lanes 0 and 1, lanes 2-7 zero.
+  EXPECT_EQ(p[16], 900u);
+  EXPECT_EQ(p[17], 1000u);
+  for (std::size_t l = 2; l < 8; ++l) EXPECT_EQ(p[16 + l], 0u) << l;
+  EXPECT_EQ(p[24], 901u);
+  EXPECT_EQ(p[25], 1001u);
+  for (std::size_t l = 2; l < 8; ++l) EXPECT_EQ(p[24 + l], 0u) << l;
+}
+
+TEST(PackTargetGroupsTest, ReusedBufferGetsUnusedLanesZeroed) {
+  Filters rows(3, 4, 4);
+  for (std::size_t w = 0; w < 12; ++w) rows.storage.data()[w] = 5;
+  AlignedWords out(4 * 8);
+  for (std::size_t i = 0; i < out.size(); ++i) out.data()[i] = ~std::uint64_t{0};
+  PackTargetGroups(rows.pointers(), 4, out);
+  ASSERT_EQ(out.size(), 4u * 8u);
+  for (std::size_t w = 0; w < 4; ++w) {
+    for (std::size_t l = 0; l < 8; ++l) EXPECT_EQ(out.data()[w * 8 + l], l < 3 ? 5u : 0u);
+  }
+}
+
+TEST(PackTargetGroupsTest, NoRowsIsNoGroups) {
+  AlignedWords out(16);
+  PackTargetGroups({}, 16, out);
+  EXPECT_EQ(out.size(), 0u);
+}
+
+TEST(AlignedWordsTest, IsAlignedZeroedAndMovable) {
+  AlignedWords a(37);
+  ASSERT_EQ(a.size(), 37u);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(a.data()) % 64, 0u);
+  for (std::size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a.data()[i], 0u) << i;
+  a.data()[36] = 9;
+  AlignedWords b(std::move(a));
+  EXPECT_EQ(b.size(), 37u);
+  EXPECT_EQ(b.data()[36], 9u);
+  AlignedWords c(3);
+  c = std::move(b);
+  EXPECT_EQ(c.size(), 37u);
+  EXPECT_EQ(c.data()[36], 9u);
+  EXPECT_EQ(AlignedWords().size(), 0u);
+  EXPECT_EQ(AlignedWords(0).data(), nullptr);
+}
+
+TEST(ParseKernelNameTest, NamesEachKernelAndRejectsAnythingElse) {
+  EXPECT_EQ(*ParseKernelName("scalar"), KernelIsa::kScalar);
+  EXPECT_EQ(*ParseKernelName("avx2"), KernelIsa::kAvx2);
+  EXPECT_EQ(*ParseKernelName("avx512"), KernelIsa::kAvx512);
+  EXPECT_THAT(ParseKernelName("AVX2"), StatusIs(absl::StatusCode::kInvalidArgument, "\"AVX2\""));
+  EXPECT_THAT(ParseKernelName(""), StatusIs(absl::StatusCode::kInvalidArgument, "scalar"));
+  EXPECT_THAT(ParseKernelName("sse"), StatusIs(absl::StatusCode::kInvalidArgument, "sse"));
+}
+
+TEST(SelectKernelTest, UnsetOrEmptySelectsTheBestSupported) {
+  const CpuSupport none{.avx2 = false, .avx512 = false};
+  const CpuSupport avx2{.avx2 = true, .avx512 = false};
+  const CpuSupport avx512{.avx2 = true, .avx512 = true};
+  EXPECT_EQ((*SelectKernel(nullptr, none))->isa, KernelIsa::kScalar);
+  EXPECT_EQ((*SelectKernel(nullptr, avx2))->isa, KernelIsa::kAvx2);
+  EXPECT_EQ((*SelectKernel(nullptr, avx512))->isa, KernelIsa::kAvx512);
+  EXPECT_EQ((*SelectKernel("", avx512))->isa, KernelIsa::kAvx512);
+  EXPECT_EQ((*SelectKernel("", none))->isa, KernelIsa::kScalar);
+}
+
+TEST(SelectKernelTest, ANameForcesThatKernel) {
+  const CpuSupport avx512{.avx2 = true, .avx512 = true};
+  EXPECT_EQ((*SelectKernel("scalar", avx512))->isa, KernelIsa::kScalar);
+  EXPECT_EQ((*SelectKernel("avx2", avx512))->isa, KernelIsa::kAvx2);
+  EXPECT_EQ((*SelectKernel("avx512", avx512))->isa, KernelIsa::kAvx512);
+  EXPECT_EQ((*SelectKernel("scalar", CpuSupport{}))->name, "scalar");
+}
+
+TEST(SelectKernelTest, UnknownNameIsInvalidArgumentNamingTheVariableAndTheChoices) {
+  const CpuSupport avx2{.avx2 = true, .avx512 = false};
+  const auto k = SelectKernel("avx1024", avx2);
+  EXPECT_THAT(k, StatusIs(absl::StatusCode::kInvalidArgument, "BLOOMLINK_KERNEL=\"avx1024\""));
+  EXPECT_THAT(k, StatusIs(absl::StatusCode::kInvalidArgument, "not a kernel name"));
+  EXPECT_THAT(k, StatusIs(absl::StatusCode::kInvalidArgument, "this CPU supports: scalar, avx2"));
+  EXPECT_THAT(SelectKernel(" avx2", avx2),
+              StatusIs(absl::StatusCode::kInvalidArgument, "BLOOMLINK_KERNEL=\" avx2\""));
+}
+
+TEST(SelectKernelTest, UnsupportedKernelIsInvalidArgumentNotAFallback) {
+  const CpuSupport none{.avx2 = false, .avx512 = false};
+  const CpuSupport avx2{.avx2 = true, .avx512 = false};
+  const auto k = SelectKernel("avx512", avx2);
+  EXPECT_THAT(k, StatusIs(absl::StatusCode::kInvalidArgument, "BLOOMLINK_KERNEL=\"avx512\""));
+  EXPECT_THAT(k, StatusIs(absl::StatusCode::kInvalidArgument, "cannot run"));
+  EXPECT_THAT(k, StatusIs(absl::StatusCode::kInvalidArgument, "this CPU supports: scalar, avx2"));
+  EXPECT_THAT(SelectKernel("avx2", none),
+              StatusIs(absl::StatusCode::kInvalidArgument, "this CPU supports: scalar"));
+}
+
+TEST(SelectKernelTest, DetectionAgreesWithTheCompilersCpuCheck) {
+  // __builtin_cpu_supports also checks that the OS saves the YMM/ZMM state.
+  const CpuSupport cpu = match_internal::DetectCpuSupport();
+  __builtin_cpu_init();
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+  const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") &&
+                      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+                      __builtin_cpu_supports("avx512vpopcntdq");
+  EXPECT_EQ(cpu.avx2, avx2);
+  EXPECT_EQ(cpu.avx512, avx512);
+}
+
+TEST(KernelsTest, SupportedKernelsListsScalarFirstAndAgreesWithKernelFor) {
+  const auto kernels = SupportedKernels();
+  ASSERT_FALSE(kernels.empty());
+  EXPECT_EQ(kernels.front()->isa, KernelIsa::kScalar);
+  const CpuSupport cpu = match_internal::DetectCpuSupport();
+  EXPECT_EQ(kernels.size(), 1u + (cpu.avx2 ? 1u : 0u) + (cpu.avx512 ? 1u : 0u));
+  for (const KernelTable* k : kernels) {
+    EXPECT_EQ(KernelFor(k->isa), k);
+    EXPECT_EQ(*ParseKernelName(k->name), k->isa);
+    EXPECT_NE(k->and_popcount, nullptr);
+  }
+  EXPECT_EQ(KernelFor(KernelIsa::kAvx2) != nullptr, cpu.avx2);
+  EXPECT_EQ(KernelFor(KernelIsa::kAvx512) != nullptr, cpu.avx512);
+}
+
+TEST(KernelsTest, KernelsIsTheSelectionForThisProcessesEnvironment) {
+  // CI may force a kernel with BLOOMLINK_KERNEL; without it this is the best supported one.
+  const char* env = std::getenv("BLOOMLINK_KERNEL");
+  const auto expected = SelectKernel(env);
+  const auto selected = Kernels();
+  ASSERT_EQ(selected.ok(), expected.ok()) << selected.status();
+  if (selected.ok()) {
+    EXPECT_EQ(*selected, *expected);
+    if (env == nullptr || *env == '\0') {
+      EXPECT_EQ(*selected, SupportedKernels().back());
+    }
+  }
+  EXPECT_EQ(Kernels().ok(), selected.ok());  // chosen once: the same answer again
+}
+
+}  // namespace
+}  // namespace bloomlink::match
