@@ -240,4 +240,4 @@ BENCHMARK(BM_EncodeStarter)
 }  // namespace
 }  // namespace bloomlink
 
-BENCHMARK_MAIN();
+

@@ -138,4 +138,4 @@ BENCHMARK(BM_AndPopcount)->Apply(KernelArgs)->Unit(benchmark::kMillisecond)->Use
 
 }  // namespace
 }  // namespace bloomlink
-BENCHMARK_MAIN();
+

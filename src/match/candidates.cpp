@@ -8,6 +8,10 @@
 #include <cmath>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "internal/huge_pages.hpp"
 #include "internal/status_macros.hpp"
 #include "internal/strings.hpp"
@@ -138,22 +142,95 @@ struct Search {
   PopcountBounds bounds;
 };
 
+// PairChunks: append-only candidate storage in fixed chunks, so that a thread's output grows
+// without reallocating and copying (millions of pairs), each chunk advised for huge pages.
+class PairChunks {
+ public:
+  static constexpr std::size_t kChunk = std::size_t{1} << 20;
+
+  std::size_t size() const { return size_; }
+  void push_back(std::uint32_t left, std::uint32_t right, float score) {
+    if (size_ == chunks_.size() * kChunk) AddChunk();
+    CandidatePairs& c = chunks_.back();
+    c.left.push_back(left);
+    c.right.push_back(right);
+    c.score.push_back(score);
+    ++size_;
+  }
+  // CopyTo(begin, end, out, at): copies pairs [begin, end) to out[at...].
+  void CopyTo(std::size_t begin, std::size_t end, CandidatePairs& out, std::size_t at) const {
+    while (begin < end) {
+      const CandidatePairs& c = chunks_[begin / kChunk];
+      const std::size_t from = begin % kChunk;
+      const std::size_t n = std::min(end - begin, kChunk - from);
+      std::copy_n(c.left.data() + from, n, out.left.data() + at);
+      std::copy_n(c.right.data() + from, n, out.right.data() + at);
+      std::copy_n(c.score.data() + from, n, out.score.data() + at);
+      begin += n;
+      at += n;
+    }
+  }
+
+ private:
+  void AddChunk() {
+    chunks_.emplace_back();
+    CandidatePairs& c = chunks_.back();
+    c.reserve(kChunk);
+    internal::AdviseHugePages(c.left.data(), kChunk * sizeof(std::uint32_t));
+    internal::AdviseHugePages(c.right.data(), kChunk * sizeof(std::uint32_t));
+    internal::AdviseHugePages(c.score.data(), kChunk * sizeof(float));
+  }
+  std::vector<CandidatePairs> chunks_;
+  std::size_t size_ = 0;
+};
+
 // Workspace: one thread's buffers, allocated once per call.
 struct Workspace {
   AlignedWords queries;
   std::vector<std::uint32_t> counts;
   std::uint64_t comparisons = 0;
-  // Top-k only: the tile's heaps, the thread's output and which tile each part came from.
-  std::vector<std::vector<Scored>> heaps;
-  CandidatePairs out;
+  std::vector<std::vector<Scored>> heaps;  // top-k: the tile's heaps
+  PairChunks out;
   struct Segment {
     std::size_t tile, begin, end;
   };
-  std::vector<Segment> segments;
+  std::vector<Segment> segments;  // which tile each part of `out` came from
 
   explicit Workspace(std::size_t words)
       : queries(kQueriesPerTile * words), counts(kQueriesPerCall * kGroupsPerBlock * kGroupLanes) {}
 };
+
+// ForEachAtLeast(counts, n, need, f): f(i) for every i < n with counts[i] >= need, in order.
+// Counts are compared 16 at a time with SSE2 (part of the baseline x86-64): most blocks of a
+// high-threshold search have no candidate at all.
+template <typename F>
+inline void ForEachAtLeast(const std::uint32_t* counts, std::size_t n, std::uint32_t need, F&& f) {
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  if (need > 0) {
+    // counts <= 65536, so a signed compare against need - 1 is exact.
+    const __m128i bar = _mm_set1_epi32(static_cast<int>(need - 1));
+    for (; i + 16 <= n; i += 16) {
+      const auto* v = reinterpret_cast<const __m128i*>(counts + i);
+      const int m0 = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpgt_epi32(_mm_loadu_si128(v), bar)));
+      const int m1 =
+          _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpgt_epi32(_mm_loadu_si128(v + 1), bar)));
+      const int m2 =
+          _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpgt_epi32(_mm_loadu_si128(v + 2), bar)));
+      const int m3 =
+          _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpgt_epi32(_mm_loadu_si128(v + 3), bar)));
+      unsigned mask = static_cast<unsigned>(m0 | (m1 << 4) | (m2 << 8) | (m3 << 12));
+      while (mask != 0) {
+        f(i + static_cast<std::size_t>(__builtin_ctz(mask)));
+        mask &= mask - 1;
+      }
+    }
+  }
+#endif
+  for (; i < n; ++i) {
+    if (counts[i] >= need) f(i);
+  }
+}
 
 // ScanTile(search, ws, tile, visit): computes the tile's intersections block by block and calls
 // visit(slot, left, right, c, s) for every qualifying pair, in a fixed order (block, then query,
@@ -207,10 +284,11 @@ void ScanTile(const Search& search, Workspace& ws, std::size_t tile, Visit&& vis
           const std::size_t run_end = std::min(to, tb.start[pb + 1]);
           const std::uint32_t s = pa + pb;
           const std::uint32_t need = MinCount(s, search.t);
-          for (; p < run_end; ++p) {
-            const std::uint32_t c = counts[p - block_begin];
-            if (c >= need) visit(q0 + qc, left, tb.rows[p], c, s);
-          }
+          const std::uint32_t* run = counts + (p - block_begin);
+          const std::uint32_t* rows = tb.rows.data() + p;
+          ForEachAtLeast(run, run_end - p, need,
+                         [&](std::size_t i) { visit(q0 + qc, left, rows[i], run[i], s); });
+          p = run_end;
         }
       }
     }
@@ -268,114 +346,86 @@ absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatri
 
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> done{0};
-  const bool top_k = options.top_k > 0;
-  // Threshold mode makes two passes: count each tile's candidates, then write them straight to
-  // their final place (offsets in tile order): no growing buffers, no merge, and the order is
-  // the tile order whatever the thread count. Top-k output is small: one pass into per-thread
-  // buffers, joined in tile order.
-  const std::uint64_t total_work = top_k ? search.na : 2 * search.na;
-  // RunTiles(body): body(workspace, tile) over every tile, dynamically scheduled; thread 0
-  // reports progress and polls for cancellation between its tiles.
-  auto run_tiles = [&](auto&& body) {
-#pragma omp parallel num_threads(threads)
-    {
-      Workspace& ws = workspaces[static_cast<std::size_t>(omp_get_thread_num())];
-      const bool reporter = omp_get_thread_num() == 0;
-#pragma omp for schedule(dynamic, 1)
-      for (std::int64_t tile = 0; tile < static_cast<std::int64_t>(tiles); ++tile) {
-        if (stop.load(std::memory_order_relaxed)) continue;
-        body(ws, static_cast<std::size_t>(tile));
-        const std::size_t nq =
-            std::min(kQueriesPerTile, search.na - static_cast<std::size_t>(tile) * kQueriesPerTile);
-        const std::uint64_t finished = done.fetch_add(nq, std::memory_order_relaxed) + nq;
-        if (reporter) {
-          if (options.progress) options.progress(finished, total_work);
-          if (options.cancelled && options.cancelled()) stop.store(true, std::memory_order_relaxed);
-        }
-      }
-    }
-  };
+  const std::size_t k = static_cast<std::size_t>(options.top_k);
 
-  CandidatePairs result;
-  if (!top_k) {
-    std::vector<std::uint64_t> offsets(tiles + 1, 0);
-    run_tiles([&](Workspace& ws, std::size_t tile) {
-      std::uint64_t n = 0;
-      ScanTile(
-          search, ws, tile,
-          [&](std::size_t, std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t) { ++n; });
-      offsets[tile + 1] = n;
-    });
-    if (stop.load()) return absl::CancelledError("candidate search cancelled");
-    for (std::size_t i = 0; i < tiles; ++i) offsets[i + 1] += offsets[i];
-    internal::ResizeFresh(result.left, offsets[tiles]);
-    internal::ResizeFresh(result.right, offsets[tiles]);
-    internal::ResizeFresh(result.score, offsets[tiles]);
-    for (Workspace& ws : workspaces) ws.comparisons = 0;  // counted once, in the second pass
-    run_tiles([&](Workspace& ws, std::size_t tile) {
-      std::size_t at = offsets[tile];
-      std::uint32_t* left = result.left.data();
-      std::uint32_t* right = result.right.data();
-      float* score = result.score.data();
-      ScanTile(
-          search, ws, tile,
-          [&](std::size_t, std::uint32_t l, std::uint32_t r, std::uint32_t c, std::uint32_t s) {
-            left[at] = l;
-            right[at] = r;
-            score[at] = Score(c, s);
-            ++at;
-          });
-    });
-  } else {
-    const std::size_t k = static_cast<std::size_t>(options.top_k);
-    run_tiles([&](Workspace& ws, std::size_t tile) {
+  // One pass: each thread appends its tiles' candidates to its own chunked buffer and notes
+  // which tile each run came from; the runs are then copied into the result in tile order, so
+  // the result and its order do not depend on the thread count.
+#pragma omp parallel num_threads(threads)
+  {
+    Workspace& ws = workspaces[static_cast<std::size_t>(omp_get_thread_num())];
+    if (k > 0) ws.heaps.resize(kQueriesPerTile);
+    const bool reporter = omp_get_thread_num() == 0;
+#pragma omp for schedule(dynamic, 1)
+    for (std::int64_t tile_index = 0; tile_index < static_cast<std::int64_t>(tiles); ++tile_index) {
+      if (stop.load(std::memory_order_relaxed)) continue;
+      const auto tile = static_cast<std::size_t>(tile_index);
       const std::size_t q_begin = tile * kQueriesPerTile;
       const std::size_t nq = std::min(kQueriesPerTile, search.na - q_begin);
-      ws.heaps.resize(kQueriesPerTile);
-      for (std::size_t q = 0; q < nq; ++q) ws.heaps[q].clear();
-      ScanTile(
-          search, ws, tile,
-          [&](std::size_t slot, std::uint32_t, std::uint32_t r, std::uint32_t c, std::uint32_t s) {
-            std::vector<Scored>& heap = ws.heaps[slot];
-            const Scored item{Score(c, s), r};
-            if (heap.size() < k) {
-              heap.push_back(item);
-              std::push_heap(heap.begin(), heap.end(), Better);
-            } else if (Better(item, heap.front())) {
-              std::pop_heap(heap.begin(), heap.end(), Better);
-              heap.back() = item;
-              std::push_heap(heap.begin(), heap.end(), Better);
-            }
-          });
       const std::size_t begin = ws.out.size();
-      for (std::size_t q = 0; q < nq; ++q) {
-        std::vector<Scored>& heap = ws.heaps[q];
-        std::sort(heap.begin(), heap.end(), Better);
-        for (const Scored& item : heap) {
-          ws.out.push_back(search.ta.rows[q_begin + q], item.right, item.score);
+      if (k == 0) {
+        ScanTile(search, ws, tile,
+                 [&](std::size_t, std::uint32_t l, std::uint32_t r, std::uint32_t c,
+                     std::uint32_t s) { ws.out.push_back(l, r, Score(c, s)); });
+      } else {
+        for (std::size_t q = 0; q < nq; ++q) ws.heaps[q].clear();
+        ScanTile(search, ws, tile,
+                 [&](std::size_t slot, std::uint32_t, std::uint32_t r, std::uint32_t c,
+                     std::uint32_t s) {
+                   std::vector<Scored>& heap = ws.heaps[slot];
+                   const Scored item{Score(c, s), r};
+                   if (heap.size() < k) {
+                     heap.push_back(item);
+                     std::push_heap(heap.begin(), heap.end(), Better);
+                   } else if (Better(item, heap.front())) {
+                     std::pop_heap(heap.begin(), heap.end(), Better);
+                     heap.back() = item;
+                     std::push_heap(heap.begin(), heap.end(), Better);
+                   }
+                 });
+        for (std::size_t q = 0; q < nq; ++q) {
+          std::vector<Scored>& heap = ws.heaps[q];
+          std::sort(heap.begin(), heap.end(), Better);
+          for (const Scored& item : heap) {
+            ws.out.push_back(search.ta.rows[q_begin + q], item.right, item.score);
+          }
         }
       }
-      ws.segments.push_back({tile, begin, ws.out.size()});
-    });
-    // Join the threads' parts in tile order.
-    std::vector<std::pair<const Workspace*, Workspace::Segment>> parts;
-    std::size_t total = 0;
-    for (const Workspace& ws : workspaces) {
-      for (const Workspace::Segment& seg : ws.segments) {
-        parts.emplace_back(&ws, seg);
-        total += seg.end - seg.begin;
-      }
-    }
-    std::sort(parts.begin(), parts.end(),
-              [](const auto& x, const auto& y) { return x.second.tile < y.second.tile; });
-    result.reserve(total);
-    for (const auto& [ws, seg] : parts) {
-      for (std::size_t i = seg.begin; i < seg.end; ++i) {
-        result.push_back(ws->out.left[i], ws->out.right[i], ws->out.score[i]);
+      if (ws.out.size() > begin) ws.segments.push_back({tile, begin, ws.out.size()});
+      const std::uint64_t finished = done.fetch_add(nq, std::memory_order_relaxed) + nq;
+      if (reporter) {
+        if (options.progress) options.progress(finished, search.na);
+        if (options.cancelled && options.cancelled()) stop.store(true, std::memory_order_relaxed);
       }
     }
   }
   if (stop.load()) return absl::CancelledError("candidate search cancelled");
+
+  struct Part {
+    const Workspace* ws;
+    Workspace::Segment segment;
+    std::size_t at;
+  };
+  std::vector<Part> parts;
+  for (const Workspace& ws : workspaces) {
+    for (const Workspace::Segment& seg : ws.segments) parts.push_back({&ws, seg, 0});
+  }
+  std::sort(parts.begin(), parts.end(),
+            [](const Part& x, const Part& y) { return x.segment.tile < y.segment.tile; });
+  std::size_t total = 0;
+  for (Part& part : parts) {
+    part.at = total;
+    total += part.segment.end - part.segment.begin;
+  }
+  CandidatePairs result;
+  internal::ResizeFresh(result.left, total);
+  internal::ResizeFresh(result.right, total);
+  internal::ResizeFresh(result.score, total);
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 16)
+  for (std::int64_t i = 0; i < static_cast<std::int64_t>(parts.size()); ++i) {
+    const Part& part = parts[static_cast<std::size_t>(i)];
+    part.ws->out.CopyTo(part.segment.begin, part.segment.end, result, part.at);
+  }
 
   if (stats != nullptr) {
     std::uint64_t comparisons = 0;
