@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
   if (!secret.ok()) return fail(secret.status());
   auto encoder = bloomlink::encode::Encoder::Create(*schema, *secret);
   if (!encoder.ok()) return fail(encoder.status());
-  bloomlink::encode::CsvEncodeReport report;
+  bloomlink::encode::EncodeReport report;
   auto data = bloomlink::encode::EncodeCsv(argv[1], *encoder, {}, &report);
   if (!data.ok()) return fail(data.status());
   if (absl::Status s = bloomlink::io::WriteEncodedFile(*data, argv[2]); !s.ok()) return fail(s);

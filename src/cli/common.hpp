@@ -17,6 +17,9 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitInternal = 1;
 inline constexpr int kExitBadInput = 2;
 
+// Main(argc, argv): the whole command line; returns the exit code.
+int Main(int argc, char** argv);
+
 int ExitCodeFor(const absl::Status& status);
 // Fail(status): prints "bloomlink: error: <message>" on stderr; returns the exit code.
 int Fail(const absl::Status& status);

@@ -38,7 +38,7 @@ absl::StatusOr<encode::Secret> LoadSecret(const EncodeArgs& args) {
 }
 
 void PrintSummary(const EncodeArgs& args, const LinkageSchema& schema,
-                  const encode::CsvEncodeReport& report, const EncodedDataset& data,
+                  const encode::EncodeReport& report, const EncodedDataset& data,
                   io::EncodingFormat format, int threads, double seconds) {
   std::printf(
       "encoded %s of %s records from %s into %s (%s, %u-bit CLKs) in %.2f s "
@@ -110,7 +110,7 @@ int RunEncode(const EncodeArgs& args) {
       progress.Update(records, done, total);
     };
   }
-  encode::CsvEncodeReport report;
+  encode::EncodeReport report;
   auto data = encode::EncodeCsv(args.input, *encoder, options, &report);
   progress.Finish();
   if (!data.ok()) return Fail(data.status());

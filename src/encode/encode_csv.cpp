@@ -47,6 +47,16 @@ absl::StatusOr<std::vector<std::size_t>> FieldColumns(const io::CsvReader& reade
   return columns;
 }
 
+// Where: how a record is named in messages: "trust.csv:17" (CSV lines) or "records: record 17".
+struct Where {
+  std::string source;
+  bool lines;        // positions are file lines (CSV) rather than record numbers
+  std::string noun;  // "on line" / "at record"
+  std::string operator()(std::uint64_t at) const {
+    return lines ? StrCat(source, ":", at) : StrCat(source, ": record ", at);
+  }
+};
+
 // IdIndex: detects repeated ids, among kept and skipped records alike, in constant memory per
 // kept id (a 64-bit hash, where to find the id, and its line).
 class IdIndex {
@@ -54,36 +64,36 @@ class IdIndex {
   // Add(id, line, kept, skipped): an error when `id` was seen before. A kept record's id must
   // already be the last element of `kept`; a skipped record's id is remembered here.
   absl::Status Add(std::string_view id, std::uint64_t line, const std::vector<std::string>& kept,
-                   bool skipped, std::string_view file) {
-    std::uint32_t where;
+                   bool skipped, const Where& where) {
+    std::uint32_t slot;
     if (skipped) {
-      where = kSkipped | static_cast<std::uint32_t>(skipped_.size());
+      slot = kSkipped | static_cast<std::uint32_t>(skipped_.size());
       skipped_.emplace_back(id);
     } else {
-      where = static_cast<std::uint32_t>(kept.size() - 1);
+      slot = static_cast<std::uint32_t>(kept.size() - 1);
     }
     std::uint64_t h = absl::HashOf(id);
-    auto [it, inserted] = seen_.try_emplace(h, Entry{where, line});
+    auto [it, inserted] = seen_.try_emplace(h, Entry{slot, line});
     if (inserted) return absl::OkStatus();
-    const std::uint32_t other = it->second.where;
+    const std::uint32_t other = it->second.slot;
     const std::string& other_id = (other & kSkipped) ? skipped_[other & ~kSkipped] : kept[other];
-    if (other_id == id) return Duplicate(id, it->second.line, line, file);
+    if (other_id == id) return Duplicate(id, it->second.line, line, where);
     // A hash collision between different ids: fall back to the exact map.
     auto [it2, inserted2] = collisions_.try_emplace(std::string(id), line);
-    if (!inserted2) return Duplicate(id, it2->second, line, file);
+    if (!inserted2) return Duplicate(id, it2->second, line, where);
     return absl::OkStatus();
   }
 
  private:
   static constexpr std::uint32_t kSkipped = 0x80000000u;
   struct Entry {
-    std::uint32_t where;  // index into kept ids, or kSkipped | index into skipped_
+    std::uint32_t slot;  // index into kept ids, or kSkipped | index into skipped_
     std::uint64_t line;
   };
-  static absl::Status Duplicate(std::string_view id, std::uint64_t first, std::uint64_t line,
-                                std::string_view file) {
+  static absl::Status Duplicate(std::string_view id, std::uint64_t first, std::uint64_t at,
+                                const Where& where) {
     return absl::InvalidArgumentError(
-        StrCat(file, ":", line, ": id \"", id, "\" is repeated (first on line ", first, ")"));
+        StrCat(where(at), ": id \"", id, "\" is repeated (first ", where.noun, " ", first, ")"));
   }
   absl::flat_hash_map<std::uint64_t, Entry> seen_;
   absl::flat_hash_map<std::string, std::uint64_t> collisions_;
@@ -93,10 +103,99 @@ class IdIndex {
   void Reserve(std::size_t ids) { seen_.reserve(ids); }
 };
 
+// DatasetBuilder: encodes batches of records and appends them to a dataset: skips (and counts)
+// records without a usable identifier, refuses empty and repeated ids, keeps input order.
+class DatasetBuilder {
+ public:
+  DatasetBuilder(Encoder& encoder, Where where, std::string id_label, EncodeReport& report)
+      : encoder_(encoder),
+        where_(std::move(where)),
+        id_label_(std::move(id_label)),
+        report_(report),
+        skip_empty_(encoder.schema().dialect == SchemaDialect::kBloomlink) {
+    const LinkageSchema& schema = encoder.schema();
+    dataset_.clks = BitMatrix(0, schema.filter_bits);
+    dataset_.schema_fingerprint = schema.fingerprint;
+    dataset_.key_check = encoder.key_check();
+    report_ = EncodeReport{};
+    report_.stats.fields.resize(schema.fields.size());
+  }
+
+  void Reserve(std::size_t records) {
+    dataset_.clks.Reserve(records);
+    dataset_.ids.reserve(records);
+    id_index_.Reserve(records);
+  }
+
+  // AddBatch(ids, values, positions): positions name the records in messages (lines or record
+  // numbers).
+  absl::Status AddBatch(std::span<const std::string_view> ids,
+                        std::span<const std::string_view> values,
+                        std::span<const std::uint64_t> positions) {
+    const std::size_t rows = ids.size();
+    for (std::size_t r = 0; r < rows; ++r) {
+      if (ids[r].empty()) {
+        return absl::InvalidArgumentError(
+            StrCat(where_(positions[r]), ": ", id_label_, "the id is empty"));
+      }
+    }
+    report_.records_read += rows;
+    const std::size_t first = dataset_.clks.rows();
+    dataset_.clks.Resize(first + rows);
+    nonempty_.assign(rows, 1);
+    encoder_.EncodeBatch(values, rows, dataset_.clks, first, report_.stats, nonempty_);
+    // Keep the records in input order; drop (and count) those with no usable identifier.
+    std::size_t kept = first;
+    for (std::size_t r = 0; r < rows; ++r) {
+      if (skip_empty_ && !nonempty_[r]) {
+        ++report_.records_skipped;
+        BLOOMLINK_RETURN_IF_ERROR(
+            id_index_.Add(ids[r], positions[r], dataset_.ids, /*skipped=*/true, where_));
+        continue;
+      }
+      if (dataset_.ids.size() >= 0x7FFFFFFFu) {
+        return absl::ResourceExhaustedError(
+            StrCat(where_.source, ": more than 2147483647 records in one dataset"));
+      }
+      dataset_.ids.emplace_back(ids[r]);
+      BLOOMLINK_RETURN_IF_ERROR(
+          id_index_.Add(ids[r], positions[r], dataset_.ids, /*skipped=*/false, where_));
+      const std::size_t from = first + r;
+      if (from != kept) {
+        std::memcpy(dataset_.clks.row_bytes(kept), dataset_.clks.row_bytes(from),
+                    dataset_.clks.stride_bytes());
+        dataset_.clks.UpdatePopcount(kept);
+      }
+      ++kept;
+    }
+    dataset_.clks.Resize(kept);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<EncodedDataset> Finish() {
+    if (report_.records_read == 0) {
+      return absl::InvalidArgumentError(StrCat(where_.source, ": no records"));
+    }
+    report_.records_encoded = dataset_.ids.size();
+    dataset_.records_skipped = report_.records_skipped;
+    return std::move(dataset_);
+  }
+
+ private:
+  Encoder& encoder_;
+  Where where_;
+  std::string id_label_;
+  EncodeReport& report_;
+  const bool skip_empty_;
+  EncodedDataset dataset_;
+  IdIndex id_index_;
+  std::vector<std::uint8_t> nonempty_;
+};
+
 }  // namespace
 
 absl::StatusOr<EncodedDataset> EncodeCsv(const std::string& path, Encoder& encoder,
-                                         const CsvEncodeOptions& options, CsvEncodeReport* report) {
+                                         const CsvEncodeOptions& options, EncodeReport* report) {
   const LinkageSchema& schema = encoder.schema();
   BLOOMLINK_ASSIGN_OR_RETURN(io::CsvReader reader, io::CsvReader::Open(path, options.csv));
   auto id_column = reader.Column(options.id_column);
@@ -106,19 +205,13 @@ absl::StatusOr<EncodedDataset> EncodeCsv(const std::string& path, Encoder& encod
                                " (the id column; choose another with --id-column)"));
   }
   BLOOMLINK_ASSIGN_OR_RETURN(std::vector<std::size_t> columns, FieldColumns(reader, schema));
-  const bool skip_empty = schema.dialect == SchemaDialect::kBloomlink;
   const std::size_t nfields = schema.fields.size();
   const std::size_t batch = std::max<std::size_t>(1, options.batch_records);
 
-  EncodedDataset dataset;
-  dataset.clks = BitMatrix(0, schema.filter_bits);
-  dataset.schema_fingerprint = schema.fingerprint;
-  dataset.key_check = encoder.key_check();
-
-  CsvEncodeReport local;
-  CsvEncodeReport& rep = report ? *report : local;
-  rep = CsvEncodeReport{};
-  rep.stats.fields.resize(nfields);
+  EncodeReport local;
+  EncodeReport& rep = report ? *report : local;
+  DatasetBuilder builder(encoder, Where{reader.name(), true, "on line"},
+                         StrCat("column ", *id_column + 1, " (", options.id_column, "): "), rep);
 
   // One batch of raw values: copied into `arena` (records are reused by the reader), then viewed.
   std::string arena;
@@ -127,9 +220,8 @@ absl::StatusOr<EncodedDataset> EncodeCsv(const std::string& path, Encoder& encod
   std::vector<std::string_view> ids;
   std::vector<std::string_view> values;
   std::vector<std::uint64_t> lines;
-  std::vector<std::uint8_t> nonempty;
-  IdIndex id_index;
   std::uint64_t last_progress_bytes = 0;
+  bool reserved = false;
   io::CsvRecord record;
   bool more = true;
   while (more) {
@@ -140,13 +232,7 @@ absl::StatusOr<EncodedDataset> EncodeCsv(const std::string& path, Encoder& encod
     while (rows < batch) {
       BLOOMLINK_ASSIGN_OR_RETURN(more, reader.Next(record));
       if (!more) break;
-      std::string_view id = record[*id_column];
-      if (id.empty()) {
-        return absl::InvalidArgumentError(StrCat(reader.name(), ":", record.line(), ": column ",
-                                                 *id_column + 1, " (", options.id_column,
-                                                 "): the id is empty"));
-      }
-      arena.append(id);
+      arena.append(record[*id_column]);
       ends.push_back(arena.size());
       for (std::size_t j = 0; j < nfields; ++j) {
         if (!schema.fields[j].ignored) arena.append(record[columns[j]]);
@@ -156,7 +242,6 @@ absl::StatusOr<EncodedDataset> EncodeCsv(const std::string& path, Encoder& encod
       ++rows;
     }
     if (rows == 0) break;
-    rep.records_read += rows;
     values.resize(rows * nfields);
     ids.resize(rows);
     for (std::size_t r = 0, k = 0; r < rows; ++r) {
@@ -168,50 +253,22 @@ absl::StatusOr<EncodedDataset> EncodeCsv(const std::string& path, Encoder& encod
             std::string_view(arena).substr(ends[k - 1], ends[k] - ends[k - 1]);
       }
     }
-    const std::size_t first = dataset.clks.rows();
-    if (first == 0 && more && reader.total_bytes() > 0) {
+    if (!reserved && more && reader.total_bytes() > 0) {
       // After the first batch the file size gives a good estimate of the record count: reserve
       // for it (plus 5%) so that a large file is not copied as the matrix grows.
       const double per_record =
           static_cast<double>(reader.bytes_read()) / static_cast<double>(rows);
-      const auto estimate = static_cast<std::size_t>(
-          1.05 * static_cast<double>(reader.total_bytes()) / std::max(per_record, 1.0));
-      dataset.clks.Reserve(estimate);
-      dataset.ids.reserve(estimate);
-      id_index.Reserve(estimate);
+      builder.Reserve(static_cast<std::size_t>(1.05 * static_cast<double>(reader.total_bytes()) /
+                                               std::max(per_record, 1.0)));
+      reserved = true;
     }
-    dataset.clks.Resize(first + rows);
-    nonempty.assign(rows, 1);
-    encoder.EncodeBatch(values, rows, dataset.clks, first, rep.stats, nonempty);
-
-    // Keep the records in input order; drop (and count) those with no usable identifier.
-    std::size_t kept = first;
-    for (std::size_t r = 0; r < rows; ++r) {
-      if (skip_empty && !nonempty[r]) {
-        ++rep.records_skipped;
-        BLOOMLINK_RETURN_IF_ERROR(
-            id_index.Add(ids[r], lines[r], dataset.ids, /*skipped=*/true, reader.name()));
-        continue;
-      }
-      if (dataset.ids.size() >= 0x7FFFFFFFu) {
-        return absl::ResourceExhaustedError(
-            StrCat(reader.name(), ": more than 2147483647 records in one file"));
-      }
-      dataset.ids.emplace_back(ids[r]);
-      BLOOMLINK_RETURN_IF_ERROR(
-          id_index.Add(ids[r], lines[r], dataset.ids, /*skipped=*/false, reader.name()));
-      const std::size_t from = first + r;
-      if (from != kept) {
-        std::memcpy(dataset.clks.row_bytes(kept), dataset.clks.row_bytes(from),
-                    dataset.clks.stride_bytes());
-        dataset.clks.UpdatePopcount(kept);
-      }
-      ++kept;
-    }
-    dataset.clks.Resize(kept);
+    BLOOMLINK_RETURN_IF_ERROR(builder.AddBatch(ids, values, lines));
     if (options.progress) {
       last_progress_bytes = reader.bytes_read();
       options.progress(rep.records_read, last_progress_bytes, reader.total_bytes());
+    }
+    if (options.cancelled && options.cancelled()) {
+      return absl::CancelledError(StrCat(reader.name(), ": encoding cancelled"));
     }
   }
   if (options.progress && reader.total_bytes() > 0 && last_progress_bytes != reader.total_bytes()) {
@@ -221,10 +278,36 @@ absl::StatusOr<EncodedDataset> EncodeCsv(const std::string& path, Encoder& encod
   if (rep.records_read == 0) {
     return absl::InvalidArgumentError(StrCat(reader.name(), ": no records after the header"));
   }
-  rep.records_encoded = dataset.ids.size();
   rep.blank_lines = reader.blank_lines();
-  dataset.records_skipped = rep.records_skipped;
-  return dataset;
+  return builder.Finish();
+}
+
+absl::StatusOr<EncodedDataset> EncodeRecords(std::span<const std::string_view> ids,
+                                             std::span<const std::string_view> values,
+                                             Encoder& encoder, std::string_view source,
+                                             EncodeReport* report,
+                                             const std::function<bool()>& cancelled) {
+  const std::size_t nfields = encoder.schema().fields.size();
+  if (values.size() != ids.size() * nfields) {
+    return absl::InvalidArgumentError(StrCat(source, ": ", values.size(), " values for ",
+                                             ids.size(), " records of ", nfields, " fields"));
+  }
+  EncodeReport local;
+  EncodeReport& rep = report ? *report : local;
+  DatasetBuilder builder(encoder, Where{std::string(source), false, "at record"}, "", rep);
+  builder.Reserve(ids.size());
+  constexpr std::size_t kBatch = 32768;
+  std::vector<std::uint64_t> positions;
+  for (std::size_t first = 0; first < ids.size(); first += kBatch) {
+    const std::size_t rows = std::min(kBatch, ids.size() - first);
+    positions.resize(rows);
+    for (std::size_t r = 0; r < rows; ++r) positions[r] = first + r + 1;
+    BLOOMLINK_RETURN_IF_ERROR(builder.AddBatch(
+        ids.subspan(first, rows), values.subspan(first * nfields, rows * nfields), positions));
+    if (cancelled && cancelled())
+      return absl::CancelledError(StrCat(source, ": encoding cancelled"));
+  }
+  return builder.Finish();
 }
 
 }  // namespace bloomlink::encode

@@ -10,13 +10,14 @@
 // which no field yields a token are skipped and counted (bloomlink schemas only; clkhash encodes
 // them as empty filters, and so does bloomlink for clkhash schemas).
 //
-//   encode::CsvEncodeReport report;
+//   encode::EncodeReport report;
 //   BLOOMLINK_ASSIGN_OR_RETURN(EncodedDataset data,
 //                              encode::EncodeCsv("trust.csv", encoder, {}, &report));
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -31,19 +32,32 @@ struct CsvEncodeOptions {
   io::CsvOptions csv;
   std::size_t batch_records = 32768;
   // progress(records, bytes_read, total_bytes): called after each batch, on the calling thread.
-  std::function<void(std::uint64_t, std::uint64_t, std::uint64_t)> progress;
+  std::function<void(std::uint64_t, std::uint64_t, std::uint64_t)> progress = nullptr;
+  // cancelled: polled after each batch on the calling thread; true stops with Cancelled.
+  std::function<bool()> cancelled = nullptr;
 };
 
-struct CsvEncodeReport {
+// EncodeReport: what became of the input records (also filled by EncodeRecords).
+struct EncodeReport {
   std::uint64_t records_read = 0;
   std::uint64_t records_encoded = 0;
   std::uint64_t records_skipped = 0;  // no usable identifier at all
-  std::uint64_t blank_lines = 0;
+  std::uint64_t blank_lines = 0;      // CSV only
   EncodeStats stats;
 };
 
 absl::StatusOr<EncodedDataset> EncodeCsv(const std::string& path, Encoder& encoder,
                                          const CsvEncodeOptions& options,
-                                         CsvEncodeReport* report = nullptr);
+                                         EncodeReport* report = nullptr);
+
+// EncodeRecords(ids, values, encoder, source, report, cancelled): the same for records held in
+// memory (the Python layer's DataFrames). values holds ids.size() x schema fields raw values,
+// row-major (values of ignored fields are not read); a clkhash schema's fields are matched by the
+// caller. Errors name `source` and the 1-based record number.
+absl::StatusOr<EncodedDataset> EncodeRecords(std::span<const std::string_view> ids,
+                                             std::span<const std::string_view> values,
+                                             Encoder& encoder, std::string_view source = "records",
+                                             EncodeReport* report = nullptr,
+                                             const std::function<bool()>& cancelled = nullptr);
 
 }  // namespace bloomlink::encode

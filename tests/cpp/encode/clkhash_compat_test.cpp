@@ -131,7 +131,7 @@ TEST_P(Febrl4Test, TutorialSchemaMatchesClkhashOnAllRecords) {
     options.id_column = "rec_id";
     options.csv.skip_initial_space = true;
     options.batch_records = 1000;
-    CsvEncodeReport report;
+    EncodeReport report;
     auto data =
         EncodeCsv((testing::SharedDataDir() / "febrl" / ("dataset4" + part + ".csv")).string(),
                   *encoder, options, &report);

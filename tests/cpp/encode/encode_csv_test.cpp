@@ -86,7 +86,7 @@ TEST(EncodeCsvTest, IdsOrderAndClksArePreserved) {
   const std::vector<std::string> ids = {"r5", "r1", "r3", "r10", "r2"};
   const std::string path = fx.Write("people.csv", CsvOf(ids, kPeople));
   Encoder encoder = MakeEncoder(fx.schema);
-  CsvEncodeReport report;
+  EncodeReport report;
   auto data = EncodeCsv(path, encoder, {}, &report);
   ASSERT_TRUE(data.ok()) << data.status();
   EXPECT_EQ(data->ids, ids);
@@ -141,7 +141,7 @@ TEST(EncodeCsvTest, RecordsWithoutAnyIdentifierAreSkippedAndCounted) {
   BitMatrix direct = Direct(encoder, {kPeople[0], kPeople[1], kPeople[2], kPeople[4]});
   for (std::size_t batch : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{100}}) {
     SCOPED_TRACE(::testing::Message() << "batch " << batch);
-    CsvEncodeReport report;
+    EncodeReport report;
     CsvEncodeOptions options;
     options.batch_records = batch;
     auto data = EncodeCsv(path, encoder, options, &report);
@@ -186,7 +186,7 @@ TEST(EncodeCsvTest, ClkhashSchemasKeepEmptyRecords) {
   Encoder encoder = MakeEncoder(schema);
   CsvEncodeOptions options;
   options.id_column = "rec_id";
-  CsvEncodeReport report;
+  EncodeReport report;
   auto data = EncodeCsv(path, encoder, options, &report);
   ASSERT_TRUE(data.ok()) << data.status();
   EXPECT_EQ(data->ids, (std::vector<std::string>{"1", "2", "3", "4"}));
@@ -350,7 +350,7 @@ TEST(EncodeCsvTest, BatchSizeDoesNotChangeTheDataset) {
   Fixture fx;
   const std::string path = fx.Write("many.csv", Many(1200));
   Encoder encoder = MakeEncoder(fx.schema, 2);
-  CsvEncodeReport reference_report;
+  EncodeReport reference_report;
   CsvEncodeOptions reference_options;
   auto reference = EncodeCsv(path, encoder, reference_options, &reference_report);
   ASSERT_TRUE(reference.ok()) << reference.status();
@@ -364,7 +364,7 @@ TEST(EncodeCsvTest, BatchSizeDoesNotChangeTheDataset) {
     SCOPED_TRACE(::testing::Message() << "batch " << batch);
     CsvEncodeOptions options;
     options.batch_records = batch;
-    CsvEncodeReport report;
+    EncodeReport report;
     auto data = EncodeCsv(path, encoder, options, &report);
     ASSERT_TRUE(data.ok()) << data.status();
     EXPECT_EQ(data->ids, reference->ids);
@@ -401,7 +401,7 @@ TEST(EncodeCsvTest, ProgressIsReportedWithIncreasingCounts) {
   options.progress = [&](std::uint64_t records, std::uint64_t bytes, std::uint64_t total) {
     calls.push_back({records, bytes, total});
   };
-  CsvEncodeReport report;
+  EncodeReport report;
   auto data = EncodeCsv(path, encoder, options, &report);
   ASSERT_TRUE(data.ok()) << data.status();
   ASSERT_EQ(calls.size(), 4u);  // 7 + 7 + 7 + 4
@@ -419,6 +419,51 @@ TEST(EncodeCsvTest, ProgressIsReportedWithIncreasingCounts) {
   }
   EXPECT_EQ(calls.back().bytes, size);
   EXPECT_EQ(calls.back().records, report.records_read);
+}
+
+}  // namespace
+}  // namespace bloomlink::encode
+
+namespace bloomlink::encode {
+namespace {
+
+TEST(EncodeRecordsTest, SameDatasetAsTheCsvPath) {
+  Fixture fx;
+  const std::vector<std::string> ids = {"r5", "r1", "r3", "r10", "r2"};
+  Encoder encoder = MakeEncoder(fx.schema);
+  auto from_csv = EncodeCsv(fx.Write("people.csv", CsvOf(ids, kPeople)), encoder, {});
+  ASSERT_TRUE(from_csv.ok());
+  std::vector<std::string_view> id_views(ids.begin(), ids.end()), values;
+  for (const auto& row : kPeople) values.insert(values.end(), row.begin(), row.end());
+  EncodeReport report;
+  auto in_memory = EncodeRecords(id_views, values, encoder, "frame", &report);
+  ASSERT_TRUE(in_memory.ok()) << in_memory.status();
+  EXPECT_EQ(in_memory->ids, from_csv->ids);
+  EXPECT_TRUE(in_memory->clks == from_csv->clks);
+  EXPECT_EQ(in_memory->schema_fingerprint, from_csv->schema_fingerprint);
+  EXPECT_EQ(report.records_read, 5u);
+}
+
+TEST(EncodeRecordsTest, ErrorsNameTheRecord) {
+  Fixture fx;
+  Encoder encoder = MakeEncoder(fx.schema);
+  std::vector<std::string_view> values;
+  for (int r = 0; r < 3; ++r) values.insert(values.end(), kPeople[0].begin(), kPeople[0].end());
+  std::vector<std::string_view> ids = {"a", "", "c"};
+  EXPECT_THAT(EncodeRecords(ids, values, encoder, "frame"),
+              StatusIs(StatusCode::kInvalidArgument, "frame: record 2: the id is empty"));
+  ids = {"a", "b", "a"};
+  EXPECT_THAT(EncodeRecords(ids, values, encoder, "frame"),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "frame: record 3: id \"a\" is repeated (first at record 1)"));
+  EXPECT_THAT(EncodeRecords(std::span(ids).first(2), values, encoder, "frame"),
+              StatusIs(StatusCode::kInvalidArgument, "18 values for 2 records of 6 fields"));
+  EXPECT_THAT(EncodeRecords({}, {}, encoder, "frame"),
+              StatusIs(StatusCode::kInvalidArgument, "frame: no records"));
+  int polls = 0;
+  EXPECT_THAT(EncodeRecords(std::span(ids).first(2), std::span(values).first(12), encoder, "frame",
+                            nullptr, [&] { return ++polls > 0; }),
+              StatusIs(StatusCode::kCancelled, "cancelled"));
 }
 
 }  // namespace
