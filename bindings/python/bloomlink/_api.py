@@ -1,0 +1,459 @@
+"""The public Python API of bloomlink: conveniences over the C++ core (bloomlink._core).
+
+Encoding, matching and solving run in C++; this module converts pandas and numpy values, names
+things for analysts, and documents them.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Optional, Union
+
+import numpy as np
+
+from . import _core
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _pandas():
+    import pandas  # imported on use: the core API works without pandas
+
+    return pandas
+
+
+# -------------------------------------------------------------------------------------------------
+# Schema
+
+
+class Schema:
+    """A linkage schema: the contract every organisation encodes with (docs/schema.md).
+
+    Build one with :meth:`Schema.starter`, :meth:`Schema.from_file` or :meth:`Schema.from_dict`.
+    Both bloomlink schemas and clkhash v2/v3 schemas are accepted. Errors name the JSON path:
+    ``InputError: schema: fields[2].tokens.q: expected an integer 1..5, got "two"``.
+
+    >>> schema = Schema.starter()
+    >>> [f["column"] for f in schema.fields]
+    ['nhs_number', 'given_name', 'family_name', 'date_of_birth', 'sex', 'postcode']
+    """
+
+    def __init__(self, core: "_core.Schema", text: str):
+        self._core = core
+        self._text = text
+
+    @classmethod
+    def starter(cls) -> "Schema":
+        """The starter schema for UK health and care data (the one `bloomlink schema init` prints)."""
+        text = _core.Schema.starter_json()
+        return cls(_core.Schema.from_json(text, "starter schema"), text)
+
+    @classmethod
+    def from_file(cls, path: PathLike) -> "Schema":
+        """Reads a schema file (bloomlink or clkhash JSON). Raises FileError or InputError."""
+        path = os.fspath(path)
+        core = _core.Schema.from_file(path)
+        with open(path, encoding="utf-8") as f:
+            return cls(core, f.read())
+
+    @classmethod
+    def from_dict(cls, schema: Mapping[str, Any]) -> "Schema":
+        """Builds a schema from its JSON structure (a dict as `json.load` would give)."""
+        text = json.dumps(schema)
+        return cls(_core.Schema.from_json(text, "schema"), text)
+
+    def to_dict(self) -> dict:
+        """The schema as written (a dict, to share with the other organisations as JSON)."""
+        return json.loads(self._text)
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 (hex) of the schema's canonical form; stored in every encoded file."""
+        return self._core.fingerprint
+
+    @property
+    def dialect(self) -> str:
+        """``"bloomlink"``, ``"clkhash-v2"`` or ``"clkhash-v3"``."""
+        return self._core.dialect
+
+    @property
+    def filter_bits(self) -> int:
+        """The length of the encoded filters (CLKs) in bits."""
+        return self._core.filter_bits
+
+    @property
+    def fields(self) -> list:
+        """One dict per field: name, column, type, tokens, q, bits, hash."""
+        return self._core.fields
+
+    @property
+    def warnings(self) -> list:
+        """Notes that do not stop encoding (e.g. a clkhash key clkhash itself ignores)."""
+        return self._core.warnings
+
+    def __repr__(self) -> str:
+        return (f"Schema({self.dialect}, {len(self.fields)} fields, {self.filter_bits} bits, "
+                f"fingerprint {self.fingerprint[:16]}...)")
+
+
+def _schema(schema: Union[Schema, PathLike, Mapping[str, Any]]) -> Schema:
+    if isinstance(schema, Schema):
+        return schema
+    if isinstance(schema, Mapping):
+        return Schema.from_dict(schema)
+    return Schema.from_file(schema)
+
+
+# -------------------------------------------------------------------------------------------------
+# Encoded datasets
+
+
+class EncodedDataset:
+    """Encodings of one organisation's records: ids and one CLK (Bloom filter) per record.
+
+    ``bits`` is a read-only numpy uint8 view (records x bytes) of the C++ memory, with no copy;
+    ``popcounts`` likewise (ones per filter). ``schema_fingerprint`` and ``key_check`` let the
+    linkage unit check that two datasets were encoded with the same schema and secret; they are
+    None for encodings imported from clkhash JSON or CSV.
+    """
+
+    def __init__(self, core: "_core.Dataset", report: Optional[dict] = None):
+        self._core = core
+        self._ids: Optional[list] = None
+        #: What became of the input: records read, encoded, skipped, and per-field counts of
+        #: encoded, missing and invalid values (None for loaded files).
+        self.report = report
+
+    @property
+    def ids(self) -> list:
+        """Record ids, in file order."""
+        if self._ids is None:
+            self._ids = self._core.ids
+        return self._ids
+
+    @property
+    def bits(self) -> np.ndarray:
+        """Read-only uint8 array (records x ceil(filter_bits / 8)): clkhash's byte order."""
+        return self._core.bits
+
+    @property
+    def popcounts(self) -> np.ndarray:
+        """Read-only uint32 array: the number of ones in each filter."""
+        return self._core.popcounts
+
+    @property
+    def filter_bits(self) -> int:
+        return self._core.filter_bits
+
+    @property
+    def records_skipped(self) -> int:
+        """Input records not encoded because no identifier was usable."""
+        return self._core.records_skipped
+
+    @property
+    def schema_fingerprint(self) -> Optional[str]:
+        return self._core.schema_fingerprint
+
+    @property
+    def key_check(self) -> Optional[str]:
+        return self._core.key_check
+
+    def __len__(self) -> int:
+        return len(self._core)
+
+    def save(self, path: PathLike, format: Optional[str] = None) -> None:
+        """Writes the encodings atomically: ``"bloom"`` (default for .bloom), ``"clkhash-json"``
+        (.json) or ``"csv"`` (.csv: id,clk in base64). Only bloom keeps the fingerprint and
+        key check value."""
+        self._core.save(os.fspath(path), format or "")
+
+    @classmethod
+    def load(cls, path: PathLike) -> "EncodedDataset":
+        """Reads encodings in any of the three formats (detected from the content)."""
+        return cls(_core.Dataset.load(os.fspath(path)))
+
+    @classmethod
+    def from_bits(cls, ids: Sequence[str], bits: np.ndarray,
+                  filter_bits: Optional[int] = None) -> "EncodedDataset":
+        """Encodings from a uint8 array (records x bytes) in clkhash's byte order. The array must
+        be C-contiguous (``np.ascontiguousarray``)."""
+        return cls(_core.Dataset.from_bits(list(ids), bits, filter_bits or 0))
+
+    def to_clkhash_json(self, path: Optional[PathLike] = None) -> Optional[dict]:
+        """clkhash/anonlink's ``{"clks": [base64, ...]}``: written to `path`, or returned."""
+        if path is not None:
+            self.save(path, "clkhash-json")
+            return None
+        return {"clks": self._core.clks_base64()}
+
+    def __repr__(self) -> str:
+        fp = self.schema_fingerprint
+        return (f"EncodedDataset({len(self)} records, {self.filter_bits}-bit CLKs, "
+                f"schema {fp[:16] + '...' if fp else 'unknown'})")
+
+
+def _secret_bytes(secret: Union[bytes, str, None]) -> Optional[bytes]:
+    if secret is None or isinstance(secret, bytes):
+        return secret
+    if isinstance(secret, str):
+        return secret.encode("utf-8")
+    raise TypeError("secret must be bytes or str")
+
+
+def encode(data: Any, schema: Union[Schema, PathLike, Mapping[str, Any]], *,
+           secret: Union[bytes, str, None] = None, secret_file: Optional[PathLike] = None,
+           id_column: str = "id", threads: int = 0, allow_weak_secret: bool = False,
+           skip_initial_space: bool = False) -> EncodedDataset:
+    """Encodes records into keyed Bloom filters (CLKs), as a data holder does on its own side.
+
+    Args:
+        data: a pandas DataFrame, a path to a CSV file (streamed, never loaded whole), or an
+            iterable of dicts. Identifier columns must hold text: read CSVs with
+            ``pd.read_csv(path, dtype=str, keep_default_na=False)``.
+        schema: a :class:`Schema`, a schema file path, or a schema dict.
+        secret: the secret shared by the data holders (bytes or str). Or ``secret_file``; with
+            neither, the BLOOMLINK_SECRET environment variable. At least 16 bytes unless
+            ``allow_weak_secret``.
+        id_column: the column holding record ids (unique, non-empty).
+        threads: 0 uses every core. The result is identical for any number.
+        skip_initial_space: for CSV files that separate fields with ", " (FEBRL).
+
+    Returns:
+        An :class:`EncodedDataset`; its ``report`` counts encoded, missing and invalid values per
+        field (invalid values are encoded as missing, never as if valid).
+
+    Raises:
+        InputError (a ValueError) for bad input, naming the record and field; FileError (an
+        OSError) for files that cannot be read.
+    """
+    schema = _schema(schema)
+    secret_b = _secret_bytes(secret)
+    secret_path = os.fspath(secret_file) if secret_file is not None else None
+    if isinstance(data, (str, os.PathLike)):
+        core, report = _core.encode_csv(os.fspath(data), schema._core, secret_b, secret_path,
+                                        id_column, threads, skip_initial_space, allow_weak_secret)
+    else:
+        ids, columns, source = _columns(data, schema, id_column)
+        core, report = _core.encode_columns(ids, columns, schema._core, secret_b, secret_path,
+                                            threads, allow_weak_secret, source)
+    for w in report.pop("warnings", []):
+        warnings.warn(w, stacklevel=2)
+    return EncodedDataset(core, report)
+
+
+def _columns(data: Any, schema: Schema, id_column: str):
+    """The id column and one column per schema field, from a DataFrame or an iterable of dicts."""
+    pd = _pandas()
+    if not isinstance(data, pd.DataFrame):
+        if isinstance(data, Mapping):
+            raise TypeError("data: expected a DataFrame, a CSV path or an iterable of dicts, "
+                            "got a single dict")
+        data = pd.DataFrame.from_records(list(data))
+        source = "records"
+    else:
+        source = "DataFrame"
+    available = [str(c) for c in data.columns]
+
+    def column(name: str):
+        if name not in data.columns:
+            raise _core.InputError(
+                f"{source}: no column {name!r} (the columns are: {', '.join(available)})")
+        col = data[name]
+        if isinstance(col, pd.DataFrame):
+            raise _core.InputError(f"{source}: column {name!r} appears more than once")
+        if col.dtype.kind in "biufc":
+            raise _core.InputError(
+                f"{source}: column {name!r} holds numbers ({col.dtype}); identifiers must be "
+                f"text: read with pd.read_csv(path, dtype=str, keep_default_na=False) or "
+                f"convert with .astype(str)")
+        return col.to_numpy(dtype=object)
+
+    ids = column(id_column)
+    columns = []
+    for field in schema.fields:
+        if field["ignored"]:
+            columns.append(None)
+        else:
+            columns.append(column(field["column"]))
+    return ids, columns, source
+
+
+# -------------------------------------------------------------------------------------------------
+# Linking
+
+
+class Linkage:
+    """The result of :func:`link`: matched (or candidate) pairs of records.
+
+    ``pairs`` is a DataFrame with columns ``id_a``, ``id_b``, ``score`` (Dice), highest score
+    first. ``left``, ``right`` and ``score`` are the same pairs as numpy arrays of record indices
+    (arrays that own the C++ result's memory). ``stats`` says how many pairs were compared,
+    pruned and kept, with timings.
+    """
+
+    def __init__(self, a: EncodedDataset, b: EncodedDataset, left: np.ndarray, right: np.ndarray,
+                 score: np.ndarray, stats: dict, threshold: float, one_to_one: str):
+        self.a, self.b = a, b
+        self.left, self.right, self.score = left, right, score
+        self.stats = stats
+        self.threshold = threshold
+        self.one_to_one = one_to_one
+        self._pairs = None
+
+    @property
+    def pairs(self):
+        """DataFrame (id_a, id_b, score), sorted by score (highest first), then ids."""
+        if self._pairs is None:
+            pd = _pandas()
+            ids_a = np.asarray(self.a.ids, dtype=object)
+            ids_b = np.asarray(self.b.ids, dtype=object)
+            frame = pd.DataFrame({"id_a": ids_a[self.left], "id_b": ids_b[self.right],
+                                  "score": self.score})
+            frame = frame.sort_values(["score", "id_a", "id_b"], ascending=[False, True, True],
+                                      kind="stable", ignore_index=True)
+            self._pairs = frame
+        return self._pairs
+
+    def __len__(self) -> int:
+        return len(self.left)
+
+    def to_csv(self, path: PathLike) -> None:
+        """Writes id_a,id_b,score like `bloomlink link` (six decimals)."""
+        self.pairs.to_csv(os.fspath(path), index=False, float_format="%.6f")
+
+    def __repr__(self) -> str:
+        return (f"Linkage({len(self)} pairs, Dice >= {self.threshold}, {self.one_to_one}; "
+                f"{self.stats['comparisons']:,} comparisons)")
+
+
+def link(a: EncodedDataset, b: EncodedDataset, *, threshold: float, top_k: int = 0,
+         one_to_one: str = "greedy", threads: int = 0) -> Linkage:
+    """Finds the pairs of records whose encodings match and resolves them one-to-one.
+
+    A pair is a candidate when its Dice similarity 2|a AND b| / (|a| + |b|) reaches
+    ``threshold`` (inclusive). With ``top_k`` > 0 each record of ``a`` keeps only its k best
+    candidates (the threshold is then a floor). ``one_to_one``: ``"greedy"`` (highest score
+    first), ``"optimal"`` (largest total score), ``"mutual"`` (each other's best) or ``"none"``
+    (every candidate). Runs on the SIMD kernel the CPU supports (BLOOMLINK_KERNEL forces one),
+    releases the GIL, and stops with KeyboardInterrupt on Ctrl-C.
+
+    Raises InputError when the datasets were encoded with different schemas or secrets (their
+    fingerprints or key check values differ) or have different filter lengths.
+
+    >>> linkage = link(trust, council, threshold=0.8)          # doctest: +SKIP
+    >>> linkage.pairs.head()                                    # doctest: +SKIP
+    """
+    left, right, score, stats = _core.link(a._core, b._core, float(threshold), int(top_k),
+                                           one_to_one, int(threads), "A", "B")
+    for w in stats.pop("warnings", []):
+        warnings.warn(w, stacklevel=2)
+    return Linkage(a, b, left, right, score, stats, threshold, one_to_one)
+
+
+# -------------------------------------------------------------------------------------------------
+# Evaluation
+
+
+@dataclasses.dataclass(frozen=True)
+class Metrics:
+    """Linkage quality against known true pairs."""
+
+    precision: float
+    recall: float
+    f1: float
+    true_positives: int
+    false_positives: int
+    false_negatives: int
+    predicted: int
+    true_pairs: int
+    #: For candidate sets (given both datasets): the share of true pairs among the candidates,
+    #: and the share of all |A| x |B| comparisons avoided.
+    pair_completeness: Optional[float] = None
+    reduction_ratio: Optional[float] = None
+
+
+def _id_pairs(pairs: Any, what: str):
+    pd = _pandas()
+    if isinstance(pairs, Linkage):
+        frame = pairs.pairs
+        return list(frame["id_a"]), list(frame["id_b"])
+    if isinstance(pairs, (str, os.PathLike)):
+        pairs = pd.read_csv(os.fspath(pairs), dtype=str, keep_default_na=False)
+    if isinstance(pairs, pd.DataFrame):
+        if pairs.shape[1] < 2:
+            raise _core.InputError(f"{what}: expected two columns of ids")
+        if {"id_a", "id_b"} <= set(pairs.columns):
+            return [str(x) for x in pairs["id_a"]], [str(x) for x in pairs["id_b"]]
+        return [str(x) for x in pairs.iloc[:, 0]], [str(x) for x in pairs.iloc[:, 1]]
+    items = list(pairs)
+    return [str(x[0]) for x in items], [str(x[1]) for x in items]
+
+
+def evaluate(pairs: Any, truth: Any = None, *, truth_regex: Optional[str] = None,
+             a: Optional[EncodedDataset] = None, b: Optional[EncodedDataset] = None) -> Metrics:
+    """Precision, recall and F1 of linked pairs against the truth.
+
+    Args:
+        pairs: a :class:`Linkage`, a DataFrame (id_a, id_b or its first two columns), a CSV path,
+            or an iterable of (id_a, id_b).
+        truth: true pairs in the same forms.
+        truth_regex: instead of ``truth``, a regular expression whose first group names the
+            entity in both datasets' ids (FEBRL: ``r"^rec-(\\d+)-"``); needs ``a`` and ``b``
+            (taken from the Linkage when ``pairs`` is one).
+        a, b: the two datasets; when given, pair completeness and reduction ratio are reported
+            too (meaningful for a candidate set, ``one_to_one="none"``).
+    """
+    if isinstance(pairs, Linkage):
+        a = a or pairs.a
+        b = b or pairs.b
+    pred_a, pred_b = _id_pairs(pairs, "pairs")
+    if (truth is None) == (truth_regex is None):
+        raise _core.InputError("evaluate: give truth or truth_regex (one of them)")
+    if truth_regex is not None:
+        if a is None or b is None:
+            raise _core.InputError("evaluate: truth_regex needs both datasets (a=..., b=...)")
+        m = _core.compare_pairs_regex(pred_a, pred_b, truth_regex, a._core, b._core)
+    else:
+        truth_a, truth_b = _id_pairs(truth, "truth")
+        m = _core.compare_pairs(pred_a, pred_b, truth_a, truth_b)
+    extra = {}
+    if a is not None and b is not None:
+        extra = {"pair_completeness": m["recall"],
+                 "reduction_ratio": _core.reduction_ratio(m["predicted"], len(a), len(b))}
+    return Metrics(**m, **extra)
+
+
+# -------------------------------------------------------------------------------------------------
+# Synthetic data
+
+
+@dataclasses.dataclass(frozen=True)
+class SyntheticExtracts:
+    """Two synthetic extracts of overlapping UK-style populations and the pairs that match."""
+
+    trust: Any    #: pandas DataFrame: a hospital trust's extract (ISO dates, M/F)
+    council: Any  #: pandas DataFrame: a council's extract (DD/MM/YYYY, NHS sex codes)
+    truth: Any    #: pandas DataFrame (id_a, id_b): trust id, council id of the same person
+
+
+def synth(records: int = 5000, *, seed: int = 1, overlap: float = 0.6,
+          corruption: float = 1.0) -> SyntheticExtracts:
+    """Synthetic UK-style extracts (no real persons), as `bloomlink synth` writes them.
+
+    ``records`` persons in the trust extract; about as many in the council's, of whom
+    ``overlap`` are shared. ``corruption`` scales how often a shared person's records disagree
+    (typos, nicknames, married names, swapped day/month, moved postcodes, missing values); 0
+    makes them agree after cleaning. Same arguments, same data.
+    """
+    pd = _pandas()
+    d = _core.synth(records, seed, overlap, corruption)
+    return SyntheticExtracts(pd.DataFrame(d["trust"]), pd.DataFrame(d["council"]),
+                             pd.DataFrame(d["truth"]))
+
+
+def kernel() -> str:
+    """The SIMD kernel in use: "avx512", "avx2" or "scalar" (BLOOMLINK_KERNEL forces one)."""
+    return _core.kernel()

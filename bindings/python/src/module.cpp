@@ -1,0 +1,586 @@
+// bloomlink._core: the pybind11 binding of the C++ library. One file, thin: it converts Python
+// values to the library's types and back, releases the GIL around every long call, and turns
+// absl::Status errors into Python exceptions with the same message. pybind11 never appears in the
+// library's own headers.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cmath>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bloomlink/base64.hpp"
+#include "bloomlink/encode/encode_csv.hpp"
+#include "bloomlink/encode/encoder.hpp"
+#include "bloomlink/encode/secret.hpp"
+#include "bloomlink/eval/metrics.hpp"
+#include "bloomlink/io/clk_json.hpp"
+#include "bloomlink/io/encoded_file.hpp"
+#include "bloomlink/link.hpp"
+#include "bloomlink/match/kernels.hpp"
+#include "bloomlink/schema.hpp"
+#include "bloomlink/synth/synth.hpp"
+#include "cli/common.hpp"
+#include "internal/strings.hpp"
+
+namespace py = pybind11;
+
+namespace bloomlink::python {
+namespace {
+
+using internal::StrCat;
+
+// ---------------------------------------------------------------------------------------------
+// Errors: absl::Status codes become the exception classes the package documents.
+
+PyObject* g_error = nullptr;        // bloomlink.Error(RuntimeError)
+PyObject* g_input_error = nullptr;  // bloomlink.InputError(Error, ValueError)
+PyObject* g_file_error = nullptr;   // bloomlink.FileError(Error, OSError)
+
+[[noreturn]] void Raise(const absl::Status& status) {
+  const std::string message(status.message());
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kOutOfRange:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kDataLoss:
+      PyErr_SetString(g_input_error, message.c_str());
+      break;
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kPermissionDenied:
+      PyErr_SetString(g_file_error, message.c_str());
+      break;
+    case absl::StatusCode::kResourceExhausted:
+      PyErr_SetString(PyExc_MemoryError, message.c_str());
+      break;
+    case absl::StatusCode::kCancelled:
+      // A pending KeyboardInterrupt from PyErr_CheckSignals is kept; else raise one.
+      if (PyErr_Occurred() == nullptr) PyErr_SetString(PyExc_KeyboardInterrupt, message.c_str());
+      break;
+    default:
+      PyErr_SetString(g_error, message.c_str());
+  }
+  throw py::error_already_set();
+}
+
+[[noreturn]] void RaiseInput(const std::string& message) {
+  Raise(absl::InvalidArgumentError(message));
+}
+
+void Check(const absl::Status& status) {
+  if (!status.ok()) Raise(status);
+}
+
+template <typename T>
+T Unwrap(absl::StatusOr<T> value) {
+  if (!value.ok()) Raise(value.status());
+  return *std::move(value);
+}
+
+// CheckSignals: the core's cancellation hook. Called with the GIL released, between tiles or
+// batches, from the thread that called into the library: it takes the GIL, lets Python run its
+// signal handlers, and reports whether one raised (Ctrl-C). The exception stays set and is
+// raised when the call returns Cancelled.
+bool CheckSignals() {
+  py::gil_scoped_acquire gil;
+  return PyErr_CheckSignals() != 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema
+
+struct Schema {
+  std::shared_ptr<const LinkageSchema> schema;
+};
+
+py::dict FieldDict(const FieldSpec& f) {
+  py::dict d;
+  d["name"] = f.name;
+  d["column"] = f.column;
+  d["ignored"] = f.ignored;
+  if (!f.ignored) {
+    d["type"] = std::string(FieldKindName(f.kind));
+    d["tokens"] = std::string(TokenKindName(f.tokens.kind));
+    if (f.tokens.kind == TokenKind::kQgram || f.tokens.kind == TokenKind::kPositionalQgram) {
+      d["q"] = f.tokens.q;
+    }
+    d[f.bits.per_field ? "bits_per_field" : "bits_per_token"] = f.bits.count;
+    d["hash"] = std::string(HashSchemeName(f.hash.scheme));
+  }
+  return d;
+}
+
+// ---------------------------------------------------------------------------------------------
+// EncodedDataset
+
+struct Dataset {
+  std::shared_ptr<EncodedDataset> data;
+};
+
+std::optional<std::string> HexOf(const std::optional<Digest>& d) {
+  if (!d) return std::nullopt;
+  return HexEncode(*d);
+}
+
+// Bits: a read-only (rows x bytes per filter) uint8 view of the CLKs, kept alive by `owner`.
+py::array Bits(const Dataset& self, py::handle owner) {
+  const BitMatrix& m = self.data->clks;
+  py::array_t<std::uint8_t> a(
+      {static_cast<py::ssize_t>(m.rows()), static_cast<py::ssize_t>(m.bytes_per_filter())},
+      {static_cast<py::ssize_t>(m.stride_bytes()), py::ssize_t{1}},
+      m.rows() > 0 ? m.row_bytes(0) : nullptr, owner);
+  py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+  return a;
+}
+
+py::array Popcounts(const Dataset& self, py::handle owner) {
+  auto counts = self.data->clks.popcounts();
+  py::array_t<std::uint32_t> a({static_cast<py::ssize_t>(counts.size())}, {py::ssize_t{4}},
+                               counts.data(), owner);
+  py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+  return a;
+}
+
+Dataset FromBits(const std::vector<std::string>& ids, py::array bits, std::size_t filter_bits) {
+  if (bits.ndim() != 2 || bits.dtype().kind() != 'u' || bits.itemsize() != 1) {
+    RaiseInput("bits: expected a 2-dimensional numpy array of uint8 (records x bytes)");
+  }
+  if (!(bits.flags() & py::array::c_style)) {
+    RaiseInput("bits: the rows are not contiguous; pass np.ascontiguousarray(bits)");
+  }
+  const auto rows = static_cast<std::size_t>(bits.shape(0));
+  const auto bytes = static_cast<std::size_t>(bits.shape(1));
+  if (ids.size() != rows) {
+    RaiseInput(StrCat("ids: ", ids.size(), " ids for ", rows, " rows of bits"));
+  }
+  if (filter_bits == 0) filter_bits = bytes * 8;
+  if ((filter_bits + 7) / 8 != bytes) {
+    RaiseInput(StrCat("bits: rows of ", bytes, " bytes cannot hold ", filter_bits, "-bit filters"));
+  }
+  auto data = std::make_shared<EncodedDataset>();
+  data->ids = ids;
+  data->clks = BitMatrix(rows, filter_bits);
+  const auto* src = static_cast<const std::uint8_t*>(bits.data());
+  for (std::size_t r = 0; r < rows; ++r) {
+    std::memcpy(data->clks.row_bytes(r), src + r * bytes, bytes);
+  }
+  data->clks.UpdatePopcounts();
+  Check(io::ValidateEncodedDataset(*data, "bits"));
+  return Dataset{std::move(data)};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+encode::Secret MakeSecret(const std::optional<py::bytes>& secret,
+                          const std::optional<std::string>& secret_file, bool allow_weak) {
+  encode::SecretOptions options{.allow_weak = allow_weak};
+  if (secret && secret_file) RaiseInput("give secret or secret_file, not both");
+  if (secret) {
+    char* buffer = nullptr;
+    py::ssize_t length = 0;
+    PyBytes_AsStringAndSize(secret->ptr(), &buffer, &length);
+    return Unwrap(encode::Secret::FromBytes(
+        std::string_view(buffer, static_cast<std::size_t>(length)), "secret", options));
+  }
+  if (secret_file) return Unwrap(encode::Secret::FromFile(*secret_file, options));
+  if (std::getenv("BLOOMLINK_SECRET") != nullptr) {
+    return Unwrap(encode::Secret::FromEnvironment("BLOOMLINK_SECRET", options));
+  }
+  RaiseInput("no secret: pass secret=..., secret_file=... or set BLOOMLINK_SECRET");
+}
+
+py::dict ReportDict(const encode::EncodeReport& report, const LinkageSchema& schema) {
+  py::dict d;
+  d["records_read"] = report.records_read;
+  d["records_encoded"] = report.records_encoded;
+  d["records_skipped"] = report.records_skipped;
+  py::list fields;
+  for (std::size_t j = 0; j < schema.fields.size(); ++j) {
+    const FieldSpec& f = schema.fields[j];
+    if (f.ignored) continue;
+    const encode::FieldStats& s = report.stats.fields[j];
+    py::dict fd;
+    fd["field"] = f.name;
+    fd["encoded"] = s.valid;
+    fd["missing"] = s.missing;
+    fd["invalid"] = s.invalid;
+    py::dict reasons;
+    for (const auto& [reason, count] : s.invalid_reasons) reasons[py::str(reason)] = count;
+    fd["invalid_reasons"] = reasons;
+    fields.append(fd);
+  }
+  d["fields"] = fields;
+  return d;
+}
+
+py::tuple Finish(EncodedDataset&& data, const encode::EncodeReport& report,
+                 const encode::Secret& secret, const LinkageSchema& schema) {
+  py::list warnings;
+  for (const std::string& w : schema.warnings) warnings.append(w);
+  for (const std::string& w : secret.warnings()) warnings.append(w);
+  py::dict rep = ReportDict(report, schema);
+  rep["warnings"] = warnings;
+  return py::make_tuple(Dataset{std::make_shared<EncodedDataset>(std::move(data))}, rep);
+}
+
+py::tuple EncodeCsvFile(const std::string& path, const Schema& schema,
+                        std::optional<py::bytes> secret, std::optional<std::string> secret_file,
+                        const std::string& id_column, int threads, bool skip_initial_space,
+                        bool allow_weak_secret) {
+  encode::Secret s = MakeSecret(secret, secret_file, allow_weak_secret);
+  auto encoder = Unwrap(encode::Encoder::Create(*schema.schema, s, {.threads = threads}));
+  encode::CsvEncodeOptions options;
+  options.id_column = id_column;
+  options.csv.skip_initial_space = skip_initial_space;
+  options.cancelled = CheckSignals;
+  encode::EncodeReport report;
+  absl::StatusOr<EncodedDataset> data;
+  {
+    py::gil_scoped_release release;
+    data = encode::EncodeCsv(path, encoder, options, &report);
+  }
+  return Finish(Unwrap(std::move(data)), report, s, *schema.schema);
+}
+
+// Utf8Of(item, where): a view of a str's UTF-8 (cached by Python in the object, so no copy for the
+// common case); None and float NaN (pandas' missing value) are empty.
+std::string_view Utf8Of(PyObject* item, const char* what, std::size_t record) {
+  if (PyUnicode_Check(item)) {
+    Py_ssize_t size = 0;
+    const char* utf8 = PyUnicode_AsUTF8AndSize(item, &size);
+    if (utf8 == nullptr) throw py::error_already_set();
+    return std::string_view(utf8, static_cast<std::size_t>(size));
+  }
+  if (item == Py_None) return {};
+  if (PyFloat_Check(item) && std::isnan(PyFloat_AS_DOUBLE(item))) return {};
+  RaiseInput(StrCat(what, ", record ", record + 1, ": expected text (str), got ",
+                    Py_TYPE(item)->tp_name,
+                    "; read identifiers as text, e.g. pd.read_csv(path, dtype=str, "
+                    "keep_default_na=False), or convert with .astype(str)"));
+}
+
+py::tuple EncodeColumns(py::sequence ids, py::list columns, const Schema& schema,
+                        std::optional<py::bytes> secret, std::optional<std::string> secret_file,
+                        int threads, bool allow_weak_secret, const std::string& source) {
+  const LinkageSchema& s = *schema.schema;
+  if (columns.size() != s.fields.size()) {
+    RaiseInput(
+        StrCat("columns: ", columns.size(), " columns for ", s.fields.size(), " schema fields"));
+  }
+  encode::Secret secret_value = MakeSecret(secret, secret_file, allow_weak_secret);
+  auto encoder = Unwrap(encode::Encoder::Create(s, secret_value, {.threads = threads}));
+  // Views into the Python strings; the fast sequences hold references until encoding is done.
+  py::object id_seq =
+      py::reinterpret_steal<py::object>(PySequence_Fast(ids.ptr(), "ids must be a sequence"));
+  if (!id_seq) throw py::error_already_set();
+  const auto rows = static_cast<std::size_t>(PySequence_Fast_GET_SIZE(id_seq.ptr()));
+  PyObject** id_items = PySequence_Fast_ITEMS(id_seq.ptr());
+  std::vector<std::string_view> id_views(rows);
+  for (std::size_t r = 0; r < rows; ++r) {
+    PyObject* item = id_items[r];
+    if (!PyUnicode_Check(item)) {
+      RaiseInput(StrCat("ids, record ", r + 1, ": expected a str id, got ", Py_TYPE(item)->tp_name,
+                        "; convert the id column with .astype(str)"));
+    }
+    id_views[r] = Utf8Of(item, "ids", r);
+  }
+  const std::size_t nfields = s.fields.size();
+  std::vector<std::string_view> values(rows * nfields);
+  std::vector<py::object> keep;
+  for (std::size_t j = 0; j < nfields; ++j) {
+    py::object column = columns[j];
+    if (column.is_none()) {
+      if (!s.fields[j].ignored)
+        RaiseInput(StrCat("columns: no values for field ", s.fields[j].name));
+      continue;
+    }
+    py::object seq = py::reinterpret_steal<py::object>(
+        PySequence_Fast(column.ptr(), "a column must be a sequence"));
+    if (!seq) throw py::error_already_set();
+    if (static_cast<std::size_t>(PySequence_Fast_GET_SIZE(seq.ptr())) != rows) {
+      RaiseInput(StrCat("column ", s.fields[j].column, ": ", PySequence_Fast_GET_SIZE(seq.ptr()),
+                        " values for ", rows, " ids"));
+    }
+    PyObject** items = PySequence_Fast_ITEMS(seq.ptr());
+    const std::string what = StrCat("column ", s.fields[j].column);
+    for (std::size_t r = 0; r < rows; ++r)
+      values[r * nfields + j] = Utf8Of(items[r], what.c_str(), r);
+    keep.push_back(std::move(seq));
+  }
+  encode::EncodeReport report;
+  absl::StatusOr<EncodedDataset> data;
+  {
+    py::gil_scoped_release release;
+    data = encode::EncodeRecords(id_views, values, encoder, source, &report, CheckSignals);
+  }
+  return Finish(Unwrap(std::move(data)), report, secret_value, s);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Linking
+
+// OwnedArray(values): a numpy array that owns a std::vector's memory (no copy).
+template <typename T>
+py::array OwnedArray(std::vector<T>&& values) {
+  auto* owned = new std::vector<T>(std::move(values));
+  py::capsule free_when_done(owned, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  return py::array_t<T>({static_cast<py::ssize_t>(owned->size())}, {py::ssize_t{sizeof(T)}},
+                        owned->data(), free_when_done);
+}
+
+py::tuple Link(const Dataset& a, const Dataset& b, double threshold, int top_k,
+               const std::string& one_to_one, int threads, const std::string& name_a,
+               const std::string& name_b) {
+  auto warnings = Unwrap(link::CheckCompatible(*a.data, name_a, *b.data, name_b));
+  link::LinkOptions options;
+  options.candidates.threshold = threshold;
+  options.candidates.top_k = top_k;
+  options.candidates.threads = threads;
+  options.candidates.cancelled = CheckSignals;
+  options.one_to_one = Unwrap(solve::ParseOneToOne(one_to_one));
+  link::LinkReport report;
+  absl::StatusOr<match::CandidatePairs> pairs;
+  {
+    py::gil_scoped_release release;
+    pairs = link::Link(*a.data, *b.data, options, &report);
+  }
+  match::CandidatePairs result = Unwrap(std::move(pairs));
+  py::dict stats;
+  stats["pairs"] = report.candidates.pairs;
+  stats["comparisons"] = report.candidates.comparisons;
+  stats["pruned"] = report.candidates.pruned;
+  stats["candidates"] = report.candidates.candidates;
+  stats["matches"] = report.matches;
+  stats["kernel"] = report.candidates.kernel;
+  stats["threads"] = report.candidates.threads;
+  stats["candidate_seconds"] = report.candidates.seconds;
+  stats["solve_seconds"] = report.solve_seconds;
+  stats["warnings"] = warnings;
+  return py::make_tuple(OwnedArray(std::move(result.left)), OwnedArray(std::move(result.right)),
+                        OwnedArray(std::move(result.score)), stats);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation
+
+std::vector<eval::IdPair> Pairs(const std::vector<std::string>& a,
+                                const std::vector<std::string>& b, const char* what) {
+  if (a.size() != b.size())
+    RaiseInput(StrCat(what, ": ", a.size(), " ids in A, ", b.size(), " in B"));
+  std::vector<eval::IdPair> pairs(a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) pairs[i] = {a[i], b[i]};
+  return pairs;
+}
+
+py::dict MetricsDict(const eval::PairMetrics& m) {
+  py::dict d;
+  d["predicted"] = m.predicted;
+  d["true_pairs"] = m.true_pairs;
+  d["true_positives"] = m.true_positives;
+  d["false_positives"] = m.false_positives;
+  d["false_negatives"] = m.false_negatives;
+  d["precision"] = m.precision;
+  d["recall"] = m.recall;
+  d["f1"] = m.f1;
+  return d;
+}
+
+py::dict ComparePairs(const std::vector<std::string>& pred_a,
+                      const std::vector<std::string>& pred_b,
+                      const std::vector<std::string>& truth_a,
+                      const std::vector<std::string>& truth_b) {
+  eval::TruthSet truth = eval::TruthSet::FromPairs(Pairs(truth_a, truth_b, "truth"));
+  return MetricsDict(eval::ComparePairs(Pairs(pred_a, pred_b, "pairs"), truth));
+}
+
+py::dict ComparePairsRegex(const std::vector<std::string>& pred_a,
+                           const std::vector<std::string>& pred_b, const std::string& pattern,
+                           const Dataset& a, const Dataset& b) {
+  eval::TruthSet truth = Unwrap(eval::TruthSet::FromRegex(pattern, a.data->ids, b.data->ids));
+  return MetricsDict(eval::ComparePairs(Pairs(pred_a, pred_b, "pairs"), truth));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Synthetic data
+
+py::dict Columns(const std::vector<synth::SynthRecord>& records) {
+  py::list id, nhs, given, family, dob, sex, postcode;
+  for (const synth::SynthRecord& r : records) {
+    id.append(r.id);
+    nhs.append(r.nhs_number);
+    given.append(r.given_name);
+    family.append(r.family_name);
+    dob.append(r.date_of_birth);
+    sex.append(r.sex);
+    postcode.append(r.postcode);
+  }
+  py::dict d;
+  d["id"] = id;
+  d["nhs_number"] = nhs;
+  d["given_name"] = given;
+  d["family_name"] = family;
+  d["date_of_birth"] = dob;
+  d["sex"] = sex;
+  d["postcode"] = postcode;
+  return d;
+}
+
+py::dict Synth(std::uint64_t records, std::uint64_t seed, double overlap, double corruption) {
+  synth::SynthOptions options;
+  options.records = records;
+  options.seed = seed;
+  options.overlap = overlap;
+  options.corruption = corruption;
+  auto gen = Unwrap(synth::SynthGenerator::Create(options));
+  std::vector<synth::SynthRecord> trust(gen.trust_records()), council(gen.council_records());
+  std::vector<std::string> match(gen.trust_records());
+  {
+    py::gil_scoped_release release;
+    for (std::uint64_t r = 0; r < gen.trust_records(); ++r)
+      gen.TrustRecord(r, &trust[r], &match[r]);
+    for (std::uint64_t r = 0; r < gen.council_records(); ++r) gen.CouncilRecord(r, &council[r]);
+  }
+  py::list truth_a, truth_b;
+  for (std::size_t r = 0; r < trust.size(); ++r) {
+    if (match[r].empty()) continue;
+    truth_a.append(trust[r].id);
+    truth_b.append(match[r]);
+  }
+  py::dict truth;
+  truth["id_a"] = truth_a;
+  truth["id_b"] = truth_b;
+  py::dict out;
+  out["trust"] = Columns(trust);
+  out["council"] = Columns(council);
+  out["truth"] = truth;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+int CliMain(std::vector<std::string> argv) {
+  std::vector<char*> args;
+  for (std::string& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  py::gil_scoped_release release;
+  std::fflush(stdout);
+  int code = cli::Main(static_cast<int>(argv.size()), args.data());
+  std::fflush(stdout);
+  std::fflush(stderr);
+  return code;
+}
+
+}  // namespace
+}  // namespace bloomlink::python
+
+PYBIND11_MODULE(_core, m) {
+  using namespace bloomlink;
+  using namespace bloomlink::python;
+  m.doc() = "bloomlink's C++ core. Use the `bloomlink` package, not this module directly.";
+
+  g_error = PyErr_NewException("bloomlink.Error", PyExc_RuntimeError, nullptr);
+  py::tuple input_bases = py::make_tuple(py::handle(g_error), py::handle(PyExc_ValueError));
+  g_input_error = PyErr_NewException("bloomlink.InputError", input_bases.ptr(), nullptr);
+  py::tuple file_bases = py::make_tuple(py::handle(g_error), py::handle(PyExc_OSError));
+  g_file_error = PyErr_NewException("bloomlink.FileError", file_bases.ptr(), nullptr);
+  m.attr("Error") = py::handle(g_error);
+  m.attr("InputError") = py::handle(g_input_error);
+  m.attr("FileError") = py::handle(g_file_error);
+
+  py::class_<Schema>(m, "Schema")
+      .def_static(
+          "from_json",
+          [](const std::string& text, const std::string& source) {
+            return Schema{std::make_shared<const LinkageSchema>(Unwrap(ParseSchema(text, source)))};
+          },
+          py::arg("text"), py::arg("source") = "schema")
+      .def_static(
+          "from_file",
+          [](const std::string& path) {
+            return Schema{std::make_shared<const LinkageSchema>(Unwrap(LoadSchema(path)))};
+          },
+          py::arg("path"))
+      .def_static("starter_json", &StarterSchemaJson)
+      .def_property_readonly("fingerprint",
+                             [](const Schema& s) { return HexEncode(s.schema->fingerprint); })
+      .def_property_readonly(
+          "dialect", [](const Schema& s) { return std::string(DialectName(s.schema->dialect)); })
+      .def_property_readonly("filter_bits", [](const Schema& s) { return s.schema->filter_bits; })
+      .def_property_readonly("canonical_json",
+                             [](const Schema& s) { return s.schema->canonical_json; })
+      .def_property_readonly("warnings", [](const Schema& s) { return s.schema->warnings; })
+      .def_property_readonly("fields", [](const Schema& s) {
+        py::list fields;
+        for (const FieldSpec& f : s.schema->fields) fields.append(FieldDict(f));
+        return fields;
+      });
+
+  py::class_<Dataset>(m, "Dataset")
+      .def("__len__", [](const Dataset& d) { return d.data->size(); })
+      .def_property_readonly("ids", [](const Dataset& d) { return d.data->ids; })
+      .def_property_readonly(
+          "bits", [](py::object self) { return Bits(self.cast<const Dataset&>(), self); })
+      .def_property_readonly(
+          "popcounts", [](py::object self) { return Popcounts(self.cast<const Dataset&>(), self); })
+      .def_property_readonly("filter_bits", [](const Dataset& d) { return d.data->clks.bits(); })
+      .def_property_readonly("records_skipped",
+                             [](const Dataset& d) { return d.data->records_skipped; })
+      .def_property_readonly("schema_fingerprint",
+                             [](const Dataset& d) { return HexOf(d.data->schema_fingerprint); })
+      .def_property_readonly("key_check", [](const Dataset& d) { return HexOf(d.data->key_check); })
+      .def(
+          "save",
+          [](const Dataset& d, const std::string& path, const std::string& format) {
+            auto f = Unwrap(format.empty() ? io::EncodingFormatForPath(path)
+                                           : io::ParseEncodingFormat(format));
+            py::gil_scoped_release release;
+            Check(io::WriteEncodings(*d.data, path, f));
+          },
+          py::arg("path"), py::arg("format") = "")
+      .def_static(
+          "load",
+          [](const std::string& path) {
+            absl::StatusOr<EncodedDataset> data;
+            {
+              py::gil_scoped_release release;
+              data = io::ReadEncodings(path);
+            }
+            return Dataset{std::make_shared<EncodedDataset>(Unwrap(std::move(data)))};
+          },
+          py::arg("path"))
+      .def_static("from_bits", &FromBits, py::arg("ids"), py::arg("bits"),
+                  py::arg("filter_bits") = 0)
+      .def("clks_base64", [](const Dataset& d) {
+        std::vector<std::string> out;
+        const BitMatrix& clks = d.data->clks;
+        out.reserve(clks.rows());
+        for (std::size_t r = 0; r < clks.rows(); ++r) {
+          out.push_back(Base64Encode(
+              std::span<const std::uint8_t>(clks.row_bytes(r), clks.bytes_per_filter())));
+        }
+        return out;
+      });
+
+  m.def("encode_csv", &EncodeCsvFile, py::arg("path"), py::arg("schema"), py::arg("secret"),
+        py::arg("secret_file"), py::arg("id_column"), py::arg("threads"),
+        py::arg("skip_initial_space"), py::arg("allow_weak_secret"));
+  m.def("encode_columns", &EncodeColumns, py::arg("ids"), py::arg("columns"), py::arg("schema"),
+        py::arg("secret"), py::arg("secret_file"), py::arg("threads"), py::arg("allow_weak_secret"),
+        py::arg("source"));
+  m.def("link", &Link, py::arg("a"), py::arg("b"), py::arg("threshold"), py::arg("top_k"),
+        py::arg("one_to_one"), py::arg("threads"), py::arg("name_a"), py::arg("name_b"));
+  m.def("compare_pairs", &ComparePairs);
+  m.def("compare_pairs_regex", &ComparePairsRegex);
+  m.def("reduction_ratio", &eval::ReductionRatio);
+  m.def("synth", &Synth, py::arg("records"), py::arg("seed"), py::arg("overlap"),
+        py::arg("corruption"));
+  m.def("cli_main", &CliMain, py::arg("argv"));
+  m.def("kernel", [] { return std::string(Unwrap(match::Kernels())->name); });
+  m.attr("__version__") = "0.1.0";
+}
