@@ -21,9 +21,9 @@ absl::StatusOr<std::vector<std::size_t>> FieldColumns(const io::CsvReader& reade
     for (const FieldSpec& field : schema.fields) {
       auto column = reader.Column(field.column);
       if (!column.ok()) {
-        return absl::Status(column.status().code(),
-                            StrCat(std::string(column.status().message()),
-                                   " (needed by schema field ", field.name, ")"));
+        // A column the schema needs is bad input (the file itself was found).
+        return absl::InvalidArgumentError(StrCat(std::string(column.status().message()),
+                                                 " (needed by schema field ", field.name, ")"));
       }
       columns.push_back(*column);
     }
@@ -200,9 +200,8 @@ absl::StatusOr<EncodedDataset> EncodeCsv(const std::string& path, Encoder& encod
   BLOOMLINK_ASSIGN_OR_RETURN(io::CsvReader reader, io::CsvReader::Open(path, options.csv));
   auto id_column = reader.Column(options.id_column);
   if (!id_column.ok()) {
-    return absl::Status(id_column.status().code(),
-                        StrCat(std::string(id_column.status().message()),
-                               " (the id column; choose another with --id-column)"));
+    return absl::InvalidArgumentError(
+        StrCat(std::string(id_column.status().message()), " (the id column)"));
   }
   BLOOMLINK_ASSIGN_OR_RETURN(std::vector<std::size_t> columns, FieldColumns(reader, schema));
   const std::size_t nfields = schema.fields.size();

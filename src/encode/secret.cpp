@@ -35,7 +35,7 @@ absl::StatusOr<Secret> Secret::FromBytes(std::string_view bytes, std::string_vie
     return absl::InvalidArgumentError(
         StrCat(what, ": the secret is ", bytes.size(), " bytes; at least ", kMinSecretBytes,
                " are needed (use a long random secret shared only between the data holders, or "
-               "--allow-weak-secret for tests)"));
+               "an explicit weak-secret override for compatibility tests)"));
   }
   Secret secret;
   // Keep the bytes on the heap (never in the small-string buffer) so that moves hand over the

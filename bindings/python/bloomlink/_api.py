@@ -146,6 +146,7 @@ class EncodedDataset:
 
     @property
     def filter_bits(self) -> int:
+        """The length of the filters (CLKs) in bits."""
         return self._core.filter_bits
 
     @property
@@ -155,10 +156,13 @@ class EncodedDataset:
 
     @property
     def schema_fingerprint(self) -> Optional[str]:
+        """The encoding schema's fingerprint (hex), or None when the file did not record it."""
         return self._core.schema_fingerprint
 
     @property
     def key_check(self) -> Optional[str]:
+        """The secret's key check value (hex), or None when the file did not record it: equal
+        for datasets encoded with the same secret, and useless for recovering the secret."""
         return self._core.key_check
 
     def __len__(self) -> int:
@@ -232,6 +236,14 @@ def encode(data: Any, schema: Union[Schema, PathLike, Mapping[str, Any]], *,
     schema = _schema(schema)
     secret_b = _secret_bytes(secret)
     secret_path = os.fspath(secret_file) if secret_file is not None else None
+    # Exact types for the core: a pybind11 TypeError would quote every argument, the secret and
+    # the identifiers included.
+    if not isinstance(id_column, str):
+        raise TypeError(f"id_column must be a str, got {type(id_column).__name__}")
+    threads = int(threads)
+    if not 0 <= threads <= 1024:  # as `bloomlink encode --threads`
+        raise _core.InputError(f"threads must be 0 (every core) to 1024, got {threads}")
+    allow_weak_secret, skip_initial_space = bool(allow_weak_secret), bool(skip_initial_space)
     if isinstance(data, (str, os.PathLike)):
         core, report = _core.encode_csv(os.fspath(data), schema._core, secret_b, secret_path,
                                         id_column, threads, skip_initial_space, allow_weak_secret)
@@ -346,8 +358,16 @@ def link(a: EncodedDataset, b: EncodedDataset, *, threshold: float, top_k: int =
     >>> linkage = link(trust, council, threshold=0.8)          # doctest: +SKIP
     >>> linkage.pairs.head()                                    # doctest: +SKIP
     """
-    left, right, score, stats = _core.link(a._core, b._core, float(threshold), int(top_k),
-                                           one_to_one, int(threads), "A", "B")
+    for name, value in (("a", a), ("b", b)):
+        if not isinstance(value, EncodedDataset):
+            raise TypeError(f"{name} must be an EncodedDataset, got {type(value).__name__}")
+    threads, top_k = int(threads), int(top_k)
+    if not 0 <= threads <= 1024:
+        raise _core.InputError(f"threads must be 0 (every core) to 1024, got {threads}")
+    if not 0 <= top_k <= 1_000_000:
+        raise _core.InputError(f"top_k must be 0 (no limit) to 1000000, got {top_k}")
+    left, right, score, stats = _core.link(a._core, b._core, float(threshold), top_k,
+                                           str(one_to_one), threads, "A", "B")
     for w in stats.pop("warnings", []):
         warnings.warn(w, stacklevel=2)
     return Linkage(a, b, left, right, score, stats, threshold, one_to_one)
@@ -403,10 +423,13 @@ def evaluate(pairs: Any, truth: Any = None, *, truth_regex: Optional[str] = None
         truth_regex: instead of ``truth``, a regular expression whose first group names the
             entity in both datasets' ids (FEBRL: ``r"^rec-(\\d+)-"``); needs ``a`` and ``b``
             (taken from the Linkage when ``pairs`` is one).
-        a, b: the two datasets; when given, pair completeness and reduction ratio are reported
-            too (meaningful for a candidate set, ``one_to_one="none"``).
+        a, b: the two datasets, for ``truth_regex``; given explicitly, or with a Linkage made
+            with ``one_to_one="none"`` (a candidate set), pair completeness and reduction ratio
+            are reported too.
     """
+    candidate_set = a is not None and b is not None
     if isinstance(pairs, Linkage):
+        candidate_set = candidate_set or pairs.one_to_one == "none"
         a = a or pairs.a
         b = b or pairs.b
     pred_a, pred_b = _id_pairs(pairs, "pairs")
@@ -420,7 +443,7 @@ def evaluate(pairs: Any, truth: Any = None, *, truth_regex: Optional[str] = None
         truth_a, truth_b = _id_pairs(truth, "truth")
         m = _core.compare_pairs(pred_a, pred_b, truth_a, truth_b)
     extra = {}
-    if a is not None and b is not None:
+    if candidate_set and a is not None and b is not None:
         extra = {"pair_completeness": m["recall"],
                  "reduction_ratio": _core.reduction_ratio(m["predicted"], len(a), len(b))}
     return Metrics(**m, **extra)

@@ -484,11 +484,20 @@ PYBIND11_MODULE(_core, m) {
   using namespace bloomlink::python;
   m.doc() = "bloomlink's C++ core. Use the `bloomlink` package, not this module directly.";
 
-  g_error = PyErr_NewException("bloomlink.Error", PyExc_RuntimeError, nullptr);
+  g_error = PyErr_NewExceptionWithDoc(
+      "bloomlink.Error",
+      "Any error reported by bloomlink's core; the base of InputError and FileError.",
+      PyExc_RuntimeError, nullptr);
   py::tuple input_bases = py::make_tuple(py::handle(g_error), py::handle(PyExc_ValueError));
-  g_input_error = PyErr_NewException("bloomlink.InputError", input_bases.ptr(), nullptr);
+  g_input_error = PyErr_NewExceptionWithDoc(
+      "bloomlink.InputError",
+      "Bad input (a ValueError): a schema, record, option or file content, named in the message.",
+      input_bases.ptr(), nullptr);
   py::tuple file_bases = py::make_tuple(py::handle(g_error), py::handle(PyExc_OSError));
-  g_file_error = PyErr_NewException("bloomlink.FileError", file_bases.ptr(), nullptr);
+  g_file_error = PyErr_NewExceptionWithDoc(
+      "bloomlink.FileError",
+      "A file that cannot be read or written (an OSError), named in the message.", file_bases.ptr(),
+      nullptr);
   m.attr("Error") = py::handle(g_error);
   m.attr("InputError") = py::handle(g_input_error);
   m.attr("FileError") = py::handle(g_file_error);
@@ -539,8 +548,12 @@ PYBIND11_MODULE(_core, m) {
           [](const Dataset& d, const std::string& path, const std::string& format) {
             auto f = Unwrap(format.empty() ? io::EncodingFormatForPath(path)
                                            : io::ParseEncodingFormat(format));
-            py::gil_scoped_release release;
-            Check(io::WriteEncodings(*d.data, path, f));
+            absl::Status status;
+            {
+              py::gil_scoped_release release;  // Check raises, so only with the GIL held
+              status = io::WriteEncodings(*d.data, path, f);
+            }
+            Check(status);
           },
           py::arg("path"), py::arg("format") = "")
       .def_static(
