@@ -107,6 +107,14 @@ struct ClkhashFormat {
   std::vector<std::string> enum_values;          // enum
 };
 
+// FieldFilterSpec: a field-level Bloom filter kept beside the CLK, for probabilistic
+// (Fellegi-Sunter) scoring field by field (bloomlink schemas only; see docs/security.md for why
+// such filters must only go to a trusted linkage unit). bits == 0: none.
+struct FieldFilterSpec {
+  std::uint32_t bits = 0;
+  BitsSpec tokens;  // bits per token, or per field shared out over the tokens
+};
+
 struct FieldSpec {
   std::string name;    // the field's identifier (schema-unique)
   std::string column;  // the CSV header column the value comes from
@@ -119,6 +127,7 @@ struct FieldSpec {
   BitsSpec bits;
   HashSpec hash;
   MissingSpec missing;
+  FieldFilterSpec field_filter;
 };
 
 // KdfSpec: HKDF parameters. bloomlink derives one 32-byte key per field; clkhash derives

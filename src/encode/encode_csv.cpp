@@ -117,12 +117,17 @@ class DatasetBuilder {
     dataset_.clks = BitMatrix(0, schema.filter_bits);
     dataset_.schema_fingerprint = schema.fingerprint;
     dataset_.key_check = encoder.key_check();
+    for (std::size_t j : encoder.field_filter_fields()) {
+      dataset_.field_filters.push_back(
+          FieldFilters{schema.fields[j].name, BitMatrix(0, schema.fields[j].field_filter.bits)});
+    }
     report_ = EncodeReport{};
     report_.stats.fields.resize(schema.fields.size());
   }
 
   void Reserve(std::size_t records) {
     dataset_.clks.Reserve(records);
+    for (FieldFilters& f : dataset_.field_filters) f.filters.Reserve(records);
     dataset_.ids.reserve(records);
     id_index_.Reserve(records);
   }
@@ -142,8 +147,14 @@ class DatasetBuilder {
     report_.records_read += rows;
     const std::size_t first = dataset_.clks.rows();
     dataset_.clks.Resize(first + rows);
+    filter_matrices_.clear();
+    for (FieldFilters& f : dataset_.field_filters) {
+      f.filters.Resize(first + rows);
+      filter_matrices_.push_back(&f.filters);
+    }
     nonempty_.assign(rows, 1);
-    encoder_.EncodeBatch(values, rows, dataset_.clks, first, report_.stats, nonempty_);
+    encoder_.EncodeBatch(values, rows, dataset_.clks, first, report_.stats, nonempty_,
+                         filter_matrices_);
     // Keep the records in input order; drop (and count) those with no usable identifier.
     std::size_t kept = first;
     for (std::size_t r = 0; r < rows; ++r) {
@@ -162,13 +173,13 @@ class DatasetBuilder {
           id_index_.Add(ids[r], positions[r], dataset_.ids, /*skipped=*/false, where_));
       const std::size_t from = first + r;
       if (from != kept) {
-        std::memcpy(dataset_.clks.row_bytes(kept), dataset_.clks.row_bytes(from),
-                    dataset_.clks.stride_bytes());
-        dataset_.clks.UpdatePopcount(kept);
+        MoveRow(dataset_.clks, from, kept);
+        for (FieldFilters& f : dataset_.field_filters) MoveRow(f.filters, from, kept);
       }
       ++kept;
     }
     dataset_.clks.Resize(kept);
+    for (FieldFilters& f : dataset_.field_filters) f.filters.Resize(kept);
     return absl::OkStatus();
   }
 
@@ -188,8 +199,14 @@ class DatasetBuilder {
   EncodeReport& report_;
   const bool skip_empty_;
   EncodedDataset dataset_;
+  static void MoveRow(BitMatrix& m, std::size_t from, std::size_t to) {
+    std::memcpy(m.row_bytes(to), m.row_bytes(from), m.stride_bytes());
+    m.UpdatePopcount(to);
+  }
+
   IdIndex id_index_;
   std::vector<std::uint8_t> nonempty_;
+  std::vector<BitMatrix*> filter_matrices_;
 };
 
 }  // namespace

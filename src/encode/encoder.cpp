@@ -47,6 +47,9 @@ struct Workspace {
   std::string value;
   TokenList tokens;
   std::vector<std::uint8_t> scratch;  // the record's hash_bits-long filter before folding/copying
+  // Field-level filters, one per field that has one (in schema order): hasher and scratch row.
+  std::vector<hashing::FieldHasher> filter_hashers;
+  std::vector<std::vector<std::uint8_t>> filter_scratch;
   ThreadCounts counts;
 };
 
@@ -70,6 +73,20 @@ void FoldInto(std::uint8_t* src, std::size_t bits, int folds, std::uint8_t* dst,
   std::size_t bytes = (out_bits + 7) / 8;
   std::memcpy(dst, src, bytes);
   if (out_bits % 8 != 0) dst[bytes - 1] &= static_cast<std::uint8_t>(0xFF00u >> (out_bits % 8));
+}
+
+// InsertTokens(hasher, tokens, bits, filter): every token's bits, k per token or the field's
+// count shared out as clkhash does (count / n each, one more for the first count % n tokens).
+void InsertTokens(hashing::FieldHasher& hasher, const TokenList& tokens, const BitsSpec& bits,
+                  std::uint8_t* filter) {
+  const std::size_t n = tokens.size();
+  if (bits.per_field) {
+    const int k = bits.count / static_cast<int>(n);
+    const std::size_t extra = static_cast<std::size_t>(bits.count) % n;
+    for (std::size_t t = 0; t < n; ++t) hasher.Insert(tokens[t], k + (t < extra ? 1 : 0), filter);
+  } else {
+    for (std::size_t t = 0; t < n; ++t) hasher.Insert(tokens[t], bits.count, filter);
+  }
 }
 
 }  // namespace
@@ -101,10 +118,16 @@ struct Encoder::Impl {
   std::uint32_t hash_bits = 0;
   std::vector<hashing::FieldHashTemplate> templates;  // one per field (ignored: default)
   std::vector<formatting::FieldFormatter> formatters;
+  // filter_slot[j]: the index of field j's field-level filter among those the schema asks for,
+  // or -1; filter_templates[slot] hashes into it (its own key, its own length).
+  std::vector<int> filter_slot;
+  std::vector<hashing::FieldHashTemplate> filter_templates;
   std::vector<std::unique_ptr<Workspace>> workspaces;
 
+  // EncodeRecord: one record's CLK into `row` and, when filter_rows is not null, its field-level
+  // filters into filter_rows[slot].
   void EncodeRecord(Workspace& ws, const std::string_view* values, std::uint8_t* row,
-                    bool& nonempty);
+                    std::uint8_t* const* filter_rows, bool& nonempty);
 };
 
 Encoder::Encoder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -140,6 +163,25 @@ absl::StatusOr<Encoder> Encoder::Create(const LinkageSchema& schema, const Secre
                                formatting::FieldFormatter::Create(field));
     impl->formatters.push_back(std::move(f));
   }
+  for (std::size_t j = 0; j < s.fields.size(); ++j) {
+    const FieldSpec& field = s.fields[j];
+    if (field.ignored || field.field_filter.bits == 0) {
+      impl->filter_slot.push_back(-1);
+      continue;
+    }
+    if (keys[j].keys.size() < 2) {
+      return absl::InternalError("field " + field.name + ": no key for its field-level filter");
+    }
+    FieldSpec filter_spec = field;  // bloomlink hashing into the field filter, under its own key
+    filter_spec.hash.scheme = HashScheme::kHmacSha256Double;
+    FieldKeys filter_keys;
+    filter_keys.keys.push_back(keys[j].keys[1]);
+    BLOOMLINK_ASSIGN_OR_RETURN(
+        hashing::FieldHashTemplate t,
+        hashing::FieldHashTemplate::Create(filter_spec, filter_keys, field.field_filter.bits));
+    impl->filter_slot.push_back(static_cast<int>(impl->filter_templates.size()));
+    impl->filter_templates.push_back(std::move(t));
+  }
   for (int t = 0; t < impl->threads; ++t) {
     auto ws = std::make_unique<Workspace>();
     for (std::size_t j = 0; j < s.fields.size(); ++j) {
@@ -156,6 +198,16 @@ absl::StatusOr<Encoder> Encoder::Create(const LinkageSchema& schema, const Secre
       ws->hashers.push_back(std::move(h));
     }
     ws->scratch.assign((impl->hash_bits + 7) / 8, 0);
+    for (std::size_t j = 0; j < s.fields.size(); ++j) {
+      const int slot = impl->filter_slot[j];
+      if (slot < 0) continue;
+      BLOOMLINK_ASSIGN_OR_RETURN(
+          hashing::FieldHasher h,
+          hashing::FieldHasher::Create(impl->filter_templates[static_cast<std::size_t>(slot)],
+                                       options.token_cache));
+      ws->filter_hashers.push_back(std::move(h));
+      ws->filter_scratch.emplace_back((s.fields[j].field_filter.bits + 7) / 8, 0);
+    }
     ws->counts.fields.resize(s.fields.size());
     ws->value.reserve(256);
     impl->workspaces.push_back(std::move(ws));
@@ -164,12 +216,15 @@ absl::StatusOr<Encoder> Encoder::Create(const LinkageSchema& schema, const Secre
 }
 
 void Encoder::Impl::EncodeRecord(Workspace& ws, const std::string_view* values, std::uint8_t* row,
-                                 bool& nonempty) {
+                                 std::uint8_t* const* filter_rows, bool& nonempty) {
   // Bits are set in a per-thread scratch filter that stays in L1 cache, then copied (or XOR-folded)
   // into the row once: setting them in the row itself would take a cache miss (and, for a fresh
   // matrix, a page fault) in the middle of the hashing.
   std::uint8_t* filter = ws.scratch.data();
   std::fill(ws.scratch.begin(), ws.scratch.end(), 0);
+  if (filter_rows != nullptr) {
+    for (auto& scratch : ws.filter_scratch) std::fill(scratch.begin(), scratch.end(), 0);
+  }
   nonempty = false;
   const std::size_t nfields = schema.fields.size();
   for (std::size_t j = 0; j < nfields; ++j) {
@@ -189,29 +244,41 @@ void Encoder::Impl::EncodeRecord(Workspace& ws, const std::string_view* values, 
       continue;
     }
     if (r.status == CleanStatus::kValid) ++counts.valid;
-    const std::size_t n = ws.tokens.size();
-    if (n == 0) continue;
+    if (ws.tokens.empty()) continue;
     nonempty = true;
-    hashing::FieldHasher& hasher = ws.hashers[j];
-    if (field.bits.per_field) {
-      // clkhash's share-out: count / n bits each, one more for the first count % n tokens.
-      const int k = field.bits.count / static_cast<int>(n);
-      const std::size_t extra = static_cast<std::size_t>(field.bits.count) % n;
-      for (std::size_t t = 0; t < n; ++t)
-        hasher.Insert(ws.tokens[t], k + (t < extra ? 1 : 0), filter);
-    } else {
-      for (std::size_t t = 0; t < n; ++t) hasher.Insert(ws.tokens[t], field.bits.count, filter);
+    InsertTokens(ws.hashers[j], ws.tokens, field.bits, filter);
+    const int slot = filter_slot[j];
+    if (slot >= 0 && filter_rows != nullptr) {
+      const auto sl = static_cast<std::size_t>(slot);
+      InsertTokens(ws.filter_hashers[sl], ws.tokens, field.field_filter.tokens,
+                   ws.filter_scratch[sl].data());
     }
   }
   FoldInto(filter, hash_bits, schema.xor_folds, row, schema.filter_bits);
+  if (filter_rows != nullptr) {
+    for (std::size_t sl = 0; sl < ws.filter_scratch.size(); ++sl) {
+      std::memcpy(filter_rows[sl], ws.filter_scratch[sl].data(), ws.filter_scratch[sl].size());
+    }
+  }
   ++ws.counts.records;
   if (!nonempty) ++ws.counts.empty_records;
 }
 
+std::vector<std::size_t> Encoder::field_filter_fields() const {
+  std::vector<std::size_t> fields;
+  for (std::size_t j = 0; j < impl_->filter_slot.size(); ++j) {
+    if (impl_->filter_slot[j] >= 0) fields.push_back(j);
+  }
+  return fields;
+}
+
 void Encoder::EncodeBatch(std::span<const std::string_view> values, std::size_t rows,
                           BitMatrix& out, std::size_t first_row, EncodeStats& stats,
-                          std::span<std::uint8_t> nonempty) {
+                          std::span<std::uint8_t> nonempty,
+                          std::span<BitMatrix* const> field_filters) {
   Impl& impl = *impl_;
+  const std::size_t slots = impl.filter_templates.size();
+  const bool with_filters = !field_filters.empty() && slots > 0;
   const std::size_t nfields = impl.schema.fields.size();
   const int threads = rows < kParallelCutoff ? 1 : impl.threads;
   const std::string_view* data = values.data();
@@ -220,12 +287,18 @@ void Encoder::EncodeBatch(std::span<const std::string_view> values, std::size_t 
 #pragma omp parallel num_threads(threads)
   {
     Workspace& ws = *impl.workspaces[static_cast<std::size_t>(omp_get_thread_num())];
+    std::vector<std::uint8_t*> filter_rows(with_filters ? slots : 0);
 #pragma omp for schedule(static)
     for (std::int64_t r = 0; r < n; ++r) {
       const std::size_t row = first_row + static_cast<std::size_t>(r);
       bool any = false;
-      impl.EncodeRecord(ws, data + static_cast<std::size_t>(r) * nfields, out.row_bytes(row), any);
+      for (std::size_t sl = 0; sl < filter_rows.size(); ++sl) {
+        filter_rows[sl] = field_filters[sl]->row_bytes(row);
+      }
+      impl.EncodeRecord(ws, data + static_cast<std::size_t>(r) * nfields, out.row_bytes(row),
+                        with_filters ? filter_rows.data() : nullptr, any);
       out.UpdatePopcount(row);
+      for (std::size_t sl = 0; sl < filter_rows.size(); ++sl) field_filters[sl]->UpdatePopcount(row);
       if (flags != nullptr) flags[r] = any ? 1 : 0;
     }
   }
@@ -254,6 +327,9 @@ void Encoder::EncodeBatch(std::span<const std::string_view> values, std::size_t 
       }
       f = ThreadCounts::Field{};
       ws.hashers[j].TakeCounters(&batch.mac_calls, &batch.cache_hits);
+    }
+    for (hashing::FieldHasher& h : ws.filter_hashers) {
+      h.TakeCounters(&batch.mac_calls, &batch.cache_hits);
     }
   }
   stats.Merge(batch);

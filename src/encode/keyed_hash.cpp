@@ -66,6 +66,14 @@ absl::StatusOr<std::vector<FieldKeys>> DeriveFieldKeys(const LinkageSchema& sche
                       StrCat("bloomlink/v1/field/", fingerprint, "/", schema.fields[j].name), 32);
       if (!key.ok()) return key.status();
       result[j].keys.push_back(std::move(*key));
+      if (schema.fields[j].field_filter.bits > 0) {
+        // The field-level filter has its own key: its bits are unrelated to the CLK's.
+        auto filter_key =
+            Hkdf("SHA256", secret.bytes(), schema.kdf.salt,
+                 StrCat("bloomlink/v1/field-filter/", fingerprint, "/", schema.fields[j].name), 32);
+        if (!filter_key.ok()) return filter_key.status();
+        result[j].keys.push_back(std::move(*filter_key));
+      }
     }
     return result;
   }

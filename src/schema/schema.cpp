@@ -81,7 +81,8 @@ bool ValidFieldName(std::string_view name) {
 absl::StatusOr<FieldSpec> ParseBloomlinkField(const JsonObject& f, std::uint32_t filter_bits,
                                               const std::vector<std::string>& default_missing) {
   BLOOMLINK_RETURN_IF_ERROR(f.Only(
-      {"name", "column", "type", "options", "tokens", "bits", "missing_values", "description"}));
+      {"name", "column", "type", "options", "tokens", "bits", "field_filter", "missing_values",
+       "description"}));
   FieldSpec spec;
   BLOOMLINK_ASSIGN_OR_RETURN(spec.name, f.String("name"));
   if (!ValidFieldName(spec.name)) {
@@ -156,6 +157,28 @@ absl::StatusOr<FieldSpec> ParseBloomlinkField(const JsonObject& f, std::uint32_t
     } else {
       BLOOMLINK_ASSIGN_OR_RETURN(std::int64_t n, bits->Integer("per_field", 1, filter_bits));
       spec.bits = BitsSpec{true, static_cast<int>(n)};
+    }
+  }
+
+  BLOOMLINK_ASSIGN_OR_RETURN(std::optional<JsonObject> field_filter,
+                             f.OptionalObject("field_filter"));
+  if (field_filter) {
+    BLOOMLINK_RETURN_IF_ERROR(field_filter->Only({"bits", "per_token", "per_field"}));
+    BLOOMLINK_ASSIGN_OR_RETURN(std::int64_t ff_bits, field_filter->Integer("bits", 64, kMaxFilterBits));
+    if (ff_bits % 64 != 0) {
+      return field_filter->Error("bits", StrCat("a multiple of 64 from 64 to ", kMaxFilterBits));
+    }
+    spec.field_filter.bits = static_cast<std::uint32_t>(ff_bits);
+    if (field_filter->Has("per_token") == field_filter->Has("per_field")) {
+      return absl::InvalidArgumentError(StrCat(
+          field_filter->path(), ": expected exactly one of \"per_token\" or \"per_field\""));
+    }
+    if (field_filter->Has("per_token")) {
+      BLOOMLINK_ASSIGN_OR_RETURN(std::int64_t k, field_filter->Integer("per_token", 1, 256));
+      spec.field_filter.tokens = BitsSpec{false, static_cast<int>(k)};
+    } else {
+      BLOOMLINK_ASSIGN_OR_RETURN(std::int64_t n, field_filter->Integer("per_field", 1, ff_bits));
+      spec.field_filter.tokens = BitsSpec{true, static_cast<int>(n)};
     }
   }
 
@@ -558,6 +581,11 @@ Json CanonicalField(const FieldSpec& f) {
                {"encoding", static_cast<int>(f.hash.encoding)}};
   j["missing_values"] = f.missing.values;
   j["replace_with"] = f.missing.replace_with ? Json(*f.missing.replace_with) : Json();
+  if (f.field_filter.bits > 0) {
+    j["field_filter"] = {{"bits", f.field_filter.bits},
+                         {f.field_filter.tokens.per_field ? "per_field" : "per_token",
+                          f.field_filter.tokens.count}};
+  }
   return j;
 }
 

@@ -29,7 +29,7 @@ namespace bloomlink::encode {
 
 struct CsvEncodeOptions {
   std::string id_column = "id";
-  io::CsvOptions csv;
+  io::CsvOptions csv = {};
   std::size_t batch_records = 32768;
   // progress(records, bytes_read, total_bytes): called after each batch, on the calling thread.
   std::function<void(std::uint64_t, std::uint64_t, std::uint64_t)> progress = nullptr;

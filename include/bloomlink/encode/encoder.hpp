@@ -73,10 +73,16 @@ class Encoder {
   // r's CLK is written to out row first_row + r, which must exist and be zero; out.bits() must
   // equal schema().filter_bits. Popcounts of those rows are updated. nonempty[r], when given,
   // says whether record r had at least one token. Counts are added to `stats`.
+  // field_filters, when not empty, holds one matrix per field with a field-level filter (in the
+  // order of field_filter_fields()); record r's filters go to their row first_row + r.
   // Not to be called by two threads at once (it parallelises internally).
   void EncodeBatch(std::span<const std::string_view> values, std::size_t rows, BitMatrix& out,
                    std::size_t first_row, EncodeStats& stats,
-                   std::span<std::uint8_t> nonempty = {});
+                   std::span<std::uint8_t> nonempty = {},
+                   std::span<BitMatrix* const> field_filters = {});
+
+  // field_filter_fields(): the schema indices of the fields with a field-level filter.
+  std::vector<std::size_t> field_filter_fields() const;
 
  private:
   struct Impl;

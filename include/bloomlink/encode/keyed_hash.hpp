@@ -4,7 +4,8 @@
 //
 // bloomlink schemas: field j's key is HKDF-SHA256(secret, salt = the schema's salt,
 // info = "bloomlink/v1/field/" + fingerprint hex + "/" + field name), 32 bytes, used with
-// HMAC-SHA256. Keys therefore differ between schemas and between fields.
+// HMAC-SHA256. Keys therefore differ between schemas and between fields. A field with a
+// field-level filter gets a second key (info "bloomlink/v1/field-filter/..." ) for that filter.
 // clkhash schemas: HKDF(secret, salt, info) of 2 x fields x keySize bytes, field j gets keys
 // 2j and 2j+1 (clkhash's layout, ignored fields included).
 //

@@ -469,3 +469,79 @@ TEST(EncodeRecordsTest, ErrorsNameTheRecord) {
 
 }  // namespace
 }  // namespace bloomlink::encode
+
+namespace bloomlink::encode {
+namespace {
+
+constexpr char kFilteredSchema[] = R"({"bloomlink_schema": 1, "fields": [
+    {"name": "nhs_number", "type": "nhs_number"},
+    {"name": "given_name", "type": "name", "field_filter": {"bits": 256, "per_token": 8}},
+    {"name": "family_name", "type": "name", "field_filter": {"bits": 128, "per_field": 40}},
+    {"name": "date_of_birth", "type": "date"},
+    {"name": "sex", "type": "sex"},
+    {"name": "postcode", "type": "postcode"}]})";
+
+TEST(FieldFiltersTest, EncodedBesideTheClksRowByRow) {
+  Fixture fx;
+  LinkageSchema schema = MakeSchema(kFilteredSchema);
+  const std::vector<std::string> ids = {"r5", "r1", "r3", "r10", "r2"};
+  const std::string path = fx.Write("people.csv", CsvOf(ids, kPeople));
+  Encoder one = MakeEncoder(schema, 1);
+  auto data = EncodeCsv(path, one, {.batch_records = 2});
+  ASSERT_TRUE(data.ok()) << data.status();
+  ASSERT_EQ(data->field_filters.size(), 2u);
+  EXPECT_EQ(data->field_filters[0].field, "given_name");
+  EXPECT_EQ(data->field_filters[0].filters.bits(), 256u);
+  EXPECT_EQ(data->field_filters[1].field, "family_name");
+  EXPECT_EQ(data->field_filters[1].filters.bits(), 128u);
+  // kPeople[3] has no usable value at all but a postcode: it is kept (the postcode counts), with
+  // empty name filters; kPeople[4]'s family name is missing too.
+  ASSERT_EQ(data->ids, ids);
+  for (std::size_t r = 0; r < ids.size(); ++r) {
+    const bool has_given = !kPeople[r][1].empty();
+    EXPECT_EQ(data->field_filters[0].filters.popcount(r) > 0, has_given) << ids[r];
+    EXPECT_LE(data->field_filters[0].filters.popcount(r), 256u);
+  }
+  // The per-field filters do not change the CLKs, and are the same for any thread count.
+  Encoder two = MakeEncoder(schema, 2);
+  auto again = EncodeCsv(path, two, {});
+  ASSERT_TRUE(again.ok());
+  for (std::size_t f = 0; f < 2; ++f) {
+    EXPECT_TRUE(again->field_filters[f].filters == data->field_filters[f].filters);
+  }
+  // Equal names give equal field filters (Ann Smith in two records of another file).
+  const std::string twins = fx.Write("twins.csv", std::string(kHeader) +
+                                                      "a,,Ann,Smith,,,LS1 1AA\n"
+                                                      "b,,ANN,smith,,,M1 1AE\n");
+  auto t = EncodeCsv(twins, one, {});
+  ASSERT_TRUE(t.ok());
+  for (std::size_t f = 0; f < 2; ++f) {
+    const BitMatrix& m = t->field_filters[f].filters;
+    EXPECT_EQ(RowOf(m, 0), RowOf(m, 1));
+    EXPECT_GT(m.popcount(0), 0u);
+  }
+  EXPECT_NE(RowOf(t->clks, 0), RowOf(t->clks, 1));  // the postcodes differ
+}
+
+TEST(FieldFiltersTest, SkippedRecordsTakeTheirFiltersWithThem) {
+  Fixture fx;
+  LinkageSchema schema = MakeSchema(kFilteredSchema);
+  Encoder encoder = MakeEncoder(schema);
+  const std::string path = fx.Write("gaps.csv", std::string(kHeader) +
+                                                    "a,,Ann,Smith,,,\n"
+                                                    "empty,,,,,,\n"
+                                                    "b,,Bob,Jones,,,\n");
+  auto data = EncodeCsv(path, encoder, {});
+  ASSERT_TRUE(data.ok());
+  ASSERT_EQ(data->ids, (std::vector<std::string>{"a", "b"}));
+  auto single =
+      EncodeCsv(fx.Write("b.csv", std::string(kHeader) + "b,,Bob,Jones,,,\n"), encoder, {});
+  ASSERT_TRUE(single.ok());
+  for (std::size_t f = 0; f < 2; ++f) {
+    EXPECT_EQ(RowOf(data->field_filters[f].filters, 1), RowOf(single->field_filters[f].filters, 0));
+    EXPECT_EQ(data->field_filters[f].filters.rows(), 2u);
+  }
+}
+
+}  // namespace
+}  // namespace bloomlink::encode

@@ -277,7 +277,7 @@ TEST(BloomlinkSchemaTest, Errors) {
        "schema.json: hashing.algo: unknown key (expected one of: algorithm, salt)"},
       {"unknown field key", OneField(R"({"name": "f", "colum": "x", "type": "name"})"),
        "schema.json: fields[0].colum: unknown key (expected one of: name, column, type, options, "
-       "tokens, bits, missing_values, description)"},
+       "tokens, bits, field_filter, missing_values, description)"},
       {"unknown tokens key",
        OneField(
            R"({"name": "f", "type": "name", "tokens": {"kind": "qgram", "q": 2, "pad": true}})"),
@@ -1143,6 +1143,54 @@ TEST(StrptimeTest, CheckFormat) {
               StatusIs(StatusCode::kInvalidArgument, "does not end with '%'"));
   std::string out;
   EXPECT_FALSE(schema_internal::StrptimeToYmd("1985", "%Q", &out));
+}
+
+}  // namespace
+}  // namespace bloomlink
+
+namespace bloomlink {
+namespace {
+
+TEST(FieldFilterSchemaTest, ParsesAndChangesTheFingerprint) {
+  const std::string plain = R"({"bloomlink_schema": 1, "fields": [
+      {"name": "surname", "type": "name"}]})";
+  const std::string with_filter = R"({"bloomlink_schema": 1, "fields": [
+      {"name": "surname", "type": "name", "field_filter": {"bits": 256, "per_token": 6}}]})";
+  auto a = ParseSchema(plain, "schema.json");
+  auto b = ParseSchema(with_filter, "schema.json");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->fields[0].field_filter.bits, 0u);
+  EXPECT_EQ(b->fields[0].field_filter.bits, 256u);
+  EXPECT_FALSE(b->fields[0].field_filter.tokens.per_field);
+  EXPECT_EQ(b->fields[0].field_filter.tokens.count, 6);
+  EXPECT_NE(a->fingerprint, b->fingerprint);
+  auto shared = ParseSchema(R"({"bloomlink_schema": 1, "fields": [
+      {"name": "surname", "type": "name", "field_filter": {"bits": 512, "per_field": 60}}]})",
+                            "schema.json");
+  ASSERT_TRUE(shared.ok());
+  EXPECT_TRUE(shared->fields[0].field_filter.tokens.per_field);
+  EXPECT_NE(shared->fingerprint, b->fingerprint);
+}
+
+TEST(FieldFilterSchemaTest, ErrorsNameThePath) {
+  auto parse = [](const std::string& filter) {
+    return ParseSchema(R"({"bloomlink_schema": 1, "fields": [{"name": "s", "type": "name",
+        "field_filter": )" +
+                           filter + "}]}",
+                       "schema.json");
+  };
+  EXPECT_THAT(
+      parse(R"({"bits": 100, "per_token": 4})"),
+      testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                        "schema.json: fields[0].field_filter.bits: expected a multiple of 64"));
+  EXPECT_THAT(parse(R"({"bits": 128, "per_token": 4, "per_field": 30})"),
+              testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                "fields[0].field_filter: expected exactly one of"));
+  EXPECT_THAT(parse(R"({"bits": 128})"),
+              testing::StatusIs(absl::StatusCode::kInvalidArgument, "exactly one of"));
+  EXPECT_THAT(parse(R"({"bits": 128, "per_token": 4, "k": 1})"),
+              testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                "fields[0].field_filter.k: unknown key"));
 }
 
 }  // namespace
