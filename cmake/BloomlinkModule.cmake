@@ -9,6 +9,9 @@ function(bloomlink_module name)
     set(ARG_DIR ${name})
   endif()
   file(GLOB sources CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/src/${ARG_DIR}/*.cpp")
+  if(NOT sources)
+    message(FATAL_ERROR "bloomlink_module(${name}): no sources in src/${ARG_DIR}/ (a module needs at least one .cpp)")
+  endif()
   add_library(bloomlink_${name} STATIC ${sources})
   target_include_directories(bloomlink_${name}
     PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include> $<INSTALL_INTERFACE:include>

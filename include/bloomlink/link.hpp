@@ -1,16 +1,22 @@
 // bloomlink/link.hpp
 //
-// Linking two encoded datasets: the linkage unit's whole job from files to matches. Checks that
-// the encodings can be compared (same filter length, schema fingerprint and key check value),
-// finds candidate pairs (bloomlink/match/candidates.hpp), resolves them one-to-one
-// (bloomlink/solve/one_to_one.hpp), and writes the pairs with the records' ids.
+// Linking two encoded datasets (or one with itself): the linkage unit's whole job from files to
+// matches. Checks that the encodings can be compared (same filter length, schema fingerprint and
+// key check value), finds candidate pairs by CLK Dice (bloomlink/match/candidates.hpp), then
+//  - kDice: resolves the candidates one-to-one by Dice (bloomlink/solve/one_to_one.hpp);
+//  - kFellegiSunter: scores each candidate field by field on the field-level filters with a
+//    Fellegi-Sunter model estimated by EM without labels (bloomlink/score/fellegi_sunter.hpp),
+//    keeps the pairs whose match probability reaches the decision threshold and resolves those
+//    one-to-one by probability;
+// and writes the pairs with the records' ids.
 //
 //   link::LinkReport report;
-//   BLOOMLINK_ASSIGN_OR_RETURN(match::CandidatePairs pairs,
+//   BLOOMLINK_ASSIGN_OR_RETURN(link::Linkage result,
 //                              link::Link(a, b, {.candidates = {.threshold = 0.8}}, &report));
-//   BLOOMLINK_RETURN_IF_ERROR(link::WritePairsCsv(a, b, pairs, "pairs.csv"));
+//   BLOOMLINK_RETURN_IF_ERROR(link::WritePairsCsv(a, b, result, "pairs.csv"));
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +25,7 @@
 #include "bloomlink/encoded_dataset.hpp"
 #include "bloomlink/match/candidate_pairs.hpp"
 #include "bloomlink/match/candidates.hpp"
+#include "bloomlink/score/fellegi_sunter.hpp"
 #include "bloomlink/solve/one_to_one.hpp"
 
 namespace bloomlink::link {
@@ -33,26 +40,65 @@ absl::StatusOr<std::vector<std::string>> CheckCompatible(const EncodedDataset& a
                                                          const EncodedDataset& b,
                                                          std::string_view name_b);
 
+enum class Method { kDice, kFellegiSunter };
+
+// ParseMethod("dice" | "fs"); InvalidArgument otherwise.
+absl::StatusOr<Method> ParseMethod(std::string_view name);
+
+struct FsOptions {
+  // model: fixed parameters (no estimation) when given, e.g. a model trained earlier.
+  std::optional<score::FsModel> model = std::nullopt;
+  // Agreement levels of every field (its Dice on the field filters).
+  std::vector<double> cutpoints = {0.95, 0.85, 0.70};
+  // u from a random sample of pairs instead of EM (m and lambda still by EM).
+  bool u_from_sample = false;
+  std::size_t u_sample_pairs = 200000;
+  std::uint64_t seed = 1;
+  // decision: pairs whose match probability reaches it are matches.
+  double decision = 0.5;
+  score::EmOptions em = {};
+};
+
 struct LinkOptions {
-  match::CandidateOptions candidates;
+  match::CandidateOptions candidates = {};
   solve::OneToOne one_to_one = solve::OneToOne::kGreedy;
+  Method method = Method::kDice;
+  FsOptions fs = {};
+  // deduplicate: a and b are the same dataset; pairs are two different records, left < right,
+  // each once (candidates.same_dataset is set accordingly).
+  bool deduplicate = false;
 };
 
 struct LinkReport {
   match::CandidateStats candidates;
   std::uint64_t matches = 0;
   double solve_seconds = 0;
+  double score_seconds = 0;  // Fellegi-Sunter: comparison vectors, estimation and scoring
 };
 
-// Link(a, b, options, report): candidates then one-to-one resolution; pairs index a's and b's
-// records and are ordered by score (highest first), then index in A, then index in B.
-absl::StatusOr<match::CandidatePairs> Link(const EncodedDataset& a, const EncodedDataset& b,
-                                           const LinkOptions& options,
-                                           LinkReport* report = nullptr);
+// Linkage: the pairs kept, indexing a's and b's records; pairs.score is the CLK Dice. With
+// Fellegi-Sunter, also each pair's match probability and weight, and per field (fs_fields) its
+// contribution to the weight (pairs x fields, row-major), and the model used.
+struct Linkage {
+  match::CandidatePairs pairs;
+  std::vector<float> probability, weight;
+  std::vector<std::string> fs_fields;
+  std::vector<float> contributions;
+  std::optional<score::FsModel> model;
+};
 
-// WritePairsCsv(a, b, pairs, path): CSV with header id_a,id_b,score (A's id first), sorted by
-// score descending, then id_a, then id_b (byte order); scores with 6 decimals. Written atomically.
-absl::Status WritePairsCsv(const EncodedDataset& a, const EncodedDataset& b,
-                           const match::CandidatePairs& pairs, const std::string& path);
+// Link(a, b, options, report): pairs ordered by score (Dice, or match probability with
+// Fellegi-Sunter; highest first), then index in A, then index in B. Fellegi-Sunter needs
+// field-level filters present in both datasets (FailedPrecondition otherwise) and, with a given
+// model, a model for those fields and cut-points (InvalidArgument).
+absl::StatusOr<Linkage> Link(const EncodedDataset& a, const EncodedDataset& b,
+                             const LinkOptions& options, LinkReport* report = nullptr);
+
+// WritePairsCsv(a, b, linkage, path, explain): CSV with header id_a,id_b,score (A's id first);
+// with Fellegi-Sunter also match_probability,match_weight and, with explain, one weight_<field>
+// column per field. Sorted by match probability (Fellegi-Sunter) or score, descending, then
+// id_a, then id_b (byte order); six decimals. Written atomically.
+absl::Status WritePairsCsv(const EncodedDataset& a, const EncodedDataset& b, const Linkage& linkage,
+                           const std::string& path, bool explain = false);
 
 }  // namespace bloomlink::link

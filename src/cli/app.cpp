@@ -43,6 +43,7 @@ int bloomlink::cli::Main(int argc, char** argv) {
   bloomlink::cli::AddConvertCommand(app, exit_code);
   bloomlink::cli::AddLinkCommand(app, exit_code);
   bloomlink::cli::AddEvaluateCommand(app, exit_code);
+  bloomlink::cli::AddModelCommand(app, exit_code);
   bloomlink::cli::AddSynthCommand(app, exit_code);
   try {
     app.parse(argc, argv);

@@ -3,10 +3,12 @@
 #include <cstdio>
 #include <optional>
 
+#include "bloomlink/base64.hpp"
 #include "bloomlink/eval/metrics.hpp"
 #include "bloomlink/io/encoded_file.hpp"
 #include "bloomlink/io/pairs_csv.hpp"
 #include "bloomlink/link.hpp"
+#include "bloomlink/score/fellegi_sunter.hpp"
 #include "cli/common.hpp"
 #include "internal/strings.hpp"
 
@@ -18,24 +20,28 @@ struct TruthArgs {
   std::string truth_regex;
 };
 
-// LoadTruth: from a two-column CSV, or from a regex over the two datasets' ids.
+// LoadTruth: from a two-column CSV, or from a regex over the two datasets' ids; `within` for
+// deduplication (unordered pairs of two different records of one dataset).
 absl::StatusOr<std::optional<eval::TruthSet>> LoadTruth(const TruthArgs& args,
                                                         const EncodedDataset* a,
-                                                        const EncodedDataset* b) {
+                                                        const EncodedDataset* b, bool within) {
   if (!args.truth.empty() && !args.truth_regex.empty()) {
     return absl::InvalidArgumentError("give --truth or --truth-regex, not both");
   }
   if (!args.truth.empty()) {
     auto pairs = io::ReadIdPairsCsv(args.truth);
     if (!pairs.ok()) return pairs.status();
-    return std::optional<eval::TruthSet>(eval::TruthSet::FromPairs(*pairs));
+    return std::optional<eval::TruthSet>(within ? eval::TruthSet::FromPairsWithin(*pairs)
+                                                : eval::TruthSet::FromPairs(*pairs));
   }
   if (!args.truth_regex.empty()) {
-    if (a == nullptr || b == nullptr) {
+    if (a == nullptr || (b == nullptr && !within)) {
       return absl::InvalidArgumentError(
-          "--truth-regex needs the two encoded files (--a and --b) to know every record's id");
+          "--truth-regex needs the encoded files (--a and --b, or --a alone for a "
+          "deduplication) to know every record's id");
     }
-    auto truth = eval::TruthSet::FromRegex(args.truth_regex, a->ids, b->ids);
+    auto truth = within ? eval::TruthSet::FromRegexWithin(args.truth_regex, a->ids)
+                        : eval::TruthSet::FromRegex(args.truth_regex, a->ids, b->ids);
     if (!truth.ok()) return truth.status();
     return std::optional<eval::TruthSet>(std::move(*truth));
   }
@@ -65,32 +71,75 @@ struct LinkArgs {
   std::string a, b, output;
   double threshold = -1;
   int top_k = 0;
-  std::string one_to_one = "greedy";
+  std::string one_to_one;  // default: greedy (none with --dedupe)
   int threads = 0;
   bool quiet = false;
+  bool dedupe = false;
+  std::string method = "dice";
+  std::string model, save_model;
+  bool explain = false;
+  bool u_from_sample = false;
+  double decision = 0.5;
   TruthArgs truth;
 };
 
 int RunLink(const LinkArgs& args) {
   const double start = NowSeconds();
-  auto method = solve::ParseOneToOne(args.one_to_one);
+  if (args.b.empty() && !args.dedupe) {
+    return Fail(absl::InvalidArgumentError("give two encoded files, or one with --dedupe"));
+  }
+  if (args.dedupe && !args.b.empty() && args.b != args.a) {
+    return Fail(absl::InvalidArgumentError("--dedupe links one file with itself: give one file"));
+  }
+  const std::string one_to_one = !args.one_to_one.empty() ? args.one_to_one
+                                 : args.dedupe            ? "none"
+                                                          : "greedy";
+  auto method = solve::ParseOneToOne(one_to_one);
   if (!method.ok()) return Fail(method.status());
+  auto scoring = link::ParseMethod(args.method);
+  if (!scoring.ok()) return Fail(scoring.status());
+  if (*scoring == link::Method::kDice &&
+      (!args.model.empty() || !args.save_model.empty() || args.explain || args.u_from_sample)) {
+    return Fail(absl::InvalidArgumentError(
+        "--model, --save-model, --explain and --u-from-sample go with --method fs"));
+  }
+  const std::string& path_b = args.dedupe ? args.a : args.b;
   auto a = io::ReadEncodings(args.a);
   if (!a.ok()) return Fail(a.status());
-  auto b = io::ReadEncodings(args.b);
-  if (!b.ok()) return Fail(b.status());
-  auto warnings = link::CheckCompatible(*a, args.a, *b, args.b);
+  EncodedDataset read_b;
+  if (!args.dedupe) {
+    auto b = io::ReadEncodings(path_b);
+    if (!b.ok()) return Fail(b.status());
+    read_b = std::move(*b);
+  }
+  const EncodedDataset& b = args.dedupe ? *a : read_b;
+  auto warnings = link::CheckCompatible(*a, args.a, b, path_b);
   if (!warnings.ok()) return Fail(warnings.status());
-  for (const std::string& w : *warnings) Warn(w);
-  auto truth = LoadTruth(args.truth, &*a, &*b);
+  for (const std::string& w : *warnings) {
+    if (!args.dedupe) Warn(w);
+  }
+  auto truth = LoadTruth(args.truth, &*a, &b, args.dedupe);
   if (!truth.ok()) return Fail(truth.status());
-  const double loaded = NowSeconds();
 
   link::LinkOptions options;
   options.candidates.threshold = args.threshold;
   options.candidates.top_k = args.top_k;
   options.candidates.threads = args.threads;
   options.one_to_one = *method;
+  options.method = *scoring;
+  options.deduplicate = args.dedupe;
+  options.fs.u_from_sample = args.u_from_sample;
+  options.fs.decision = args.decision;
+  if (!args.model.empty()) {
+    auto model = score::LoadModel(args.model);
+    if (!model.ok()) return Fail(model.status());
+    if (a->schema_fingerprint && !model->schema_fingerprint.empty() &&
+        model->schema_fingerprint != HexEncode(*a->schema_fingerprint)) {
+      Warn(internal::StrCat(args.model, " was trained on encodings of another schema"));
+    }
+    options.fs.model = std::move(*model);
+  }
+  const double loaded = NowSeconds();
   Progress progress("comparing");
   if (!args.quiet) {
     options.candidates.progress = [&](std::uint64_t done, std::uint64_t total) {
@@ -98,16 +147,26 @@ int RunLink(const LinkArgs& args) {
     };
   }
   link::LinkReport report;
-  auto pairs = link::Link(*a, *b, options, &report);
+  auto result = link::Link(*a, b, options, &report);
   progress.Finish();
-  if (!pairs.ok()) return Fail(pairs.status());
-  if (absl::Status s = link::WritePairsCsv(*a, *b, *pairs, args.output); !s.ok()) return Fail(s);
+  if (!result.ok()) return Fail(result.status());
+  if (!args.save_model.empty()) {
+    if (absl::Status s = score::SaveModel(*result->model, args.save_model); !s.ok()) return Fail(s);
+  }
+  if (absl::Status s = link::WritePairsCsv(*a, b, *result, args.output, args.explain); !s.ok()) {
+    return Fail(s);
+  }
   if (args.quiet) return kExitOk;
 
   const match::CandidateStats& c = report.candidates;
-  std::printf("linked %s (%s records) with %s (%s records) in %.2f s\n", args.a.c_str(),
-              Thousands(a->size()).c_str(), args.b.c_str(), Thousands(b->size()).c_str(),
-              NowSeconds() - start);
+  if (args.dedupe) {
+    std::printf("deduplicated %s (%s records) in %.2f s\n", args.a.c_str(),
+                Thousands(a->size()).c_str(), NowSeconds() - start);
+  } else {
+    std::printf("linked %s (%s records) with %s (%s records) in %.2f s\n", args.a.c_str(),
+                Thousands(a->size()).c_str(), path_b.c_str(), Thousands(b.size()).c_str(),
+                NowSeconds() - start);
+  }
   std::printf("  read and checked the encodings in %.2f s\n", loaded - start);
   std::printf(
       "  compared %s pairs, %s ruled out by popcount alone (%.1f%%), in %.2f s "
@@ -118,13 +177,27 @@ int RunLink(const LinkArgs& args) {
   std::printf(
       "  %s candidate pairs with Dice >= %g%s\n", Thousands(c.candidates).c_str(), args.threshold,
       args.top_k > 0 ? internal::StrCat(" (each record's best ", args.top_k, ")").c_str() : "");
+  if (*scoring == link::Method::kFellegiSunter) {
+    const score::FsModel& m = *result->model;
+    std::printf(
+        "  Fellegi-Sunter on %zu fields in %.2f s: %s (lambda %.4f%s); matches: "
+        "probability >= %g\n",
+        result->fs_fields.size(), report.score_seconds,
+        args.model.empty()
+            ? internal::StrCat("estimated by EM, ", m.iterations, " iterations over ",
+                               Thousands(m.distinct_patterns), " patterns, u by ", m.u_method)
+                  .c_str()
+            : internal::StrCat("model ", args.model).c_str(),
+        m.lambda, m.converged || !args.model.empty() ? "" : ", NOT converged", args.decision);
+    if (!args.save_model.empty()) std::printf("  saved the model to %s\n", args.save_model.c_str());
+  }
   std::printf("  %s %s after %s one-to-one resolution in %.2f s\n",
               Thousands(report.matches).c_str(),
               *method == solve::OneToOne::kNone ? "pairs kept" : "matches",
               std::string(solve::OneToOneName(*method)).c_str(), report.solve_seconds);
-  std::printf("  wrote %s (id_a,id_b,score)\n", args.output.c_str());
+  std::printf("  wrote %s\n", args.output.c_str());
   if (truth->has_value()) {
-    PrintMetrics(eval::ComparePairs(IdPairs(*a, *b, *pairs), **truth));
+    PrintMetrics(eval::ComparePairs(IdPairs(*a, b, result->pairs), **truth));
   }
   return kExitOk;
 }
@@ -138,21 +211,25 @@ int RunEvaluate(const EvaluateArgs& args) {
   if (args.truth.truth.empty() && args.truth.truth_regex.empty()) {
     return Fail(absl::InvalidArgumentError("give --truth FILE or --truth-regex REGEX"));
   }
-  if (args.a.empty() != args.b.empty()) {
-    return Fail(absl::InvalidArgumentError("give both --a and --b, or neither"));
+  if (args.a.empty() && !args.b.empty()) {
+    return Fail(absl::InvalidArgumentError("give --a with --b (or --a alone for a deduplication)"));
   }
+  // --a alone: the pairs deduplicate one dataset.
+  const bool within = !args.a.empty() && args.b.empty();
   std::optional<EncodedDataset> a, b;
   if (!args.a.empty()) {
     auto ra = io::ReadEncodings(args.a);
     if (!ra.ok()) return Fail(ra.status());
+    a = std::move(*ra);
+  }
+  if (!args.b.empty()) {
     auto rb = io::ReadEncodings(args.b);
     if (!rb.ok()) return Fail(rb.status());
-    a = std::move(*ra);
     b = std::move(*rb);
   }
   auto predicted = io::ReadIdPairsCsv(args.pairs, "id_a", "id_b");
   if (!predicted.ok()) return Fail(predicted.status());
-  auto truth = LoadTruth(args.truth, a ? &*a : nullptr, b ? &*b : nullptr);
+  auto truth = LoadTruth(args.truth, a ? &*a : nullptr, b ? &*b : nullptr, within);
   if (!truth.ok()) return Fail(truth.status());
   const eval::PairMetrics m = eval::ComparePairs(*predicted, **truth);
   std::printf("%s: %s pairs\n", args.pairs.c_str(), Thousands(m.predicted).c_str());
@@ -183,14 +260,29 @@ void AddLinkCommand(CLI::App& app, int& exit_code) {
       "Find the pairs of records whose encodings match, resolve them one-to-one and write "
       "id_a,id_b,score");
   cmd->add_option("a", args->a, "encodings of dataset A (bloom, clkhash JSON or CSV)")->required();
-  cmd->add_option("b", args->b, "encodings of dataset B")->required();
+  cmd->add_option("b", args->b, "encodings of dataset B (not with --dedupe)");
   cmd->add_option("--threshold", args->threshold, "Dice threshold in [0, 1] (inclusive)")
       ->required()
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--top-k", args->top_k,
                   "keep only each A record's K best candidates (the threshold is then a floor)")
       ->check(CLI::Range(0, 1000000));
-  cmd->add_option("--one-to-one", args->one_to_one, "greedy, optimal, mutual or none")
+  cmd->add_option("--one-to-one", args->one_to_one,
+                  "greedy, optimal, mutual or none (default: greedy; none with --dedupe)");
+  cmd->add_flag("--dedupe", args->dedupe,
+                "find duplicates within one file (pairs of two different records, each once)");
+  cmd->add_option("--method", args->method,
+                  "dice: resolve by CLK Dice; fs: Fellegi-Sunter on the field-level filters, "
+                  "estimated by EM without labels")
+      ->capture_default_str();
+  cmd->add_option("--model", args->model, "fs: use this model (JSON) instead of estimating one");
+  cmd->add_option("--save-model", args->save_model, "fs: write the model used (JSON)");
+  cmd->add_flag("--explain", args->explain, "fs: add each field's weight to the output");
+  cmd->add_flag("--u-from-sample", args->u_from_sample,
+                "fs: estimate u from a random sample of pairs instead of by EM");
+  cmd->add_option("--decision", args->decision,
+                  "fs: the match probability a pair needs to be a match")
+      ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--output", args->output, "pairs CSV (written atomically)")->required();
   cmd->add_option("--threads", args->threads, "threads (0: all cores)")->check(CLI::Range(0, 1024));

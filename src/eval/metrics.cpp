@@ -50,6 +50,9 @@ struct TruthSet::Impl {
   // by_regex: codes are entity keys and a pair is true when the codes are equal; otherwise codes
   // are id numbers and the true pairs are `pairs` ((code a << 32) | code b).
   bool by_regex = false;
+  // within: one dataset with itself (deduplication): pairs are unordered and never an id with
+  // itself.
+  bool within = false;
   CodeMap code_a;
   CodeMap code_b;
   std::unordered_set<std::uint64_t> pairs;
@@ -126,7 +129,43 @@ absl::StatusOr<TruthSet> TruthSet::FromRegex(std::string_view pattern,
   return TruthSet(std::move(impl));
 }
 
+TruthSet TruthSet::FromPairsWithin(const std::vector<IdPair>& pairs) {
+  std::vector<IdPair> ordered;
+  ordered.reserve(pairs.size());
+  for (const IdPair& p : pairs) {
+    if (p.first == p.second) continue;
+    ordered.push_back(p.first < p.second ? p : IdPair{p.second, p.first});
+  }
+  // One code per id on both sides, so that either order of a pair finds it.
+  auto impl = std::make_unique<Impl>();
+  impl->within = true;
+  for (const IdPair& p : ordered) {
+    const std::uint64_t a = CodeOf(impl->code_a, p.first);
+    const std::uint64_t b = CodeOf(impl->code_a, p.second);
+    impl->pairs.insert((a << 32) | b);
+  }
+  impl->code_b = impl->code_a;
+  impl->size = impl->pairs.size();
+  return TruthSet(std::move(impl));
+}
+
+absl::StatusOr<TruthSet> TruthSet::FromRegexWithin(std::string_view pattern,
+                                                   const std::vector<std::string>& ids) {
+  auto truth = FromRegex(pattern, ids, ids);
+  if (!truth.ok()) return truth.status();
+  Impl& impl = *truth->impl_;
+  // FromRegex counted n * n ordered pairs per entity of n ids; within one dataset the true pairs
+  // are the n (n - 1) / 2 unordered pairs of distinct ids.
+  impl.size = (impl.size - impl.code_a.size()) / 2;
+  impl.within = true;
+  return truth;
+}
+
 bool TruthSet::Contains(std::string_view id_a, std::string_view id_b) const {
+  if (impl_->within) {
+    if (id_a == id_b) return false;
+    if (!impl_->by_regex && id_b < id_a) std::swap(id_a, id_b);
+  }
   const std::uint32_t a = Lookup(impl_->code_a, id_a);
   if (a == kNoCode) return false;
   const std::uint32_t b = Lookup(impl_->code_b, id_b);
@@ -137,7 +176,17 @@ bool TruthSet::Contains(std::string_view id_a, std::string_view id_b) const {
 
 std::uint64_t TruthSet::size() const { return impl_->size; }
 
-PairMetrics ComparePairs(const std::vector<IdPair>& predicted, const TruthSet& truth) {
+bool TruthSet::within() const { return impl_->within; }
+
+PairMetrics ComparePairs(const std::vector<IdPair>& given, const TruthSet& truth) {
+  // Within one dataset a pair is unordered: put each in one order so that repeats are found.
+  std::vector<IdPair> unordered;
+  if (truth.within()) {
+    unordered = given;
+    for (IdPair& p : unordered)
+      if (p.second < p.first) std::swap(p.first, p.second);
+  }
+  const std::vector<IdPair>& predicted = truth.within() ? unordered : given;
   // Distinct predictions: sort positions by the pair, then skip repeats.
   std::vector<std::size_t> order(predicted.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <numeric>
 
+#include "absl/container/flat_hash_map.h"
 #include "bloomlink/base64.hpp"
 #include "bloomlink/io/atomic_file.hpp"
 #include "internal/status_macros.hpp"
@@ -88,44 +89,207 @@ absl::StatusOr<std::vector<std::string>> CheckCompatible(const EncodedDataset& a
   return warnings;
 }
 
-absl::StatusOr<match::CandidatePairs> Link(const EncodedDataset& a, const EncodedDataset& b,
-                                           const LinkOptions& options, LinkReport* report) {
-  LinkReport local;
-  LinkReport& rep = report ? *report : local;
-  BLOOMLINK_ASSIGN_OR_RETURN(
-      match::CandidatePairs candidates,
-      match::FindCandidates(a.clks, b.clks, options.candidates, &rep.candidates));
-  const auto start = std::chrono::steady_clock::now();
-  BLOOMLINK_ASSIGN_OR_RETURN(
-      match::CandidatePairs matches,
-      solve::SolveOneToOne(candidates, options.one_to_one, a.size(), b.size()));
-  rep.solve_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  rep.matches = matches.size();
-  return matches;
+absl::StatusOr<Method> ParseMethod(std::string_view name) {
+  if (name == "dice") return Method::kDice;
+  if (name == "fs") return Method::kFellegiSunter;
+  return absl::InvalidArgumentError(
+      StrCat("unknown method \"", name, "\": expected dice or fs (Fellegi-Sunter)"));
 }
 
-absl::Status WritePairsCsv(const EncodedDataset& a, const EncodedDataset& b,
-                           const match::CandidatePairs& pairs, const std::string& path) {
+namespace {
+
+// FsFields: the field-level filters both datasets carry (same names, same lengths), in A's
+// order.
+absl::Status FsFields(const EncodedDataset& a, const EncodedDataset& b,
+                      std::vector<const BitMatrix*>& fa, std::vector<const BitMatrix*>& fb,
+                      std::vector<std::string>& names) {
+  for (const FieldFilters& f : a.field_filters) {
+    for (const FieldFilters& g : b.field_filters) {
+      if (f.field != g.field) continue;
+      if (f.filters.bits() != g.filters.bits()) {
+        return absl::FailedPreconditionError(
+            StrCat("field ", f.field, ": the field-level filters have different lengths (",
+                   f.filters.bits(), " and ", g.filters.bits(), " bits)"));
+      }
+      fa.push_back(&f.filters);
+      fb.push_back(&g.filters);
+      names.push_back(f.field);
+    }
+  }
+  if (names.empty()) {
+    return absl::FailedPreconditionError(
+        "method fs needs field-level filters in both datasets: give the schema's fields a "
+        "\"field_filter\" and encode again (docs/schema.md)");
+  }
+  return absl::OkStatus();
+}
+
+// ScoreFellegiSunter: the Fellegi-Sunter stage over the candidates: levels, model, scores,
+// decision and one-to-one resolution by match probability.
+absl::StatusOr<Linkage> ScoreFellegiSunter(const EncodedDataset& a, const EncodedDataset& b,
+                                           match::CandidatePairs candidates,
+                                           const LinkOptions& options, LinkReport& rep) {
+  const FsOptions& fs = options.fs;
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<const BitMatrix*> fa, fb;
+  Linkage result;
+  BLOOMLINK_RETURN_IF_ERROR(FsFields(a, b, fa, fb, result.fs_fields));
+  std::vector<score::FieldLevels> levels;
+  for (const std::string& name : result.fs_fields) levels.push_back({name, fs.cutpoints});
+  if (fs.model) {
+    levels.clear();
+    for (const score::FsModel::Field& f : fs.model->fields) levels.push_back(f.levels);
+  }
+  const int threads = options.candidates.threads;
+  if (fs.model) {
+    // The model names its fields: take the datasets' filters in the model's order.
+    std::vector<const BitMatrix*> ma, mb;
+    std::vector<std::string> names;
+    for (const score::FieldLevels& l : levels) {
+      auto it = std::find(result.fs_fields.begin(), result.fs_fields.end(), l.field);
+      if (it == result.fs_fields.end()) {
+        return absl::InvalidArgumentError(
+            StrCat("the model has field ", l.field, ", which the datasets have no filters for"));
+      }
+      const std::size_t at = static_cast<std::size_t>(it - result.fs_fields.begin());
+      ma.push_back(fa[at]);
+      mb.push_back(fb[at]);
+      names.push_back(l.field);
+    }
+    fa = std::move(ma);
+    fb = std::move(mb);
+    result.fs_fields = std::move(names);
+  }
+  BLOOMLINK_ASSIGN_OR_RETURN(score::ComparisonVectors vectors,
+                             score::Compare(fa, fb, candidates, levels, threads));
+  score::FsModel model;
+  if (fs.model) {
+    model = *fs.model;
+    BLOOMLINK_RETURN_IF_ERROR(score::CheckModelFits(model, vectors));
+  } else {
+    score::FsModel initial = score::InitialModel(levels);
+    score::EmOptions em = fs.em;
+    if (fs.u_from_sample) {
+      match::CandidatePairs sample = score::SampleRandomPairs(a.size(), b.size(), fs.u_sample_pairs,
+                                                              fs.seed, options.deduplicate);
+      BLOOMLINK_ASSIGN_OR_RETURN(score::ComparisonVectors sv,
+                                 score::Compare(fa, fb, sample, levels, threads));
+      std::vector<std::vector<double>> u = score::EstimateU(sv, em.probability_floor);
+      for (std::size_t f = 0; f < initial.fields.size(); ++f) initial.fields[f].u = u[f];
+      initial.u_method = "sample";
+      em.estimate_u = false;
+    }
+    BLOOMLINK_ASSIGN_OR_RETURN(model, score::EstimateModel(vectors, initial, em));
+    if (a.schema_fingerprint) model.schema_fingerprint = HexEncode(*a.schema_fingerprint);
+  }
+  const score::PairScores scores = score::Score(model, vectors);
+  // Matches by the decision rule, resolved one-to-one by probability.
+  match::CandidatePairs decided;
+  std::vector<std::uint32_t> candidate_of;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    if (scores.probability[i] >= fs.decision) {
+      decided.push_back(candidates.left[i], candidates.right[i], scores.probability[i]);
+      candidate_of.push_back(static_cast<std::uint32_t>(i));
+    }
+  }
+  rep.score_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const auto solve_start = std::chrono::steady_clock::now();
+  BLOOMLINK_ASSIGN_OR_RETURN(match::CandidatePairs kept,
+                             solve::SolveOneToOne(decided, options.one_to_one, a.size(), b.size()));
+  rep.solve_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - solve_start).count();
+  // Map the kept pairs back to their candidates for the Dice scores and explanations.
+  absl::flat_hash_map<std::uint64_t, std::uint32_t> index;
+  index.reserve(decided.size());
+  for (std::size_t i = 0; i < decided.size(); ++i) {
+    index.emplace((std::uint64_t{decided.left[i]} << 32) | decided.right[i], candidate_of[i]);
+  }
+  const std::size_t nfields = result.fs_fields.size();
+  for (std::size_t i = 0; i < kept.size(); ++i) {
+    const std::uint32_t c = index.at((std::uint64_t{kept.left[i]} << 32) | kept.right[i]);
+    result.pairs.push_back(candidates.left[c], candidates.right[c], candidates.score[c]);
+    result.probability.push_back(scores.probability[c]);
+    result.weight.push_back(scores.weight[c]);
+    result.contributions.insert(
+        result.contributions.end(),
+        scores.contributions.begin() + static_cast<std::ptrdiff_t>(c * nfields),
+        scores.contributions.begin() + static_cast<std::ptrdiff_t>((c + 1) * nfields));
+  }
+  result.model = std::move(model);
+  rep.matches = result.pairs.size();
+  return result;
+}
+
+}  // namespace
+
+absl::StatusOr<Linkage> Link(const EncodedDataset& a, const EncodedDataset& b,
+                             const LinkOptions& options, LinkReport* report) {
+  LinkReport local;
+  LinkReport& rep = report ? *report : local;
+  match::CandidateOptions candidate_options = options.candidates;
+  candidate_options.same_dataset = options.deduplicate;
+  BLOOMLINK_ASSIGN_OR_RETURN(
+      match::CandidatePairs candidates,
+      match::FindCandidates(a.clks, b.clks, candidate_options, &rep.candidates));
+  if (options.method == Method::kFellegiSunter) {
+    return ScoreFellegiSunter(a, b, std::move(candidates), options, rep);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  Linkage result;
+  BLOOMLINK_ASSIGN_OR_RETURN(
+      result.pairs, solve::SolveOneToOne(candidates, options.one_to_one, a.size(), b.size()));
+  rep.solve_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  rep.matches = result.pairs.size();
+  return result;
+}
+
+absl::Status WritePairsCsv(const EncodedDataset& a, const EncodedDataset& b, const Linkage& linkage,
+                           const std::string& path, bool explain) {
+  const match::CandidatePairs& pairs = linkage.pairs;
+  const bool fs = !linkage.probability.empty() || linkage.model.has_value();
+  const std::vector<float>& key = fs ? linkage.probability : pairs.score;
   const std::vector<std::uint32_t> rank_a = Ranks(a.ids), rank_b = Ranks(b.ids);
   std::vector<std::uint32_t> order(pairs.size());
   std::iota(order.begin(), order.end(), 0u);
   std::sort(order.begin(), order.end(), [&](std::uint32_t x, std::uint32_t y) {
-    if (pairs.score[x] != pairs.score[y]) return pairs.score[x] > pairs.score[y];
+    if (key[x] != key[y]) return key[x] > key[y];
     if (pairs.left[x] != pairs.left[y]) return rank_a[pairs.left[x]] < rank_a[pairs.left[y]];
     return rank_b[pairs.right[x]] < rank_b[pairs.right[y]];
   });
   BLOOMLINK_ASSIGN_OR_RETURN(io::AtomicFileWriter out, io::AtomicFileWriter::Create(path));
-  std::string line;
-  BLOOMLINK_RETURN_IF_ERROR(out.Write("id_a,id_b,score\n"));
-  char score[32];
+  std::string line = "id_a,id_b,score";
+  if (fs) line += ",match_probability,match_weight";
+  const std::size_t nfields = linkage.fs_fields.size();
+  if (fs && explain) {
+    for (const std::string& f : linkage.fs_fields) {
+      line += ",";
+      AppendCsvField(line, "weight_" + f);
+    }
+  }
+  line += "\n";
+  BLOOMLINK_RETURN_IF_ERROR(out.Write(line));
+  char number[40];
+  auto append_number = [&](double v) {
+    std::snprintf(number, sizeof number, ",%.6f", v);
+    line.append(number);
+  };
   for (std::uint32_t i : order) {
     line.clear();
     AppendCsvField(line, a.ids[pairs.left[i]]);
     line.push_back(',');
     AppendCsvField(line, b.ids[pairs.right[i]]);
-    std::snprintf(score, sizeof score, ",%.6f\n", static_cast<double>(pairs.score[i]));
-    line.append(score);
+    append_number(pairs.score[i]);
+    if (fs) {
+      append_number(linkage.probability[i]);
+      append_number(linkage.weight[i]);
+      if (explain) {
+        for (std::size_t f = 0; f < nfields; ++f)
+          append_number(linkage.contributions[i * nfields + f]);
+      }
+    }
+    line.push_back('\n');
     BLOOMLINK_RETURN_IF_ERROR(out.Write(line));
   }
   return out.Commit();

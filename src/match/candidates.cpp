@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <tuple>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -347,6 +348,10 @@ absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatri
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> done{0};
   const std::size_t k = static_cast<std::size_t>(options.top_k);
+  const bool same = options.same_dataset;
+  if (same && (a.rows() != b.rows())) {
+    return absl::InvalidArgumentError("same_dataset: the two matrices differ in size");
+  }
 
   // One pass: each thread appends its tiles' candidates to its own chunked buffer and notes
   // which tile each run came from; the runs are then copied into the result in tile order, so
@@ -364,14 +369,17 @@ absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatri
       const std::size_t nq = std::min(kQueriesPerTile, search.na - q_begin);
       const std::size_t begin = ws.out.size();
       if (k == 0) {
-        ScanTile(search, ws, tile,
-                 [&](std::size_t, std::uint32_t l, std::uint32_t r, std::uint32_t c,
-                     std::uint32_t s) { ws.out.push_back(l, r, Score(c, s)); });
+        ScanTile(
+            search, ws, tile,
+            [&](std::size_t, std::uint32_t l, std::uint32_t r, std::uint32_t c, std::uint32_t s) {
+              if (!same || l < r) ws.out.push_back(l, r, Score(c, s));
+            });
       } else {
         for (std::size_t q = 0; q < nq; ++q) ws.heaps[q].clear();
         ScanTile(search, ws, tile,
-                 [&](std::size_t slot, std::uint32_t, std::uint32_t r, std::uint32_t c,
+                 [&](std::size_t slot, std::uint32_t l, std::uint32_t r, std::uint32_t c,
                      std::uint32_t s) {
+                   if (same && l == r) return;
                    std::vector<Scored>& heap = ws.heaps[slot];
                    const Scored item{Score(c, s), r};
                    if (heap.size() < k) {
@@ -425,6 +433,28 @@ absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatri
   for (std::int64_t i = 0; i < static_cast<std::int64_t>(parts.size()); ++i) {
     const Part& part = parts[static_cast<std::size_t>(i)];
     part.ws->out.CopyTo(part.segment.begin, part.segment.end, result, part.at);
+  }
+  if (same && k > 0) {
+    // A record's best k and another's may name the same pair from both ends: keep each pair
+    // once, as (lower index, higher index), in (left, right) order.
+    std::vector<std::uint32_t> order(result.size());
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      if (result.left[i] > result.right[i]) std::swap(result.left[i], result.right[i]);
+      order[i] = static_cast<std::uint32_t>(i);
+    }
+    std::sort(order.begin(), order.end(), [&](std::uint32_t x, std::uint32_t y) {
+      return std::tie(result.left[x], result.right[x]) < std::tie(result.left[y], result.right[y]);
+    });
+    CandidatePairs unique;
+    unique.reserve(order.size());
+    for (std::uint32_t i : order) {
+      if (!unique.empty() && unique.left.back() == result.left[i] &&
+          unique.right.back() == result.right[i]) {
+        continue;
+      }
+      unique.push_back(result.left[i], result.right[i], result.score[i]);
+    }
+    result = std::move(unique);
   }
 
   if (stats != nullptr) {

@@ -29,7 +29,7 @@ OTHER_SECRET = "a different secret that nobody shares"
 COLUMNS = ["nhs_number", "given_name", "family_name", "date_of_birth", "sex", "postcode"]
 STARTER_FINGERPRINT = "78bf5eea3a083a189fb7c9528d9bceb295395bf32f21f1aa2227fe994b6d439b"
 STATS_KEYS = {"pairs", "comparisons", "pruned", "candidates", "matches", "kernel", "threads",
-              "candidate_seconds", "solve_seconds"}
+              "candidate_seconds", "score_seconds", "solve_seconds"}
 
 
 def read_csv(path):
@@ -1089,7 +1089,8 @@ def test_kernel():
 
 def test_every_public_name_is_documented():
     assert set(bloomlink.__all__) == {
-        "EncodedDataset", "Error", "FileError", "InputError", "Linkage", "Metrics", "Schema",
+        "EncodedDataset", "Error", "FileError", "FsModel", "InputError", "Linkage", "Metrics",
+        "Schema",
         "SyntheticExtracts", "encode", "evaluate", "kernel", "link", "synth", "__version__"}
     for name in bloomlink.__all__:
         if name == "__version__":

@@ -150,6 +150,15 @@ class EncodedDataset:
         return self._core.filter_bits
 
     @property
+    def field_filters(self) -> list:
+        """Names of the fields with field-level filters (for method="fs")."""
+        return self._core.field_filters
+
+    def field_bits(self, field: str) -> np.ndarray:
+        """Read-only uint8 view (records x bytes) of one field's field-level filters."""
+        return self._core.field_bits(field)
+
+    @property
     def records_skipped(self) -> int:
         """Input records not encoded because no identifier was usable."""
         return self._core.records_skipped
@@ -297,34 +306,119 @@ def _columns(data: Any, schema: Schema, id_column: str):
 # Linking
 
 
+class FsModel:
+    """A Fellegi-Sunter model: per field and agreement level, m = P(level | match) and
+    u = P(level | non-match), and lambda, the share of matches among the candidates.
+
+    ``table`` shows them with each level's weight log2(m/u), what a pair at that level adds to
+    its match weight. Save a model trained on one linkage with :meth:`save` and reuse it with
+    ``link(..., method="fs", model=FsModel.load(path))``.
+    """
+
+    def __init__(self, json_text: str):
+        self._json = json_text
+        self._dict = json.loads(json_text)
+
+    @property
+    def lambda_(self) -> float:
+        """The prior probability that a candidate pair is a match."""
+        return self._dict["lambda"]
+
+    @property
+    def fields(self) -> list:
+        return [f["field"] for f in self._dict["fields"]]
+
+    @property
+    def training(self) -> dict:
+        """How the model was estimated: u_method, iterations, converged, pairs, patterns."""
+        return dict(self._dict.get("training", {}))
+
+    @property
+    def table(self):
+        """DataFrame: field, level, label, m, u, weight (log2 m/u)."""
+        pd = _pandas()
+        frame = pd.DataFrame(_core.model_table(self._json))
+        frame["weight"] = np.log2(frame["m"] / frame["u"])
+        return frame
+
+    def to_dict(self) -> dict:
+        return json.loads(self._json)
+
+    def save(self, path: PathLike) -> None:
+        """Writes the model as JSON (atomically)."""
+        _core.save_model_json(self._json, os.fspath(path))
+
+    @classmethod
+    def load(cls, path: PathLike) -> "FsModel":
+        """Reads a model written by :meth:`save` or `bloomlink link --save-model`."""
+        return cls(_core.load_model_json(os.fspath(path)))
+
+    def plot_weights(self, ax=None):
+        """Bar chart of the match weight of every field's levels (matplotlib; returns the axes)."""
+        import matplotlib.pyplot as plt
+
+        table = self.table
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 0.35 * len(table) + 1))
+        labels = [f"{f}: {l}" for f, l in zip(table["field"], table["label"])]
+        colours = ["tab:green" if w > 0 else "tab:red" for w in table["weight"]]
+        ax.barh(range(len(table)), table["weight"], color=colours)
+        ax.set_yticks(range(len(table)), labels)
+        ax.invert_yaxis()
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.set_xlabel("match weight, log2(m / u)")
+        ax.set_title("Fellegi-Sunter weights per field and agreement level")
+        return ax
+
+    def __repr__(self) -> str:
+        return f"FsModel({len(self.fields)} fields, lambda {self.lambda_:.4g})"
+
+
 class Linkage:
     """The result of :func:`link`: matched (or candidate) pairs of records.
 
-    ``pairs`` is a DataFrame with columns ``id_a``, ``id_b``, ``score`` (Dice), highest score
-    first. ``left``, ``right`` and ``score`` are the same pairs as numpy arrays of record indices
-    (arrays that own the C++ result's memory). ``stats`` says how many pairs were compared,
-    pruned and kept, with timings.
+    ``pairs`` is a DataFrame with columns ``id_a``, ``id_b``, ``score`` (CLK Dice) and, with
+    ``method="fs"``, ``match_probability``, ``match_weight`` and one ``weight_<field>`` column
+    per field, ordered by match probability (or score), highest first. ``left``, ``right`` and
+    ``score`` (and ``probability``, ``weight``, ``contributions``) are the same as numpy arrays
+    that own the C++ result's memory. ``stats`` says how many pairs were compared, pruned and
+    kept, with timings; ``model`` is the Fellegi-Sunter model used.
     """
 
-    def __init__(self, a: EncodedDataset, b: EncodedDataset, left: np.ndarray, right: np.ndarray,
-                 score: np.ndarray, stats: dict, threshold: float, one_to_one: str):
+    def __init__(self, a: EncodedDataset, b: EncodedDataset, result: dict, threshold: float,
+                 one_to_one: str, method: str):
         self.a, self.b = a, b
-        self.left, self.right, self.score = left, right, score
-        self.stats = stats
+        self.left, self.right, self.score = result["left"], result["right"], result["score"]
+        self.stats = result["stats"]
+        self.probability = result.get("probability")
+        self.weight = result.get("weight")
+        self.contributions = result.get("contributions")
+        self.fields = result.get("fields", [])
+        self.model = FsModel(result["model"]) if "model" in result else None
         self.threshold = threshold
         self.one_to_one = one_to_one
+        self.method = method
+        #: True when one dataset was deduplicated (pairs of two of its records, each once).
+        self.deduplicated = a is b
         self._pairs = None
 
     @property
     def pairs(self):
-        """DataFrame (id_a, id_b, score), sorted by score (highest first), then ids."""
+        """DataFrame (id_a, id_b, score[, match_probability, match_weight, weight_<field>...])."""
         if self._pairs is None:
             pd = _pandas()
             ids_a = np.asarray(self.a.ids, dtype=object)
             ids_b = np.asarray(self.b.ids, dtype=object)
-            frame = pd.DataFrame({"id_a": ids_a[self.left], "id_b": ids_b[self.right],
-                                  "score": self.score})
-            frame = frame.sort_values(["score", "id_a", "id_b"], ascending=[False, True, True],
+            columns = {"id_a": ids_a[self.left], "id_b": ids_b[self.right], "score": self.score}
+            key = "score"
+            if self.probability is not None:
+                columns["match_probability"] = self.probability
+                columns["match_weight"] = self.weight
+                for f, name in enumerate(self.fields):
+                    columns[f"weight_{name}"] = self.contributions[:, f]
+                key = "match_probability"
+            frame = pd.DataFrame(columns)
+            frame = frame.sort_values([key, "id_a", "id_b"], ascending=[False, True, True],
                                       kind="stable", ignore_index=True)
             self._pairs = frame
         return self._pairs
@@ -333,44 +427,95 @@ class Linkage:
         return len(self.left)
 
     def to_csv(self, path: PathLike) -> None:
-        """Writes id_a,id_b,score like `bloomlink link` (six decimals)."""
+        """Writes the pairs like `bloomlink link` (six decimals)."""
         self.pairs.to_csv(os.fspath(path), index=False, float_format="%.6f")
 
+    def waterfall(self, row: int = 0, ax=None):
+        """Waterfall chart of one pair's match weight (a row of ``pairs``): the prior, then each
+        field's contribution, ending at the pair's weight and probability. method="fs" only."""
+        if self.model is None:
+            raise _core.InputError("waterfall needs a linkage made with method=\"fs\"")
+        import matplotlib.pyplot as plt
+
+        pair = self.pairs.iloc[row]
+        prior = float(np.log2(self.model.lambda_ / (1 - self.model.lambda_)))
+        steps = [("prior", prior)] + [(f, float(pair[f"weight_{f}"])) for f in self.fields]
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 0.4 * len(steps) + 1.5))
+        running = 0.0
+        for i, (name, value) in enumerate(steps):
+            ax.barh(i, value, left=running, color="tab:green" if value >= 0 else "tab:red")
+            running += value
+        ax.barh(len(steps), running, color="tab:blue")
+        ax.set_yticks(range(len(steps) + 1), [s[0] for s in steps] + ["match weight"])
+        ax.invert_yaxis()
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.set_xlabel("match weight (log2 odds)")
+        ax.set_title(f"{pair['id_a']} ~ {pair['id_b']}: probability "
+                     f"{pair['match_probability']:.4f}")
+        return ax
+
     def __repr__(self) -> str:
-        return (f"Linkage({len(self)} pairs, Dice >= {self.threshold}, {self.one_to_one}; "
+        scoring = (f"Dice >= {self.threshold}" if self.method == "dice" else
+                   f"Fellegi-Sunter on candidates with Dice >= {self.threshold}")
+        within = ", deduplication" if self.deduplicated else ""
+        return (f"Linkage({len(self)} pairs, {scoring}, {self.one_to_one}{within}; "
                 f"{self.stats['comparisons']:,} comparisons)")
 
 
-def link(a: EncodedDataset, b: EncodedDataset, *, threshold: float, top_k: int = 0,
-         one_to_one: str = "greedy", threads: int = 0) -> Linkage:
+def link(a: EncodedDataset, b: Optional[EncodedDataset] = None, *, threshold: float,
+         top_k: int = 0, one_to_one: Optional[str] = None, threads: int = 0,
+         method: str = "dice", model: Optional[FsModel] = None, u_from_sample: bool = False,
+         decision: float = 0.5) -> Linkage:
     """Finds the pairs of records whose encodings match and resolves them one-to-one.
 
-    A pair is a candidate when its Dice similarity 2|a AND b| / (|a| + |b|) reaches
+    A pair is a candidate when its CLK Dice similarity 2|a AND b| / (|a| + |b|) reaches
     ``threshold`` (inclusive). With ``top_k`` > 0 each record of ``a`` keeps only its k best
-    candidates (the threshold is then a floor). ``one_to_one``: ``"greedy"`` (highest score
-    first), ``"optimal"`` (largest total score), ``"mutual"`` (each other's best) or ``"none"``
-    (every candidate). Runs on the SIMD kernel the CPU supports (BLOOMLINK_KERNEL forces one),
-    releases the GIL, and stops with KeyboardInterrupt on Ctrl-C.
+    candidates (the threshold is then a floor). Without ``b``, ``a`` is deduplicated: pairs of two
+    different records of ``a``, each once.
 
-    Raises InputError when the datasets were encoded with different schemas or secrets (their
-    fingerprints or key check values differ) or have different filter lengths.
+    ``method="dice"`` resolves the candidates by Dice. ``method="fs"`` scores every candidate
+    field by field (Fellegi-Sunter on the field-level filters, which the schema must ask for),
+    with m, u and lambda estimated by EM without labels (u from a random sample of pairs with
+    ``u_from_sample``) or taken from ``model``; pairs whose match probability reaches ``decision``
+    are matches, resolved one-to-one by probability.
+
+    ``one_to_one``: ``"greedy"`` (highest first; the default), ``"optimal"`` (largest total),
+    ``"mutual"`` (each other's best) or ``"none"`` (every pair; the default when deduplicating).
+
+    Runs on the SIMD kernel the CPU supports (BLOOMLINK_KERNEL forces one), releases the GIL, and
+    stops with KeyboardInterrupt on Ctrl-C. Raises InputError when the datasets were encoded with
+    different schemas or secrets (their fingerprints or key check values differ) or have
+    different filter lengths.
 
     >>> linkage = link(trust, council, threshold=0.8)          # doctest: +SKIP
     >>> linkage.pairs.head()                                    # doctest: +SKIP
     """
+    deduplicate = b is None
+    if deduplicate:
+        b = a
     for name, value in (("a", a), ("b", b)):
         if not isinstance(value, EncodedDataset):
             raise TypeError(f"{name} must be an EncodedDataset, got {type(value).__name__}")
+    if model is not None and not isinstance(model, FsModel):
+        raise TypeError(f"model must be an FsModel, got {type(model).__name__}")
     threads, top_k = int(threads), int(top_k)
     if not 0 <= threads <= 1024:
         raise _core.InputError(f"threads must be 0 (every core) to 1024, got {threads}")
     if not 0 <= top_k <= 1_000_000:
         raise _core.InputError(f"top_k must be 0 (no limit) to 1000000, got {top_k}")
-    left, right, score, stats = _core.link(a._core, b._core, float(threshold), top_k,
-                                           str(one_to_one), threads, "A", "B")
-    for w in stats.pop("warnings", []):
+    if method not in ("dice", "fs"):
+        raise _core.InputError(f"method must be \"dice\" or \"fs\", got {method!r}")
+    if method == "dice" and (model is not None or u_from_sample):
+        raise _core.InputError("model and u_from_sample go with method=\"fs\"")
+    if one_to_one is None:
+        one_to_one = "none" if deduplicate else "greedy"
+    result = _core.link(a._core, b._core, float(threshold), top_k, str(one_to_one), threads,
+                        method, deduplicate, model._json if model is not None else None,
+                        bool(u_from_sample), float(decision))
+    for w in result["stats"].pop("warnings", []):
         warnings.warn(w, stacklevel=2)
-    return Linkage(a, b, left, right, score, stats, threshold, one_to_one)
+    return Linkage(a, b, result, threshold, one_to_one, method)
 
 
 # -------------------------------------------------------------------------------------------------
@@ -413,7 +558,8 @@ def _id_pairs(pairs: Any, what: str):
 
 
 def evaluate(pairs: Any, truth: Any = None, *, truth_regex: Optional[str] = None,
-             a: Optional[EncodedDataset] = None, b: Optional[EncodedDataset] = None) -> Metrics:
+             a: Optional[EncodedDataset] = None, b: Optional[EncodedDataset] = None,
+             deduplication: Optional[bool] = None) -> Metrics:
     """Precision, recall and F1 of linked pairs against the truth.
 
     Args:
@@ -426,26 +572,40 @@ def evaluate(pairs: Any, truth: Any = None, *, truth_regex: Optional[str] = None
         a, b: the two datasets, for ``truth_regex``; given explicitly, or with a Linkage made
             with ``one_to_one="none"`` (a candidate set), pair completeness and reduction ratio
             are reported too.
+        deduplication: the pairs are within one dataset (``a``): pairs are unordered and never
+            a record with itself. Taken from the Linkage when ``pairs`` is one; otherwise
+            false unless given.
     """
     candidate_set = a is not None and b is not None
     if isinstance(pairs, Linkage):
         candidate_set = candidate_set or pairs.one_to_one == "none"
+        if deduplication is None:
+            deduplication = pairs.deduplicated
         a = a or pairs.a
         b = b or pairs.b
+    if deduplication is None:
+        deduplication = False
+    if deduplication and a is not None:
+        b = a
     pred_a, pred_b = _id_pairs(pairs, "pairs")
     if (truth is None) == (truth_regex is None):
         raise _core.InputError("evaluate: give truth or truth_regex (one of them)")
     if truth_regex is not None:
         if a is None or b is None:
             raise _core.InputError("evaluate: truth_regex needs both datasets (a=..., b=...)")
-        m = _core.compare_pairs_regex(pred_a, pred_b, truth_regex, a._core, b._core)
+        m = _core.compare_pairs_regex(pred_a, pred_b, truth_regex, a._core, b._core,
+                                      bool(deduplication))
     else:
         truth_a, truth_b = _id_pairs(truth, "truth")
-        m = _core.compare_pairs(pred_a, pred_b, truth_a, truth_b)
+        m = _core.compare_pairs(pred_a, pred_b, truth_a, truth_b, bool(deduplication))
     extra = {}
     if candidate_set and a is not None and b is not None:
-        extra = {"pair_completeness": m["recall"],
-                 "reduction_ratio": _core.reduction_ratio(m["predicted"], len(a), len(b))}
+        if deduplication:
+            all_pairs = len(a) * (len(a) - 1) / 2
+            ratio = 1.0 - m["predicted"] / all_pairs if all_pairs else 0.0
+        else:
+            ratio = _core.reduction_ratio(m["predicted"], len(a), len(b))
+        extra = {"pair_completeness": m["recall"], "reduction_ratio": ratio}
     return Metrics(**m, **extra)
 
 

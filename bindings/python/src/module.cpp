@@ -23,6 +23,7 @@
 #include "bloomlink/link.hpp"
 #include "bloomlink/match/kernels.hpp"
 #include "bloomlink/schema.hpp"
+#include "bloomlink/score/fellegi_sunter.hpp"
 #include "bloomlink/synth/synth.hpp"
 #include "cli/common.hpp"
 #include "internal/strings.hpp"
@@ -136,6 +137,20 @@ py::array Bits(const Dataset& self, py::handle owner) {
       m.rows() > 0 ? m.row_bytes(0) : nullptr, owner);
   py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
   return a;
+}
+
+py::array FieldBits(const Dataset& self, py::handle owner, const std::string& field) {
+  for (const FieldFilters& f : self.data->field_filters) {
+    if (f.field != field) continue;
+    const BitMatrix& m = f.filters;
+    py::array_t<std::uint8_t> a(
+        {static_cast<py::ssize_t>(m.rows()), static_cast<py::ssize_t>(m.bytes_per_filter())},
+        {static_cast<py::ssize_t>(m.stride_bytes()), py::ssize_t{1}},
+        m.rows() > 0 ? m.row_bytes(0) : nullptr, owner);
+    py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+    return a;
+  }
+  RaiseInput(StrCat("no field-level filter for field ", field));
 }
 
 py::array Popcounts(const Dataset& self, py::handle owner) {
@@ -334,23 +349,30 @@ py::array OwnedArray(std::vector<T>&& values) {
                         owned->data(), free_when_done);
 }
 
-py::tuple Link(const Dataset& a, const Dataset& b, double threshold, int top_k,
-               const std::string& one_to_one, int threads, const std::string& name_a,
-               const std::string& name_b) {
-  auto warnings = Unwrap(link::CheckCompatible(*a.data, name_a, *b.data, name_b));
+py::dict Link(const Dataset& a, const Dataset& b, double threshold, int top_k,
+              const std::string& one_to_one, int threads, const std::string& method,
+              bool deduplicate, const std::optional<std::string>& model_json, bool u_from_sample,
+              double decision) {
+  auto warnings = Unwrap(link::CheckCompatible(*a.data, deduplicate ? "the dataset" : "A", *b.data,
+                                               deduplicate ? "the dataset" : "B"));
   link::LinkOptions options;
   options.candidates.threshold = threshold;
   options.candidates.top_k = top_k;
   options.candidates.threads = threads;
   options.candidates.cancelled = CheckSignals;
   options.one_to_one = Unwrap(solve::ParseOneToOne(one_to_one));
+  options.method = Unwrap(link::ParseMethod(method));
+  options.deduplicate = deduplicate;
+  options.fs.u_from_sample = u_from_sample;
+  options.fs.decision = decision;
+  if (model_json) options.fs.model = Unwrap(score::ParseModel(*model_json, "model"));
   link::LinkReport report;
-  absl::StatusOr<match::CandidatePairs> pairs;
+  absl::StatusOr<link::Linkage> linkage;
   {
     py::gil_scoped_release release;
-    pairs = link::Link(*a.data, *b.data, options, &report);
+    linkage = link::Link(*a.data, *b.data, options, &report);
   }
-  match::CandidatePairs result = Unwrap(std::move(pairs));
+  link::Linkage result = Unwrap(std::move(linkage));
   py::dict stats;
   stats["pairs"] = report.candidates.pairs;
   stats["comparisons"] = report.candidates.comparisons;
@@ -360,10 +382,26 @@ py::tuple Link(const Dataset& a, const Dataset& b, double threshold, int top_k,
   stats["kernel"] = report.candidates.kernel;
   stats["threads"] = report.candidates.threads;
   stats["candidate_seconds"] = report.candidates.seconds;
+  stats["score_seconds"] = report.score_seconds;
   stats["solve_seconds"] = report.solve_seconds;
-  stats["warnings"] = warnings;
-  return py::make_tuple(OwnedArray(std::move(result.left)), OwnedArray(std::move(result.right)),
-                        OwnedArray(std::move(result.score)), stats);
+  stats["warnings"] = deduplicate ? std::vector<std::string>() : warnings;
+  py::dict out;
+  out["left"] = OwnedArray(std::move(result.pairs.left));
+  out["right"] = OwnedArray(std::move(result.pairs.right));
+  out["score"] = OwnedArray(std::move(result.pairs.score));
+  out["stats"] = stats;
+  if (result.model) {
+    const std::size_t n = result.probability.size();
+    const std::size_t nfields = result.fs_fields.size();
+    out["probability"] = OwnedArray(std::move(result.probability));
+    out["weight"] = OwnedArray(std::move(result.weight));
+    py::array contributions = OwnedArray(std::move(result.contributions));
+    out["contributions"] = contributions.attr("reshape")(
+        py::make_tuple(static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(nfields)));
+    out["fields"] = result.fs_fields;
+    out["model"] = score::ModelToJson(*result.model);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -394,15 +432,19 @@ py::dict MetricsDict(const eval::PairMetrics& m) {
 py::dict ComparePairs(const std::vector<std::string>& pred_a,
                       const std::vector<std::string>& pred_b,
                       const std::vector<std::string>& truth_a,
-                      const std::vector<std::string>& truth_b) {
-  eval::TruthSet truth = eval::TruthSet::FromPairs(Pairs(truth_a, truth_b, "truth"));
+                      const std::vector<std::string>& truth_b, bool within) {
+  const std::vector<eval::IdPair> truth_pairs = Pairs(truth_a, truth_b, "truth");
+  eval::TruthSet truth = within ? eval::TruthSet::FromPairsWithin(truth_pairs)
+                                : eval::TruthSet::FromPairs(truth_pairs);
   return MetricsDict(eval::ComparePairs(Pairs(pred_a, pred_b, "pairs"), truth));
 }
 
 py::dict ComparePairsRegex(const std::vector<std::string>& pred_a,
                            const std::vector<std::string>& pred_b, const std::string& pattern,
-                           const Dataset& a, const Dataset& b) {
-  eval::TruthSet truth = Unwrap(eval::TruthSet::FromRegex(pattern, a.data->ids, b.data->ids));
+                           const Dataset& a, const Dataset& b, bool within) {
+  eval::TruthSet truth =
+      Unwrap(within ? eval::TruthSet::FromRegexWithin(pattern, a.data->ids)
+                    : eval::TruthSet::FromRegex(pattern, a.data->ids, b.data->ids));
   return MetricsDict(eval::ComparePairs(Pairs(pred_a, pred_b, "pairs"), truth));
 }
 
@@ -538,6 +580,19 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly(
           "popcounts", [](py::object self) { return Popcounts(self.cast<const Dataset&>(), self); })
       .def_property_readonly("filter_bits", [](const Dataset& d) { return d.data->clks.bits(); })
+      .def_property_readonly("field_filters",
+                             [](const Dataset& d) {
+                               std::vector<std::string> names;
+                               for (const FieldFilters& f : d.data->field_filters)
+                                 names.push_back(f.field);
+                               return names;
+                             })
+      .def(
+          "field_bits",
+          [](py::object self, const std::string& field) {
+            return FieldBits(self.cast<const Dataset&>(), self, field);
+          },
+          py::arg("field"))
       .def_property_readonly("records_skipped",
                              [](const Dataset& d) { return d.data->records_skipped; })
       .def_property_readonly("schema_fingerprint",
@@ -587,7 +642,33 @@ PYBIND11_MODULE(_core, m) {
         py::arg("secret"), py::arg("secret_file"), py::arg("threads"), py::arg("allow_weak_secret"),
         py::arg("source"));
   m.def("link", &Link, py::arg("a"), py::arg("b"), py::arg("threshold"), py::arg("top_k"),
-        py::arg("one_to_one"), py::arg("threads"), py::arg("name_a"), py::arg("name_b"));
+        py::arg("one_to_one"), py::arg("threads"), py::arg("method"), py::arg("deduplicate"),
+        py::arg("model_json"), py::arg("u_from_sample"), py::arg("decision"));
+  m.def("model_table", [](const std::string& json) {
+    score::FsModel model = Unwrap(score::ParseModel(json, "model"));
+    py::dict table;
+    py::list field, level, label, m_values, u_values;
+    for (const score::FsModel::Field& f : model.fields) {
+      for (std::size_t l = 0; l < f.m.size(); ++l) {
+        field.append(f.levels.field);
+        level.append(l);
+        label.append(score::LevelLabel(f.levels, l));
+        m_values.append(f.m[l]);
+        u_values.append(f.u[l]);
+      }
+    }
+    table["field"] = field;
+    table["level"] = level;
+    table["label"] = label;
+    table["m"] = m_values;
+    table["u"] = u_values;
+    return table;
+  });
+  m.def("save_model_json", [](const std::string& json, const std::string& path) {
+    Check(score::SaveModel(Unwrap(score::ParseModel(json, "model")), path));
+  });
+  m.def("load_model_json",
+        [](const std::string& path) { return score::ModelToJson(Unwrap(score::LoadModel(path))); });
   m.def("compare_pairs", &ComparePairs);
   m.def("compare_pairs_regex", &ComparePairsRegex);
   m.def("reduction_ratio", &eval::ReductionRatio);

@@ -40,6 +40,13 @@ class TruthSet {
                                             const std::vector<std::string>& ids_a,
                                             const std::vector<std::string>& ids_b);
 
+  // FromPairsWithin / FromRegexWithin: truth for deduplication (one dataset with itself): pairs
+  // are unordered ((a, b) is (b, a)) and an id is never paired with itself; a regex entity of n
+  // ids has n (n - 1) / 2 true pairs.
+  static TruthSet FromPairsWithin(const std::vector<IdPair>& pairs);
+  static absl::StatusOr<TruthSet> FromRegexWithin(std::string_view pattern,
+                                                  const std::vector<std::string>& ids);
+
   TruthSet(TruthSet&&) noexcept;
   TruthSet& operator=(TruthSet&&) noexcept;
   ~TruthSet();
@@ -49,6 +56,8 @@ class TruthSet {
   bool Contains(std::string_view id_a, std::string_view id_b) const;
   // size(): the number of true pairs.
   std::uint64_t size() const;
+  // within(): made by FromPairsWithin or FromRegexWithin.
+  bool within() const;
 
  private:
   struct Impl;
@@ -67,7 +76,8 @@ struct PairMetrics {
   double f1 = 0;         // harmonic mean (0 when both are 0)
 };
 
-// ComparePairs(predicted, truth): duplicate predictions count once.
+// ComparePairs(predicted, truth): duplicate predictions count once; with a within truth set,
+// (a, b) and (b, a) are the same prediction.
 PairMetrics ComparePairs(const std::vector<IdPair>& predicted, const TruthSet& truth);
 
 // PairCompleteness(metrics) is the recall of a candidate set; ReductionRatio(candidates, na, nb)

@@ -39,6 +39,9 @@ struct CandidateOptions {
   // top_k: 0 keeps every pair at or above the threshold; k > 0 keeps, for each record of A, its
   // k highest-scoring pairs at or above the threshold (ties: the lower index in B first).
   int top_k = 0;
+  // same_dataset: a and b are the same records (deduplication): pairs of a record with itself
+  // are never candidates and each pair appears once, as (lower index, higher index).
+  bool same_dataset = false;
   // threads: 0 uses every core.
   int threads = 0;
   // kernel: nullptr uses Kernels() (CPUID, or BLOOMLINK_KERNEL).

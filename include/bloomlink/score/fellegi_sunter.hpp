@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "bloomlink/bitmatrix.hpp"
 #include "bloomlink/match/candidate_pairs.hpp"
@@ -34,9 +35,12 @@
 namespace bloomlink::score {
 
 inline constexpr std::uint8_t kMissingLevel = 0xFF;
+// kMaxLevels: the most levels a field may have (levels are bytes; 0xFF means missing).
+inline constexpr std::size_t kMaxLevels = 254;
 
 // FieldLevels: one field's cut-points, strictly decreasing values in (0, 1]; the field has
-// cutpoints.size() + 1 levels.
+// cutpoints.size() + 1 levels (at least 2, at most kMaxLevels: 1 to 253 cut-points). Level 0 is
+// the best agreement.
 struct FieldLevels {
   std::string field;
   std::vector<double> cutpoints = {0.95, 0.85, 0.70};
@@ -57,6 +61,7 @@ struct ComparisonVectors {
 // when either filter is empty, else the first cut-point its Dice reaches (Dice >= cut-point,
 // computed as 2c >= cut * (|a| + |b|) in double precision like the candidate search), else
 // cutpoints.size(). InvalidArgument for mismatched sizes, out-of-range indices or bad cut-points.
+// threads: 0 uses every core; the result is the same for any thread count.
 absl::StatusOr<ComparisonVectors> Compare(const std::vector<const BitMatrix*>& a,
                                           const std::vector<const BitMatrix*>& b,
                                           const match::CandidatePairs& pairs,
@@ -81,14 +86,15 @@ struct FsModel {
 };
 
 // InitialModel(fields): starting values for EM: m decreasing with the level (agreement is
-// likely among matches), u increasing, lambda 0.1.
+// likely among matches), u increasing, lambda 0.1. With k levels, m[l] is proportional to 4^-l
+// and u[l] to 2^l (4 levels: m = .753 .188 .047 .012, u = .067 .133 .267 .533).
 FsModel InitialModel(const std::vector<FieldLevels>& fields);
 
 struct EmOptions {
-  double tolerance = 1e-6;   // stop when no parameter moves by more than this
+  double tolerance = 1e-6;  // stop once the largest change of a parameter is below this
   int max_iterations = 500;
-  bool estimate_m = true;    // false: keep the starting m (supplied by the user)
-  bool estimate_u = true;    // false: keep the starting u (from a sample, or supplied)
+  bool estimate_m = true;  // false: keep the starting m (supplied by the user)
+  bool estimate_u = true;  // false: keep the starting u (from a sample, or supplied)
   bool estimate_lambda = true;
   // Probabilities are kept within [floor, 1 - floor] so that log weights stay finite.
   double probability_floor = 1e-6;
@@ -96,22 +102,53 @@ struct EmOptions {
 
 // EstimateModel(vectors, start, options): EM over the distinct agreement patterns (with their
 // counts). Deterministic; cost grows with distinct patterns x iterations, not with pairs once
-// patterns are counted. InvalidArgument when `start` does not fit `vectors` (fields, levels).
+// patterns are counted. InvalidArgument when `start` does not fit `vectors` (CheckModelFits),
+// when there are no pairs, when a level is out of range, or when the options or the start values
+// are unusable (m, u not probabilities summing to 1, lambda outside (0, 1), floor x levels >= 1).
+//
+// The start values are first kept within the floor (clamped, renormalised). Each iteration:
+//   E-step: per pattern, the posterior match probability from the log-odds
+//           ln(lambda / (1 - lambda)) + sum_f ln(m_f / u_f) over its non-missing fields;
+//   M-step: lambda = expected matches / pairs; m_f[l] = expected matches at level l of f /
+//           expected matches with a non-missing level in f (u likewise with non-matches); a
+//           missing level takes no part in its field's normalisation, so a field that is always
+//           missing keeps its start values. Then the floor (clamp, renormalise).
+// It stops when the largest change of an estimated parameter in an iteration is below
+// options.tolerance (converged = true), or after options.max_iterations. Patterns are visited in
+// a fixed order (sorted), so the result does not depend on the order of the pairs.
+//
+// Label switching: EM cannot tell the two classes apart by name. When m, u and lambda are all
+// estimated and the "match" class ends with less full agreement than the other
+// (sum over observed fields of m_f[0] < sum of u_f[0]), the classes are swapped (m <-> u,
+// lambda <-> 1 - lambda) so that matches are always the high-agreement class. When any of them is
+// fixed, the fixed values name the classes and nothing is swapped.
+//
+// The result's u_method is "em" when u was estimated; otherwise start.u_method is kept, with
+// "em" turned into "fixed" (set start.u_method = "sample" when u came from EstimateU).
 absl::StatusOr<FsModel> EstimateModel(const ComparisonVectors& vectors, FsModel start,
                                       const EmOptions& options = {});
 
 // EstimateU(sample, probability_floor): u for every field from the levels of a random sample of
-// pairs (nearly all non-matches): level frequencies among non-missing values, add-one smoothed.
+// pairs (nearly all non-matches): level frequencies among non-missing values, add-one smoothed
+// ((count + 1) / (non-missing + levels)), then kept within the floor. Levels out of range are
+// ignored. result[f] has sample.fields[f].cutpoints.size() + 1 entries.
 std::vector<std::vector<double>> EstimateU(const ComparisonVectors& sample,
                                            double probability_floor = 1e-6);
 
-// SampleRandomPairs(na, nb, n, seed, same_dataset): n pairs drawn uniformly (deterministic for a
-// seed); with same_dataset, only pairs left < right.
+// SampleRandomPairs(na, nb, n, seed, same_dataset): n pairs drawn uniformly and independently
+// (with replacement; xoshiro256** seeded by splitmix64, so the same arguments always give the
+// same pairs, on any platform): left in [0, na), right in [0, nb). With same_dataset (A linked
+// to itself) nb is ignored and each pair is two distinct records of the na, left < right, every
+// unordered pair equally likely. Empty when na or nb is 0 (na < 2 with same_dataset). Scores are
+// 0 (the pairs were not compared). na and nb must be at most 2^32 (indices are 32-bit).
 match::CandidatePairs SampleRandomPairs(std::size_t na, std::size_t nb, std::size_t n,
                                         std::uint64_t seed, bool same_dataset = false);
 
 // PairScores: per pair, the match weight (log2 odds), the match probability and each field's
 // contribution log2(m / u) (0 for a missing field): contributions is pairs x fields, row-major.
+// Score(model, vectors) needs a model that fits the vectors (CheckModelFits); a level outside
+// the model's range contributes 0 like a missing one. Sums are in double precision; the
+// probability 1 / (1 + 2^-W) is computed without overflow for any W.
 struct PairScores {
   std::vector<float> weight;
   std::vector<float> probability;
@@ -119,14 +156,39 @@ struct PairScores {
 };
 PairScores Score(const FsModel& model, const ComparisonVectors& vectors);
 
-// Model files: JSON (docs/matching.md), {"bloomlink_model": 1, ...}. ParseModel errors name the
-// source and the JSON path.
+// CheckModelFits(model, vectors): OK when the model has the vectors' fields, in order, with the
+// same names and cut-points (so the same levels) and m, u of the right lengths; else
+// InvalidArgument naming the first difference.
+absl::Status CheckModelFits(const FsModel& model, const ComparisonVectors& vectors);
+
+// ValidateModel(model): OK when the model could be saved and loaded back: at least one field;
+// unique non-empty field names; cut-points as for Compare; m and u with cutpoints.size() + 1
+// values in (0, 1) each summing to 1 within 1e-6; lambda in (0, 1); u_method one of "em",
+// "sample", "fixed"; iterations >= 0. InvalidArgument naming the field otherwise.
+absl::Status ValidateModel(const FsModel& model);
+
+// Model files: JSON (docs/matching.md):
+//   {"bloomlink_model": 1, "schema_fingerprint": "...", "lambda": 0.05,
+//    "fields": [{"field": "surname", "cutpoints": [0.95, 0.85, 0.7],
+//                "m": [...], "u": [...]}, ...],
+//    "training": {"u_method": "em", "iterations": 41, "converged": true, "pairs": 1000000,
+//                 "distinct_patterns": 2113}}
+// Numbers are written so that they read back exactly. ParseModel is strict (unknown keys are
+// refused; the rules of ValidateModel apply) and its errors name the source and the JSON path
+// ("model.json: fields[1].m[2]: expected a probability in (0, 1), got 1.5"); a file from a newer
+// format version is refused as made by a newer bloomlink. "schema_fingerprint" and "training"
+// (and each key of "training") may be left out. LoadModel: NotFound when the file cannot be
+// opened. ModelToJson writes what it is given (check with ValidateModel first); SaveModel
+// refuses (InvalidArgument) a model that fails ValidateModel, and writes atomically (a
+// temporary file renamed into place).
 std::string ModelToJson(const FsModel& model);
 absl::StatusOr<FsModel> ParseModel(std::string_view json, std::string_view source);
 absl::StatusOr<FsModel> LoadModel(const std::string& path);
 absl::Status SaveModel(const FsModel& model, const std::string& path);  // atomic
 
-// LevelLabel(field, level): "Dice >= 0.95", "0.85 <= Dice < 0.95", "Dice < 0.70", "missing".
+// LevelLabel(field, level): "Dice >= 0.95", "0.85 <= Dice < 0.95", "Dice < 0.70", "missing"
+// (cut-points with at least two decimals, more when needed: "Dice >= 0.875"); "level N (out of
+// range)" for a level the field does not have.
 std::string LevelLabel(const FieldLevels& field, std::size_t level);
 
 }  // namespace bloomlink::score

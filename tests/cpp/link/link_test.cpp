@@ -78,8 +78,11 @@ TEST(LinkTest, FindsCopiesAndResolvesOneToOne) {
   b.clks.row_bytes(2)[0] ^= 0x80;
   b.clks.UpdatePopcounts();
   LinkReport report;
-  auto pairs = Link(a, b, {.candidates = {.threshold = 0.9}}, &report);
-  ASSERT_TRUE(pairs.ok()) << pairs.status();
+  auto result = Link(a, b, {.candidates = {.threshold = 0.9}}, &report);
+  ASSERT_TRUE(result.ok()) << result.status();
+  const match::CandidatePairs* pairs = &result->pairs;
+  EXPECT_TRUE(result->probability.empty());
+  EXPECT_FALSE(result->model.has_value());
   ASSERT_EQ(pairs->size(), 2u);
   EXPECT_EQ(report.matches, 2u);
   EXPECT_EQ(report.candidates.candidates, 3u);
@@ -89,20 +92,20 @@ TEST(LinkTest, FindsCopiesAndResolvesOneToOne) {
   EXPECT_EQ(pairs->score, (std::vector<float>{1.0f, 1.0f}));
   auto all = Link(a, b, {.candidates = {.threshold = 0.9}, .one_to_one = solve::OneToOne::kNone});
   ASSERT_TRUE(all.ok());
-  EXPECT_EQ(all->size(), 3u);
+  EXPECT_EQ(all->pairs.size(), 3u);
 }
 
 TEST(WritePairsCsvTest, SortsByScoreThenIdsAndQuotesIds) {
   testing::TempDir dir;
   EncodedDataset a = Dataset({"z", "a,comma", "m"}, 64, 1);
   EncodedDataset b = Dataset({"q\"uote", "b", "c"}, 64, 2);
-  match::CandidatePairs pairs;
-  pairs.push_back(0, 1, 0.5f);
-  pairs.push_back(2, 2, 0.9f);
-  pairs.push_back(1, 0, 0.5f);
-  pairs.push_back(0, 2, 0.5f);
+  Linkage linkage;
+  linkage.pairs.push_back(0, 1, 0.5f);
+  linkage.pairs.push_back(2, 2, 0.9f);
+  linkage.pairs.push_back(1, 0, 0.5f);
+  linkage.pairs.push_back(0, 2, 0.5f);
   const std::string path = dir.file("pairs.csv");
-  ASSERT_TRUE(WritePairsCsv(a, b, pairs, path).ok());
+  ASSERT_TRUE(WritePairsCsv(a, b, linkage, path).ok());
   EXPECT_EQ(testing::ReadFile(path),
             "id_a,id_b,score\n"
             "m,c,0.900000\n"
@@ -113,7 +116,7 @@ TEST(WritePairsCsvTest, SortsByScoreThenIdsAndQuotesIds) {
 
 TEST(WritePairsCsvTest, FailureLeavesNoFile) {
   EncodedDataset a = Dataset({"a"}, 64, 1);
-  match::CandidatePairs none;
+  Linkage none;
   EXPECT_THAT(WritePairsCsv(a, a, none, "/nonexistent-folder/pairs.csv"),
               StatusIs(StatusCode::kNotFound, "/nonexistent-folder/pairs.csv"));
 }

@@ -1,0 +1,169 @@
+// Fellegi–Sunter scoring: EM over a million candidate pairs, and the comparison vectors themselves.
+//
+//   build/bench/bloomlink_bench --benchmark_filter='EstimateModel|Compare' --benchmark_min_time=2
+//
+// BM_EstimateModel: score::EstimateModel on the comparison vectors of 1,000,000 candidate pairs
+// simulated from a known model (8 fields x 4 levels, 0-20% missing per field, lambda 0.1), from
+// InitialModel: the whole call is timed (counting the distinct patterns, then EM until it
+// converges at the default tolerance). Target: under 1 s. /all_iterations:1 sets the tolerance
+// to 0, so that EM runs all 500 iterations (EmOptions::max_iterations): the worst case.
+//
+// BM_Compare/threads:T: score::Compare on 1,000,000 pairs x 8 fields of 256-bit field filters
+// (100,000 records on each side, density about 0.23, 5% empty; 10 pairs per record of A in order of
+// A with random partners in B, as a candidate search emits them). field_comparisons_per_s counts
+// pairs x fields.
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "bloomlink/bitmatrix.hpp"
+#include "bloomlink/score/fellegi_sunter.hpp"
+
+namespace bloomlink {
+namespace {
+
+constexpr std::size_t kPairs = 1000000;
+constexpr std::size_t kFields = 8;
+
+const score::ComparisonVectors& SimulatedVectors() {
+  static const score::ComparisonVectors cv = [] {
+    const std::vector<std::vector<double>> m = {{0.88, 0.06, 0.03, 0.03}, {0.80, 0.10, 0.06, 0.04},
+                                                {0.92, 0.04, 0.02, 0.02}, {0.70, 0.15, 0.10, 0.05},
+                                                {0.85, 0.08, 0.04, 0.03}, {0.75, 0.12, 0.08, 0.05},
+                                                {0.95, 0.02, 0.02, 0.01}, {0.65, 0.20, 0.10, 0.05}};
+    const std::vector<std::vector<double>> u = {{0.05, 0.10, 0.25, 0.60}, {0.10, 0.15, 0.25, 0.50},
+                                                {0.02, 0.05, 0.13, 0.80}, {0.20, 0.20, 0.30, 0.30},
+                                                {0.08, 0.12, 0.30, 0.50}, {0.15, 0.15, 0.30, 0.40},
+                                                {0.01, 0.02, 0.07, 0.90}, {0.25, 0.25, 0.25, 0.25}};
+    const std::vector<double> missing = {0.0, 0.05, 0.10, 0.02, 0.15, 0.20, 0.01, 0.08};
+    const double lambda = 0.1;
+    std::mt19937_64 rng(2024);
+    score::ComparisonVectors out;
+    for (std::size_t f = 0; f < kFields; ++f) {
+      std::string name = "field";
+      name += std::to_string(f);
+      out.fields.push_back({.field = name, .cutpoints = {0.95, 0.85, 0.70}});
+    }
+    std::vector<std::discrete_distribution<int>> dm, du;
+    for (std::size_t f = 0; f < kFields; ++f) {
+      dm.emplace_back(m[f].begin(), m[f].end());
+      du.emplace_back(u[f].begin(), u[f].end());
+    }
+    std::bernoulli_distribution is_match(lambda);
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    out.levels.resize(kPairs * kFields);
+    for (std::size_t p = 0; p < kPairs; ++p) {
+      const bool match = is_match(rng);
+      for (std::size_t f = 0; f < kFields; ++f) {
+        const int level = match ? dm[f](rng) : du[f](rng);
+        out.levels[p * kFields + f] =
+            unit(rng) < missing[f] ? score::kMissingLevel : static_cast<std::uint8_t>(level);
+      }
+    }
+    return out;
+  }();
+  return cv;
+}
+
+void BM_EstimateModel(benchmark::State& state) {
+  const score::ComparisonVectors& cv = SimulatedVectors();
+  const score::FsModel start = score::InitialModel(cv.fields);
+  score::EmOptions options;
+  if (state.range(0) != 0) options.tolerance = 0.0;  // never converges: all max_iterations
+  score::FsModel last;
+  for (auto _ : state) {
+    auto model = score::EstimateModel(cv, start, options);
+    if (!model.ok()) {
+      state.SkipWithError(std::string(model.status().message()).c_str());
+      return;
+    }
+    last = *std::move(model);
+  }
+  state.counters["pairs_per_s"] =
+      benchmark::Counter(static_cast<double>(kPairs) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
+  state.counters["em_iterations"] = last.iterations;
+  state.counters["distinct_patterns"] = static_cast<double>(last.distinct_patterns);
+  state.counters["lambda"] = last.lambda;
+  state.SetLabel(last.converged ? "converged" : "NOT converged");
+}
+BENCHMARK(BM_EstimateModel)
+    ->ArgName("all_iterations")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+struct CompareData {
+  std::vector<BitMatrix> a, b;
+  match::CandidatePairs pairs;
+  std::vector<score::FieldLevels> fields;
+};
+
+const CompareData& FieldFilters() {
+  static const std::unique_ptr<CompareData> data = [] {
+    auto d = std::make_unique<CompareData>();
+    constexpr std::size_t kRecords = 100000;
+    constexpr std::size_t kBits = 256;
+    std::mt19937_64 rng(7);
+    const auto fill = [&](BitMatrix& m) {
+      for (std::size_t r = 0; r < m.rows(); ++r) {
+        if (rng() % 20 == 0) continue;  // 5% empty: a missing value
+        for (std::size_t w = 0; w < m.words_per_row(); ++w) {
+          // density 0.25 x 15/16
+          m.row_words(r)[w] = rng() & rng() & (rng() | rng() | rng() | rng());
+        }
+      }
+      m.UpdatePopcounts();
+    };
+    for (std::size_t f = 0; f < kFields; ++f) {
+      d->a.emplace_back(kRecords, kBits);
+      d->b.emplace_back(kRecords, kBits);
+      fill(d->a.back());
+      fill(d->b.back());
+      std::string name = "field";
+      name += std::to_string(f);
+      d->fields.push_back({.field = name, .cutpoints = {0.95, 0.85, 0.70}});
+    }
+    d->pairs.reserve(kPairs);
+    for (std::size_t p = 0; p < kPairs; ++p) {
+      d->pairs.push_back(static_cast<std::uint32_t>(p / (kPairs / kRecords)),
+                         static_cast<std::uint32_t>(rng() % kRecords), 0.9f);
+    }
+    return d;
+  }();
+  return *data;
+}
+
+void BM_Compare(benchmark::State& state) {
+  const CompareData& d = FieldFilters();
+  std::vector<const BitMatrix*> a, b;
+  for (std::size_t f = 0; f < kFields; ++f) {
+    a.push_back(&d.a[f]);
+    b.push_back(&d.b[f]);
+  }
+  const int threads = static_cast<int>(state.range(0));
+  for (auto _ : state) {
+    auto cv = score::Compare(a, b, d.pairs, d.fields, threads);
+    if (!cv.ok()) {
+      state.SkipWithError(std::string(cv.status().message()).c_str());
+      return;
+    }
+    benchmark::DoNotOptimize(cv->levels.data());
+  }
+  state.counters["field_comparisons_per_s"] = benchmark::Counter(
+      static_cast<double>(kPairs * kFields) * static_cast<double>(state.iterations()),
+      benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_Compare)
+    ->ArgName("threads")
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+}  // namespace
+}  // namespace bloomlink

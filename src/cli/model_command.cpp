@@ -1,0 +1,50 @@
+// bloomlink model show: a Fellegi-Sunter model's parameters as a table.
+#include <cmath>
+#include <cstdio>
+
+#include "bloomlink/score/fellegi_sunter.hpp"
+#include "cli/common.hpp"
+
+namespace bloomlink::cli {
+namespace {
+
+int RunShow(const std::string& path) {
+  auto model = score::LoadModel(path);
+  if (!model.ok()) return Fail(model.status());
+  const score::FsModel& m = *model;
+  std::printf("%s: Fellegi-Sunter model over %zu fields\n", path.c_str(), m.fields.size());
+  std::printf("  lambda (share of matches among the candidates) %.6f, prior weight %+.2f\n",
+              m.lambda, std::log2(m.lambda / (1 - m.lambda)));
+  std::printf("  trained on %s candidate pairs (%s patterns), %d EM iterations%s, u by %s\n",
+              Thousands(m.training_pairs).c_str(), Thousands(m.distinct_patterns).c_str(),
+              m.iterations, m.converged ? ", converged" : ", not converged", m.u_method.c_str());
+  if (!m.schema_fingerprint.empty()) {
+    std::printf("  schema fingerprint %s\n", m.schema_fingerprint.c_str());
+  }
+  std::printf("\n  %-20s %-22s %10s %10s %9s\n", "field", "level", "m", "u", "weight");
+  for (const score::FsModel::Field& f : m.fields) {
+    for (std::size_t l = 0; l < f.m.size(); ++l) {
+      std::printf("  %-20s %-22s %10.6f %10.6f %+9.2f\n", l == 0 ? f.levels.field.c_str() : "",
+                  score::LevelLabel(f.levels, l).c_str(), f.m[l], f.u[l],
+                  std::log2(f.m[l] / f.u[l]));
+    }
+  }
+  std::printf(
+      "\n  weight = log2(m / u): what a pair at that level adds to its match weight; a "
+      "missing value adds 0\n");
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddModelCommand(CLI::App& app, int& exit_code) {
+  CLI::App* model = app.add_subcommand("model", "Inspect Fellegi-Sunter models");
+  model->require_subcommand(1);
+  auto path = std::make_shared<std::string>();
+  CLI::App* show = model->add_subcommand("show", "Print a model's m, u and weights per level");
+  show->add_option("model", *path, "model JSON (bloomlink link --method fs --save-model)")
+      ->required();
+  show->callback([path, &exit_code] { exit_code = RunShow(*path); });
+}
+
+}  // namespace bloomlink::cli

@@ -1,0 +1,815 @@
+// Fellegi–Sunter scoring: comparison vectors from field-level filters, EM over distinct agreement
+// patterns, scores, random pairs for u, and level labels. Model files are in model_file.cpp.
+#include "bloomlink/score/fellegi_sunter.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <bit>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "internal/status_macros.hpp"
+#include "internal/strings.hpp"
+#include "score/fs_internal.hpp"
+
+namespace bloomlink::score_internal {
+
+using internal::StrCat;
+
+absl::Status CheckCutpoints(const score::FieldLevels& field, std::string_view context) {
+  const std::vector<double>& cuts = field.cutpoints;
+  if (cuts.empty() || cuts.size() >= score::kMaxLevels) {
+    return absl::InvalidArgumentError(StrCat(context, "field \"", field.field, "\": expected 1 to ",
+                                             score::kMaxLevels - 1, " cut-points, got ",
+                                             cuts.size()));
+  }
+  for (std::size_t i = 0; i < cuts.size(); ++i) {
+    if (!(cuts[i] > 0.0 && cuts[i] <= 1.0)) {
+      return absl::InvalidArgumentError(StrCat(context, "field \"", field.field, "\": cut-point ",
+                                               i, " is ", cuts[i], "; expected a value in (0, 1]"));
+    }
+    if (i > 0 && !(cuts[i] < cuts[i - 1])) {
+      return absl::InvalidArgumentError(StrCat(context, "field \"", field.field,
+                                               "\": cut-points must be strictly decreasing (",
+                                               cuts[i - 1], " then ", cuts[i], ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckProbabilities(const std::vector<double>& values, std::size_t levels,
+                                std::string_view what) {
+  if (values.size() != levels) {
+    return absl::InvalidArgumentError(
+        StrCat(what, ": expected ", levels, " values (one per level), got ", values.size()));
+  }
+  double sum = 0.0;
+  for (std::size_t l = 0; l < values.size(); ++l) {
+    if (!(values[l] > 0.0 && values[l] < 1.0)) {
+      return absl::InvalidArgumentError(
+          StrCat(what, ": value ", l, " is ", values[l], "; expected a probability in (0, 1)"));
+    }
+    sum += values[l];
+  }
+  if (!(std::fabs(sum - 1.0) <= kSumTolerance)) {
+    return absl::InvalidArgumentError(StrCat(what, ": values sum to ", sum, "; expected 1"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace bloomlink::score_internal
+
+namespace bloomlink::score {
+namespace {
+
+using internal::StrCat;
+using score_internal::CheckCutpoints;
+
+// Below this many pairs Compare runs on one thread: starting threads costs more than it saves.
+constexpr std::size_t kParallelCutoff = 4096;
+// Compare fetches the filters of the pair this many pairs ahead.
+constexpr std::int64_t kPrefetchDistance = 4;
+
+// AndPopcount(a, b, words) = |a AND b| over `words` 64-bit words. The baseline x86-64 has no
+// POPCNT instruction (std::popcount would be a call into libgcc for every word), so each word is
+// reduced to 8 byte counts with shifts and masks, byte counts are accumulated over up to 31 words
+// (31 x 8 = 248 fits a byte) and summed once per 31 words.
+inline std::uint32_t AndPopcount(const std::uint64_t* a, const std::uint64_t* b,
+                                 std::size_t words) {
+  constexpr std::uint64_t k1 = 0x5555555555555555ULL;
+  constexpr std::uint64_t k2 = 0x3333333333333333ULL;
+  constexpr std::uint64_t k4 = 0x0F0F0F0F0F0F0F0FULL;
+  constexpr std::uint64_t k8 = 0x00FF00FF00FF00FFULL;
+  std::uint32_t total = 0;
+  std::size_t w = 0;
+  while (w < words) {
+    const std::size_t end = std::min(words, w + 31);
+    std::uint64_t bytes = 0;
+    for (; w < end; ++w) {
+      std::uint64_t x = a[w] & b[w];
+      x -= (x >> 1) & k1;
+      x = (x & k2) + ((x >> 2) & k2);
+      bytes += (x + (x >> 4)) & k4;
+    }
+    // Four 16-bit lanes of at most 496 each; the multiply sums them into the top lane.
+    const std::uint64_t shorts = (bytes & k8) + ((bytes >> 8) & k8);
+    total += static_cast<std::uint32_t>((shorts * 0x0001000100010001ULL) >> 48);
+  }
+  return total;
+}
+
+std::size_t LevelCount(const FieldLevels& field) { return field.cutpoints.size() + 1; }
+
+// ---------------------------------------------------------------------------------------------
+// Distinct patterns.
+
+// Patterns: the distinct agreement patterns of a set of comparison vectors, in a fixed order
+// (sorted by key), with how many pairs have each.
+struct Patterns {
+  std::size_t fields = 0;
+  std::vector<std::uint8_t> levels;  // size() x fields
+  std::vector<double> counts;
+  std::uint64_t pairs = 0;
+  std::size_t size() const { return counts.size(); }
+};
+
+absl::Status LevelOutOfRange(const ComparisonVectors& v, std::size_t pair, std::size_t field) {
+  return absl::InvalidArgumentError(
+      StrCat("comparison vectors: pair ", pair, ", field \"", v.fields[field].field, "\": level ",
+             static_cast<int>(v.level(pair, field)), " is out of range (the field has ",
+             LevelCount(v.fields[field]), " levels and ", static_cast<int>(kMissingLevel),
+             " means missing)"));
+}
+
+// CountPatterns(v): aggregates the pairs' patterns. A pattern is packed into a 64-bit key when its
+// fields fit (level + 1, or 0 for missing, in bit_width(levels) bits per field), else it is keyed
+// by its bytes. InvalidArgument for a level out of range.
+absl::StatusOr<Patterns> CountPatterns(const ComparisonVectors& v) {
+  const std::size_t nf = v.fields.size();
+  const std::size_t n = v.size();
+  std::vector<unsigned> shift(nf);
+  std::vector<unsigned> levels(nf);
+  unsigned total_bits = 0;
+  for (std::size_t f = 0; f < nf; ++f) {
+    levels[f] = static_cast<unsigned>(LevelCount(v.fields[f]));
+    shift[f] = total_bits;
+    total_bits += static_cast<unsigned>(std::bit_width(levels[f]));
+  }
+  Patterns out;
+  out.fields = nf;
+  out.pairs = n;
+  if (total_bits <= 64) {
+    absl::flat_hash_map<std::uint64_t, std::uint64_t> counts;
+    for (std::size_t p = 0; p < n; ++p) {
+      const std::uint8_t* row = v.levels.data() + p * nf;
+      std::uint64_t key = 0;
+      for (std::size_t f = 0; f < nf; ++f) {
+        const unsigned l = row[f];
+        if (l == kMissingLevel) continue;
+        if (l >= levels[f]) return LevelOutOfRange(v, p, f);
+        key |= static_cast<std::uint64_t>(l + 1) << shift[f];
+      }
+      ++counts[key];
+    }
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> sorted(counts.begin(), counts.end());
+    std::sort(sorted.begin(), sorted.end());
+    out.levels.resize(sorted.size() * nf);
+    out.counts.reserve(sorted.size());
+    for (std::size_t i = 0; i < sorted.size(); ++i) {
+      for (std::size_t f = 0; f < nf; ++f) {
+        const std::uint64_t mask = (std::uint64_t{1} << std::bit_width(levels[f])) - 1;
+        const auto code = static_cast<unsigned>((sorted[i].first >> shift[f]) & mask);
+        out.levels[i * nf + f] = code == 0 ? kMissingLevel : static_cast<std::uint8_t>(code - 1);
+      }
+      out.counts.push_back(static_cast<double>(sorted[i].second));
+    }
+  } else {
+    absl::flat_hash_map<std::string, std::uint64_t> counts;
+    std::string key(nf, '\0');
+    for (std::size_t p = 0; p < n; ++p) {
+      const std::uint8_t* row = v.levels.data() + p * nf;
+      for (std::size_t f = 0; f < nf; ++f) {
+        if (row[f] != kMissingLevel && row[f] >= levels[f]) return LevelOutOfRange(v, p, f);
+      }
+      key.assign(reinterpret_cast<const char*>(row), nf);
+      ++counts[key];
+    }
+    std::vector<std::pair<std::string, std::uint64_t>> sorted(counts.begin(), counts.end());
+    std::sort(sorted.begin(), sorted.end());
+    out.levels.reserve(sorted.size() * nf);
+    out.counts.reserve(sorted.size());
+    for (const auto& [k, count] : sorted) {
+      out.levels.insert(out.levels.end(), k.begin(), k.end());
+      out.counts.push_back(static_cast<double>(count));
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// EM.
+
+// ApplyFloor(p, k, floor): keeps the k probabilities p (summing to 1) within [floor, 1 - floor]:
+// values below the floor are raised to it and the others scaled down in proportion, repeated until
+// none is below (needs k * floor < 1; then the largest is at most 1 - (k - 1) floor). Values
+// already within the floor are left exactly as they are.
+void ApplyFloor(double* p, std::size_t k, double floor) {
+  bool below = false;
+  for (std::size_t i = 0; i < k; ++i) below = below || p[i] < floor;
+  if (!below) return;
+  std::vector<bool> pinned(k, false);
+  for (std::size_t round = 0; round <= k && below; ++round) {
+    std::size_t npinned = 0;
+    double free_sum = 0.0;
+    for (std::size_t i = 0; i < k; ++i) {
+      if (pinned[i] || p[i] < floor) {
+        pinned[i] = true;
+        ++npinned;
+      } else {
+        free_sum += p[i];
+      }
+    }
+    const double scale = (1.0 - static_cast<double>(npinned) * floor) / free_sum;
+    below = false;
+    for (std::size_t i = 0; i < k; ++i) {
+      p[i] = pinned[i] ? floor : p[i] * scale;
+      below = below || p[i] < floor;
+    }
+  }
+}
+
+double ClampLambda(double lambda, double floor) { return std::clamp(lambda, floor, 1.0 - floor); }
+
+// Posterior(d, g, h): g = 1 / (1 + e^-d) and h = 1 - g, each computed without cancellation or
+// overflow.
+inline void Posterior(double d, double& g, double& h) {
+  if (d >= 0.0) {
+    const double e = std::exp(-d);
+    g = 1.0 / (1.0 + e);
+    h = e * g;
+  } else {
+    const double e = std::exp(d);
+    h = 1.0 / (1.0 + e);
+    g = e * h;
+  }
+}
+
+absl::Status CheckStartField(const FsModel::Field& field, std::size_t index) {
+  const std::size_t k = LevelCount(field.levels);
+  for (const auto* values : {&field.m, &field.u}) {
+    const char* name = values == &field.m ? "m" : "u";
+    if (values->size() != k) {
+      return absl::InvalidArgumentError(StrCat("start model: field ", index, " (\"",
+                                               field.levels.field, "\"): ", name, " has ",
+                                               values->size(), " values, expected ", k));
+    }
+    double sum = 0.0;
+    for (double x : *values) {
+      if (!(x >= 0.0 && x <= 1.0)) {
+        return absl::InvalidArgumentError(StrCat("start model: field \"", field.levels.field,
+                                                 "\": ", name, " has ", x,
+                                                 "; expected probabilities in [0, 1]"));
+      }
+      sum += x;
+    }
+    if (!(std::fabs(sum - 1.0) <= score_internal::kSumTolerance)) {
+      return absl::InvalidArgumentError(StrCat("start model: field \"", field.levels.field,
+                                               "\": ", name, " sums to ", sum, "; expected 1"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Compare.
+
+absl::StatusOr<ComparisonVectors> Compare(const std::vector<const BitMatrix*>& a,
+                                          const std::vector<const BitMatrix*>& b,
+                                          const match::CandidatePairs& pairs,
+                                          const std::vector<FieldLevels>& fields, int threads) {
+  const std::size_t nf = fields.size();
+  if (nf == 0) return absl::InvalidArgumentError("Compare: no fields to compare");
+  if (a.size() != nf || b.size() != nf) {
+    return absl::InvalidArgumentError(StrCat("Compare: ", nf, " fields but ", a.size(),
+                                             " field filter matrices for A and ", b.size(),
+                                             " for B; expected one per field on each side"));
+  }
+  if (pairs.right.size() != pairs.left.size()) {
+    return absl::InvalidArgumentError(StrCat("Compare: candidate pairs have ", pairs.left.size(),
+                                             " left and ", pairs.right.size(), " right indices"));
+  }
+  std::size_t rows_a = std::numeric_limits<std::size_t>::max();
+  std::size_t rows_b = rows_a;
+  for (std::size_t f = 0; f < nf; ++f) {
+    BLOOMLINK_RETURN_IF_ERROR(CheckCutpoints(fields[f], "Compare: "));
+    if (a[f] == nullptr || b[f] == nullptr) {
+      return absl::InvalidArgumentError(
+          StrCat("Compare: field \"", fields[f].field, "\": no filter matrix (null)"));
+    }
+    if (a[f]->bits() != b[f]->bits()) {
+      return absl::InvalidArgumentError(StrCat("Compare: field \"", fields[f].field,
+                                               "\": ", a[f]->bits(), "-bit filters in A but ",
+                                               b[f]->bits(), "-bit filters in B"));
+    }
+    rows_a = std::min(rows_a, a[f]->rows());
+    rows_b = std::min(rows_b, b[f]->rows());
+  }
+  const std::size_t n = pairs.size();
+  for (std::size_t p = 0; p < n; ++p) {
+    if (pairs.left[p] >= rows_a || pairs.right[p] >= rows_b) {
+      const bool left = pairs.left[p] >= rows_a;
+      return absl::InvalidArgumentError(StrCat("Compare: pair ", p, ": ", left ? "left" : "right",
+                                               " index ", left ? pairs.left[p] : pairs.right[p],
+                                               " is out of range (dataset ", left ? "A" : "B",
+                                               " has ", left ? rows_a : rows_b, " records)"));
+    }
+  }
+
+  // Everything the loop reads, copied out of the matrices and vectors: the loop stores bytes,
+  // which may alias anything, so members read through pointers would be reloaded every time.
+  struct FieldView {
+    const std::uint8_t* a_rows;
+    const std::uint8_t* b_rows;
+    std::size_t a_stride, b_stride;
+    const std::uint32_t* a_popcounts;
+    const std::uint32_t* b_popcounts;
+    std::size_t words;
+    const double* cuts;
+    std::size_t ncuts;
+  };
+  std::vector<FieldView> views;
+  for (std::size_t f = 0; f < nf; ++f) {
+    views.push_back({.a_rows = a[f]->row_bytes(0),
+                     .b_rows = b[f]->row_bytes(0),
+                     .a_stride = a[f]->stride_bytes(),
+                     .b_stride = b[f]->stride_bytes(),
+                     .a_popcounts = a[f]->popcounts().data(),
+                     .b_popcounts = b[f]->popcounts().data(),
+                     .words = a[f]->words_per_row(),
+                     .cuts = fields[f].cutpoints.data(),
+                     .ncuts = fields[f].cutpoints.size()});
+  }
+  const auto words_at = [](const std::uint8_t* rows, std::size_t stride, std::size_t r) {
+    return reinterpret_cast<const std::uint64_t*>(rows + r * stride);
+  };
+
+  ComparisonVectors out;
+  out.fields = fields;
+  out.levels.resize(n * nf);
+  int nthreads = threads > 0 ? threads : omp_get_num_procs();
+  if (n < kParallelCutoff) nthreads = 1;
+  std::uint8_t* levels = out.levels.data();
+  const FieldView* view = views.data();
+  const std::uint32_t* left = pairs.left.data();
+  const std::uint32_t* right = pairs.right.data();
+  const auto count = static_cast<std::int64_t>(n);
+#pragma omp parallel for num_threads(nthreads) schedule(static)
+  for (std::int64_t p = 0; p < count; ++p) {
+    // Pairs come in any order (a candidate search emits them by record of A, with scattered
+    // partners in B): fetch the rows of a pair a little ahead so that the misses overlap.
+    if (p + kPrefetchDistance < count) {
+      const std::size_t ahead = static_cast<std::size_t>(p + kPrefetchDistance);
+      const std::size_t pi = left[ahead], pj = right[ahead];
+      for (std::size_t f = 0; f < nf; ++f) {
+        __builtin_prefetch(words_at(view[f].a_rows, view[f].a_stride, pi));
+        __builtin_prefetch(words_at(view[f].b_rows, view[f].b_stride, pj));
+        __builtin_prefetch(view[f].b_popcounts + pj);
+      }
+    }
+    const std::size_t i = left[p];
+    const std::size_t j = right[p];
+    std::uint8_t* row = levels + static_cast<std::size_t>(p) * nf;
+    // Levels are gathered in a local buffer (which nothing else can alias) and stored together.
+    constexpr std::size_t kChunk = 64;
+    for (std::size_t f0 = 0; f0 < nf; f0 += kChunk) {
+      const std::size_t f1 = std::min(nf, f0 + kChunk);
+      std::uint8_t chunk[kChunk];
+      for (std::size_t f = f0; f < f1; ++f) {
+        const FieldView& v = view[f];
+        const std::uint32_t pa = v.a_popcounts[i];
+        const std::uint32_t pb = v.b_popcounts[j];
+        std::size_t l = kMissingLevel;
+        if (pa != 0 && pb != 0) {
+          const std::uint32_t c = AndPopcount(words_at(v.a_rows, v.a_stride, i),
+                                              words_at(v.b_rows, v.b_stride, j), v.words);
+          const double two_c = 2.0 * static_cast<double>(c);
+          const double sum = static_cast<double>(std::uint64_t{pa} + pb);
+          l = 0;
+          while (l < v.ncuts && !(two_c >= v.cuts[l] * sum)) ++l;
+        }
+        chunk[f - f0] = static_cast<std::uint8_t>(l);
+      }
+      std::memcpy(row + f0, chunk, f1 - f0);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Models.
+
+FsModel InitialModel(const std::vector<FieldLevels>& fields) {
+  FsModel model;
+  model.lambda = 0.1;
+  for (const FieldLevels& levels : fields) {
+    FsModel::Field field;
+    field.levels = levels;
+    const std::size_t k = LevelCount(levels);
+    double m_sum = 0.0, u_sum = 0.0;
+    for (std::size_t l = 0; l < k; ++l) {
+      field.m.push_back(std::ldexp(1.0, -2 * static_cast<int>(l)));
+      field.u.push_back(std::ldexp(1.0, static_cast<int>(l)));
+      m_sum += field.m.back();
+      u_sum += field.u.back();
+    }
+    for (double& x : field.m) x /= m_sum;
+    for (double& x : field.u) x /= u_sum;
+    model.fields.push_back(std::move(field));
+  }
+  return model;
+}
+
+absl::Status CheckModelFits(const FsModel& model, const ComparisonVectors& vectors) {
+  if (model.fields.size() != vectors.fields.size()) {
+    return absl::InvalidArgumentError(StrCat("the model has ", model.fields.size(),
+                                             " fields but the comparison vectors have ",
+                                             vectors.fields.size()));
+  }
+  for (std::size_t f = 0; f < model.fields.size(); ++f) {
+    const FsModel::Field& mf = model.fields[f];
+    const FieldLevels& vf = vectors.fields[f];
+    if (mf.levels.field != vf.field) {
+      return absl::InvalidArgumentError(StrCat("field ", f, " is \"", mf.levels.field,
+                                               "\" in the model but \"", vf.field,
+                                               "\" in the comparison vectors"));
+    }
+    if (mf.levels.cutpoints != vf.cutpoints) {
+      return absl::InvalidArgumentError(
+          StrCat("field \"", vf.field,
+                 "\": the model's cut-points differ from those of the comparison vectors"));
+    }
+    const std::size_t k = LevelCount(vf);
+    if (mf.m.size() != k || mf.u.size() != k) {
+      return absl::InvalidArgumentError(StrCat("field \"", vf.field, "\": the model has ",
+                                               mf.m.size(), " m and ", mf.u.size(),
+                                               " u values; expected ", k, " (one per level)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateModel(const FsModel& model) {
+  if (model.fields.empty()) return absl::InvalidArgumentError("model: no fields");
+  for (std::size_t f = 0; f < model.fields.size(); ++f) {
+    const FsModel::Field& field = model.fields[f];
+    if (field.levels.field.empty()) {
+      return absl::InvalidArgumentError(StrCat("model: field ", f, " has no name"));
+    }
+    for (std::size_t g = 0; g < f; ++g) {
+      if (model.fields[g].levels.field == field.levels.field) {
+        return absl::InvalidArgumentError(
+            StrCat("model: field \"", field.levels.field, "\" appears twice"));
+      }
+    }
+    BLOOMLINK_RETURN_IF_ERROR(CheckCutpoints(field.levels, "model: "));
+    const std::size_t k = LevelCount(field.levels);
+    BLOOMLINK_RETURN_IF_ERROR(score_internal::CheckProbabilities(
+        field.m, k, StrCat("model: field \"", field.levels.field, "\": m")));
+    BLOOMLINK_RETURN_IF_ERROR(score_internal::CheckProbabilities(
+        field.u, k, StrCat("model: field \"", field.levels.field, "\": u")));
+  }
+  if (!(model.lambda > 0.0 && model.lambda < 1.0)) {
+    return absl::InvalidArgumentError(
+        StrCat("model: lambda is ", model.lambda, "; expected a probability in (0, 1)"));
+  }
+  for (char c : model.schema_fingerprint) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) {
+      return absl::InvalidArgumentError("model: the schema fingerprint is not hexadecimal");
+    }
+  }
+  if (model.u_method != "em" && model.u_method != "sample" && model.u_method != "fixed") {
+    return absl::InvalidArgumentError(StrCat("model: u_method is \"", model.u_method,
+                                             "\"; expected \"em\", \"sample\" or \"fixed\""));
+  }
+  if (model.iterations < 0) {
+    return absl::InvalidArgumentError("model: iterations is negative");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<FsModel> EstimateModel(const ComparisonVectors& vectors, FsModel start,
+                                      const EmOptions& options) {
+  const std::size_t nf = vectors.fields.size();
+  if (nf == 0) return absl::InvalidArgumentError("EstimateModel: no fields");
+  if (vectors.levels.size() % nf != 0) {
+    return absl::InvalidArgumentError(StrCat("EstimateModel: ", vectors.levels.size(),
+                                             " levels is not a multiple of ", nf, " fields"));
+  }
+  if (vectors.size() == 0) {
+    return absl::InvalidArgumentError("EstimateModel: no pairs to estimate the model from");
+  }
+  for (const FieldLevels& field : vectors.fields) {
+    BLOOMLINK_RETURN_IF_ERROR(CheckCutpoints(field, "EstimateModel: "));
+  }
+  BLOOMLINK_RETURN_IF_ERROR(CheckModelFits(start, vectors));
+  const double floor = options.probability_floor;
+  if (!(floor > 0.0 && floor < 0.5)) {
+    return absl::InvalidArgumentError(
+        StrCat("EstimateModel: probability_floor is ", floor, "; expected a value in (0, 0.5)"));
+  }
+  if (!(options.tolerance >= 0.0) || options.max_iterations < 0) {
+    return absl::InvalidArgumentError(
+        "EstimateModel: tolerance and max_iterations must not be negative");
+  }
+  for (std::size_t f = 0; f < nf; ++f) {
+    if (!(floor * static_cast<double>(LevelCount(vectors.fields[f])) < 1.0)) {
+      return absl::InvalidArgumentError(StrCat("EstimateModel: field \"", vectors.fields[f].field,
+                                               "\" has too many levels for probability_floor ",
+                                               floor));
+    }
+    BLOOMLINK_RETURN_IF_ERROR(CheckStartField(start.fields[f], f));
+  }
+  if (!(start.lambda > 0.0 && start.lambda < 1.0)) {
+    return absl::InvalidArgumentError(StrCat("EstimateModel: the start lambda is ", start.lambda,
+                                             "; expected a value in (0, 1)"));
+  }
+
+  BLOOMLINK_ASSIGN_OR_RETURN(const Patterns patterns, CountPatterns(vectors));
+
+  // Parameters in flat arrays: field f's level l is slot offset[f] + l; one extra slot (index
+  // `slots`) stands for "missing", with a zero log ratio, whose sums are thrown away.
+  std::vector<std::size_t> offset(nf + 1, 0);
+  for (std::size_t f = 0; f < nf; ++f) offset[f + 1] = offset[f] + LevelCount(vectors.fields[f]);
+  const std::size_t slots = offset[nf];
+  std::vector<double> m(slots), u(slots);
+  for (std::size_t f = 0; f < nf; ++f) {
+    FsModel::Field& field = start.fields[f];
+    const std::size_t k = LevelCount(field.levels);
+    ApplyFloor(field.m.data(), k, floor);
+    ApplyFloor(field.u.data(), k, floor);
+    std::copy(field.m.begin(), field.m.end(), m.begin() + static_cast<std::ptrdiff_t>(offset[f]));
+    std::copy(field.u.begin(), field.u.end(), u.begin() + static_cast<std::ptrdiff_t>(offset[f]));
+  }
+  double lambda = ClampLambda(start.lambda, floor);
+
+  const std::size_t np = patterns.size();
+  std::vector<std::uint32_t> slot_of(np * nf);
+  std::vector<bool> observed(nf, false);
+  for (std::size_t p = 0; p < np; ++p) {
+    for (std::size_t f = 0; f < nf; ++f) {
+      const std::uint8_t l = patterns.levels[p * nf + f];
+      if (l == kMissingLevel) {
+        slot_of[p * nf + f] = static_cast<std::uint32_t>(slots);
+      } else {
+        slot_of[p * nf + f] = static_cast<std::uint32_t>(offset[f] + l);
+        observed[f] = true;
+      }
+    }
+  }
+  const double total_pairs = static_cast<double>(patterns.pairs);
+
+  std::vector<double> log_ratio(slots + 1, 0.0), sum_m(slots + 1), sum_u(slots + 1);
+  std::vector<double> next(slots);
+  int iterations = 0;
+  bool converged = false;
+  while (iterations < options.max_iterations) {
+    // E-step: posterior match probability of every pattern, from its log-odds.
+    for (std::size_t s = 0; s < slots; ++s) log_ratio[s] = std::log(m[s]) - std::log(u[s]);
+    const double prior = std::log(lambda) - std::log1p(-lambda);
+    std::fill(sum_m.begin(), sum_m.end(), 0.0);
+    std::fill(sum_u.begin(), sum_u.end(), 0.0);
+    double matches = 0.0;
+    for (std::size_t p = 0; p < np; ++p) {
+      const std::uint32_t* s = slot_of.data() + p * nf;
+      double d = prior;
+      for (std::size_t f = 0; f < nf; ++f) d += log_ratio[s[f]];
+      double g, h;
+      Posterior(d, g, h);
+      const double wm = patterns.counts[p] * g;
+      const double wu = patterns.counts[p] * h;
+      matches += wm;
+      for (std::size_t f = 0; f < nf; ++f) {
+        sum_m[s[f]] += wm;
+        sum_u[s[f]] += wu;
+      }
+    }
+    // M-step.
+    double change = 0.0;
+    if (options.estimate_lambda) {
+      const double next_lambda = ClampLambda(matches / total_pairs, floor);
+      change = std::max(change, std::fabs(next_lambda - lambda));
+      lambda = next_lambda;
+    }
+    for (int which = 0; which < 2; ++which) {
+      if (which == 0 ? !options.estimate_m : !options.estimate_u) continue;
+      std::vector<double>& param = which == 0 ? m : u;
+      const std::vector<double>& sums = which == 0 ? sum_m : sum_u;
+      for (std::size_t f = 0; f < nf; ++f) {
+        const std::size_t k = offset[f + 1] - offset[f];
+        double denominator = 0.0;
+        for (std::size_t l = 0; l < k; ++l) denominator += sums[offset[f] + l];
+        if (!(denominator > 0.0)) continue;  // never observed (or no weight): keep
+        for (std::size_t l = 0; l < k; ++l) next[l] = sums[offset[f] + l] / denominator;
+        ApplyFloor(next.data(), k, floor);
+        for (std::size_t l = 0; l < k; ++l) {
+          change = std::max(change, std::fabs(next[l] - param[offset[f] + l]));
+          param[offset[f] + l] = next[l];
+        }
+      }
+    }
+    ++iterations;
+    if (change < options.tolerance) {
+      converged = true;
+      break;
+    }
+  }
+
+  // Label switching: matches are the class with more full agreement (see the header).
+  if (options.estimate_m && options.estimate_u && options.estimate_lambda) {
+    double balance = 0.0;
+    for (std::size_t f = 0; f < nf; ++f) {
+      if (observed[f]) balance += m[offset[f]] - u[offset[f]];
+    }
+    if (balance < 0.0) {
+      for (std::size_t f = 0; f < nf; ++f) {
+        if (!observed[f]) continue;
+        std::swap_ranges(m.begin() + static_cast<std::ptrdiff_t>(offset[f]),
+                         m.begin() + static_cast<std::ptrdiff_t>(offset[f + 1]),
+                         u.begin() + static_cast<std::ptrdiff_t>(offset[f]));
+      }
+      lambda = 1.0 - lambda;
+    }
+  }
+
+  FsModel model = std::move(start);
+  for (std::size_t f = 0; f < nf; ++f) {
+    FsModel::Field& field = model.fields[f];
+    field.m.assign(m.begin() + static_cast<std::ptrdiff_t>(offset[f]),
+                   m.begin() + static_cast<std::ptrdiff_t>(offset[f + 1]));
+    field.u.assign(u.begin() + static_cast<std::ptrdiff_t>(offset[f]),
+                   u.begin() + static_cast<std::ptrdiff_t>(offset[f + 1]));
+  }
+  model.lambda = lambda;
+  if (options.estimate_u) {
+    model.u_method = "em";
+  } else if (model.u_method == "em") {
+    model.u_method = "fixed";
+  }
+  model.iterations = iterations;
+  model.converged = converged;
+  model.training_pairs = patterns.pairs;
+  model.distinct_patterns = np;
+  return model;
+}
+
+std::vector<std::vector<double>> EstimateU(const ComparisonVectors& sample,
+                                           double probability_floor) {
+  const std::size_t nf = sample.fields.size();
+  std::vector<std::vector<double>> u(nf);
+  for (std::size_t f = 0; f < nf; ++f) u[f].assign(LevelCount(sample.fields[f]), 1.0);
+  const std::size_t n = nf == 0 ? 0 : sample.levels.size() / nf;
+  for (std::size_t p = 0; p < n; ++p) {
+    for (std::size_t f = 0; f < nf; ++f) {
+      const std::uint8_t l = sample.levels[p * nf + f];
+      if (l < u[f].size()) u[f][l] += 1.0;
+    }
+  }
+  for (std::vector<double>& field : u) {
+    double total = 0.0;
+    for (double c : field) total += c;
+    for (double& c : field) c /= total;
+    if (probability_floor > 0.0 && probability_floor * static_cast<double>(field.size()) < 1.0) {
+      ApplyFloor(field.data(), field.size(), probability_floor);
+    }
+  }
+  return u;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Random pairs.
+
+namespace {
+
+std::uint64_t SplitMix64(std::uint64_t& state) {
+  state += 0x9E3779B97F4A7C15ULL;
+  std::uint64_t z = state;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+// Xoshiro256: xoshiro256** (Blackman and Vigna), its state filled from splitmix64 of the seed.
+class Xoshiro256 {
+ public:
+  explicit Xoshiro256(std::uint64_t seed) {
+    for (std::uint64_t& s : s_) s = SplitMix64(seed);
+  }
+  std::uint64_t Next() {
+    const std::uint64_t result = std::rotl(s_[1] * 5, 7) * 9;
+    const std::uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = std::rotl(s_[3], 45);
+    return result;
+  }
+  // Below(n): uniform in [0, n), n > 0. Draws below 2^64 mod n are rejected, so that the accepted
+  // range is a whole number of copies of [0, n).
+  std::uint64_t Below(std::uint64_t n) {
+    const std::uint64_t reject_below = (0 - n) % n;
+    std::uint64_t x = Next();
+    while (x < reject_below) x = Next();
+    return x % n;
+  }
+
+ private:
+  std::uint64_t s_[4];
+};
+
+}  // namespace
+
+match::CandidatePairs SampleRandomPairs(std::size_t na, std::size_t nb, std::size_t n,
+                                        std::uint64_t seed, bool same_dataset) {
+  match::CandidatePairs out;
+  if (na == 0 || (same_dataset ? na < 2 : nb == 0)) return out;
+  out.reserve(n);
+  Xoshiro256 rng(seed);
+  for (std::size_t k = 0; k < n; ++k) {
+    if (same_dataset) {
+      // A uniform ordered pair of distinct records, then ordered by index.
+      const std::uint64_t i = rng.Below(na);
+      std::uint64_t j = rng.Below(na - 1);
+      if (j >= i) ++j;
+      out.push_back(static_cast<std::uint32_t>(std::min(i, j)),
+                    static_cast<std::uint32_t>(std::max(i, j)), 0.0f);
+    } else {
+      const std::uint64_t i = rng.Below(na);
+      const std::uint64_t j = rng.Below(nb);
+      out.push_back(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j), 0.0f);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scores and labels.
+
+PairScores Score(const FsModel& model, const ComparisonVectors& vectors) {
+  const std::size_t nf = vectors.fields.size();
+  const std::size_t n = vectors.size();
+  // ratio[f][l] = log2(m / u); fields the model lacks contribute 0.
+  std::vector<std::vector<double>> ratio(nf);
+  for (std::size_t f = 0; f < nf && f < model.fields.size(); ++f) {
+    const FsModel::Field& field = model.fields[f];
+    const std::size_t k = std::min(field.m.size(), field.u.size());
+    for (std::size_t l = 0; l < k; ++l) {
+      ratio[f].push_back(std::log2(field.m[l]) - std::log2(field.u[l]));
+    }
+  }
+  const double prior = std::log2(model.lambda) - std::log2(1.0 - model.lambda);
+  PairScores out;
+  out.weight.resize(n);
+  out.probability.resize(n);
+  out.contributions.resize(n * nf);
+  for (std::size_t p = 0; p < n; ++p) {
+    const std::uint8_t* row = vectors.levels.data() + p * nf;
+    float* contributions = out.contributions.data() + p * nf;
+    double w = prior;
+    for (std::size_t f = 0; f < nf; ++f) {
+      const double c = row[f] < ratio[f].size() ? ratio[f][row[f]] : 0.0;
+      contributions[f] = static_cast<float>(c);
+      w += c;
+    }
+    out.weight[p] = static_cast<float>(w);
+    // 1 / (1 + 2^-w), without overflow for large |w|.
+    double probability;
+    if (w >= 0.0) {
+      probability = 1.0 / (1.0 + std::exp2(-w));
+    } else {
+      const double e = std::exp2(w);
+      probability = e / (1.0 + e);
+    }
+    out.probability[p] = static_cast<float>(probability);
+  }
+  return out;
+}
+
+namespace {
+
+// FormatCut(0.7) = "0.70", FormatCut(0.875) = "0.875", FormatCut(1) = "1.00".
+std::string FormatCut(double cut) {
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, cut, std::chars_format::fixed);
+  std::string s(buf, r.ptr);
+  const std::size_t dot = s.find('.');
+  if (dot == std::string::npos) {
+    s += ".00";
+  } else if (s.size() - dot - 1 < 2) {
+    s.append(2 - (s.size() - dot - 1), '0');
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string LevelLabel(const FieldLevels& field, std::size_t level) {
+  const std::vector<double>& cuts = field.cutpoints;
+  if (level == kMissingLevel) return "missing";
+  if (level > cuts.size()) return StrCat("level ", level, " (out of range)");
+  if (cuts.empty()) return "any Dice";
+  if (level == 0) return StrCat("Dice >= ", FormatCut(cuts[0]));
+  if (level == cuts.size()) return StrCat("Dice < ", FormatCut(cuts.back()));
+  return StrCat(FormatCut(cuts[level]), " <= Dice < ", FormatCut(cuts[level - 1]));
+}
+
+}  // namespace bloomlink::score

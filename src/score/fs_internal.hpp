@@ -1,0 +1,23 @@
+// Internal to the score module: checks shared by the model code and the model file parser.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "bloomlink/score/fellegi_sunter.hpp"
+
+namespace bloomlink::score_internal {
+
+// CheckCutpoints(field): OK when field.cutpoints has 1 to kMaxLevels - 1 values, each in (0, 1],
+// strictly decreasing; else InvalidArgument "<context>field "name": ..." naming the cut-point.
+absl::Status CheckCutpoints(const score::FieldLevels& field, std::string_view context);
+
+// CheckProbabilities(values, levels, what): OK when `values` has `levels` entries, each in (0, 1),
+// summing to 1 within kSumTolerance; else InvalidArgument "<what>: ...".
+inline constexpr double kSumTolerance = 1e-6;
+absl::Status CheckProbabilities(const std::vector<double>& values, std::size_t levels,
+                                std::string_view what);
+
+}  // namespace bloomlink::score_internal
