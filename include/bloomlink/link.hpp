@@ -50,7 +50,9 @@ struct FsOptions {
   std::optional<score::FsModel> model = std::nullopt;
   // Agreement levels of every field (its Dice on the field filters).
   std::vector<double> cutpoints = {0.95, 0.85, 0.70};
-  // u from a random sample of pairs instead of EM (m and lambda still by EM).
+  // u from a random sample of pairs instead of EM (m and lambda still by EM). Sound when the
+  // candidates' non-matches look like random pairs (a loose candidate threshold, no top-k); when
+  // EM then puts most candidates in the match class, LinkReport::warnings says so.
   bool u_from_sample = false;
   std::size_t u_sample_pairs = 200000;
   std::uint64_t seed = 1;
@@ -74,6 +76,8 @@ struct LinkReport {
   std::uint64_t matches = 0;
   double solve_seconds = 0;
   double score_seconds = 0;  // Fellegi-Sunter: comparison vectors, estimation and scoring
+  // Warnings about the result (the CLI prints them; Python raises them as warnings).
+  std::vector<std::string> warnings;
 };
 
 // Linkage: the pairs kept, indexing a's and b's records; pairs.score is the CLK Dice. With

@@ -150,6 +150,7 @@ int RunLink(const LinkArgs& args) {
   auto result = link::Link(*a, b, options, &report);
   progress.Finish();
   if (!result.ok()) return Fail(result.status());
+  for (const std::string& w : report.warnings) Warn(w);
   if (!args.save_model.empty()) {
     if (absl::Status s = score::SaveModel(*result->model, args.save_model); !s.ok()) return Fail(s);
   }

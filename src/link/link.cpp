@@ -180,6 +180,13 @@ absl::StatusOr<Linkage> ScoreFellegiSunter(const EncodedDataset& a, const Encode
       em.estimate_u = false;
     }
     BLOOMLINK_ASSIGN_OR_RETURN(model, score::EstimateModel(vectors, initial, em));
+    if (fs.u_from_sample && model.lambda > 0.5) {
+      rep.warnings.push_back(StrCat(
+          "u from a random sample: EM put ", static_cast<int>(model.lambda * 100 + 0.5),
+          "% of the candidates in the match class, so the candidates' non-matches do not look "
+          "like random pairs (a tight candidate threshold or top-k selects similar records); "
+          "estimate u by EM instead, or take candidates with a looser threshold"));
+    }
     if (a.schema_fingerprint) model.schema_fingerprint = HexEncode(*a.schema_fingerprint);
   }
   const score::PairScores scores = score::Score(model, vectors);

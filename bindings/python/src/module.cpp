@@ -384,7 +384,9 @@ py::dict Link(const Dataset& a, const Dataset& b, double threshold, int top_k,
   stats["candidate_seconds"] = report.candidates.seconds;
   stats["score_seconds"] = report.score_seconds;
   stats["solve_seconds"] = report.solve_seconds;
-  stats["warnings"] = deduplicate ? std::vector<std::string>() : warnings;
+  if (deduplicate) warnings.clear();
+  warnings.insert(warnings.end(), report.warnings.begin(), report.warnings.end());
+  stats["warnings"] = warnings;
   py::dict out;
   out["left"] = OwnedArray(std::move(result.pairs.left));
   out["right"] = OwnedArray(std::move(result.pairs.right));
