@@ -81,8 +81,9 @@ struct LinkReport {
 };
 
 // Linkage: the pairs kept, indexing a's and b's records; pairs.score is the CLK Dice. With
-// Fellegi-Sunter, also each pair's match probability and weight, and per field (fs_fields) its
-// contribution to the weight (pairs x fields, row-major), and the model used.
+// Fellegi-Sunter (fs_fields not empty), also each pair's match probability and weight, and per
+// field its contribution to the weight (pairs x fields, row-major), and the model used (absent
+// only when there were no candidates to estimate one from).
 struct Linkage {
   match::CandidatePairs pairs;
   std::vector<float> probability, weight;
@@ -94,7 +95,10 @@ struct Linkage {
 // Link(a, b, options, report): pairs ordered by score (Dice, or match probability with
 // Fellegi-Sunter; highest first), then index in A, then index in B. Fellegi-Sunter needs
 // field-level filters present in both datasets (FailedPrecondition otherwise) and, with a given
-// model, a model for those fields and cut-points (InvalidArgument).
+// model, a model for those fields and cut-points (InvalidArgument); a decision outside [0, 1], or
+// a model together with u_from_sample, is InvalidArgument. With no candidates and no given model
+// there is nothing to estimate: no pairs, no model, and a warning in the report. Deduplication
+// resolves one-to-one within the dataset (solve::SolveOneToOneWithin: no optimal).
 absl::StatusOr<Linkage> Link(const EncodedDataset& a, const EncodedDataset& b,
                              const LinkOptions& options, LinkReport* report = nullptr);
 

@@ -152,6 +152,10 @@ int RunLink(const LinkArgs& args) {
   if (!result.ok()) return Fail(result.status());
   for (const std::string& w : report.warnings) Warn(w);
   if (!args.save_model.empty()) {
+    if (!result->model) {
+      return Fail(absl::FailedPreconditionError(internal::StrCat(
+          "no model to save to ", args.save_model, ": there were no candidate pairs")));
+    }
     if (absl::Status s = score::SaveModel(*result->model, args.save_model); !s.ok()) return Fail(s);
   }
   if (absl::Status s = link::WritePairsCsv(*a, b, *result, args.output, args.explain); !s.ok()) {
@@ -178,7 +182,7 @@ int RunLink(const LinkArgs& args) {
   std::printf(
       "  %s candidate pairs with Dice >= %g%s\n", Thousands(c.candidates).c_str(), args.threshold,
       args.top_k > 0 ? internal::StrCat(" (each record's best ", args.top_k, ")").c_str() : "");
-  if (*scoring == link::Method::kFellegiSunter) {
+  if (*scoring == link::Method::kFellegiSunter && result->model) {
     const score::FsModel& m = *result->model;
     std::printf(
         "  Fellegi-Sunter on %zu fields in %.2f s: %s (lambda %.4f%s); matches: "
@@ -235,7 +239,16 @@ int RunEvaluate(const EvaluateArgs& args) {
   const eval::PairMetrics m = eval::ComparePairs(*predicted, **truth);
   std::printf("%s: %s pairs\n", args.pairs.c_str(), Thousands(m.predicted).c_str());
   PrintMetrics(m);
-  if (a) {
+  if (a && within) {
+    const std::uint64_t n = a->size();
+    const std::uint64_t all = n < 2 ? 0 : n * (n - 1) / 2;
+    std::printf(
+        "  as a candidate set: pair completeness %.4f, reduction ratio %.6f (of %s pairs of "
+        "two different records)\n",
+        eval::PairCompleteness(m),
+        all == 0 ? 0.0 : 1.0 - static_cast<double>(m.predicted) / static_cast<double>(all),
+        Thousands(all).c_str());
+  } else if (a && b) {
     std::printf(
         "  as a candidate set: pair completeness %.4f, reduction ratio %.6f (of %s x %s "
         "pairs)\n",

@@ -124,6 +124,14 @@ absl::Status FsFields(const EncodedDataset& a, const EncodedDataset& b,
   return absl::OkStatus();
 }
 
+// Resolve: one-to-one between two datasets, or within one when deduplicating.
+absl::StatusOr<match::CandidatePairs> Resolve(const match::CandidatePairs& pairs,
+                                              const LinkOptions& options, const EncodedDataset& a,
+                                              const EncodedDataset& b) {
+  if (options.deduplicate) return solve::SolveOneToOneWithin(pairs, options.one_to_one, a.size());
+  return solve::SolveOneToOne(pairs, options.one_to_one, a.size(), b.size());
+}
+
 // ScoreFellegiSunter: the Fellegi-Sunter stage over the candidates: levels, model, scores,
 // decision and one-to-one resolution by match probability.
 absl::StatusOr<Linkage> ScoreFellegiSunter(const EncodedDataset& a, const EncodedDataset& b,
@@ -160,6 +168,12 @@ absl::StatusOr<Linkage> ScoreFellegiSunter(const EncodedDataset& a, const Encode
     fb = std::move(mb);
     result.fs_fields = std::move(names);
   }
+  if (candidates.size() == 0 && !fs.model) {
+    rep.warnings.push_back(
+        "no candidate pairs reach the threshold: there is nothing to estimate a Fellegi-Sunter "
+        "model from, and no pairs are matched");
+    return result;
+  }
   BLOOMLINK_ASSIGN_OR_RETURN(score::ComparisonVectors vectors,
                              score::Compare(fa, fb, candidates, levels, threads));
   score::FsModel model;
@@ -180,12 +194,19 @@ absl::StatusOr<Linkage> ScoreFellegiSunter(const EncodedDataset& a, const Encode
       em.estimate_u = false;
     }
     BLOOMLINK_ASSIGN_OR_RETURN(model, score::EstimateModel(vectors, initial, em));
-    if (fs.u_from_sample && model.lambda > 0.5) {
-      rep.warnings.push_back(StrCat(
-          "u from a random sample: EM put ", static_cast<int>(model.lambda * 100 + 0.5),
-          "% of the candidates in the match class, so the candidates' non-matches do not look "
-          "like random pairs (a tight candidate threshold or top-k selects similar records); "
-          "estimate u by EM instead, or take candidates with a looser threshold"));
+    if (model.lambda > 0.5) {
+      const int percent = static_cast<int>(model.lambda * 100 + 0.5);
+      rep.warnings.push_back(
+          fs.u_from_sample
+              ? StrCat("u from a random sample: EM put ", percent,
+                       "% of the candidates in the match class, so the candidates' non-matches "
+                       "do not look like random pairs (a tight candidate threshold or top-k "
+                       "selects similar records); estimate u by EM instead, or take candidates "
+                       "with a looser threshold")
+              : StrCat("EM estimates that ", percent,
+                       "% of the candidates are matches: with so few non-matches among them "
+                       "the model is poorly determined and may miss matches; take candidates "
+                       "with a looser threshold (the model needs non-matches to learn from)"));
     }
     if (a.schema_fingerprint) model.schema_fingerprint = HexEncode(*a.schema_fingerprint);
   }
@@ -202,8 +223,7 @@ absl::StatusOr<Linkage> ScoreFellegiSunter(const EncodedDataset& a, const Encode
   rep.score_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const auto solve_start = std::chrono::steady_clock::now();
-  BLOOMLINK_ASSIGN_OR_RETURN(match::CandidatePairs kept,
-                             solve::SolveOneToOne(decided, options.one_to_one, a.size(), b.size()));
+  BLOOMLINK_ASSIGN_OR_RETURN(match::CandidatePairs kept, Resolve(decided, options, a, b));
   rep.solve_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - solve_start).count();
   // Map the kept pairs back to their candidates for the Dice scores and explanations.
@@ -234,6 +254,23 @@ absl::StatusOr<Linkage> Link(const EncodedDataset& a, const EncodedDataset& b,
                              const LinkOptions& options, LinkReport* report) {
   LinkReport local;
   LinkReport& rep = report ? *report : local;
+  if (options.method == Method::kFellegiSunter) {
+    const FsOptions& fs = options.fs;
+    if (!(fs.decision >= 0 && fs.decision <= 1)) {
+      return absl::InvalidArgumentError(
+          StrCat("decision: expected a match probability in [0, 1], got ", fs.decision));
+    }
+    if (fs.model && fs.u_from_sample) {
+      return absl::InvalidArgumentError(
+          "u from a random sample estimates u, but a fixed model was given (it has its own u): "
+          "use one or the other");
+    }
+  }
+  if (options.deduplicate && options.one_to_one == solve::OneToOne::kOptimal) {
+    return absl::InvalidArgumentError(
+        "one-to-one optimal pairs the records of two datasets; within one dataset "
+        "(deduplication) use greedy, mutual or none");
+  }
   match::CandidateOptions candidate_options = options.candidates;
   candidate_options.same_dataset = options.deduplicate;
   BLOOMLINK_ASSIGN_OR_RETURN(
@@ -244,8 +281,7 @@ absl::StatusOr<Linkage> Link(const EncodedDataset& a, const EncodedDataset& b,
   }
   const auto start = std::chrono::steady_clock::now();
   Linkage result;
-  BLOOMLINK_ASSIGN_OR_RETURN(
-      result.pairs, solve::SolveOneToOne(candidates, options.one_to_one, a.size(), b.size()));
+  BLOOMLINK_ASSIGN_OR_RETURN(result.pairs, Resolve(candidates, options, a, b));
   rep.solve_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   rep.matches = result.pairs.size();
@@ -255,7 +291,7 @@ absl::StatusOr<Linkage> Link(const EncodedDataset& a, const EncodedDataset& b,
 absl::Status WritePairsCsv(const EncodedDataset& a, const EncodedDataset& b, const Linkage& linkage,
                            const std::string& path, bool explain) {
   const match::CandidatePairs& pairs = linkage.pairs;
-  const bool fs = !linkage.probability.empty() || linkage.model.has_value();
+  const bool fs = !linkage.fs_fields.empty();
   const std::vector<float>& key = fs ? linkage.probability : pairs.score;
   const std::vector<std::uint32_t> rank_a = Ranks(a.ids), rank_b = Ranks(b.ids);
   std::vector<std::uint32_t> order(pairs.size());

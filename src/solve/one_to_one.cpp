@@ -823,4 +823,60 @@ absl::StatusOr<match::CandidatePairs> SolveOneToOne(const match::CandidatePairs&
       internal::StrCat("unknown one-to-one method ", static_cast<int>(method)));
 }
 
+absl::StatusOr<match::CandidatePairs> SolveOneToOneWithin(const match::CandidatePairs& candidates,
+                                                          OneToOne method, std::size_t count) {
+  BLOOMLINK_ASSIGN_OR_RETURN(const Extent extent, Validate(candidates, count, count));
+  if (method == OneToOne::kOptimal) {
+    return absl::InvalidArgumentError(
+        "one-to-one optimal pairs the records of two datasets; within one dataset "
+        "(deduplication) use greedy, mutual or none");
+  }
+  // Unordered pairs in one order; repeats removed by SolveNone (keeping the highest score).
+  CandidatePairs ordered;
+  ordered.reserve(candidates.size());
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const std::uint32_t l = candidates.left[i], r = candidates.right[i];
+    if (l == r) {
+      return absl::InvalidArgumentError(internal::StrCat("candidate pair ", i, ": record ", l,
+                                                         " is paired with itself (deduplication)"));
+    }
+    ordered.push_back(std::min(l, r), std::max(l, r), candidates.score[i]);
+  }
+  const std::size_t span = std::max(extent.left, extent.right);
+  CandidatePairs distinct = SolveNone(ordered, Extent{span, span});
+  if (method == OneToOne::kNone) return distinct;
+  std::vector<Match> kept;
+  if (method == OneToOne::kGreedy) {
+    // SolveNone's order is the greedy order: score descending, then left, then right.
+    std::vector<bool> used(span, false);
+    for (std::size_t i = 0; i < distinct.size(); ++i) {
+      const std::uint32_t l = distinct.left[i], r = distinct.right[i];
+      if (used[l] || used[r]) continue;
+      used[l] = used[r] = true;
+      kept.push_back({ScoreBits(distinct.score[i]), l, r});
+    }
+  } else {
+    // kMutual: each record's best partner (highest score, then smallest index).
+    std::vector<std::uint64_t> best(span, 0);
+    std::vector<std::uint32_t> partner(span, kNoIndex);
+    auto offer = [&](std::uint32_t record, std::uint32_t other, std::uint32_t bits) {
+      const std::uint64_t key = EdgeKey(bits, other);
+      if (partner[record] == kNoIndex || key > best[record]) {
+        best[record] = key;
+        partner[record] = other;
+      }
+    };
+    for (std::size_t i = 0; i < distinct.size(); ++i) {
+      const std::uint32_t bits = ScoreBits(distinct.score[i]);
+      offer(distinct.left[i], distinct.right[i], bits);
+      offer(distinct.right[i], distinct.left[i], bits);
+    }
+    for (std::size_t i = 0; i < distinct.size(); ++i) {
+      const std::uint32_t l = distinct.left[i], r = distinct.right[i];
+      if (partner[l] == r && partner[r] == l) kept.push_back({ScoreBits(distinct.score[i]), l, r});
+    }
+  }
+  return OrderedPairs(kept);
+}
+
 }  // namespace bloomlink::solve

@@ -297,10 +297,6 @@ def test_dedupe_needs_exactly_one_file(cli, files, tmp_path):
     assert not out.exists()
 
 
-@pytest.mark.xfail(strict=True, reason="RunEvaluate (src/cli/link_command.cpp) reads b->size() "
-                                       "from an empty std::optional with --a alone: the reduction "
-                                       "ratio is printed as 0 'of N x 0 pairs' (undefined "
-                                       "behaviour) instead of over N (N - 1) / 2 pairs")
 def test_evaluate_dedupe_reduction_ratio(cli, files, tmp_path):
     out = tmp_path / "dedupe.csv"
     cli("link", files["both"], "--dedupe", "--threshold", 0.8, "--output", out)

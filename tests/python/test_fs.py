@@ -378,9 +378,6 @@ def test_deduplication_scored_with_a_saved_model(synthetic, combined, fs_linkage
     assert m.precision >= 0.95 and m.recall >= 0.99, m
 
 
-@pytest.mark.xfail(strict=True, reason="deduplication with one_to_one='greedy' resolves the pairs "
-                                       "as if left and right were two datasets: one record can "
-                                       "end up in two pairs (as left of one, right of another)")
 @pytest.mark.parametrize("method", ["dice", "fs"])
 def test_deduplication_one_to_one_keeps_each_record_once(combined, method):
     linkage = bloomlink.link(combined, threshold=0.6, method=method, one_to_one="greedy")
@@ -450,11 +447,9 @@ def test_evaluate_deduplication_with_truth_regex():
 
 
 # -------------------------------------------------------------------------------------------------
-# Bugs found while writing these tests (strict xfail: fix the code, then drop the marker)
+# Options that are refused
 
 
-@pytest.mark.xfail(strict=True, reason="link() does not check decision; the CLI refuses values "
-                                       "outside [0, 1] (--decision check CLI::Range)")
 @pytest.mark.parametrize("decision", [-0.1, 1.5, float("nan")])
 def test_decision_outside_0_1_is_refused(synthetic, decision):
     with pytest.raises(InputError, match="decision"):

@@ -392,7 +392,7 @@ py::dict Link(const Dataset& a, const Dataset& b, double threshold, int top_k,
   out["right"] = OwnedArray(std::move(result.pairs.right));
   out["score"] = OwnedArray(std::move(result.pairs.score));
   out["stats"] = stats;
-  if (result.model) {
+  if (!result.fs_fields.empty()) {
     const std::size_t n = result.probability.size();
     const std::size_t nfields = result.fs_fields.size();
     out["probability"] = OwnedArray(std::move(result.probability));
@@ -401,7 +401,8 @@ py::dict Link(const Dataset& a, const Dataset& b, double threshold, int top_k,
     out["contributions"] = contributions.attr("reshape")(
         py::make_tuple(static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(nfields)));
     out["fields"] = result.fs_fields;
-    out["model"] = score::ModelToJson(*result.model);
+    // No model only when there were no candidates to estimate one from (a warning says so).
+    if (result.model) out["model"] = score::ModelToJson(*result.model);
   }
   return out;
 }

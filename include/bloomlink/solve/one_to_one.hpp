@@ -50,4 +50,15 @@ absl::StatusOr<match::CandidatePairs> SolveOneToOne(const match::CandidatePairs&
                                                     OneToOne method, std::size_t left_count,
                                                     std::size_t right_count);
 
+// SolveOneToOneWithin(candidates, method, count): the same within one dataset (deduplication),
+// where a pair is two different records of the same `count`, unordered. Pairs are first put in
+// order (left < right; a pair of a record with itself is InvalidArgument) and repeats count once;
+// then each record appears in at most one kept pair: kGreedy takes pairs by score (ties by left,
+// then right index) while both records are free; kMutual keeps a pair when each record is the
+// other's best (ties: the smaller index wins); kNone keeps every pair. kOptimal (a maximum-weight
+// matching on a general graph) is InvalidArgument. Output ordered as for SolveOneToOne, with
+// left < right in every pair.
+absl::StatusOr<match::CandidatePairs> SolveOneToOneWithin(const match::CandidatePairs& candidates,
+                                                          OneToOne method, std::size_t count);
+
 }  // namespace bloomlink::solve

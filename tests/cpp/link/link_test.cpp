@@ -202,15 +202,16 @@ EncodedDataset Records(const Population& population, const std::vector<std::size
   return d;
 }
 
-// Two extracts of 300 people each, 150 of them in both, in different orders.
+// Two extracts of 300 people each, 150 of them in both, in different orders (b_first = 300:
+// 300 and 150 people, none in both).
 struct TwoExtracts {
   EncodedDataset a, b;
 };
-TwoExtracts MakeExtracts(bool field_filters = true) {
+TwoExtracts MakeExtracts(bool field_filters = true, std::size_t b_first = 150) {
   const Population population = MakePopulation(450, 7);
-  std::vector<std::size_t> in_a(300), in_b(300);
+  std::vector<std::size_t> in_a(300), in_b(450 - b_first);
   std::iota(in_a.begin(), in_a.end(), 0u);
-  std::iota(in_b.begin(), in_b.end(), 150u);
+  std::iota(in_b.begin(), in_b.end(), b_first);
   std::shuffle(in_b.begin(), in_b.end(), std::mt19937_64(3));
   return {Records(population, in_a, "a", 1, field_filters),
           Records(population, in_b, "b", 2, field_filters)};
@@ -445,6 +446,85 @@ TEST(ParseMethodTest, NamesTheChoices) {
   EXPECT_EQ(*ParseMethod("fs"), Method::kFellegiSunter);
   EXPECT_THAT(ParseMethod("FS"),
               StatusIs(StatusCode::kInvalidArgument, "unknown method \"FS\": expected dice or fs"));
+}
+
+TEST(FellegiSunterLinkTest, RefusesUnusableOptions) {
+  const TwoExtracts x = MakeExtracts();
+  for (double decision : {-0.1, 1.5, std::nan("")}) {
+    LinkOptions options = FsLinkOptions();
+    options.fs.decision = decision;
+    EXPECT_THAT(
+        Link(x.a, x.b, options),
+        StatusIs(StatusCode::kInvalidArgument, "decision: expected a match probability in [0, 1]"));
+  }
+  LinkOptions options = FsLinkOptions();
+  options.fs.model = score::InitialModel({{.field = "given_name"}});
+  options.fs.u_from_sample = true;
+  EXPECT_THAT(Link(x.a, x.b, options),
+              StatusIs(StatusCode::kInvalidArgument, "use one or the other"));
+  options = FsLinkOptions();
+  options.deduplicate = true;
+  options.one_to_one = solve::OneToOne::kOptimal;
+  EXPECT_THAT(Link(x.a, x.a, options),
+              StatusIs(StatusCode::kInvalidArgument, "use greedy, mutual or none"));
+}
+
+TEST(FellegiSunterLinkTest, NoCandidatesMeansNoPairsAndAWarning) {
+  const TwoExtracts x = MakeExtracts(true, /*b_first=*/300);  // nobody in both
+  LinkOptions options = FsLinkOptions();
+  options.candidates.threshold = 0.9;
+  options.candidates.top_k = 0;
+  LinkReport report;
+  auto result = Link(x.a, x.b, options, &report);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->pairs.size(), 0u);
+  EXPECT_FALSE(result->model.has_value());
+  EXPECT_EQ(result->fs_fields, kFsFields);
+  ASSERT_EQ(report.warnings.size(), 1u);
+  EXPECT_THAT(report.warnings[0], ::testing::HasSubstr("no candidate pairs reach the threshold"));
+  // The file still has the Fellegi-Sunter columns.
+  testing::TempDir dir;
+  ASSERT_TRUE(WritePairsCsv(x.a, x.b, *result, dir.file("p.csv"), true).ok());
+  EXPECT_EQ(testing::ReadFile(dir.file("p.csv")),
+            "id_a,id_b,score,match_probability,match_weight,weight_given_name,"
+            "weight_family_name,weight_date_of_birth,weight_postcode\n");
+  // With a model given, nothing needs estimating: no warning.
+  auto trained = Link(x.a, x.b, FsLinkOptions());
+  ASSERT_TRUE(trained.ok());
+  options.fs.model = trained->model;
+  report = {};
+  result = Link(x.a, x.b, options, &report);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(report.warnings.empty());
+  EXPECT_TRUE(result->model.has_value());
+}
+
+TEST(LinkTest, DeduplicationOneToOneUsesEachRecordOnce) {
+  const Population population = MakePopulation(100, 13);
+  std::vector<std::size_t> people(100);
+  std::iota(people.begin(), people.end(), 0u);
+  for (std::size_t i = 0; i < 30; ++i) people.insert(people.end(), 2, i);  // 30 people 3 times
+  EncodedDataset d = Records(population, people, "r", 4);
+  for (std::size_t i = 0; i < d.size(); ++i) d.ids[i] += "-" + std::to_string(i);
+  for (Method method : {Method::kDice, Method::kFellegiSunter}) {
+    for (solve::OneToOne one : {solve::OneToOne::kGreedy, solve::OneToOne::kMutual}) {
+      LinkOptions options = FsLinkOptions();
+      options.method = method;
+      options.candidates.threshold = method == Method::kDice ? 0.75 : 0.2;
+      options.deduplicate = true;
+      options.one_to_one = one;
+      auto result = Link(d, d, options);
+      ASSERT_TRUE(result.ok()) << result.status();
+      std::vector<int> uses(d.size(), 0);
+      for (std::size_t i = 0; i < result->pairs.size(); ++i) {
+        EXPECT_LT(result->pairs.left[i], result->pairs.right[i]);
+        ++uses[result->pairs.left[i]];
+        ++uses[result->pairs.right[i]];
+      }
+      EXPECT_LE(*std::max_element(uses.begin(), uses.end()), 1);
+      EXPECT_GE(result->pairs.size(), 20u);
+    }
+  }
 }
 
 }  // namespace

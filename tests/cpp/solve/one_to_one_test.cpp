@@ -506,5 +506,93 @@ TEST(OneToOneTest, ScoresAboveOneAreRescaledNotOverflowed) {
             (std::vector<Triple>{{0, 1, 2.0e38f}, {1, 0, 2.0e38f}}));
 }
 
+// Within one dataset (deduplication): pairs are unordered, each record in at most one kept pair.
+std::vector<Triple> SolveWithin(const CandidatePairs& c, OneToOne method, std::size_t n) {
+  auto r = SolveOneToOneWithin(c, method, n);
+  EXPECT_TRUE(r.ok()) << r.status();
+  return r.ok() ? Triples(*r) : std::vector<Triple>{};
+}
+
+TEST(OneToOneWithinTest, NoneOrdersEachPairAndDropsRepeats) {
+  CandidatePairs c = Pairs({{2, 0, 0.8f}, {0, 2, 0.9f}, {1, 3, 0.7f}, {3, 1, 0.7f}});
+  EXPECT_EQ(SolveWithin(c, OneToOne::kNone, 4), (std::vector<Triple>{{0, 2, 0.9f}, {1, 3, 0.7f}}));
+}
+
+TEST(OneToOneWithinTest, GreedyUsesEachRecordOnceOnEitherSide) {
+  // Record 1 is the right of the best pair and the left of the next: only the best is kept.
+  // Bipartite greedy would keep both (1 as a right, then 1 as a left).
+  CandidatePairs c = Pairs({{0, 1, 0.95f}, {1, 2, 0.9f}, {2, 3, 0.85f}, {0, 3, 0.5f}});
+  EXPECT_EQ(SolveWithin(c, OneToOne::kGreedy, 4),
+            (std::vector<Triple>{{0, 1, 0.95f}, {2, 3, 0.85f}}));
+  auto bipartite = SolveOneToOne(c, OneToOne::kGreedy, 4, 4);
+  ASSERT_TRUE(bipartite.ok());
+  EXPECT_EQ(bipartite->size(), 3u);
+  // Ties: by left, then right.
+  c = Pairs({{1, 2, 0.9f}, {0, 2, 0.9f}, {0, 1, 0.9f}});
+  EXPECT_EQ(SolveWithin(c, OneToOne::kGreedy, 3), (std::vector<Triple>{{0, 1, 0.9f}}));
+}
+
+TEST(OneToOneWithinTest, MutualKeepsPairsOfEachOthersBest) {
+  // 0's best is 1 and 1's best is 0; 2's best is 1 (not mutual); 3 and 4 pick each other.
+  CandidatePairs c = Pairs({{0, 1, 0.9f}, {1, 2, 0.8f}, {3, 4, 0.6f}, {2, 3, 0.5f}, {0, 2, 0.7f}});
+  EXPECT_EQ(SolveWithin(c, OneToOne::kMutual, 5),
+            (std::vector<Triple>{{0, 1, 0.9f}, {3, 4, 0.6f}}));
+}
+
+TEST(OneToOneWithinTest, RandomInputsKeepEveryRecordOnceAndMatchABruteForceGreedy) {
+  std::mt19937_64 rng(77);
+  for (int trial = 0; trial < 50; ++trial) {
+    const std::uint32_t n = 2 + static_cast<std::uint32_t>(rng() % 40);
+    CandidatePairs c;
+    const std::size_t m = rng() % 200;
+    for (std::size_t i = 0; i < m; ++i) {
+      const std::uint32_t l = static_cast<std::uint32_t>(rng() % n);
+      std::uint32_t r = static_cast<std::uint32_t>(rng() % n);
+      if (r == l) r = (r + 1) % n;
+      c.push_back(l, r, static_cast<float>(rng() % 16) / 16.0f);
+    }
+    for (OneToOne method : {OneToOne::kGreedy, OneToOne::kMutual}) {
+      std::vector<Triple> kept = SolveWithin(c, method, n);
+      std::vector<int> uses(n, 0);
+      for (const auto& [l, r, s] : kept) {
+        EXPECT_LT(l, r);
+        ++uses[l];
+        ++uses[r];
+      }
+      for (int u : uses) EXPECT_LE(u, 1);
+      EXPECT_TRUE(std::is_sorted(kept.begin(), kept.end(), OutputOrder));
+    }
+    // Brute-force greedy: distinct unordered pairs (best score each) in output order, taken
+    // while both records are free.
+    std::map<std::pair<std::uint32_t, std::uint32_t>, float> best;
+    for (std::size_t i = 0; i < c.size(); ++i) {
+      const auto key = std::minmax(c.left[i], c.right[i]);
+      auto [it, fresh] = best.emplace(key, c.score[i]);
+      if (!fresh) it->second = std::max(it->second, c.score[i]);
+    }
+    std::vector<Triple> all;
+    for (const auto& [key, s] : best) all.emplace_back(key.first, key.second, s);
+    std::sort(all.begin(), all.end(), OutputOrder);
+    std::vector<bool> used(n, false);
+    std::vector<Triple> expected;
+    for (const auto& [l, r, s] : all) {
+      if (used[l] || used[r]) continue;
+      used[l] = used[r] = true;
+      expected.emplace_back(l, r, s);
+    }
+    EXPECT_EQ(SolveWithin(c, OneToOne::kGreedy, n), expected) << "trial " << trial;
+  }
+}
+
+TEST(OneToOneWithinTest, RefusesSelfPairsAndOptimal) {
+  EXPECT_THAT(SolveOneToOneWithin(Pairs({{0, 1, 0.9f}, {2, 2, 0.8f}}), OneToOne::kGreedy, 3),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "candidate pair 1: record 2 is paired with itself"));
+  EXPECT_THAT(SolveOneToOneWithin(Pairs({{0, 1, 0.9f}}), OneToOne::kOptimal, 3),
+              StatusIs(absl::StatusCode::kInvalidArgument, "use greedy, mutual or none"));
+  EXPECT_THAT(SolveOneToOneWithin(Pairs({{0, 3, 0.9f}}), OneToOne::kNone, 3),
+              StatusIs(absl::StatusCode::kInvalidArgument, "not below"));
+}
+
 }  // namespace
 }  // namespace bloomlink::solve
