@@ -141,6 +141,9 @@ struct Search {
   PopcountOrder ta, tb;  // queries and targets sorted by popcount
   AlignedWords groups;   // targets in sorted order, packed for the kernels
   PopcountBounds bounds;
+  // upper: A with itself, threshold mode: each query is compared only with the targets after it
+  // in popcount order (the same order on both sides), so each unordered pair is computed once.
+  bool upper = false;
 };
 
 // PairChunks: append-only candidate storage in fixed chunks, so that a thread's output grows
@@ -255,7 +258,8 @@ void ScanTile(const Search& search, Workspace& ws, std::size_t tile, Visit&& vis
   if (lo > hi) return;
   const std::size_t p_begin = tb.start[static_cast<std::size_t>(lo)];
   const std::size_t p_end = tb.start[static_cast<std::size_t>(hi) + 1];
-  const std::size_t g_begin = p_begin / kGroupLanes;
+  std::size_t g_begin = p_begin / kGroupLanes;
+  if (search.upper) g_begin = std::max(g_begin, (q_begin + 1) / kGroupLanes);
   const std::size_t g_end = std::min(search.ngroups, (p_end + kGroupLanes - 1) / kGroupLanes);
   const std::size_t group_words = words * kGroupLanes;
   constexpr std::size_t kStride = kGroupsPerBlock * kGroupLanes;
@@ -273,8 +277,8 @@ void ScanTile(const Search& search, Workspace& ws, std::size_t tile, Visit&& vis
         const std::size_t qs = q_begin + q0 + qc;  // the query's sorted position
         const std::uint32_t pa = ta.popcounts[qs];
         if (bounds.lo[pa] > bounds.hi[pa]) continue;
-        const std::size_t from =
-            std::max(block_begin, tb.start[static_cast<std::size_t>(bounds.lo[pa])]);
+        std::size_t from = std::max(block_begin, tb.start[static_cast<std::size_t>(bounds.lo[pa])]);
+        if (search.upper) from = std::max(from, qs + 1);
         const std::size_t to =
             std::min(block_end, tb.start[static_cast<std::size_t>(bounds.hi[pa]) + 1]);
         const std::uint32_t* counts = ws.counts.data() + qc * kStride;
@@ -316,7 +320,12 @@ absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatri
   if (a.rows() > 0xFFFFFFFFu || b.rows() > 0xFFFFFFFFu) {
     return absl::InvalidArgumentError("more than 4294967295 records in one dataset");
   }
+  const bool same = options.same_dataset;
+  if (same && (a.rows() != b.rows())) {
+    return absl::InvalidArgumentError("same_dataset: the two matrices differ in size");
+  }
   Search search;
+  search.upper = same && options.top_k == 0;
   search.kernel = options.kernel;
   if (search.kernel == nullptr) {
     BLOOMLINK_ASSIGN_OR_RETURN(search.kernel, Kernels());
@@ -335,7 +344,10 @@ absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatri
   PackTargetGroups(target_rows, search.words, search.groups);
   search.bounds = ComputeBounds(a.bits(), t);
 
-  const std::uint64_t pairs = static_cast<std::uint64_t>(search.na) * search.nb;
+  // The pairs to be decided: with upper, the unordered pairs of two different records.
+  const std::uint64_t pairs =
+      search.upper ? static_cast<std::uint64_t>(search.na) * (search.na - (search.na > 0)) / 2
+                   : static_cast<std::uint64_t>(search.na) * search.nb;
   const std::size_t tiles = search.tiles;
   int threads = options.threads > 0 ? options.threads : omp_get_num_procs();
   if (pairs < kParallelCutoff || tiles < 2) threads = 1;
@@ -348,10 +360,6 @@ absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatri
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> done{0};
   const std::size_t k = static_cast<std::size_t>(options.top_k);
-  const bool same = options.same_dataset;
-  if (same && (a.rows() != b.rows())) {
-    return absl::InvalidArgumentError("same_dataset: the two matrices differ in size");
-  }
 
   // One pass: each thread appends its tiles' candidates to its own chunked buffer and notes
   // which tile each run came from; the runs are then copied into the result in tile order, so
@@ -372,7 +380,11 @@ absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatri
         ScanTile(
             search, ws, tile,
             [&](std::size_t, std::uint32_t l, std::uint32_t r, std::uint32_t c, std::uint32_t s) {
-              if (!same || l < r) ws.out.push_back(l, r, Score(c, s));
+              if (same) {
+                ws.out.push_back(std::min(l, r), std::max(l, r), Score(c, s));
+              } else {
+                ws.out.push_back(l, r, Score(c, s));
+              }
             });
       } else {
         for (std::size_t q = 0; q < nq; ++q) ws.heaps[q].clear();

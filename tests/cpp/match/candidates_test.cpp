@@ -231,6 +231,74 @@ TEST(FindCandidatesTest, StatsAccountForEveryPairAndPruningIsExact) {
   EXPECT_FALSE(stats.kernel.empty());
 }
 
+// BruteForceWithin(d, t, top_k): deduplication: each record against every other; with top_k its
+// best k others; every pair once as (lower index, higher index).
+std::vector<Triple> BruteForceWithin(const BitMatrix& d, double t, int top_k) {
+  std::vector<Triple> out;
+  for (std::size_t i = 0; i < d.rows(); ++i) {
+    std::vector<Triple> row;
+    for (std::size_t j = 0; j < d.rows(); ++j) {
+      if (i == j || (top_k == 0 && j < i)) continue;
+      const std::uint32_t c = Intersection(d, i, d, j);
+      const std::uint32_t s = d.popcount(i) + d.popcount(j);
+      if (s == 0 || !(2.0 * c >= t * static_cast<double>(s))) continue;
+      row.emplace_back(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j),
+                       static_cast<float>(2.0 * c / s));
+    }
+    if (top_k > 0) {
+      std::sort(row.begin(), row.end(), [](const Triple& x, const Triple& y) {
+        return std::get<2>(x) > std::get<2>(y) ||
+               (std::get<2>(x) == std::get<2>(y) && std::get<1>(x) < std::get<1>(y));
+      });
+      if (row.size() > static_cast<std::size_t>(top_k)) row.resize(static_cast<std::size_t>(top_k));
+    }
+    for (auto& [l, r, score] : row) {
+      if (l > r) std::swap(l, r);
+    }
+    out.insert(out.end(), row.begin(), row.end());
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+TEST(FindCandidatesTest, SameDatasetPairsTwoDifferentRecordsOnce) {
+  std::mt19937_64 rng(17);
+  // 2600 records span two blocks of targets, so that whole blocks are skipped.
+  for (std::size_t n : {0u, 1u, 2u, 9u, 200u, 2600u}) {
+    // Near copies of a few records (exact duplicates when n is odd), over several tiles.
+    BitMatrix base = RandomMatrix(std::max<std::size_t>(n / 3, 1), 512, 0.4, rng);
+    BitMatrix d = NearCopies(base, n, n % 2 ? 0 : 6, rng);
+    for (double t : {0.0, 0.7, 0.9, 1.0}) {
+      for (int k : {0, 2}) {
+        if (n > 1000 && t == 0.0) continue;  // millions of pairs: slow to compare, adds nothing
+        const std::vector<Triple> expected = BruteForceWithin(d, t, k);
+        for (const KernelTable* kernel : SupportedKernels()) {
+          for (int threads : {1, 2}) {
+            CandidateStats stats;
+            auto got = FindCandidates(d, d,
+                                      {.threshold = t,
+                                       .top_k = k,
+                                       .same_dataset = true,
+                                       .threads = threads,
+                                       .kernel = kernel},
+                                      &stats);
+            ASSERT_TRUE(got.ok()) << got.status();
+            ASSERT_EQ(Sorted(Triples(*got)), expected)
+                << kernel->name << " n " << n << " t " << t << " k " << k << " threads " << threads;
+            EXPECT_EQ(stats.candidates, got->size());
+            if (k == 0) {
+              EXPECT_EQ(stats.pairs, n * (n - (n > 0)) / 2);
+              // Each unordered pair is computed about once, not twice.
+              EXPECT_LE(stats.comparisons, stats.pairs + n * 64) << n;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(FindCandidatesTest, RefusesBadOptions) {
   BitMatrix a(1, 64), b(1, 128);
   EXPECT_THAT(FindCandidates(a, b, {}),
