@@ -20,6 +20,11 @@ inline constexpr int kExitBadInput = 2;
 // Main(argc, argv): the whole command line; returns the exit code.
 int Main(int argc, char** argv);
 
+// InstallInterruptHandlers(): SIGINT, SIGTERM and SIGHUP end the process with exit code 128 +
+// the signal, removing unfinished outputs' temporary files. For processes that run the command
+// line (the executable, python -m bloomlink), not for library users.
+void InstallInterruptHandlers();
+
 int ExitCodeFor(const absl::Status& status);
 // Fail(status): prints "bloomlink: error: <message>" on stderr; returns the exit code.
 int Fail(const absl::Status& status);

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -18,7 +19,44 @@ namespace {
 
 constexpr std::size_t kBufferSize = 1 << 20;
 
+// The temporary files being written, for RemoveTemporaryFiles() in a signal handler: fixed slots
+// claimed with an atomic state (free, being filled, ready), so the handler reads them without
+// allocating or locking.
+constexpr std::size_t kSlots = 64;
+constexpr std::size_t kSlotPathBytes = 4096;
+enum SlotState : int { kFree = 0, kFilling = 1, kReady = 2 };
+struct TempSlot {
+  std::atomic<int> state{kFree};
+  char path[kSlotPathBytes];
+};
+static_assert(std::atomic<int>::is_always_lock_free);
+TempSlot g_temp_slots[kSlots];
+
+int RegisterTemp(const std::string& temp) {
+  if (temp.size() >= kSlotPathBytes) return -1;
+  for (std::size_t i = 0; i < kSlots; ++i) {
+    int expected = kFree;
+    if (g_temp_slots[i].state.compare_exchange_strong(expected, kFilling)) {
+      std::memcpy(g_temp_slots[i].path, temp.c_str(), temp.size() + 1);
+      g_temp_slots[i].state.store(kReady, std::memory_order_release);
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
 }  // namespace
+
+void RemoveTemporaryFiles() noexcept {
+  for (TempSlot& slot : g_temp_slots) {
+    if (slot.state.load(std::memory_order_acquire) == kReady) ::unlink(slot.path);
+  }
+}
+
+void AtomicFileWriter::Unregister() {
+  if (slot_ >= 0) g_temp_slots[slot_].state.store(kFree, std::memory_order_release);
+  slot_ = -1;
+}
 
 absl::StatusOr<AtomicFileWriter> AtomicFileWriter::Create(std::string path) {
   if (path.empty()) return absl::InvalidArgumentError("output path is empty");
@@ -27,6 +65,10 @@ absl::StatusOr<AtomicFileWriter> AtomicFileWriter::Create(std::string path) {
   if (dir.empty()) dir = ".";
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
+    if (std::filesystem::exists(dir, ec)) {
+      return absl::NotFoundError(
+          internal::StrCat(path, ": cannot write: ", dir.string(), " is not a folder"));
+    }
     return absl::NotFoundError(
         internal::StrCat(path, ": cannot write: folder ", dir.string(), " does not exist"));
   }
@@ -46,6 +88,7 @@ absl::StatusOr<AtomicFileWriter> AtomicFileWriter::Create(std::string path) {
 AtomicFileWriter::AtomicFileWriter(std::string path, std::string temp_path, int fd)
     : path_(std::move(path)), temp_path_(std::move(temp_path)), fd_(fd) {
   buffer_.reserve(kBufferSize);
+  slot_ = RegisterTemp(temp_path_);
 }
 
 AtomicFileWriter::AtomicFileWriter(AtomicFileWriter&& other) noexcept
@@ -53,7 +96,8 @@ AtomicFileWriter::AtomicFileWriter(AtomicFileWriter&& other) noexcept
       temp_path_(std::move(other.temp_path_)),
       fd_(std::exchange(other.fd_, -1)),
       buffer_(std::move(other.buffer_)),
-      bytes_written_(other.bytes_written_) {
+      bytes_written_(other.bytes_written_),
+      slot_(std::exchange(other.slot_, -1)) {
   other.temp_path_.clear();
 }
 
@@ -65,6 +109,7 @@ AtomicFileWriter& AtomicFileWriter::operator=(AtomicFileWriter&& other) noexcept
     fd_ = std::exchange(other.fd_, -1);
     buffer_ = std::move(other.buffer_);
     bytes_written_ = other.bytes_written_;
+    slot_ = std::exchange(other.slot_, -1);
   }
   return *this;
 }
@@ -80,6 +125,7 @@ void AtomicFileWriter::Abandon() {
     ::unlink(temp_path_.c_str());
     temp_path_.clear();
   }
+  Unregister();
 }
 
 absl::Status AtomicFileWriter::Flush() {
@@ -136,7 +182,9 @@ absl::Status AtomicFileWriter::Commit() {
     Abandon();
     return internal::FileError(err, path_, "cannot move the finished file into place");
   }
+  // Only now: until the rename, an interrupt must still remove the temporary file.
   temp_path_.clear();
+  Unregister();
   return absl::OkStatus();
 }
 

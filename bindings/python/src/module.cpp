@@ -678,6 +678,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("synth", &Synth, py::arg("records"), py::arg("seed"), py::arg("overlap"),
         py::arg("corruption"));
   m.def("cli_main", &CliMain, py::arg("argv"));
+  m.def("install_interrupt_handlers", &cli::InstallInterruptHandlers);
   m.def("kernel", [] { return std::string(Unwrap(match::Kernels())->name); });
   m.attr("__version__") = "0.1.0";
 }

@@ -19,6 +19,12 @@
 
 namespace bloomlink::io {
 
+// RemoveTemporaryFiles(): removes the temporary files of every writer not yet committed or
+// abandoned. Async-signal-safe (no allocation, no locks): for a SIGINT/SIGTERM handler that ends
+// the process, so that an interrupted run leaves no partial output behind. Writers whose
+// temporary path is longer than 4095 bytes, or beyond the 64th open at once, are not covered.
+void RemoveTemporaryFiles() noexcept;
+
 class AtomicFileWriter {
  public:
   // Create(path) opens a temporary file beside `path`. Fails (with the path in the message) when
@@ -47,12 +53,14 @@ class AtomicFileWriter {
  private:
   AtomicFileWriter(std::string path, std::string temp_path, int fd);
   absl::Status Flush();
+  void Unregister();
 
   std::string path_;
   std::string temp_path_;
   int fd_ = -1;
   std::string buffer_;
   std::size_t bytes_written_ = 0;
+  int slot_ = -1;  // this writer's entry for RemoveTemporaryFiles, or -1
 };
 
 }  // namespace bloomlink::io
