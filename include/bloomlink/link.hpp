@@ -69,7 +69,28 @@ struct LinkOptions {
   // deduplicate: a and b are the same dataset; pairs are two different records, left < right,
   // each once (candidates.same_dataset is set accordingly).
   bool deduplicate = false;
+  // max_memory: bytes the linkage may use (0: no limit). Link() estimates its need first
+  // (EstimateMemory) and refuses with ResourceExhausted when the estimate exceeds it, and stops
+  // the candidate search the same way if it finds more candidates than the rest allows.
+  std::uint64_t max_memory = 0;
 };
+
+// MemoryEstimate: what Link() is expected to hold at its peak.
+struct MemoryEstimate {
+  std::uint64_t datasets = 0;  // the encodings as loaded (ids, CLKs, field filters)
+  std::uint64_t search = 0;    // the candidate search's packed copy of B and its indexes
+  // Candidate pairs expected: the share of a random sample of pairs that reaches the threshold,
+  // times all pairs (at most |A| x k with top-k); each costs bytes_per_candidate at the peak
+  // (the search's buffers and result, the one-to-one solver, Fellegi-Sunter levels and scores).
+  std::uint64_t expected_candidates = 0;
+  std::uint64_t sampled_pairs = 0;
+  std::uint64_t bytes_per_candidate = 0;
+  std::uint64_t total() const {
+    return datasets + search + expected_candidates * bytes_per_candidate;
+  }
+};
+MemoryEstimate EstimateMemory(const EncodedDataset& a, const EncodedDataset& b,
+                              const LinkOptions& options);
 
 struct LinkReport {
   match::CandidateStats candidates;

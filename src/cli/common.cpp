@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include "internal/strings.hpp"
+
 namespace bloomlink::cli {
 
 int ExitCodeFor(const absl::Status& status) {
@@ -19,6 +21,8 @@ int ExitCodeFor(const absl::Status& status) {
     case absl::StatusCode::kOutOfRange:
     case absl::StatusCode::kDataLoss:
       return kExitBadInput;
+    case absl::StatusCode::kResourceExhausted:
+      return kExitLimit;
     case absl::StatusCode::kCancelled:
       return 130;
     default:
@@ -37,15 +41,7 @@ void Warn(std::string_view message) {
                message.data());
 }
 
-std::string Thousands(std::uint64_t n) {
-  std::string digits = std::to_string(n);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
+std::string Thousands(std::uint64_t n) { return internal::Thousands(n); }
 
 double NowSeconds() {
   using Clock = std::chrono::steady_clock;

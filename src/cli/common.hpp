@@ -11,11 +11,13 @@
 
 namespace bloomlink::cli {
 
-// Exit codes: 0 success, 2 bad input or usage (the user can fix it), 1 internal failure,
-// 130 cancelled.
+// Exit codes: 0 success, 2 bad input or usage (the user can fix it), 3 a limit reached (the
+// memory limit, a full disk, a file-size limit), 1 internal failure, 130 cancelled (128 + the
+// signal when interrupted).
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitInternal = 1;
 inline constexpr int kExitBadInput = 2;
+inline constexpr int kExitLimit = 3;
 
 // Main(argc, argv): the whole command line; returns the exit code.
 int Main(int argc, char** argv);

@@ -6,6 +6,7 @@
 #include "bloomlink/encode/encode_csv.hpp"
 #include "bloomlink/encode/encoder.hpp"
 #include "bloomlink/encode/secret.hpp"
+#include "bloomlink/io/atomic_file.hpp"
 #include "bloomlink/io/encoded_file.hpp"
 #include "bloomlink/schema.hpp"
 #include "cli/common.hpp"
@@ -93,6 +94,11 @@ int RunEncode(const EncodeArgs& args) {
     format = *f;
   } else if (auto f = io::EncodingFormatForPath(args.output); f.ok()) {
     format = *f;
+  }
+  // Check that the output can be written before the encoding, which may take minutes, rather
+  // than after it. The probe's temporary file is removed at once.
+  if (auto probe = io::AtomicFileWriter::Create(args.output); !probe.ok()) {
+    return Fail(probe.status());
   }
   auto secret = LoadSecret(args);
   if (!secret.ok()) return Fail(secret.status());

@@ -5,9 +5,11 @@
 
 #include "bloomlink/base64.hpp"
 #include "bloomlink/eval/metrics.hpp"
+#include "bloomlink/io/atomic_file.hpp"
 #include "bloomlink/io/encoded_file.hpp"
 #include "bloomlink/io/pairs_csv.hpp"
 #include "bloomlink/link.hpp"
+#include "bloomlink/memory_limit.hpp"
 #include "bloomlink/score/fellegi_sunter.hpp"
 #include "cli/common.hpp"
 #include "internal/strings.hpp"
@@ -80,6 +82,7 @@ struct LinkArgs {
   bool explain = false;
   bool u_from_sample = false;
   double decision = 0.5;
+  std::string max_memory = "80%";
   TruthArgs truth;
 };
 
@@ -102,6 +105,14 @@ int RunLink(const LinkArgs& args) {
       (!args.model.empty() || !args.save_model.empty() || args.explain || args.u_from_sample)) {
     return Fail(absl::InvalidArgumentError(
         "--model, --save-model, --explain and --u-from-sample go with --method fs"));
+  }
+  auto max_memory = ParseMemoryLimit(args.max_memory);
+  if (!max_memory.ok()) return Fail(max_memory.status());
+  // Check that the outputs can be written before the matching, which may take long, rather
+  // than after it. The probes' temporary files are removed at once.
+  for (const std::string& path : {args.output, args.save_model}) {
+    if (path.empty()) continue;
+    if (auto probe = io::AtomicFileWriter::Create(path); !probe.ok()) return Fail(probe.status());
   }
   const std::string& path_b = args.dedupe ? args.a : args.b;
   auto a = io::ReadEncodings(args.a);
@@ -128,6 +139,7 @@ int RunLink(const LinkArgs& args) {
   options.one_to_one = *method;
   options.method = *scoring;
   options.deduplicate = args.dedupe;
+  options.max_memory = *max_memory;
   options.fs.u_from_sample = args.u_from_sample;
   options.fs.decision = args.decision;
   if (!args.model.empty()) {
@@ -300,6 +312,10 @@ void AddLinkCommand(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--output", args->output, "pairs CSV (written atomically)")->required();
   cmd->add_option("--threads", args->threads, "threads (0: all cores)")->check(CLI::Range(0, 1024));
+  cmd->add_option("--max-memory", args->max_memory,
+                  "stop at once if the linkage would need more memory than this: a size (16G, "
+                  "1500M), a share of physical memory (95%), or 0 for no limit")
+      ->capture_default_str();
   cmd->add_flag("--quiet", args->quiet, "print nothing but errors and warnings");
   AddTruthOptions(cmd, args->truth);
   cmd->callback([args, &exit_code] { exit_code = RunLink(*args); });

@@ -187,6 +187,16 @@ class DatasetBuilder {
     if (report_.records_read == 0) {
       return absl::InvalidArgumentError(StrCat(where_.source, ": no records"));
     }
+    if (dataset_.ids.empty()) {
+      // Every record was skipped: an empty output is almost always a wrong file or schema.
+      return absl::InvalidArgumentError(StrCat(
+          where_.source, ": ",
+          report_.records_read == 1
+              ? std::string("the only record has no usable identifier")
+              : StrCat("none of the ", report_.records_read, " records has a usable identifier"),
+          " (every schema field is missing or invalid): nothing to encode; check that "
+          "the columns hold what the schema expects"));
+    }
     report_.records_encoded = dataset_.ids.size();
     dataset_.records_skipped = report_.records_skipped;
     return std::move(dataset_);

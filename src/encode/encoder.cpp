@@ -318,7 +318,7 @@ void Encoder::EncodeBatch(std::span<const std::string_view> values, std::size_t 
       b.invalid += f.invalid;
       for (const auto& [reason, count] : f.reasons) {
         auto it = std::find_if(b.invalid_reasons.begin(), b.invalid_reasons.end(),
-                               [&](const auto& p) { return p.first == reason; });
+                               [&reason = reason](const auto& p) { return p.first == reason; });
         if (it == b.invalid_reasons.end()) {
           b.invalid_reasons.emplace_back(std::string(reason), count);
         } else {

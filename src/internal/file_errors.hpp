@@ -6,16 +6,41 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/strings/cord.h"
 #include "internal/strings.hpp"
 
 namespace bloomlink::internal {
 
-// FileError(err, path, what): "<path>: <what>: <strerror>", with the canonical code users can
-// act on: NotFound, PermissionDenied, ResourceExhausted (disk full), InvalidArgument (a folder
-// where a file was expected), Internal otherwise.
+// Statuses made by FileError carry the errno under this payload URL, so that callers can tell a
+// file system's limit (disk full) from other ResourceExhausted errors (a memory limit).
+inline constexpr char kErrnoPayload[] = "bloomlink/errno";
+
+inline absl::Status FileErrorStatus(int err, std::string_view path, std::string_view what);
+
+// FileError(err, path, what) with the errno attached (kErrnoPayload).
 inline absl::Status FileError(int err, std::string_view path, std::string_view what) {
+  absl::Status status = FileErrorStatus(err, path, what);
+  status.SetPayload(kErrnoPayload, absl::Cord(std::to_string(err)));
+  return status;
+}
+
+// FileErrorStatus(err, path, what): "<path>: <what>: <strerror>", with the canonical code users can
+// act on: NotFound, PermissionDenied, ResourceExhausted (disk full, over a quota or a file-size
+// limit, with what to check), InvalidArgument (a folder where a file was expected), Internal
+// otherwise.
+inline absl::Status FileErrorStatus(int err, std::string_view path, std::string_view what) {
   std::string message = StrCat(path, ": ", what, ": ", std::strerror(err));
   switch (err) {
+    case ENOSPC:
+      return absl::ResourceExhaustedError(
+          StrCat(path, ": ", what, ": the disk is full (", std::strerror(err), ")"));
+    case EDQUOT:
+      return absl::ResourceExhaustedError(
+          StrCat(path, ": ", what, ": over the disk quota (", std::strerror(err), ")"));
+    case EFBIG:
+      return absl::ResourceExhaustedError(
+          StrCat(path, ": ", what, ": the file is larger than allowed (", std::strerror(err),
+                 "): check the file system's largest file size and ulimit -f"));
     case ENOENT:
     case ENOTDIR:
       return absl::NotFoundError(message);
@@ -23,9 +48,6 @@ inline absl::Status FileError(int err, std::string_view path, std::string_view w
     case EPERM:
     case EROFS:
       return absl::PermissionDeniedError(message);
-    case ENOSPC:
-    case EDQUOT:
-      return absl::ResourceExhaustedError(message);
     case EISDIR:
       return absl::InvalidArgumentError(StrCat(path, ": ", what, ": it is a folder, not a file"));
     default:

@@ -40,6 +40,17 @@ std::string StrCat(const Args&... args) {
   return out;
 }
 
+// Thousands(n): 1234567 -> "1,234,567" (for counts in messages).
+inline std::string Thousands(unsigned long long n) {
+  const std::string digits = std::to_string(n);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
 // StrAppend(out, pieces...) appends its arguments to `out`.
 template <typename... Args>
 void StrAppend(std::string& out, const Args&... args) {

@@ -49,13 +49,21 @@ class TextInput {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return internal::FileError(errno, path, "cannot open");
     TextInput in(path, fd);
+    std::size_t buffer_bytes = kReadChunk;
     struct stat st;
     if (::fstat(fd, &st) == 0) {
       if (S_ISDIR(st.st_mode)) {
         return absl::InvalidArgumentError(StrCat(path, ": cannot read: it is a folder"));
       }
-      if (S_ISREG(st.st_mode)) in.file_bytes_ = static_cast<std::uint64_t>(st.st_size);
+      if (S_ISREG(st.st_mode)) {
+        in.file_bytes_ = static_cast<std::uint64_t>(st.st_size);
+        // A small file needs no 1 MiB buffer (the buffer is zeroed: that would cost more than
+        // reading the file). Reading on past the size still works if the file grew.
+        buffer_bytes =
+            static_cast<std::size_t>(std::min<std::uint64_t>(kReadChunk, in.file_bytes_ + 1));
+      }
     }
+    in.buffer_.resize(buffer_bytes);
     return in;
   }
   TextInput(TextInput&& other) noexcept
@@ -111,7 +119,7 @@ class TextInput {
   const absl::Status& status() const { return status_; }
 
  private:
-  TextInput(std::string path, int fd) : path_(std::move(path)), fd_(fd), buffer_(kReadChunk) {}
+  TextInput(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
   int PeekSlow() {
     if (!Refill()) return -1;
     return static_cast<unsigned char>(buffer_[pos_]);

@@ -258,6 +258,18 @@ struct CsvReader::State {
       p += 3;
       return absl::OkStatus();
     }
+    // Files often given instead of a CSV export; their NUL bytes would otherwise read as UTF-16.
+    auto not_text = [&](std::string_view what) {
+      return absl::InvalidArgumentError(internal::StrCat(name, ": the file is ", what));
+    };
+    if (starts({'P', 'K', 0x03, 0x04})) {
+      return not_text(
+          "a ZIP archive (an Excel .xlsx workbook?), not CSV text; export it as CSV UTF-8");
+    }
+    if (starts({0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1})) {
+      return not_text("an Excel .xls workbook (OLE2), not CSV text; export it as CSV UTF-8");
+    }
+    if (starts({0x1F, 0x8B})) return not_text("gzip-compressed; decompress it first");
     std::size_t look = std::min(n, kSniffBytes);
     if (look >= 2) {
       std::size_t nuls = static_cast<std::size_t>(std::count(bytes, bytes + look, 0));
@@ -437,6 +449,12 @@ absl::StatusOr<bool> CsvReader::State::ReadRecord(CsvRecord& record, std::size_t
       case Mode::kQuoted: {
         const char* hit = scanner.Find<true>(q, stop, !field_high);
         buffer.append(q, hit);
+        // Over the limit before the character at `hit` counts (as for unquoted fields), so which
+        // error a field reports does not depend on where the read chunks end.
+        if (buffer.size() - field_start > max_field) {
+          p = hit;
+          return FieldTooLong(true);
+        }
         q = hit;
         if (q != stop) {
           char c = *q++;

@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "bloomlink/base64.hpp"
 #include "bloomlink/io/atomic_file.hpp"
+#include "bloomlink/memory_limit.hpp"
 #include "internal/status_macros.hpp"
 #include "internal/strings.hpp"
 
@@ -273,9 +274,34 @@ absl::StatusOr<Linkage> Link(const EncodedDataset& a, const EncodedDataset& b,
   }
   match::CandidateOptions candidate_options = options.candidates;
   candidate_options.same_dataset = options.deduplicate;
-  BLOOMLINK_ASSIGN_OR_RETURN(
-      match::CandidatePairs candidates,
-      match::FindCandidates(a.clks, b.clks, candidate_options, &rep.candidates));
+  MemoryEstimate memory;
+  if (options.max_memory > 0) {
+    memory = EstimateMemory(a, b, options);
+    const std::uint64_t fixed = memory.datasets + memory.search;
+    if (memory.total() > options.max_memory) {
+      return absl::ResourceExhaustedError(StrCat(
+          "linking would need about ", FormatBytes(memory.total()), " (the encodings ",
+          FormatBytes(memory.datasets), ", the search ", FormatBytes(memory.search), ", about ",
+          internal::Thousands(memory.expected_candidates), " candidate pairs at Dice >= ",
+          options.candidates.threshold, " x ", memory.bytes_per_candidate,
+          " bytes, estimated from ", internal::Thousands(memory.sampled_pairs),
+          " random pairs), more than the memory limit of ", FormatBytes(options.max_memory),
+          ": raise the limit, raise the threshold, or keep each record's best few (top-k)"));
+    }
+    // The estimate came from a sample: also stop the search itself at the limit.
+    candidate_options.max_candidates =
+        std::max<std::uint64_t>(1, (options.max_memory - fixed) / memory.bytes_per_candidate);
+  }
+  auto found = match::FindCandidates(a.clks, b.clks, candidate_options, &rep.candidates);
+  if (absl::IsResourceExhausted(found.status())) {
+    return absl::ResourceExhaustedError(StrCat(
+        "stopped: the candidate pairs at Dice >= ", options.candidates.threshold,
+        " would need more than the memory limit of ", FormatBytes(options.max_memory),
+        " allows (over ", internal::Thousands(candidate_options.max_candidates),
+        " pairs; the estimate from a sample was ", internal::Thousands(memory.expected_candidates),
+        "): raise the limit, raise the threshold, or keep each record's best few (top-k)"));
+  }
+  BLOOMLINK_ASSIGN_OR_RETURN(match::CandidatePairs candidates, std::move(found));
   if (options.method == Method::kFellegiSunter) {
     return ScoreFellegiSunter(a, b, std::move(candidates), options, rep);
   }

@@ -357,8 +357,8 @@ absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatri
   workspaces.reserve(static_cast<std::size_t>(threads));
   for (int i = 0; i < threads; ++i) workspaces.emplace_back(search.words);
 
-  std::atomic<bool> stop{false};
-  std::atomic<std::uint64_t> done{0};
+  std::atomic<bool> stop{false}, exhausted{false};
+  std::atomic<std::uint64_t> done{0}, found{0};
   const std::size_t k = static_cast<std::size_t>(options.top_k);
 
   // One pass: each thread appends its tiles' candidates to its own chunked buffer and notes
@@ -412,12 +412,23 @@ absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatri
         }
       }
       if (ws.out.size() > begin) ws.segments.push_back({tile, begin, ws.out.size()});
+      if (options.max_candidates > 0 &&
+          found.fetch_add(ws.out.size() - begin, std::memory_order_relaxed) +
+                  (ws.out.size() - begin) >
+              options.max_candidates) {
+        exhausted.store(true, std::memory_order_relaxed);
+        stop.store(true, std::memory_order_relaxed);
+      }
       const std::uint64_t finished = done.fetch_add(nq, std::memory_order_relaxed) + nq;
       if (reporter) {
         if (options.progress) options.progress(finished, search.na);
         if (options.cancelled && options.cancelled()) stop.store(true, std::memory_order_relaxed);
       }
     }
+  }
+  if (exhausted.load()) {
+    return absl::ResourceExhaustedError(StrCat("the candidate search found more than ",
+                                               options.max_candidates, " candidate pairs"));
   }
   if (stop.load()) return absl::CancelledError("candidate search cancelled");
 

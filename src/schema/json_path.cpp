@@ -16,7 +16,8 @@ std::string Describe(const Json& value) {
     case Json::value_t::object:
       return "an object";
     case Json::value_t::array:
-      return "an array";
+      if (value.empty()) return "an empty array";
+      return StrCat("an array of ", value.size(), value.size() == 1 ? " item" : " items");
     case Json::value_t::boolean:
       return value.get<bool>() ? "true" : "false";
     default: {
@@ -212,6 +213,10 @@ absl::StatusOr<Json> ParseJson(std::string_view text, std::string_view source) {
     }
     return absl::InvalidArgumentError(
         StrCat(source, ":", line, ":", column, ": not valid JSON (", e.what(), ")"));
+  } catch (const Json::exception& e) {
+    // A number too large for a double (1e400) is an out_of_range exception, not a parse_error,
+    // and carries no position.
+    return absl::InvalidArgumentError(StrCat(source, ": not valid JSON (", e.what(), ")"));
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <regex>
@@ -24,6 +25,9 @@ using schema_internal::Json;
 using schema_internal::JsonObject;
 
 constexpr std::int64_t kIntMax = std::numeric_limits<std::int64_t>::max();
+// std::regex compiles (and matches) recursively, about one stack frame per character: a pattern of
+// tens of thousands of characters overflowed the stack (docs/schema.md, Limits).
+constexpr std::size_t kMaxPatternBytes = 1024;
 
 // ---------------------------------------------------------------------------------------------
 // bloomlink's own dialect.
@@ -295,6 +299,10 @@ absl::Status ParseClkhashFormat(const JsonObject& format, FieldSpec& spec) {
     if (pattern) {
       if (format.Has("case") || format.Has("minLength") || format.Has("maxLength")) {
         return format.Error("pattern", "no pattern together with case, minLength or maxLength");
+      }
+      if (pattern->size() > kMaxPatternBytes) {
+        return format.Error("pattern",
+                            StrCat("a regular expression of at most ", kMaxPatternBytes, " bytes"));
       }
       try {
         std::regex check(*pattern, std::regex::ECMAScript);
@@ -694,17 +702,29 @@ absl::StatusOr<LinkageSchema> ParseSchema(std::string_view json, std::string_vie
 }
 
 absl::StatusOr<LinkageSchema> LoadSchema(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    // ifstream opens a folder and then reads nothing, which would pass for an empty schema.
+    return absl::InvalidArgumentError(
+        StrCat(path, ": cannot read the schema file: it is a folder"));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return absl::NotFoundError(StrCat(path, ": cannot open the schema file"));
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return absl::InternalError(StrCat(path, ": cannot read the schema file"));
-  if (text.str().size() > (std::size_t{16} << 20)) {
-    return absl::InvalidArgumentError(StrCat(path, ": schema file is over 16 MiB"));
+  // Read at most the limit (and one chunk more), so that /dev/zero or a huge file cannot exhaust
+  // memory before the size is checked.
+  constexpr std::size_t kMaxSchemaBytes = std::size_t{16} << 20;
+  std::string text;
+  std::vector<char> chunk(std::size_t{1} << 16);
+  while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
+    text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxSchemaBytes) {
+      return absl::InvalidArgumentError(StrCat(path, ": schema file is over 16 MiB"));
+    }
   }
-  return ParseSchema(text.str(), path);
+  if (in.bad()) return absl::InternalError(StrCat(path, ": cannot read the schema file"));
+  return ParseSchema(text, path);
 }
 
 std::string StarterSchemaJson() {

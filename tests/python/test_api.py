@@ -1152,3 +1152,18 @@ def test_ctrl_c_stops_a_long_link(tmp_path):
     assert stopped_after < 5.0, f"took {stopped_after:.1f} s to stop"
     linked_for = float(re.search(r"linked for ([0-9.]+) s", out).group(1))
     assert linked_for < 5.0, out
+
+
+def test_link_max_memory(encoded):
+    trust, council = encoded
+    with pytest.raises(MemoryError, match="more than the memory limit of 1.0 KiB"):
+        bloomlink.link(trust, council, threshold=0.6, max_memory=1024)
+    with pytest.raises(MemoryError, match="linking would need about"):
+        bloomlink.link(trust, council, threshold=0.6, max_memory="1K")
+    with pytest.raises(InputError, match='memory limit "plenty"'):
+        bloomlink.link(trust, council, threshold=0.6, max_memory="plenty")
+    with pytest.raises(InputError, match="max_memory must be bytes"):
+        bloomlink.link(trust, council, threshold=0.6, max_memory=-5)
+    for limit in (None, 0, "4G", "90%", 1 << 34):
+        again = bloomlink.link(trust, council, threshold=0.6, max_memory=limit)
+        assert len(again) == len(bloomlink.link(trust, council, threshold=0.6))

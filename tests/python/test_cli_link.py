@@ -155,3 +155,28 @@ def test_febrl4_quality_matches_anonlink(cli, shared_data, tmp_path):
                "--threshold", 0.8, "--output", json_out)
     assert "does not record its schema fingerprint" in proc.stderr
     assert len(read_pairs(json_out)) == len(read_pairs(out))
+
+
+def test_max_memory_refuses_a_job_too_big_before_it_starts(cli, encoded):
+    out = encoded["dir"] / "pairs.csv"
+    out.write_text("previous\n")
+    proc = cli("link", encoded["a"], encoded["b"], "--threshold", 0.3, "--max-memory", "64K",
+               "--output", out, expect=3)
+    assert "linking would need about" in proc.stderr
+    assert "more than the memory limit of 64 KiB" in proc.stderr
+    assert "raise the limit, raise the threshold" in proc.stderr
+    assert out.read_text() == "previous\n"
+    assert not [p for p in encoded["dir"].iterdir() if ".tmp-" in p.name]
+    # No limit, a size, a share of memory: all fit.
+    for limit in ("0", "2G", "50%"):
+        cli("link", encoded["a"], encoded["b"], "--threshold", 0.3, "--max-memory", limit,
+            "--output", out, "--quiet")
+    proc = cli("link", encoded["a"], encoded["b"], "--threshold", 0.8, "--max-memory", "lots",
+               "--output", out, expect=2)
+    assert 'memory limit "lots": expected a size such as 4G' in proc.stderr
+
+
+def test_link_checks_its_output_folder_before_matching(cli, encoded):
+    proc = cli("link", encoded["a"], encoded["b"], "--threshold", 0.8, "--output",
+               encoded["dir"] / "missing" / "pairs.csv", expect=2)
+    assert "does not exist" in proc.stderr and "compared" not in proc.stdout

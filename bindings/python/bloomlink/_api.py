@@ -466,7 +466,7 @@ class Linkage:
 def link(a: EncodedDataset, b: Optional[EncodedDataset] = None, *, threshold: float,
          top_k: int = 0, one_to_one: Optional[str] = None, threads: int = 0,
          method: str = "dice", model: Optional[FsModel] = None, u_from_sample: bool = False,
-         decision: float = 0.5) -> Linkage:
+         decision: float = 0.5, max_memory: Union[int, str, None] = "80%") -> Linkage:
     """Finds the pairs of records whose encodings match and resolves them one-to-one.
 
     A pair is a candidate when its CLK Dice similarity 2|a AND b| / (|a| + |b|) reaches
@@ -482,6 +482,11 @@ def link(a: EncodedDataset, b: Optional[EncodedDataset] = None, *, threshold: fl
 
     ``one_to_one``: ``"greedy"`` (highest first; the default), ``"optimal"`` (largest total),
     ``"mutual"`` (each other's best) or ``"none"`` (every pair; the default when deduplicating).
+
+    ``max_memory``: the memory the linkage may use, as bytes or text (``"16G"``, ``"1500M"``,
+    ``"95%"`` of physical memory); ``None`` or 0 for no limit. The need is estimated before the
+    work starts (from a sample of pairs), and a job that would exceed the limit raises
+    MemoryError at once, saying what to change.
 
     Runs on the SIMD kernel the CPU supports (BLOOMLINK_KERNEL forces one), releases the GIL, and
     stops with KeyboardInterrupt on Ctrl-C. Raises InputError when the datasets were encoded with
@@ -510,9 +515,16 @@ def link(a: EncodedDataset, b: Optional[EncodedDataset] = None, *, threshold: fl
         raise _core.InputError("model and u_from_sample go with method=\"fs\"")
     if one_to_one is None:
         one_to_one = "none" if deduplicate else "greedy"
+    if max_memory is None:
+        max_memory = 0
+    elif isinstance(max_memory, str):
+        max_memory = _core.parse_memory_limit(max_memory)
+    elif not isinstance(max_memory, int) or isinstance(max_memory, bool) or max_memory < 0:
+        raise _core.InputError(f"max_memory must be bytes (an int >= 0) or text such as \"16G\" "
+                               f"or \"95%\", got {max_memory!r}")
     result = _core.link(a._core, b._core, float(threshold), top_k, str(one_to_one), threads,
                         method, deduplicate, model._json if model is not None else None,
-                        bool(u_from_sample), float(decision))
+                        bool(u_from_sample), float(decision), max_memory)
     for w in result["stats"].pop("warnings", []):
         warnings.warn(w, stacklevel=2)
     return Linkage(a, b, result, threshold, one_to_one, method)

@@ -22,10 +22,12 @@
 #include "bloomlink/io/encoded_file.hpp"
 #include "bloomlink/link.hpp"
 #include "bloomlink/match/kernels.hpp"
+#include "bloomlink/memory_limit.hpp"
 #include "bloomlink/schema.hpp"
 #include "bloomlink/score/fellegi_sunter.hpp"
 #include "bloomlink/synth/synth.hpp"
 #include "cli/common.hpp"
+#include "internal/file_errors.hpp"
 #include "internal/strings.hpp"
 
 namespace py = pybind11;
@@ -57,7 +59,9 @@ PyObject* g_file_error = nullptr;   // bloomlink.FileError(Error, OSError)
       PyErr_SetString(g_file_error, message.c_str());
       break;
     case absl::StatusCode::kResourceExhausted:
-      PyErr_SetString(PyExc_MemoryError, message.c_str());
+      // A full disk (a file error) is an OSError; a memory limit a MemoryError.
+      PyErr_SetString(status.GetPayload(internal::kErrnoPayload) ? g_file_error : PyExc_MemoryError,
+                      message.c_str());
       break;
     case absl::StatusCode::kCancelled:
       // A pending KeyboardInterrupt from PyErr_CheckSignals is kept; else raise one.
@@ -352,7 +356,7 @@ py::array OwnedArray(std::vector<T>&& values) {
 py::dict Link(const Dataset& a, const Dataset& b, double threshold, int top_k,
               const std::string& one_to_one, int threads, const std::string& method,
               bool deduplicate, const std::optional<std::string>& model_json, bool u_from_sample,
-              double decision) {
+              double decision, std::uint64_t max_memory) {
   auto warnings = Unwrap(link::CheckCompatible(*a.data, deduplicate ? "the dataset" : "A", *b.data,
                                                deduplicate ? "the dataset" : "B"));
   link::LinkOptions options;
@@ -365,6 +369,7 @@ py::dict Link(const Dataset& a, const Dataset& b, double threshold, int top_k,
   options.deduplicate = deduplicate;
   options.fs.u_from_sample = u_from_sample;
   options.fs.decision = decision;
+  options.max_memory = max_memory;
   if (model_json) options.fs.model = Unwrap(score::ParseModel(*model_json, "model"));
   link::LinkReport report;
   absl::StatusOr<link::Linkage> linkage;
@@ -646,7 +651,10 @@ PYBIND11_MODULE(_core, m) {
         py::arg("source"));
   m.def("link", &Link, py::arg("a"), py::arg("b"), py::arg("threshold"), py::arg("top_k"),
         py::arg("one_to_one"), py::arg("threads"), py::arg("method"), py::arg("deduplicate"),
-        py::arg("model_json"), py::arg("u_from_sample"), py::arg("decision"));
+        py::arg("model_json"), py::arg("u_from_sample"), py::arg("decision"),
+        py::arg("max_memory"));
+  m.def("parse_memory_limit",
+        [](const std::string& text) { return Unwrap(ParseMemoryLimit(text)); });
   m.def("model_table", [](const std::string& json) {
     score::FsModel model = Unwrap(score::ParseModel(json, "model"));
     py::dict table;

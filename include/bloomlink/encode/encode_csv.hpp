@@ -8,7 +8,9 @@
 // column j (clkhash's rule) and the header must carry the features' identifiers in that order.
 // Ids come from `id_column`: an empty or repeated id is an error naming the lines. Records in
 // which no field yields a token are skipped and counted (bloomlink schemas only; clkhash encodes
-// them as empty filters, and so does bloomlink for clkhash schemas).
+// them as empty filters, and so does bloomlink for clkhash schemas). Encoding nothing is an error
+// (InvalidArgument naming the file): an extract without records, or one in which every record is
+// skipped.
 //
 //   encode::EncodeReport report;
 //   BLOOMLINK_ASSIGN_OR_RETURN(EncodedDataset data,

@@ -9,7 +9,7 @@
 // Every error names the file and the 1-based line (and column where it applies) and says what
 // was expected; it never quotes field contents (they are personal data). Refused: empty file,
 // missing header, ragged rows, unterminated quotes, invalid UTF-8, NUL bytes, UTF-16/UTF-32
-// files, fields over max_field_bytes, headers over max_columns.
+// files, ZIP (.xlsx), .xls and gzip files, fields over max_field_bytes, headers over max_columns.
 // Blank lines (no characters at all) between records are skipped and counted (blank_lines());
 // so a one-column file writes an empty value as "". A line holding only spaces is a record.
 //

@@ -44,6 +44,10 @@ struct CandidateOptions {
   bool same_dataset = false;
   // threads: 0 uses every core.
   int threads = 0;
+  // max_candidates: 0 for no limit; otherwise the search stops with ResourceExhausted as soon as
+  // it has found more candidate pairs than this (a memory bound; checked after each tile of
+  // queries, so a few more may be held briefly).
+  std::uint64_t max_candidates = 0;
   // kernel: nullptr uses Kernels() (CPUID, or BLOOMLINK_KERNEL).
   const KernelTable* kernel = nullptr;
   // cancelled: polled between tiles from a single thread; returning true stops the search with

@@ -331,6 +331,21 @@ TEST(EncodeCsvTest, HeaderOnlyFile) {
               StatusIs(StatusCode::kNotFound, "absent.csv"));
 }
 
+TEST(EncodeCsvTest, NothingToEncodeWhenEveryRecordIsSkipped) {
+  Fixture fx;
+  Encoder encoder = MakeEncoder(fx.schema);
+  const std::string path =
+      fx.Write("empty.csv", std::string(kHeader) + "a,,,,,,\nb,NULL,N/A,,,,\n");
+  EXPECT_THAT(EncodeCsv(path, encoder, {}),
+              StatusIs(StatusCode::kInvalidArgument,
+                       path + ": none of the 2 records has a usable identifier"));
+  const std::vector<std::string_view> ids = {"a"};
+  const std::vector<std::string_view> values(6, "");
+  EXPECT_THAT(
+      EncodeRecords(ids, values, encoder, "frame"),
+      StatusIs(StatusCode::kInvalidArgument, "frame: the only record has no usable identifier"));
+}
+
 // Many(n): n synthetic records, some of which have no usable identifier.
 std::string Many(std::size_t n) {
   const char* given[] = {"Ann", "Bob", "Chloé", "Dev", "", "NULL", "Eve", "Zoë"};

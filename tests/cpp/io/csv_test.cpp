@@ -330,6 +330,29 @@ TEST(CsvReaderTest, FieldLengthLimit) {
   EXPECT_THAT(Parse("abcdefghijk\n", o), StatusIs(kInvalid, "x.csv:1: column 1: field longer"));
 }
 
+// Found by the csv fuzzer (tests/fuzz/regressions/csv/long_quoted_field_then_nul): a quoted field
+// over the limit that also holds a NUL byte reported the NUL when read in one chunk but the
+// length when read in small chunks. The first fault in the file wins, whatever the chunk size
+// (Parse checks every size agrees).
+TEST(CsvReaderTest, FuzzRegressionLongQuotedFieldThenNulIsChunkIndependent) {
+  CsvOptions o;
+  o.max_field_bytes = 8;
+  EXPECT_THAT(Parse(std::string("a\n\"0123456789\0\"\n", 16), o),
+              StatusIs(kInvalid,
+                       "x.csv:2: column 1 (a): field longer than the limit of 8 bytes (quoted "
+                       "field starting at line 2; is a closing quote missing?)"));
+  // NUL first, then over the limit: the NUL.
+  EXPECT_THAT(Parse(std::string("a\n\"01\0" "3456789\"\n", 15), o),
+              StatusIs(kInvalid, "x.csv:2: column 1 (a): NUL byte"));
+  // The fuzzer's input: ';' as the delimiter, skip_initial_space, invalid UTF-8 too.
+  o.delimiter = ';';
+  o.skip_initial_space = true;
+  // (Built with append: GCC 12 warns falsely about + on strings, -Wrestrict.)
+  std::string fuzzed = "\"";
+  fuzzed.append(77, '\xD5').append(1, '\0').append("\n\xC3\xAB\"ab4\n\xC3\xAB\"acb\"\"");
+  EXPECT_THAT(Parse(fuzzed, o), StatusIs(kInvalid, "x.csv:1: column 1: field longer than"));
+}
+
 TEST(CsvReaderTest, DefaultFieldLengthLimit) {
   std::string big(std::size_t{1} << 20, 'x');
   EXPECT_TRUE(Parse("id,given_name\n1," + big + "\n").ok());
@@ -426,6 +449,20 @@ TEST(CsvReaderTest, RejectsUtf16AndUtf32) {
   EXPECT_THAT(Parse(utf32le), StatusIs(kInvalid, "x.csv: the file looks like UTF-32; save it"));
   EXPECT_THAT(Parse(utf32be), StatusIs(kInvalid, "x.csv: the file looks like UTF-32; save it"));
   EXPECT_THAT(Parse(utf32le.substr(4)), StatusIs(kInvalid, "looks like UTF-32"));
+}
+
+TEST(CsvReaderTest, RecognisesSpreadsheetsAndCompressedFiles) {
+  // Binary files given instead of a CSV export are named for what they are, not as UTF-16.
+  const std::string zip = std::string("PK\x03\x04\x14\x00\x06\x00", 8) + std::string(100, '\0');
+  EXPECT_THAT(Parse(zip), StatusIs(kInvalid,
+                                   "x.csv: the file is a ZIP archive (an Excel .xlsx "
+                                   "workbook?), not CSV text; export it as CSV UTF-8"));
+  const std::string xls = "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1" + std::string(100, '\0');
+  EXPECT_THAT(Parse(xls), StatusIs(kInvalid, "x.csv: the file is an Excel .xls workbook"));
+  const std::string gz = std::string("\x1F\x8B\x08\x00", 4) + std::string(50, '\0');
+  EXPECT_THAT(Parse(gz), StatusIs(kInvalid, "x.csv: the file is gzip-compressed; decompress it"));
+  // Text that merely starts with "PK" is still CSV.
+  EXPECT_TRUE(Parse("PK,name\n1,a\n").ok());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -527,5 +527,43 @@ TEST(LinkTest, DeduplicationOneToOneUsesEachRecordOnce) {
   }
 }
 
+TEST(LinkTest, MemoryEstimateAndLimit) {
+  const TwoExtracts x = MakeExtracts();
+  LinkOptions options = FsLinkOptions();
+  options.candidates.top_k = 0;
+  options.candidates.threshold = 0.3;
+  const MemoryEstimate estimate = EstimateMemory(x.a, x.b, options);
+  LinkReport report;
+  auto result = Link(x.a, x.b, options, &report);
+  ASSERT_TRUE(result.ok());
+  const double actual = static_cast<double>(report.candidates.candidates);
+  ASSERT_GT(actual, 500);
+  // The sample of 90,000 pairs (all of them here) estimates the candidates closely.
+  EXPECT_EQ(estimate.sampled_pairs, 90000u);
+  EXPECT_NEAR(static_cast<double>(estimate.expected_candidates), actual, 0.1 * actual);
+  EXPECT_GT(estimate.datasets, x.a.clks.rows() * x.a.clks.stride_bytes() * 2);
+  EXPECT_GT(estimate.bytes_per_candidate, 36u) << "Fellegi-Sunter costs more per pair";
+  // With top-k the estimate is at most |A| x k.
+  options.candidates.top_k = 1;
+  EXPECT_LE(EstimateMemory(x.a, x.b, options).expected_candidates, 300u);
+  options.candidates.top_k = 0;
+
+  // A limit below the estimate: refused before any work, saying what to change.
+  options.max_memory = estimate.total() / 2;
+  EXPECT_THAT(Link(x.a, x.b, options),
+              StatusIs(StatusCode::kResourceExhausted,
+                       "raise the limit, raise the threshold, or keep each record's best few"));
+  // A limit the job fits in: the same result as no limit.
+  options.max_memory = estimate.total() * 2;
+  auto limited = Link(x.a, x.b, options);
+  ASSERT_TRUE(limited.ok()) << limited.status();
+  EXPECT_EQ(limited->pairs.left, result->pairs.left);
+  // Deduplication counts each unordered pair once.
+  options.deduplicate = true;
+  options.max_memory = 0;
+  const MemoryEstimate within = EstimateMemory(x.a, x.a, options);
+  EXPECT_LT(within.datasets, estimate.datasets);
+}
+
 }  // namespace
 }  // namespace bloomlink::link

@@ -299,6 +299,25 @@ TEST(FindCandidatesTest, SameDatasetPairsTwoDifferentRecordsOnce) {
   }
 }
 
+TEST(FindCandidatesTest, StopsAtTheCandidateLimit) {
+  std::mt19937_64 rng(8);
+  BitMatrix a = RandomMatrix(500, 256, 0.5, rng);
+  CandidateStats stats;
+  auto all = FindCandidates(a, a, {.threshold = 0.4, .threads = 1}, &stats);
+  ASSERT_TRUE(all.ok());
+  ASSERT_GT(all->size(), 10000u);
+  for (int threads : {1, 2}) {
+    EXPECT_THAT(
+        FindCandidates(a, a, {.threshold = 0.4, .threads = threads, .max_candidates = 1000}),
+        StatusIs(StatusCode::kResourceExhausted, "found more than 1000 candidate pairs"));
+  }
+  // A limit the search stays within changes nothing.
+  auto within =
+      FindCandidates(a, a, {.threshold = 0.4, .threads = 1, .max_candidates = all->size()});
+  ASSERT_TRUE(within.ok());
+  EXPECT_EQ(within->size(), all->size());
+}
+
 TEST(FindCandidatesTest, RefusesBadOptions) {
   BitMatrix a(1, 64), b(1, 128);
   EXPECT_THAT(FindCandidates(a, b, {}),

@@ -235,6 +235,16 @@ TEST(BloomlinkSchemaTest, LoadSchemaReadsAFileAndNamesIt) {
               StatusIs(StatusCode::kNotFound, "absent.json: cannot open the schema file"));
 }
 
+TEST(BloomlinkSchemaTest, LoadSchemaRefusesFoldersAndEndlessFiles) {
+  testing::TempDir dir;
+  EXPECT_THAT(
+      LoadSchema(dir.path().string()),
+      StatusIs(StatusCode::kInvalidArgument, ": cannot read the schema file: it is a folder"));
+  // Read up to the limit only: /dev/zero must not exhaust memory.
+  EXPECT_THAT(LoadSchema("/dev/zero"),
+              StatusIs(StatusCode::kInvalidArgument, "/dev/zero: schema file is over 16 MiB"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // bloomlink dialect: errors.
 
@@ -252,16 +262,29 @@ TEST(BloomlinkSchemaTest, NotJsonNamesLineAndColumn) {
               StatusIs(StatusCode::kInvalidArgument, "schema.json:1:10: not valid JSON"));
 }
 
+// Found by the schema fuzzer (tests/fuzz/regressions/schema/number_overflow.json): a number too
+// large for a double made nlohmann/json throw out_of_range, which escaped ParseSchema and aborted
+// `bloomlink schema check`.
+TEST(BloomlinkSchemaTest, FuzzRegressionNumberOverflowIsInvalidJson) {
+  EXPECT_THAT(Parse(R"({"bloomlink_schema": 1e400})"),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "schema.json: not valid JSON ([json.exception.out_of_range.406] number "
+                       "overflow parsing '1e400')"));
+  EXPECT_THAT(Parse(R"({"version": 3, "clkConfig": {"l": -1e999}})"),
+              StatusIs(StatusCode::kInvalidArgument, "number overflow parsing '-1e999'"));
+}
+
 TEST(BloomlinkSchemaTest, Errors) {
   const std::string kField = R"({"name": "f", "type": "name"})";
   const ErrorCase cases[] = {
-      {"not an object", "[1, 2]", "schema.json: (top level): expected an object, got an array"},
+      {"not an object", "[1, 2]",
+       "schema.json: (top level): expected an object, got an array of 2 items"},
       {"neither dialect", R"({"fields": 1, "bloomlink": 1})", "schema.json: not a linkage schema"},
       {"neither dialect, empty", "{}", "schema.json: not a linkage schema"},
       {"missing fields", R"({"bloomlink_schema": 1})",
        "schema.json: fields: missing; expected an array of field objects"},
       {"empty fields", R"({"bloomlink_schema": 1, "fields": []})",
-       "schema.json: fields: expected an array of 1..256 field objects, got an array"},
+       "schema.json: fields: expected an array of 1..256 field objects, got an empty array"},
       {"fields not an array", R"({"bloomlink_schema": 1, "fields": {}})",
        "schema.json: fields: expected an array of 1..256 field objects, got an object"},
       {"field not an object", R"({"bloomlink_schema": 1, "fields": ["name"]})",
@@ -963,7 +986,7 @@ TEST(ClkhashSchemaTest, Errors) {
        "schema.json: features: missing; expected an array of features"},
       {"empty features",
        R"({"version": 3, "clkConfig": {"l": 1024, "kdf": {"type": "HKDF"}}, "features": []})",
-       "schema.json: features: expected an array of 1..256 features, got an array"},
+       "schema.json: features: expected an array of 1..256 features, got an empty array"},
       {"v2 weight",
        R"({"version": 2, "clkConfig": {"l": 1024, "kdf": {"type": "HKDF"}}, "features": [
            {"identifier": "a", "format": {"type": "string"},
@@ -989,6 +1012,25 @@ TEST(ClkhashSchemaTest, Errors) {
     SCOPED_TRACE(c.what);
     EXPECT_THAT(Parse(c.json), StatusIs(StatusCode::kInvalidArgument, c.message));
   }
+}
+
+// Found while fuzzing the schema parser (tests/fuzz/regressions/schema/deeply_nested_pattern.json):
+// std::regex compiles recursively, so a pattern of 20,000 nested groups overflowed the stack and
+// killed `bloomlink schema check`. Patterns are limited to 1,024 bytes.
+TEST(ClkhashSchemaTest, FuzzRegressionLongPatternIsRefusedNotAStackOverflow) {
+  auto with_pattern = [](const std::string& pattern) {
+    return ClkV3(R"({"l": 1024, "kdf": {"type": "HKDF"}})",
+                 R"({"comparison": {"type": "exact"}, "strategy": {"bitsPerToken": 2}})",
+                 R"({"type": "string", "pattern": ")" + pattern + R"("})");
+  };
+  EXPECT_TRUE(Parse(with_pattern(std::string(1024, 'a'))).ok());
+  EXPECT_TRUE(Parse(with_pattern(std::string(512, '(') + std::string(512, ')'))).ok());
+  EXPECT_THAT(Parse(with_pattern(std::string(1025, 'a'))),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "schema.json: features[1].format.pattern: expected a regular expression of "
+                       "at most 1024 bytes, got \"aaaa"));
+  EXPECT_THAT(Parse(with_pattern(std::string(20000, '(') + std::string(20000, ')'))),
+              StatusIs(StatusCode::kInvalidArgument, "at most 1024 bytes"));
 }
 
 TEST(ClkhashSchemaTest, HkdfLengthLimitDependsOnTheDigest) {

@@ -1,0 +1,76 @@
+// Link()'s memory estimate and limit: checked before the work starts, so that a job too big for
+// the machine stops at once with a message saying what to change, not after an hour in swap.
+#include <algorithm>
+#include <bit>
+
+#include "bloomlink/link.hpp"
+#include "bloomlink/memory_limit.hpp"
+#include "internal/strings.hpp"
+
+namespace bloomlink::link {
+namespace {
+
+constexpr std::uint64_t kSamplePairs = 200000;
+
+std::uint64_t DatasetBytes(const EncodedDataset& d) {
+  std::uint64_t bytes = d.clks.rows() * d.clks.stride_bytes();
+  for (const std::string& id : d.ids) bytes += sizeof(std::string) + id.capacity();
+  for (const FieldFilters& f : d.field_filters)
+    bytes += f.filters.rows() * f.filters.stride_bytes();
+  return bytes;
+}
+
+// SplitMix64: a fixed sequence, so the estimate is the same on every run.
+std::uint64_t Next(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+MemoryEstimate EstimateMemory(const EncodedDataset& a, const EncodedDataset& b,
+                              const LinkOptions& options) {
+  MemoryEstimate e;
+  e.datasets = DatasetBytes(a) + (options.deduplicate ? 0 : DatasetBytes(b));
+  const std::uint64_t na = a.size(), nb = b.size();
+  // Targets packed for the kernels, and both sides' popcount orders.
+  e.search = nb * b.clks.words_per_row() * 8 + (na + nb) * 8;
+  const std::uint64_t all_pairs = options.deduplicate ? (na < 2 ? 0 : na * (na - 1) / 2) : na * nb;
+  // Per candidate at the peak: 12 bytes in the search's buffers and 12 in the result; the
+  // solver's working copy (12); with Fellegi-Sunter the levels (1 per field) and the scores
+  // (8, plus 4 per field for the contributions).
+  e.bytes_per_candidate = 36;
+  if (options.method == Method::kFellegiSunter) {
+    e.bytes_per_candidate += 8 + 5 * std::max<std::uint64_t>(a.field_filters.size(), 1);
+  }
+  if (all_pairs == 0) return e;
+  // The share of random pairs that reach the threshold (the same test as the search).
+  const std::uint64_t samples = std::min(kSamplePairs, all_pairs);
+  const std::size_t words = a.clks.words_per_row();
+  const double t = options.candidates.threshold;
+  std::uint64_t state = 0x626C6F6F6D6C696Eull, hits = 0;
+  for (std::uint64_t s = 0; s < samples; ++s) {
+    const std::uint64_t i = Next(state) % na;
+    std::uint64_t j = Next(state) % nb;
+    if (options.deduplicate && i == j) j = (j + 1) % nb;
+    const std::uint64_t* x = a.clks.row_words(i);
+    const std::uint64_t* y = b.clks.row_words(j);
+    std::uint32_t c = 0;
+    for (std::size_t w = 0; w < words; ++w)
+      c += static_cast<std::uint32_t>(std::popcount(x[w] & y[w]));
+    const std::uint32_t sum = a.clks.popcount(i) + b.clks.popcount(j);
+    if (sum > 0 && 2.0 * c >= t * static_cast<double>(sum)) ++hits;
+  }
+  e.sampled_pairs = samples;
+  e.expected_candidates = static_cast<std::uint64_t>(
+      static_cast<double>(hits) / static_cast<double>(samples) * static_cast<double>(all_pairs));
+  if (options.candidates.top_k > 0) {
+    e.expected_candidates =
+        std::min(e.expected_candidates, na * static_cast<std::uint64_t>(options.candidates.top_k));
+  }
+  return e;
+}
+
+}  // namespace bloomlink::link
