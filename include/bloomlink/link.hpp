@@ -7,7 +7,7 @@
 //  - kFellegiSunter: scores each candidate field by field on the field-level filters with a
 //    Fellegi-Sunter model estimated by EM without labels (bloomlink/score/fellegi_sunter.hpp),
 //    keeps the pairs whose match probability reaches the decision threshold and resolves those
-//    one-to-one by probability;
+//    one-to-one by match weight (the probability's order);
 // and writes the pairs with the records' ids.
 //
 //   link::LinkReport report;
@@ -113,8 +113,9 @@ struct Linkage {
   std::optional<score::FsModel> model;
 };
 
-// Link(a, b, options, report): pairs ordered by score (Dice, or match probability with
-// Fellegi-Sunter; highest first), then index in A, then index in B. Fellegi-Sunter needs
+// Link(a, b, options, report): pairs ordered by score (Dice, or with Fellegi-Sunter the match
+// weight, which orders as the probability does but without its ties at 1; highest first), then
+// index in A, then index in B; one-to-one resolution uses the same order. Fellegi-Sunter needs
 // field-level filters present in both datasets (FailedPrecondition otherwise) and, with a given
 // model, a model for those fields and cut-points (InvalidArgument); a decision outside [0, 1], or
 // a model together with u_from_sample, is InvalidArgument. With no candidates and no given model
@@ -125,8 +126,8 @@ absl::StatusOr<Linkage> Link(const EncodedDataset& a, const EncodedDataset& b,
 
 // WritePairsCsv(a, b, linkage, path, explain): CSV with header id_a,id_b,score (A's id first);
 // with Fellegi-Sunter also match_probability,match_weight and, with explain, one weight_<field>
-// column per field. Sorted by match probability (Fellegi-Sunter) or score, descending, then
-// id_a, then id_b (byte order); six decimals. Written atomically.
+// column per field. Sorted by match weight (Fellegi-Sunter; the probability's order) or score,
+// descending, then id_a, then id_b (byte order); six decimals. Written atomically.
 absl::Status WritePairsCsv(const EncodedDataset& a, const EncodedDataset& b, const Linkage& linkage,
                            const std::string& path, bool explain = false);
 

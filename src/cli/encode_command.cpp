@@ -95,6 +95,17 @@ int RunEncode(const EncodeArgs& args) {
   } else if (auto f = io::EncodingFormatForPath(args.output); f.ok()) {
     format = *f;
   }
+  if (format != io::EncodingFormat::kBloom) {
+    for (const FieldSpec& f : schema->fields) {
+      if (f.field_filter.bits > 0) {
+        Warn(
+            internal::StrCat("the schema asks for field-level filters, which only the bloom "
+                             "format carries: ",
+                             args.output, " will have the CLKs alone"));
+        break;
+      }
+    }
+  }
   // Check that the output can be written before the encoding, which may take minutes, rather
   // than after it. The probe's temporary file is removed at once.
   if (auto probe = io::AtomicFileWriter::Create(args.output); !probe.ok()) {

@@ -15,9 +15,14 @@ int RunShow(const std::string& path) {
   std::printf("%s: Fellegi-Sunter model over %zu fields\n", path.c_str(), m.fields.size());
   std::printf("  lambda (share of matches among the candidates) %.6f, prior weight %+.2f\n",
               m.lambda, std::log2(m.lambda / (1 - m.lambda)));
-  std::printf("  trained on %s candidate pairs (%s patterns), %d EM iterations%s, u by %s\n",
-              Thousands(m.training_pairs).c_str(), Thousands(m.distinct_patterns).c_str(),
-              m.iterations, m.converged ? ", converged" : ", not converged", m.u_method.c_str());
+  if (m.training_pairs == 0) {
+    // Written by hand or by another tool: no training record (or one that says nothing).
+    std::printf("  training not recorded (not estimated by bloomlink)\n");
+  } else {
+    std::printf("  trained on %s candidate pairs (%s patterns), %d EM iterations%s, u by %s\n",
+                Thousands(m.training_pairs).c_str(), Thousands(m.distinct_patterns).c_str(),
+                m.iterations, m.converged ? ", converged" : ", not converged", m.u_method.c_str());
+  }
   if (!m.schema_fingerprint.empty()) {
     std::printf("  schema fingerprint %s\n", m.schema_fingerprint.c_str());
   }

@@ -31,9 +31,15 @@ std::string DescribeField(const FieldSpec& f) {
   if (f.tokens.kind == TokenKind::kQgram || f.tokens.kind == TokenKind::kPositionalQgram) {
     internal::StrAppend(tokens, " q=", f.tokens.q);
   }
-  return internal::StrCat(FieldKindName(f.kind), ", ", tokens, ", ", f.bits.count,
-                          f.bits.per_field ? " bits per field" : " bits per token", ", ",
-                          HashSchemeName(f.hash.scheme));
+  std::string out = internal::StrCat(FieldKindName(f.kind), ", ", tokens, ", ", f.bits.count,
+                                     f.bits.per_field ? " bits per field" : " bits per token", ", ",
+                                     HashSchemeName(f.hash.scheme));
+  if (f.field_filter.bits > 0) {
+    internal::StrAppend(out, "; field filter ", f.field_filter.bits, " bits, ",
+                        f.field_filter.tokens.count,
+                        f.field_filter.tokens.per_field ? " per field" : " per token");
+  }
+  return out;
 }
 
 int RunCheck(const std::string& path) {

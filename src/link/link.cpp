@@ -212,14 +212,20 @@ absl::StatusOr<Linkage> ScoreFellegiSunter(const EncodedDataset& a, const Encode
     if (a.schema_fingerprint) model.schema_fingerprint = HexEncode(*a.schema_fingerprint);
   }
   const score::PairScores scores = score::Score(model, vectors);
-  // Matches by the decision rule, resolved one-to-one by probability.
+  // Matches by the decision rule, resolved one-to-one by match weight: the same order as the
+  // probability, without its ties (in single precision every weight above about 25 has
+  // probability 1). The solver needs scores >= 0: weights are shifted by the lowest kept.
   match::CandidatePairs decided;
   std::vector<std::uint32_t> candidate_of;
+  float lowest = 0;
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     if (scores.probability[i] >= fs.decision) {
-      decided.push_back(candidates.left[i], candidates.right[i], scores.probability[i]);
+      lowest = candidate_of.empty() ? scores.weight[i] : std::min(lowest, scores.weight[i]);
       candidate_of.push_back(static_cast<std::uint32_t>(i));
     }
+  }
+  for (std::uint32_t i : candidate_of) {
+    decided.push_back(candidates.left[i], candidates.right[i], scores.weight[i] - lowest);
   }
   rep.score_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -318,7 +324,8 @@ absl::Status WritePairsCsv(const EncodedDataset& a, const EncodedDataset& b, con
                            const std::string& path, bool explain) {
   const match::CandidatePairs& pairs = linkage.pairs;
   const bool fs = !linkage.fs_fields.empty();
-  const std::vector<float>& key = fs ? linkage.probability : pairs.score;
+  // Fellegi-Sunter: by weight (the probability's order, without its ties at 1).
+  const std::vector<float>& key = fs ? linkage.weight : pairs.score;
   const std::vector<std::uint32_t> rank_a = Ranks(a.ids), rank_b = Ranks(b.ids);
   std::vector<std::uint32_t> order(pairs.size());
   std::iota(order.begin(), order.end(), 0u);

@@ -379,9 +379,9 @@ class Linkage:
 
     ``pairs`` is a DataFrame with columns ``id_a``, ``id_b``, ``score`` (CLK Dice) and, with
     ``method="fs"``, ``match_probability``, ``match_weight`` and one ``weight_<field>`` column
-    per field, ordered by match probability (or score), highest first. ``left``, ``right`` and
-    ``score`` (and ``probability``, ``weight``, ``contributions``) are the same as numpy arrays
-    that own the C++ result's memory. ``stats`` says how many pairs were compared, pruned and
+    per field, ordered by match weight (the match probability's order) or score, highest first.
+    ``left``, ``right`` and ``score`` (and ``probability``, ``weight``, ``contributions``) are
+    the same as numpy arrays that own the C++ result's memory. ``stats`` says how many pairs were compared, pruned and
     kept, with timings; ``model`` is the Fellegi-Sunter model used.
     """
 
@@ -416,7 +416,7 @@ class Linkage:
                 columns["match_weight"] = self.weight
                 for f, name in enumerate(self.fields):
                     columns[f"weight_{name}"] = self.contributions[:, f]
-                key = "match_probability"
+                key = "match_weight"  # the probability's order, without its ties at 1
             frame = pd.DataFrame(columns)
             frame = frame.sort_values([key, "id_a", "id_b"], ascending=[False, True, True],
                                       kind="stable", ignore_index=True)
@@ -478,7 +478,7 @@ def link(a: EncodedDataset, b: Optional[EncodedDataset] = None, *, threshold: fl
     field by field (Fellegi-Sunter on the field-level filters, which the schema must ask for),
     with m, u and lambda estimated by EM without labels (u from a random sample of pairs with
     ``u_from_sample``) or taken from ``model``; pairs whose match probability reaches ``decision``
-    are matches, resolved one-to-one by probability.
+    are matches, resolved one-to-one by match weight.
 
     ``one_to_one``: ``"greedy"`` (highest first; the default), ``"optimal"`` (largest total),
     ``"mutual"`` (each other's best) or ``"none"`` (every pair; the default when deduplicating).
@@ -588,7 +588,8 @@ def evaluate(pairs: Any, truth: Any = None, *, truth_regex: Optional[str] = None
             a record with itself. Taken from the Linkage when ``pairs`` is one; otherwise
             false unless given.
     """
-    candidate_set = a is not None and b is not None
+    # Datasets given explicitly (both, or one for a deduplication) ask for candidate-set measures.
+    candidate_set = a is not None and (b is not None or bool(deduplication))
     if isinstance(pairs, Linkage):
         candidate_set = candidate_set or pairs.one_to_one == "none"
         if deduplication is None:
