@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
@@ -30,6 +31,8 @@ class TempDir {
 // WriteFile / ReadFile: whole-file helpers.
 void WriteFile(const std::string& path, const std::string& contents);
 std::string ReadFile(const std::string& path);
+// Entries(dir): the names in `dir`, sorted (to check that nothing was left behind).
+std::vector<std::string> Entries(const std::filesystem::path& dir);
 
 // StatusIs(code, substring) matches an absl::Status or StatusOr with that code and a message
 // containing `substring`.

@@ -14,18 +14,10 @@
 namespace bloomlink::io {
 namespace {
 
+using ::bloomlink::testing::Entries;
 using ::bloomlink::testing::ReadFile;
 using ::bloomlink::testing::TempDir;
 using ::bloomlink::testing::WriteFile;
-
-std::vector<std::string> Entries(const std::filesystem::path& dir) {
-  std::vector<std::string> names;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    names.push_back(e.path().filename().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 TEST(AtomicFileWriterTest, ProcessEndedMidWriteLeavesNoTemporaryFile) {
   TempDir dir;

@@ -20,20 +20,11 @@ namespace bloomlink::io {
 namespace {
 
 using ::absl::StatusCode;
+using ::bloomlink::testing::Entries;
 using ::bloomlink::testing::ReadFile;
 using ::bloomlink::testing::StatusIs;
 using ::bloomlink::testing::TempDir;
 using ::bloomlink::testing::WriteFile;
-
-// Entries(dir): the names in `dir`, sorted.
-std::vector<std::string> Entries(const std::filesystem::path& dir) {
-  std::vector<std::string> names;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    names.push_back(e.path().filename().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 TEST(OutputErrorsTest, MissingFolderFileAsFolderAndFolderAsFile) {
   TempDir dir;

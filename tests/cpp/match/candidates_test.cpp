@@ -55,6 +55,16 @@ std::uint32_t Intersection(const BitMatrix& a, std::size_t i, const BitMatrix& b
   return c;
 }
 
+// KeepBest(row, top_k): with top_k > 0, one record's k best pairs (ties: the lower right index).
+void KeepBest(std::vector<Triple>& row, int top_k) {
+  if (top_k == 0) return;
+  std::sort(row.begin(), row.end(), [](const Triple& x, const Triple& y) {
+    return std::get<2>(x) > std::get<2>(y) ||
+           (std::get<2>(x) == std::get<2>(y) && std::get<1>(x) < std::get<1>(y));
+  });
+  if (row.size() > static_cast<std::size_t>(top_k)) row.resize(static_cast<std::size_t>(top_k));
+}
+
 std::vector<Triple> BruteForce(const BitMatrix& a, const BitMatrix& b, double t, int top_k) {
   std::vector<Triple> out;
   for (std::size_t i = 0; i < a.rows(); ++i) {
@@ -66,13 +76,7 @@ std::vector<Triple> BruteForce(const BitMatrix& a, const BitMatrix& b, double t,
       row.emplace_back(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j),
                        static_cast<float>(2.0 * c / s));
     }
-    if (top_k > 0) {
-      std::sort(row.begin(), row.end(), [](const Triple& x, const Triple& y) {
-        return std::get<2>(x) > std::get<2>(y) ||
-               (std::get<2>(x) == std::get<2>(y) && std::get<1>(x) < std::get<1>(y));
-      });
-      if (row.size() > static_cast<std::size_t>(top_k)) row.resize(static_cast<std::size_t>(top_k));
-    }
+    KeepBest(row, top_k);
     out.insert(out.end(), row.begin(), row.end());
   }
   std::sort(out.begin(), out.end());
@@ -245,13 +249,7 @@ std::vector<Triple> BruteForceWithin(const BitMatrix& d, double t, int top_k) {
       row.emplace_back(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j),
                        static_cast<float>(2.0 * c / s));
     }
-    if (top_k > 0) {
-      std::sort(row.begin(), row.end(), [](const Triple& x, const Triple& y) {
-        return std::get<2>(x) > std::get<2>(y) ||
-               (std::get<2>(x) == std::get<2>(y) && std::get<1>(x) < std::get<1>(y));
-      });
-      if (row.size() > static_cast<std::size_t>(top_k)) row.resize(static_cast<std::size_t>(top_k));
-    }
+    KeepBest(row, top_k);
     for (auto& [l, r, score] : row) {
       if (l > r) std::swap(l, r);
     }
