@@ -167,6 +167,8 @@ FormatResult FieldFormatter::FormatBloomlink(std::string_view raw, std::string* 
   }
 }
 
+constexpr std::size_t kMaxPatternValueBytes = 1024;
+
 FormatResult FieldFormatter::FormatClkhash(std::string_view raw, std::string* out) const {
   const FieldSpec& spec = *spec_;
   if (!spec.missing.values.empty() && raw == spec.missing.values.front()) {
@@ -183,8 +185,15 @@ FormatResult FieldFormatter::FormatClkhash(std::string_view raw, std::string* ou
   switch (spec.kind) {
     case FieldKind::kClkString: {
       const ClkhashFormat& f = spec.clkhash;
-      if (pattern_ && !std::regex_match(raw.begin(), raw.end(), *pattern_)) {
-        return Invalid("does not match the pattern");
+      if (pattern_) {
+        // std::regex matches recursively, about a stack frame per character: a long value would
+        // overflow the (worker thread's) stack, so patterns are only checked on short values.
+        if (raw.size() > kMaxPatternValueBytes) {
+          return Invalid("longer than 1024 bytes, the most a pattern is checked on");
+        }
+        if (!std::regex_match(raw.begin(), raw.end(), *pattern_)) {
+          return Invalid("does not match the pattern");
+        }
       }
       if (f.case_rule == "upper" && !CaseHolds(raw, true)) return Invalid("not upper case");
       if (f.case_rule == "lower" && !CaseHolds(raw, false)) return Invalid("not lower case");

@@ -433,6 +433,32 @@ TEST(EncoderTest, ClkhashValuesAreCountedOnce) {
   EXPECT_TRUE(RowIsZero(got.clks, 2));
 }
 
+TEST(EncoderTest, ClkhashPatternsAreCheckedOnShortValuesOnly) {
+  // Regression (found while fuzzing the schema reader): std::regex matches recursively, and a
+  // 200,000-character value overflowed the stack. Longer than 1024 bytes: invalid, no crash.
+  LinkageSchema schema = MakeSchema(R"({"version": 3, "clkConfig": {"l": 1024,
+      "kdf": {"type": "HKDF"}}, "features": [
+      {"identifier": "name", "format": {"type": "string", "pattern": "[a-z]*"},
+       "hashing": {"comparison": {"type": "ngram", "n": 2}, "strategy": {"bitsPerToken": 10}}}]})");
+  Secret secret = MakeSecret("a shared secret between holders");
+  for (int threads : {1, 2}) {
+    Encoder encoder = MakeEncoder(schema, secret, {.threads = threads});
+    Rows rows;
+    rows.fields = 1;
+    rows.Add({std::string(200000, 'a')});
+    rows.Add({std::string(1024, 'a')});
+    rows.Add({"Bob"});
+    Encoded got = EncodeAll(encoder, rows);
+    const FieldStats& f = got.stats.fields[0];
+    EXPECT_EQ(f.valid, 1u);
+    EXPECT_EQ(f.invalid, 2u);
+    using Reasons = std::vector<std::pair<std::string, std::uint64_t>>;
+    EXPECT_EQ(f.invalid_reasons,
+              (Reasons{{"does not match the pattern", 1},
+                       {"longer than 1024 bytes, the most a pattern is checked on", 1}}));
+  }
+}
+
 TEST(EncoderTest, StatsMergeAcrossBatches) {
   LinkageSchema schema = StarterSchema();
   Secret secret = MakeSecret("a shared secret between holders");
