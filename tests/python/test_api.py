@@ -1131,8 +1131,11 @@ def test_ctrl_c_stops_a_long_link(tmp_path):
         finally:
             print(f"linked for {time.monotonic() - start:.2f} s", flush=True)
     """))
+    # A shell may start its background jobs with SIGINT ignored, which Python then keeps
+    # ignoring: give the child the default disposition, as in a terminal.
     proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         started = proc.stdout.readline()
         if started != "linking\n":

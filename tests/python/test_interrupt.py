@@ -25,8 +25,11 @@ def big_extract(tmp_path_factory, cli):
 
 
 def interrupt(command, out_dir, signal_number, after=0.5):
+    # A shell may start its background jobs (CI's, say) with SIGINT ignored, and an ignored
+    # signal stays ignored (as nohup expects): give the child the default, as in a terminal.
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={k: v for k, v in os.environ.items() if k != "BLOOMLINK_SECRET"})
+                            env={k: v for k, v in os.environ.items() if k != "BLOOMLINK_SECRET"},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(after)
     assert proc.poll() is None, "the run ended before it could be interrupted: make it longer"
     proc.send_signal(signal_number)
