@@ -170,9 +170,11 @@ int RunLink(const LinkArgs& args) {
     }
     if (absl::Status s = score::SaveModel(*result->model, args.save_model); !s.ok()) return Fail(s);
   }
+  const double writing = NowSeconds();
   if (absl::Status s = link::WritePairsCsv(*a, b, *result, args.output, args.explain); !s.ok()) {
     return Fail(s);
   }
+  const double write_seconds = NowSeconds() - writing;
   if (args.quiet) return kExitOk;
 
   const match::CandidateStats& c = report.candidates;
@@ -208,11 +210,15 @@ int RunLink(const LinkArgs& args) {
         m.lambda, m.converged || !args.model.empty() ? "" : ", NOT converged", args.decision);
     if (!args.save_model.empty()) std::printf("  saved the model to %s\n", args.save_model.c_str());
   }
-  std::printf("  %s %s after %s one-to-one resolution in %.2f s\n",
-              Thousands(report.matches).c_str(),
-              *method == solve::OneToOne::kNone ? "pairs kept" : "matches",
-              std::string(solve::OneToOneName(*method)).c_str(), report.solve_seconds);
-  std::printf("  wrote %s\n", args.output.c_str());
+  if (*method == solve::OneToOne::kNone) {
+    std::printf("  %s pairs kept (no one-to-one resolution), put in order in %.2f s\n",
+                Thousands(report.matches).c_str(), report.solve_seconds);
+  } else {
+    std::printf("  %s matches after %s one-to-one resolution in %.2f s\n",
+                Thousands(report.matches).c_str(),
+                std::string(solve::OneToOneName(*method)).c_str(), report.solve_seconds);
+  }
+  std::printf("  wrote %s in %.2f s\n", args.output.c_str(), write_seconds);
   if (truth->has_value()) {
     PrintMetrics(eval::ComparePairs(IdPairs(*a, b, result->pairs), **truth));
   }

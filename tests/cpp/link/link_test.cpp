@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <limits>
 #include <numeric>
 #include <random>
 #include <set>
@@ -116,6 +118,45 @@ TEST(WritePairsCsvTest, SortsByScoreThenIdsAndQuotesIds) {
             "\"a,comma\",\"q\"\"uote\",0.500000\n"
             "z,b,0.500000\n"
             "z,c,0.500000\n");
+}
+
+// Scores are written as printf's "%.6f" writes them (the format of every earlier pairs file), for
+// awkward values too: halfway cases, tiny and huge magnitudes, negative weights, infinities.
+TEST(WritePairsCsvTest, NumbersArePrintfFixedSix) {
+  testing::TempDir dir;
+  std::vector<float> values = {0.0f, -0.0f, 1.0f, 0.5f, 0.0000005f, 0.0000015f, 0.1234565f,
+                               1e-30f, 3.4e38f, -3.4e38f, -1.0f / 3.0f, 2.0f / 3.0f,
+                               std::numeric_limits<float>::infinity(),
+                               -std::numeric_limits<float>::infinity(),
+                               std::numeric_limits<float>::denorm_min()};
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> unit(0.0f, 1.0f);
+  std::uniform_real_distribution<float> weight(-40.0f, 40.0f);
+  for (int i = 0; i < 2000; ++i) values.push_back(i % 2 ? unit(rng) : weight(rng));
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i < values.size(); ++i) ids.push_back(std::to_string(i));
+  EncodedDataset a = Dataset(ids, 64, 1);
+  EncodedDataset b = Dataset({"b"}, 64, 2);
+  Linkage linkage;
+  linkage.fs_fields = {"x"};
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    linkage.pairs.push_back(static_cast<std::uint32_t>(i), 0, 0.5f);
+    linkage.probability.push_back(0.5f);
+    linkage.weight.push_back(0.0f);  // all equal: the file follows the ids' order
+    linkage.contributions.push_back(values[i]);
+  }
+  const std::string path = dir.file("pairs.csv");
+  ASSERT_TRUE(WritePairsCsv(a, b, linkage, path, /*explain=*/true).ok());
+  std::vector<std::pair<std::string, std::string>> expected;  // (id, line)
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    char weight_text[64];
+    std::snprintf(weight_text, sizeof weight_text, "%.6f", static_cast<double>(values[i]));
+    expected.emplace_back(ids[i], ids[i] + ",b,0.500000,0.500000,0.000000," + weight_text + "\n");
+  }
+  std::sort(expected.begin(), expected.end());
+  std::string file = "id_a,id_b,score,match_probability,match_weight,weight_x\n";
+  for (const auto& e : expected) file += e.second;
+  EXPECT_EQ(testing::ReadFile(path), file);
 }
 
 TEST(WritePairsCsvTest, FailureLeavesNoFile) {
