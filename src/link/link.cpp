@@ -346,8 +346,9 @@ absl::Status WritePairsCsv(const EncodedDataset& a, const EncodedDataset& b, con
   }
   line += "\n";
   BLOOMLINK_RETURN_IF_ERROR(out.Write(line));
-  // std::to_chars prints what printf's "%.6f" prints, several times faster (a file of all pairs
-  // can hold tens of millions of lines). A float's fixed form has at most 39 integer digits.
+  // std::to_chars writes exactly what printf's "%.6f" writes, without parsing a format for every
+  // number (a file of all pairs can hold tens of millions of lines). Every value is a float, whose
+  // fixed form has at most 39 integer digits: the buffer always suffices.
   char number[64];
   auto append_number = [&](double v) {
     number[0] = ',';
