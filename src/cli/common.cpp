@@ -41,8 +41,6 @@ void Warn(std::string_view message) {
                message.data());
 }
 
-std::string Thousands(std::uint64_t n) { return internal::Thousands(n); }
-
 double NowSeconds() {
   using Clock = std::chrono::steady_clock;
   return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();

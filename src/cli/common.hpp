@@ -8,6 +8,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "internal/strings.hpp"
 
 namespace bloomlink::cli {
 
@@ -57,7 +58,7 @@ class Progress {
 };
 
 // Thousands(n): 1234567 -> "1,234,567".
-std::string Thousands(std::uint64_t n);
+using ::bloomlink::internal::Thousands;
 // Seconds since an arbitrary start, for timing commands.
 double NowSeconds();
 

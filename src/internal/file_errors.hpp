@@ -15,19 +15,10 @@ namespace bloomlink::internal {
 // file system's limit (disk full) from other ResourceExhausted errors (a memory limit).
 inline constexpr char kErrnoPayload[] = "bloomlink/errno";
 
-inline absl::Status FileErrorStatus(int err, std::string_view path, std::string_view what);
-
-// FileError(err, path, what) with the errno attached (kErrnoPayload).
-inline absl::Status FileError(int err, std::string_view path, std::string_view what) {
-  absl::Status status = FileErrorStatus(err, path, what);
-  status.SetPayload(kErrnoPayload, absl::Cord(std::to_string(err)));
-  return status;
-}
-
-// FileErrorStatus(err, path, what): "<path>: <what>: <strerror>", with the canonical code users can
-// act on: NotFound, PermissionDenied, ResourceExhausted (disk full, over a quota or a file-size
-// limit, with what to check), InvalidArgument (a folder where a file was expected), Internal
-// otherwise.
+// FileErrorStatus(err, path, what): "<path>: <what>: <strerror>", with the canonical code users
+// can act on: NotFound, PermissionDenied, ResourceExhausted (disk full, over a quota or a
+// file-size limit, with what to check), InvalidArgument (a folder where a file was expected),
+// Internal otherwise. Use FileError, which also attaches the errno.
 inline absl::Status FileErrorStatus(int err, std::string_view path, std::string_view what) {
   std::string message = StrCat(path, ": ", what, ": ", std::strerror(err));
   switch (err) {
@@ -53,6 +44,13 @@ inline absl::Status FileErrorStatus(int err, std::string_view path, std::string_
     default:
       return absl::InternalError(message);
   }
+}
+
+// FileError(err, path, what) with the errno attached (kErrnoPayload).
+inline absl::Status FileError(int err, std::string_view path, std::string_view what) {
+  absl::Status status = FileErrorStatus(err, path, what);
+  status.SetPayload(kErrnoPayload, absl::Cord(std::to_string(err)));
+  return status;
 }
 
 }  // namespace bloomlink::internal

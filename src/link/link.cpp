@@ -299,7 +299,7 @@ absl::StatusOr<Linkage> Link(const EncodedDataset& a, const EncodedDataset& b,
         std::max<std::uint64_t>(1, (options.max_memory - fixed) / memory.bytes_per_candidate);
   }
   auto found = match::FindCandidates(a.clks, b.clks, candidate_options, &rep.candidates);
-  if (absl::IsResourceExhausted(found.status())) {
+  if (options.max_memory > 0 && absl::IsResourceExhausted(found.status())) {
     return absl::ResourceExhaustedError(StrCat(
         "stopped: the candidate pairs at Dice >= ", options.candidates.threshold,
         " would need more than the memory limit of ", FormatBytes(options.max_memory),

@@ -4,6 +4,7 @@
 #include <bit>
 
 #include "bloomlink/link.hpp"
+#include "bloomlink/match/candidates.hpp"
 #include "bloomlink/memory_limit.hpp"
 #include "internal/strings.hpp"
 
@@ -46,7 +47,7 @@ MemoryEstimate EstimateMemory(const EncodedDataset& a, const EncodedDataset& b,
     e.bytes_per_candidate += 8 + 5 * std::max<std::uint64_t>(a.field_filters.size(), 1);
   }
   if (all_pairs == 0) return e;
-  // The share of random pairs that reach the threshold (the same test as the search).
+  // The share of random pairs that reach the threshold.
   const std::uint64_t samples = std::min(kSamplePairs, all_pairs);
   const std::size_t words = a.clks.words_per_row();
   const double t = options.candidates.threshold;
@@ -60,8 +61,7 @@ MemoryEstimate EstimateMemory(const EncodedDataset& a, const EncodedDataset& b,
     std::uint32_t c = 0;
     for (std::size_t w = 0; w < words; ++w)
       c += static_cast<std::uint32_t>(std::popcount(x[w] & y[w]));
-    const std::uint32_t sum = a.clks.popcount(i) + b.clks.popcount(j);
-    if (sum > 0 && 2.0 * c >= t * static_cast<double>(sum)) ++hits;
+    if (match::IsCandidate(c, a.clks.popcount(i) + b.clks.popcount(j), t)) ++hits;
   }
   e.sampled_pairs = samples;
   e.expected_candidates = static_cast<std::uint64_t>(

@@ -56,11 +56,6 @@ PopcountOrder SortByPopcount(const BitMatrix& m) {
   return order;
 }
 
-// Qualifies(c, s, t): the candidate rule, 2c >= t * s in double precision, s > 0.
-inline bool Qualifies(std::uint32_t c, std::uint32_t s, double t) {
-  return s > 0 && 2.0 * static_cast<double>(c) >= t * static_cast<double>(s);
-}
-
 // MinCount(s, t): the smallest intersection that qualifies for popcount sum s (may exceed s/2,
 // meaning none does).
 inline std::uint32_t MinCount(std::uint32_t s, double t) {
@@ -81,7 +76,7 @@ PopcountBounds ComputeBounds(std::size_t bits, double t) {
   const auto max_pb = static_cast<std::int64_t>(bits);
   for (std::int64_t pa = 0; pa <= max_pb; ++pa) {
     auto feasible = [&](std::int64_t pb) {
-      return Qualifies(static_cast<std::uint32_t>(std::min(pa, pb)),
+      return IsCandidate(static_cast<std::uint32_t>(std::min(pa, pb)),
                        static_cast<std::uint32_t>(pa + pb), t);
     };
     if (!feasible(pa)) {

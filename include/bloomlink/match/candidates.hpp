@@ -33,6 +33,14 @@
 
 namespace bloomlink::match {
 
+// IsCandidate(intersection, popcount_sum, threshold): the candidate rule above,
+// 2 |a AND b| >= threshold x (|a| + |b|) in double precision, never for two empty filters (the
+// search's popcount pruning and the linker's memory estimate test pairs with it).
+inline bool IsCandidate(std::uint32_t intersection, std::uint32_t popcount_sum, double threshold) {
+  return popcount_sum > 0 &&
+         2.0 * static_cast<double>(intersection) >= threshold * static_cast<double>(popcount_sum);
+}
+
 struct CandidateOptions {
   // threshold: inclusive Dice threshold in [0, 1]; with top_k it is the floor.
   double threshold = 0.8;
