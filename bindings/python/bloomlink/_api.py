@@ -381,8 +381,8 @@ class Linkage:
     ``method="fs"``, ``match_probability``, ``match_weight`` and one ``weight_<field>`` column
     per field, ordered by match weight (the match probability's order) or score, highest first.
     ``left``, ``right`` and ``score`` (and ``probability``, ``weight``, ``contributions``) are
-    the same as numpy arrays that own the C++ result's memory. ``stats`` says how many pairs were compared, pruned and
-    kept, with timings; ``model`` is the Fellegi-Sunter model used.
+    the same as numpy arrays that own the C++ result's memory. ``stats`` says how many pairs
+    were compared, pruned and kept, with timings; ``model`` is the Fellegi-Sunter model used.
     """
 
     def __init__(self, a: EncodedDataset, b: EncodedDataset, result: dict, threshold: float,
