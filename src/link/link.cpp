@@ -281,6 +281,7 @@ absl::StatusOr<Linkage> Link(const EncodedDataset& a, const EncodedDataset& b,
   match::CandidateOptions candidate_options = options.candidates;
   candidate_options.same_dataset = options.deduplicate;
   MemoryEstimate memory;
+  bool limited_by_memory = false;  // the search's candidate limit is the memory limit's
   if (options.max_memory > 0) {
     memory = EstimateMemory(a, b, options);
     const std::uint64_t fixed = memory.datasets + memory.search;
@@ -294,12 +295,17 @@ absl::StatusOr<Linkage> Link(const EncodedDataset& a, const EncodedDataset& b,
           " random pairs), more than the memory limit of ", FormatBytes(options.max_memory),
           ": raise the limit, raise the threshold, or keep each record's best few (top-k)"));
     }
-    // The estimate came from a sample: also stop the search itself at the limit.
-    candidate_options.max_candidates =
+    // The estimate came from a sample: also stop the search itself at the limit (or at the
+    // caller's own candidate limit, if lower).
+    const std::uint64_t by_memory =
         std::max<std::uint64_t>(1, (options.max_memory - fixed) / memory.bytes_per_candidate);
+    if (candidate_options.max_candidates == 0 || by_memory < candidate_options.max_candidates) {
+      candidate_options.max_candidates = by_memory;
+      limited_by_memory = true;
+    }
   }
   auto found = match::FindCandidates(a.clks, b.clks, candidate_options, &rep.candidates);
-  if (options.max_memory > 0 && absl::IsResourceExhausted(found.status())) {
+  if (limited_by_memory && absl::IsResourceExhausted(found.status())) {
     return absl::ResourceExhaustedError(StrCat(
         "stopped: the candidate pairs at Dice >= ", options.candidates.threshold,
         " would need more than the memory limit of ", FormatBytes(options.max_memory),

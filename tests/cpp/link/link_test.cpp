@@ -599,6 +599,11 @@ TEST(LinkTest, MemoryEstimateAndLimit) {
   auto limited = Link(x.a, x.b, options);
   ASSERT_TRUE(limited.ok()) << limited.status();
   EXPECT_EQ(limited->pairs.left, result->pairs.left);
+  // The caller's own candidate limit, lower than the memory's, holds and is reported as itself.
+  options.candidates.max_candidates = 100;
+  EXPECT_THAT(Link(x.a, x.b, options),
+              StatusIs(StatusCode::kResourceExhausted, "found more than 100 candidate pairs"));
+  options.candidates.max_candidates = 0;
   // Deduplication counts each unordered pair once.
   options.deduplicate = true;
   options.max_memory = 0;
