@@ -10,10 +10,14 @@
 //    one-to-one by match weight (the probability's order);
 // and writes the pairs with the records' ids.
 //
+// The rules of a linkage (defaults, which options go together) live here, not in the front
+// ends: the CLI and Python fill a LinkOptions and call ValidateLinkOptions and Link.
+//
 //   link::LinkReport report;
-//   BLOOMLINK_ASSIGN_OR_RETURN(link::Linkage result,
-//                              link::Link(a, b, {.candidates = {.threshold = 0.8}}, &report));
-//   BLOOMLINK_RETURN_IF_ERROR(link::WritePairsCsv(a, b, result, "pairs.csv"));
+//   absl::StatusOr<link::Linkage> result =
+//       link::Link(a, b, {.candidates = {.threshold = 0.8}}, &report);
+//   if (!result.ok()) return result.status();
+//   absl::Status written = link::WritePairsCsv(a, b, *result, "pairs.csv");
 #pragma once
 
 #include <optional>
@@ -23,6 +27,7 @@
 
 #include "absl/status/statusor.h"
 #include "bloomlink/encoded_dataset.hpp"
+#include "bloomlink/io/pairs_csv.hpp"
 #include "bloomlink/match/candidate_pairs.hpp"
 #include "bloomlink/match/candidates.hpp"
 #include "bloomlink/score/fellegi_sunter.hpp"
@@ -33,8 +38,8 @@ namespace bloomlink::link {
 // CheckCompatible(a, name_a, b, name_b): FailedPrecondition when the two encodings cannot be
 // compared: different filter lengths, schema fingerprints or key check values (different
 // schemas or secrets). When either file does not record a fingerprint or key check value
-// (clkhash JSON, CSV), that check cannot be made: the returned warnings say so. InvalidArgument
-// when a dataset has no records.
+// (clkhash JSON, CSV), that check cannot be made: the returned warnings say so (none when a and
+// b are the same object: a deduplication). InvalidArgument when a dataset has no records.
 absl::StatusOr<std::vector<std::string>> CheckCompatible(const EncodedDataset& a,
                                                          std::string_view name_a,
                                                          const EncodedDataset& b,
@@ -63,8 +68,11 @@ struct FsOptions {
 
 struct LinkOptions {
   match::CandidateOptions candidates = {};
-  solve::OneToOne one_to_one = solve::OneToOne::kGreedy;
+  // one_to_one: how the matches are resolved; unset takes the default (DefaultOneToOne).
+  std::optional<solve::OneToOne> one_to_one = std::nullopt;
   Method method = Method::kDice;
+  // fs: Fellegi-Sunter's options; with kDice they must keep their defaults (no model, no u from
+  // a sample): ValidateLinkOptions refuses what would be silently ignored.
   FsOptions fs = {};
   // deduplicate: a and b are the same dataset; pairs are two different records, left < right,
   // each once (candidates.same_dataset is set accordingly).
@@ -74,6 +82,20 @@ struct LinkOptions {
   // the candidate search the same way if it finds more candidates than the rest allows.
   std::uint64_t max_memory = 0;
 };
+
+// DefaultOneToOne(deduplicate): greedy between two datasets; none within one, where every pair
+// over the threshold is kept (a person may have several duplicate records).
+solve::OneToOne DefaultOneToOne(bool deduplicate);
+
+// OneToOneOf(options): options.one_to_one, or DefaultOneToOne(options.deduplicate).
+solve::OneToOne OneToOneOf(const LinkOptions& options);
+
+// ValidateLinkOptions(options): InvalidArgument when the options are out of range or do not go
+// together: candidate options match::ValidateCandidateOptions refuses, a decision outside [0, 1], a
+// model or u from a sample with kDice, a model together with u from a sample, or optimal one-to-one
+// within one dataset. Link() calls it first; front ends call it to refuse bad options before
+// reading any file.
+absl::Status ValidateLinkOptions(const LinkOptions& options);
 
 // MemoryEstimate: what Link() is expected to hold at its peak.
 struct MemoryEstimate {
@@ -106,6 +128,10 @@ struct LinkReport {
 // field its contribution to the weight (pairs x fields, row-major), and the model used (absent
 // only when there were no candidates to estimate one from).
 struct Linkage {
+  // deduplicated: the pairs are within one dataset (LinkOptions::deduplicate): unordered, each
+  // once, never a record with itself. one_to_one: the resolution applied (OneToOneOf).
+  bool deduplicated = false;
+  solve::OneToOne one_to_one = solve::OneToOne::kGreedy;
   match::CandidatePairs pairs;
   std::vector<float> probability, weight;
   std::vector<std::string> fs_fields;
@@ -113,21 +139,27 @@ struct Linkage {
   std::optional<score::FsModel> model;
 };
 
-// Link(a, b, options, report): pairs ordered by score (Dice, or with Fellegi-Sunter the match
+// Link(a, b, options, report): InvalidArgument for options ValidateLinkOptions refuses. Pairs
+// ordered by score (Dice, or with Fellegi-Sunter the match
 // weight, which orders as the probability does but without its ties at 1; highest first), then
 // index in A, then index in B; one-to-one resolution uses the same order. Fellegi-Sunter needs
 // field-level filters present in both datasets (FailedPrecondition otherwise) and, with a given
-// model, a model for those fields and cut-points (InvalidArgument); a decision outside [0, 1], or
-// a model together with u_from_sample, is InvalidArgument. With no candidates and no given model
-// there is nothing to estimate: no pairs, no model, and a warning in the report. Deduplication
-// resolves one-to-one within the dataset (solve::SolveOneToOneWithin: no optimal).
+// model, a model for those fields and cut-points (InvalidArgument). With no candidates and no
+// given model there is nothing to estimate: no pairs, no model, and a warning in the report.
+// Deduplication resolves one-to-one within the dataset (solve::SolveOneToOneWithin).
 absl::StatusOr<Linkage> Link(const EncodedDataset& a, const EncodedDataset& b,
                              const LinkOptions& options, LinkReport* report = nullptr);
 
-// WritePairsCsv(a, b, linkage, path, explain): CSV with header id_a,id_b,score (A's id first);
-// with Fellegi-Sunter also match_probability,match_weight and, with explain, one weight_<field>
-// column per field. Sorted by match weight (Fellegi-Sunter; the probability's order) or score,
-// descending, then id_a, then id_b (byte order); six decimals. Written atomically.
+// PairsTableOf(a, b, linkage, explain): the linkage as io::PairsTable (bloomlink/io/pairs_csv.hpp),
+// viewing a's and b's ids and the linkage's arrays (they must outlive it): columns score and, with
+// Fellegi-Sunter, match_probability, match_weight and, with explain, one weight_<field> per
+// field; rows ordered by match weight (Fellegi-Sunter; the probability's order) or score.
+io::PairsTable PairsTableOf(const EncodedDataset& a, const EncodedDataset& b,
+                            const Linkage& linkage, bool explain);
+
+// WritePairsCsv(a, b, linkage, path, explain): io::WritePairsCsv of PairsTableOf(...): the CSV
+// header id_a,id_b,score[,match_probability,match_weight[,weight_<field>...]], sorted by match
+// weight or score, descending, then id_a, then id_b (byte order); six decimals; atomic.
 absl::Status WritePairsCsv(const EncodedDataset& a, const EncodedDataset& b, const Linkage& linkage,
                            const std::string& path, bool explain = false);
 

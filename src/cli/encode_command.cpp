@@ -158,7 +158,6 @@ void AddEncodeCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--output-format", args->output_format,
                   "bloom, clkhash-json or csv (default: from the output's extension, else bloom)");
   cmd->add_option("--threads", args->threads, "encoding threads (0: all cores)")
-      ->check(CLI::Range(0, 1024))
       ->capture_default_str();
   cmd->add_flag("--allow-weak-secret", args->allow_weak_secret,
                 "accept a secret shorter than 16 bytes (compatibility tests only)");

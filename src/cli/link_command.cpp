@@ -3,7 +3,6 @@
 #include <cstdio>
 #include <optional>
 
-#include "bloomlink/base64.hpp"
 #include "bloomlink/eval/metrics.hpp"
 #include "bloomlink/io/atomic_file.hpp"
 #include "bloomlink/io/encoded_file.hpp"
@@ -94,20 +93,38 @@ int RunLink(const LinkArgs& args) {
   if (args.dedupe && !args.b.empty() && args.b != args.a) {
     return Fail(absl::InvalidArgumentError("--dedupe links one file with itself: give one file"));
   }
-  const std::string one_to_one = !args.one_to_one.empty() ? args.one_to_one
-                                 : args.dedupe            ? "none"
-                                                          : "greedy";
-  auto method = solve::ParseOneToOne(one_to_one);
+  link::LinkOptions options;
+  options.candidates.threshold = args.threshold;
+  options.candidates.top_k = args.top_k;
+  options.candidates.threads = args.threads;
+  if (!args.one_to_one.empty()) {
+    auto one_to_one = solve::ParseOneToOne(args.one_to_one);
+    if (!one_to_one.ok()) return Fail(one_to_one.status());
+    options.one_to_one = *one_to_one;
+  }
+  auto method = link::ParseMethod(args.method);
   if (!method.ok()) return Fail(method.status());
-  auto scoring = link::ParseMethod(args.method);
-  if (!scoring.ok()) return Fail(scoring.status());
-  if (*scoring == link::Method::kDice &&
-      (!args.model.empty() || !args.save_model.empty() || args.explain || args.u_from_sample)) {
-    return Fail(absl::InvalidArgumentError(
-        "--model, --save-model, --explain and --u-from-sample go with --method fs"));
+  options.method = *method;
+  options.deduplicate = args.dedupe;
+  options.fs.u_from_sample = args.u_from_sample;
+  options.fs.decision = args.decision;
+  // A model given stands in as an empty one until the options are checked, so that a model with
+  // the wrong method is refused before its file is read.
+  if (!args.model.empty()) options.fs.model = score::FsModel{};
+  // --save-model and --explain are the command's own: the library checks the rest.
+  if (options.method != link::Method::kFellegiSunter &&
+      (!args.save_model.empty() || args.explain)) {
+    return Fail(absl::InvalidArgumentError("--save-model and --explain go with method fs"));
+  }
+  if (absl::Status valid = link::ValidateLinkOptions(options); !valid.ok()) return Fail(valid);
+  if (!args.model.empty()) {
+    auto model = score::LoadModel(args.model);
+    if (!model.ok()) return Fail(model.status());
+    options.fs.model = std::move(*model);
   }
   auto max_memory = ParseMemoryLimit(args.max_memory);
   if (!max_memory.ok()) return Fail(max_memory.status());
+  options.max_memory = *max_memory;
   // Check that the outputs can be written before the matching, which may take long, rather
   // than after it. The probes' temporary files are removed at once.
   for (const std::string& path : {args.output, args.save_model}) {
@@ -126,31 +143,10 @@ int RunLink(const LinkArgs& args) {
   const EncodedDataset& b = args.dedupe ? *a : read_b;
   auto warnings = link::CheckCompatible(*a, args.a, b, path_b);
   if (!warnings.ok()) return Fail(warnings.status());
-  for (const std::string& w : *warnings) {
-    if (!args.dedupe) Warn(w);
-  }
+  for (const std::string& w : *warnings) Warn(w);
   auto truth = LoadTruth(args.truth, &*a, &b, args.dedupe);
   if (!truth.ok()) return Fail(truth.status());
 
-  link::LinkOptions options;
-  options.candidates.threshold = args.threshold;
-  options.candidates.top_k = args.top_k;
-  options.candidates.threads = args.threads;
-  options.one_to_one = *method;
-  options.method = *scoring;
-  options.deduplicate = args.dedupe;
-  options.max_memory = *max_memory;
-  options.fs.u_from_sample = args.u_from_sample;
-  options.fs.decision = args.decision;
-  if (!args.model.empty()) {
-    auto model = score::LoadModel(args.model);
-    if (!model.ok()) return Fail(model.status());
-    if (a->schema_fingerprint && !model->schema_fingerprint.empty() &&
-        model->schema_fingerprint != HexEncode(*a->schema_fingerprint)) {
-      Warn(internal::StrCat(args.model, " was trained on encodings of another schema"));
-    }
-    options.fs.model = std::move(*model);
-  }
   const double loaded = NowSeconds();
   Progress progress("comparing");
   if (!args.quiet) {
@@ -196,7 +192,7 @@ int RunLink(const LinkArgs& args) {
   std::printf(
       "  %s candidate pairs with Dice >= %g%s\n", Thousands(c.candidates).c_str(), args.threshold,
       args.top_k > 0 ? internal::StrCat(" (each record's best ", args.top_k, ")").c_str() : "");
-  if (*scoring == link::Method::kFellegiSunter && result->model) {
+  if (options.method == link::Method::kFellegiSunter && result->model) {
     const score::FsModel& m = *result->model;
     std::printf(
         "  Fellegi-Sunter on %zu fields in %.2f s: %s (lambda %.4f%s); matches: "
@@ -210,13 +206,13 @@ int RunLink(const LinkArgs& args) {
         m.lambda, m.converged || !args.model.empty() ? "" : ", NOT converged", args.decision);
     if (!args.save_model.empty()) std::printf("  saved the model to %s\n", args.save_model.c_str());
   }
-  if (*method == solve::OneToOne::kNone) {
+  if (result->one_to_one == solve::OneToOne::kNone) {
     std::printf("  %s pairs kept (no one-to-one resolution), put in order in %.2f s\n",
                 Thousands(report.matches).c_str(), report.solve_seconds);
   } else {
     std::printf("  %s matches after %s one-to-one resolution in %.2f s\n",
                 Thousands(report.matches).c_str(),
-                std::string(solve::OneToOneName(*method)).c_str(), report.solve_seconds);
+                std::string(solve::OneToOneName(result->one_to_one)).c_str(), report.solve_seconds);
   }
   std::printf("  wrote %s in %.2f s\n", args.output.c_str(), write_seconds);
   if (truth->has_value()) {
@@ -258,14 +254,11 @@ int RunEvaluate(const EvaluateArgs& args) {
   std::printf("%s: %s pairs\n", args.pairs.c_str(), Thousands(m.predicted).c_str());
   PrintMetrics(m);
   if (a && within) {
-    const std::uint64_t n = a->size();
-    const std::uint64_t all = n < 2 ? 0 : n * (n - 1) / 2;
     std::printf(
         "  as a candidate set: pair completeness %.4f, reduction ratio %.6f (of %s pairs of "
         "two different records)\n",
-        eval::PairCompleteness(m),
-        all == 0 ? 0.0 : 1.0 - static_cast<double>(m.predicted) / static_cast<double>(all),
-        Thousands(all).c_str());
+        eval::PairCompleteness(m), eval::ReductionRatioWithin(m.predicted, a->size()),
+        Thousands(eval::PairsWithin(a->size())).c_str());
   } else if (a && b) {
     std::printf(
         "  as a candidate set: pair completeness %.4f, reduction ratio %.6f (of %s x %s "
@@ -293,12 +286,11 @@ void AddLinkCommand(CLI::App& app, int& exit_code) {
       "id_a,id_b,score");
   cmd->add_option("a", args->a, "encodings of dataset A (bloom, clkhash JSON or CSV)")->required();
   cmd->add_option("b", args->b, "encodings of dataset B (not with --dedupe)");
+  // Ranges and combinations of options are checked by the library (link::ValidateLinkOptions).
   cmd->add_option("--threshold", args->threshold, "Dice threshold in [0, 1] (inclusive)")
-      ->required()
-      ->check(CLI::Range(0.0, 1.0));
+      ->required();
   cmd->add_option("--top-k", args->top_k,
-                  "keep only each A record's K best candidates (the threshold is then a floor)")
-      ->check(CLI::Range(0, 1000000));
+                  "keep only each A record's K best candidates (the threshold is then a floor)");
   cmd->add_option("--one-to-one", args->one_to_one,
                   "greedy, optimal, mutual or none (default: greedy; none with --dedupe)");
   cmd->add_flag("--dedupe", args->dedupe,
@@ -314,10 +306,9 @@ void AddLinkCommand(CLI::App& app, int& exit_code) {
                 "fs: estimate u from a random sample of pairs instead of by EM");
   cmd->add_option("--decision", args->decision,
                   "fs: the match probability a pair needs to be a match")
-      ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--output", args->output, "pairs CSV (written atomically)")->required();
-  cmd->add_option("--threads", args->threads, "threads (0: all cores)")->check(CLI::Range(0, 1024));
+  cmd->add_option("--threads", args->threads, "threads (0: all cores)");
   cmd->add_option("--max-memory", args->max_memory,
                   "stop at once if the linkage would need more memory than this: a size (16G, "
                   "1500M), a share of physical memory (95%), or 0 for no limit")

@@ -8,6 +8,7 @@
 
 #include "bloomlink/encode/keyed_hash.hpp"
 #include "bloomlink/encode/tokenise.hpp"
+#include "bloomlink/threads.hpp"
 #include "encode/field_formatter.hpp"
 #include "encode/field_hasher.hpp"
 #include "internal/status_macros.hpp"
@@ -141,6 +142,7 @@ int Encoder::threads() const { return impl_->threads; }
 
 absl::StatusOr<Encoder> Encoder::Create(const LinkageSchema& schema, const Secret& secret,
                                         EncoderOptions options) {
+  BLOOMLINK_RETURN_IF_ERROR(CheckThreads(options.threads));
   auto impl = std::make_unique<Impl>();
   impl->schema = schema;
   impl->options = options;
@@ -298,7 +300,8 @@ void Encoder::EncodeBatch(std::span<const std::string_view> values, std::size_t 
       impl.EncodeRecord(ws, data + static_cast<std::size_t>(r) * nfields, out.row_bytes(row),
                         with_filters ? filter_rows.data() : nullptr, any);
       out.UpdatePopcount(row);
-      for (std::size_t sl = 0; sl < filter_rows.size(); ++sl) field_filters[sl]->UpdatePopcount(row);
+      for (std::size_t sl = 0; sl < filter_rows.size(); ++sl)
+        field_filters[sl]->UpdatePopcount(row);
       if (flags != nullptr) flags[r] = any ? 1 : 0;
     }
   }

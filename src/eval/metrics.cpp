@@ -218,4 +218,12 @@ double ReductionRatio(std::uint64_t candidates, std::uint64_t na, std::uint64_t 
          static_cast<double>(candidates) / (static_cast<double>(na) * static_cast<double>(nb));
 }
 
+std::uint64_t PairsWithin(std::uint64_t n) { return n < 2 ? 0 : n * (n - 1) / 2; }
+
+double ReductionRatioWithin(std::uint64_t candidates, std::uint64_t n) {
+  const std::uint64_t all = PairsWithin(n);
+  if (all == 0) return 0;
+  return 1.0 - static_cast<double>(candidates) / static_cast<double>(all);
+}
+
 }  // namespace bloomlink::eval

@@ -3,10 +3,6 @@
 // writers that produce what clkhash / anonlink read.
 #include "bloomlink/io/clk_json.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -16,10 +12,11 @@
 
 #include "bloomlink/base64.hpp"
 #include "bloomlink/io/atomic_file.hpp"
+#include "bloomlink/io/csv.hpp"
 #include "bloomlink/io/encoded_file.hpp"
-#include "internal/file_errors.hpp"
 #include "internal/status_macros.hpp"
 #include "internal/strings.hpp"
+#include "io/input_file.hpp"
 
 namespace bloomlink::io {
 namespace {
@@ -40,107 +37,10 @@ std::string DescribeChar(int c) {
   return StrCat("byte 0x", kHex[(c >> 4) & 15], kHex[c & 15]);
 }
 
-// ---- buffered input ----------------------------------------------------------------------
+using io_internal::InputFile;
 
-// TextInput: a file read in 1 MiB chunks with byte-at-a-time peeking and bulk scanning.
-class TextInput {
- public:
-  static absl::StatusOr<TextInput> Open(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return internal::FileError(errno, path, "cannot open");
-    TextInput in(path, fd);
-    std::size_t buffer_bytes = kReadChunk;
-    struct stat st;
-    if (::fstat(fd, &st) == 0) {
-      if (S_ISDIR(st.st_mode)) {
-        return absl::InvalidArgumentError(StrCat(path, ": cannot read: it is a folder"));
-      }
-      if (S_ISREG(st.st_mode)) {
-        in.file_bytes_ = static_cast<std::uint64_t>(st.st_size);
-        // A small file needs no 1 MiB buffer (the buffer is zeroed: that would cost more than
-        // reading the file). Reading on past the size still works if the file grew.
-        buffer_bytes =
-            static_cast<std::size_t>(std::min<std::uint64_t>(kReadChunk, in.file_bytes_ + 1));
-      }
-    }
-    in.buffer_.resize(buffer_bytes);
-    return in;
-  }
-  TextInput(TextInput&& other) noexcept
-      : path_(std::move(other.path_)),
-        fd_(std::exchange(other.fd_, -1)),
-        buffer_(std::move(other.buffer_)),
-        pos_(other.pos_),
-        len_(other.len_),
-        base_(other.base_),
-        file_bytes_(other.file_bytes_),
-        status_(std::move(other.status_)) {}
-  TextInput& operator=(TextInput&&) = delete;
-  TextInput(const TextInput&) = delete;
-  ~TextInput() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-
-  const std::string& path() const { return path_; }
-  // file_bytes() is the size of a regular file, 0 for anything else (a pipe).
-  std::uint64_t file_bytes() const { return file_bytes_; }
-  // Peek() is the next byte, or -1 at the end of the file (or after a read error: see status()).
-  int Peek() { return pos_ < len_ ? static_cast<unsigned char>(buffer_[pos_]) : PeekSlow(); }
-  // Advance() consumes the byte Peek() returned.
-  void Advance() { ++pos_; }
-  int Get() {
-    int c = Peek();
-    if (c >= 0) ++pos_;
-    return c;
-  }
-  // Buffered() is what is buffered but not consumed; Consume(n) consumes n bytes of it.
-  std::string_view Buffered() const { return std::string_view(buffer_.data() + pos_, len_ - pos_); }
-  void Consume(std::size_t n) { pos_ += n; }
-  // Refill() reads the next chunk once everything buffered is consumed; false at the end.
-  bool Refill() {
-    if (pos_ < len_) return true;
-    if (fd_ < 0 || !status_.ok()) return false;
-    base_ += len_;
-    pos_ = len_ = 0;
-    while (true) {
-      ssize_t got = ::read(fd_, buffer_.data(), buffer_.size());
-      if (got < 0) {
-        if (errno == EINTR) continue;
-        status_ = absl::InternalError(
-            StrCat(path_, ": read failed at byte ", base_, ": ", std::strerror(errno)));
-        return false;
-      }
-      len_ = static_cast<std::size_t>(got);
-      return got > 0;
-    }
-  }
-  // offset() is the 0-based byte offset of the next byte in the file.
-  std::uint64_t offset() const { return base_ + pos_; }
-  const absl::Status& status() const { return status_; }
-
- private:
-  TextInput(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
-  int PeekSlow() {
-    if (!Refill()) return -1;
-    return static_cast<unsigned char>(buffer_[pos_]);
-  }
-
-  std::string path_;
-  int fd_ = -1;
-  std::vector<char> buffer_;
-  std::size_t pos_ = 0;
-  std::size_t len_ = 0;
-  std::uint64_t base_ = 0;
-  std::uint64_t file_bytes_ = 0;
-  absl::Status status_;
-};
-
-void SkipByteOrderMark(TextInput& in) {
-  if (in.Peek() != 0xEF) return;
-  // The three bytes may straddle a chunk boundary only in a file of under 1 MiB... never: the
-  // first chunk holds them unless the file is shorter.
-  std::string_view b = in.Buffered();
-  if (b.size() >= 3 && b.substr(0, 3) == "\xEF\xBB\xBF") in.Consume(3);
+void SkipByteOrderMark(InputFile& in) {
+  if (in.Fill(3) && in.buffered().starts_with("\xEF\xBB\xBF")) in.Consume(3);
 }
 
 // ClkCollector: gathers the CLKs of a file into one BitMatrix. The first CLK fixes the length;
@@ -194,7 +94,7 @@ class ClkCollector {
 
 class JsonReader {
  public:
-  explicit JsonReader(TextInput& in) : in_(in) {}
+  explicit JsonReader(InputFile& in) : in_(in) {}
 
   absl::StatusOr<EncodedDataset> Read();
 
@@ -208,7 +108,7 @@ class JsonReader {
     while (true) {
       int c = in_.Peek();
       if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return;
-      in_.Advance();
+      in_.Consume(1);
     }
   }
   absl::Status Expect(char want, std::string_view where, std::string_view what) {
@@ -217,24 +117,24 @@ class JsonReader {
     if (c != static_cast<unsigned char>(want)) {
       return Error(where, StrCat("expected ", what, ", found ", DescribeChar(c)));
     }
-    in_.Advance();
+    in_.Consume(1);
     return absl::OkStatus();
   }
   absl::Status ReadString(std::string& out, std::string_view where);
   absl::Status ReadClks(ClkCollector& clks);
 
-  TextInput& in_;
+  InputFile& in_;
   std::string scratch_;
   std::vector<std::uint8_t> bytes_;
 };
 
 absl::Status JsonReader::ReadString(std::string& out, std::string_view where) {
-  in_.Advance();  // the opening quote
+  in_.Consume(1);  // the opening quote
   out.clear();
   while (true) {
-    std::string_view buffered = in_.Buffered();
+    std::string_view buffered = in_.buffered();
     if (buffered.empty()) {
-      if (!in_.Refill()) return Error(where, "the file ends inside a string (no closing '\"')");
+      if (!in_.Fill()) return Error(where, "the file ends inside a string (no closing '\"')");
       continue;
     }
     std::size_t k = 0;
@@ -252,14 +152,14 @@ absl::Status JsonReader::ReadString(std::string& out, std::string_view where) {
     if (k == buffered.size()) continue;
     const auto c = static_cast<unsigned char>(buffered[k]);
     if (c == '"') {
-      in_.Advance();
+      in_.Consume(1);
       return absl::OkStatus();
     }
     if (c < 0x20) {
       return Error(where, StrCat("a control character (", DescribeChar(c),
                                  ") inside a string; JSON strings must escape them"));
     }
-    in_.Advance();  // the backslash
+    in_.Consume(1);  // the backslash
     const int e = in_.Get();
     switch (e) {
       case '"':
@@ -308,7 +208,7 @@ absl::Status JsonReader::ReadClks(ClkCollector& clks) {
   BLOOMLINK_RETURN_IF_ERROR(Expect('[', "\"clks\"", "'[' starting the array of CLKs"));
   SkipSpace();
   if (in_.Peek() == ']') {
-    in_.Advance();
+    in_.Consume(1);
     return absl::OkStatus();
   }
   std::string where;
@@ -332,13 +232,13 @@ absl::Status JsonReader::ReadClks(ClkCollector& clks) {
     if (next != ',' && next != ']') {
       return Error(where, StrCat("expected ',' or ']' after the CLK, found ", DescribeChar(next)));
     }
-    in_.Advance();
+    in_.Consume(1);
     if (next == ']') return absl::OkStatus();
   }
 }
 
 absl::StatusOr<EncodedDataset> JsonReader::Read() {
-  ClkCollector clks(in_.file_bytes());
+  ClkCollector clks(in_.size());
   SkipByteOrderMark(in_);
   SkipSpace();
   if (in_.Peek() < 0) {
@@ -379,7 +279,7 @@ absl::StatusOr<EncodedDataset> JsonReader::Read() {
     if (c != ',' && c != '}') {
       return Error("", StrCat("expected ',' or '}' after the CLK array, found ", DescribeChar(c)));
     }
-    in_.Advance();
+    in_.Consume(1);
     if (c == '}') break;
   }
   SkipSpace();
@@ -398,192 +298,32 @@ absl::StatusOr<EncodedDataset> JsonReader::Read() {
 
 // ---- CSV of id,clk --------------------------------------------------------------------------
 
-class CsvClkReader {
- public:
-  explicit CsvClkReader(TextInput& in) : in_(in) {}
-  absl::StatusOr<EncodedDataset> Read();
-
- private:
-  absl::Status Error(std::string_view what) const {
-    if (!in_.status().ok()) return in_.status();
-    return absl::InvalidArgumentError(StrCat(in_.path(), ": line ", line_, ": ", what));
-  }
-  // ReadRow() parses the next row into fields_[0..count_); false at the end of the file.
-  absl::StatusOr<bool> ReadRow();
-  absl::Status ReadQuoted(std::string& field);
-  absl::Status ReadUnquoted(std::string& field);
-
-  TextInput& in_;
-  std::uint64_t line_ = 1;      // the line being read
-  std::uint64_t row_line_ = 1;  // the line the current row started on
-  std::array<std::string, 2> fields_;
-  std::size_t count_ = 0;
-  bool terminated_by_newline_ = false;  // ReadUnquoted consumed a CRLF
-};
-
-absl::Status CsvClkReader::ReadQuoted(std::string& field) {
-  const std::uint64_t start = line_;
-  in_.Advance();  // the opening quote
-  while (true) {
-    std::string_view buffered = in_.Buffered();
-    if (buffered.empty()) {
-      if (!in_.Refill()) {
-        return Error(StrCat("the file ends inside a quoted field that starts on line ", start));
-      }
-      continue;
-    }
-    std::size_t k = buffered.find('"');
-    if (k == std::string_view::npos) k = buffered.size();
-    std::string_view piece = buffered.substr(0, k);
-    line_ += static_cast<std::uint64_t>(std::count(piece.begin(), piece.end(), '\n'));
-    field.append(piece);
-    in_.Consume(k);
-    if (field.size() > kMaxTokenBytes) {
-      return Error(StrCat("a field longer than ", kMaxTokenBytes, " bytes"));
-    }
-    if (k == buffered.size()) continue;
-    in_.Advance();  // a quote: closing, or the first of a doubled pair
-    if (in_.Peek() == '"') {
-      field.push_back('"');
-      in_.Advance();
-      continue;
-    }
-    return absl::OkStatus();
-  }
-}
-
-absl::Status CsvClkReader::ReadUnquoted(std::string& field) {
-  while (true) {
-    std::string_view buffered = in_.Buffered();
-    if (buffered.empty()) {
-      if (!in_.Refill()) return absl::OkStatus();
-      continue;
-    }
-    std::size_t k = 0;
-    while (k < buffered.size()) {
-      const char c = buffered[k];
-      if (c == ',' || c == '\n' || c == '\r' || c == '"') break;
-      ++k;
-    }
-    field.append(buffered.data(), k);
-    in_.Consume(k);
-    if (field.size() > kMaxTokenBytes) {
-      return Error(StrCat("a field longer than ", kMaxTokenBytes, " bytes"));
-    }
-    if (k == buffered.size()) continue;
-    const char c = buffered[k];
-    if (c == '"') {
-      return Error(
-          "a double quote inside an unquoted field; quote the whole field and double the quote "
-          "(RFC 4180)");
-    }
-    if (c == '\r') {
-      // A CR ends the line only as part of CRLF; elsewhere it is data (and fails later).
-      in_.Advance();
-      if (in_.Peek() == '\n') {
-        in_.Advance();
-        terminated_by_newline_ = true;
-        return absl::OkStatus();
-      }
-      field.push_back('\r');
-      continue;
-    }
-    return absl::OkStatus();  // ',' or '\n': the caller consumes it
-  }
-}
-
-absl::StatusOr<bool> CsvClkReader::ReadRow() {
-  // Skip blank lines.
-  while (true) {
-    const int c = in_.Peek();
-    if (c == '\n') {
-      in_.Advance();
-      ++line_;
-      continue;
-    }
-    if (c == '\r') {
-      std::string_view b = in_.Buffered();
-      if (b.size() >= 2 && b[1] == '\n') {
-        in_.Consume(2);
-        ++line_;
-        continue;
-      }
-    }
-    if (c < 0) {
-      if (!in_.status().ok()) return in_.status();
-      return false;
-    }
-    break;
-  }
-  row_line_ = line_;
-  count_ = 0;
-  while (true) {
-    if (count_ == fields_.size()) {
-      return Error("more than 2 fields; expected exactly 2 (id,clk)");
-    }
-    std::string& field = fields_[count_++];
-    field.clear();
-    terminated_by_newline_ = false;
-    if (in_.Peek() == '"') {
-      BLOOMLINK_RETURN_IF_ERROR(ReadQuoted(field));
-      const int c = in_.Peek();
-      if (c == '\r') {
-        in_.Advance();
-        if (in_.Peek() != '\n') return Error("a CR after a closing quote is not followed by LF");
-        in_.Advance();
-        ++line_;
-        return true;
-      }
-      if (c != ',' && c != '\n' && c >= 0) {
-        return Error(StrCat("expected ',' or the end of the line after a closing quote, found ",
-                            DescribeChar(c)));
-      }
-    } else {
-      BLOOMLINK_RETURN_IF_ERROR(ReadUnquoted(field));
-      if (terminated_by_newline_) {
-        ++line_;
-        return true;
-      }
-    }
-    const int c = in_.Get();
-    if (c == ',') continue;
-    if (c == '\n') ++line_;
-    if (c < 0 && !in_.status().ok()) return in_.status();
-    return true;  // '\n' or the end of the file
-  }
-}
-
-absl::StatusOr<EncodedDataset> CsvClkReader::Read() {
-  SkipByteOrderMark(in_);
-  BLOOMLINK_ASSIGN_OR_RETURN(bool header, ReadRow());
-  if (!header) {
-    return absl::InvalidArgumentError(
-        StrCat(in_.path(), ": the file is empty; expected the header id,clk"));
-  }
-  if (count_ != 2 || fields_[0] != "id" || fields_[1] != "clk") {
-    line_ = row_line_;
-    return Error("expected the header id,clk");
+absl::StatusOr<EncodedDataset> ReadClks(CsvReader reader) {
+  const std::string& path = reader.name();
+  const std::vector<std::string>& header = reader.header();
+  if (header.size() != 2 || header[0] != "id" || header[1] != "clk") {
+    return absl::InvalidArgumentError(StrCat(path, ":1: expected the header id,clk"));
   }
   EncodedDataset dataset;
-  ClkCollector clks(in_.file_bytes());
+  ClkCollector clks(reader.total_bytes());
   std::vector<std::uint8_t> bytes;
-  std::string error;
+  CsvRecord record;
   for (std::size_t i = 0;; ++i) {
-    BLOOMLINK_ASSIGN_OR_RETURN(bool more, ReadRow());
+    BLOOMLINK_ASSIGN_OR_RETURN(bool more, reader.Next(record));
     if (!more) break;
-    const std::uint64_t end_line = line_;
-    line_ = row_line_;  // messages name the line the row starts on
-    if (count_ != 2) return Error(StrCat("record ", i, ": 1 field; expected 2 (id,clk)"));
-    if (absl::Status decoded = Base64DecodeTo(fields_[1], bytes); !decoded.ok()) {
-      return Error(StrCat("record ", i, ": column clk: ", std::string(decoded.message())));
+    // Records count from 0, as clkhash's positions do.
+    auto error = [&](std::string_view what) {
+      return absl::InvalidArgumentError(
+          StrCat(path, ":", record.line(), ": record ", i, ": column clk: ", what));
+    };
+    if (absl::Status decoded = Base64DecodeTo(record[1], bytes); !decoded.ok()) {
+      return error(std::string(decoded.message()));
     }
-    error = clks.Append(bytes);
-    if (!error.empty()) return Error(StrCat("record ", i, ": column clk: ", error));
-    dataset.ids.push_back(fields_[0]);
-    line_ = end_line;
+    if (std::string wrong = clks.Append(bytes); !wrong.empty()) return error(wrong);
+    dataset.ids.emplace_back(record[0]);
   }
   dataset.clks = clks.Finish();
-  BLOOMLINK_RETURN_IF_ERROR(ValidateEncodedDataset(dataset, in_.path()));
+  BLOOMLINK_RETURN_IF_ERROR(ValidateEncodedDataset(dataset, path));
   return dataset;
 }
 
@@ -600,22 +340,19 @@ absl::Status CheckWritable(const EncodedDataset& dataset, const std::string& pat
   return absl::OkStatus();
 }
 
-bool NeedsQuotes(std::string_view id) {
-  return id.find_first_of(",\"\r\n") != std::string_view::npos;
-}
-
 }  // namespace
 
 absl::StatusOr<EncodedDataset> ReadClkJson(const std::string& path) {
-  BLOOMLINK_ASSIGN_OR_RETURN(TextInput in, TextInput::Open(path));
+  BLOOMLINK_ASSIGN_OR_RETURN(InputFile in, InputFile::Open(path, {.chunk_bytes = kReadChunk}));
   JsonReader reader(in);
   return reader.Read();
 }
 
 absl::StatusOr<EncodedDataset> ReadClkCsv(const std::string& path) {
-  BLOOMLINK_ASSIGN_OR_RETURN(TextInput in, TextInput::Open(path));
-  CsvClkReader reader(in);
-  return reader.Read();
+  // Fields as long as the base64 of the largest filter (the CSV reader's default is 1 MiB).
+  BLOOMLINK_ASSIGN_OR_RETURN(CsvReader reader,
+                             CsvReader::Open(path, {.max_field_bytes = kMaxTokenBytes}));
+  return ReadClks(std::move(reader));
 }
 
 absl::Status WriteClkJson(const EncodedDataset& dataset, const std::string& path) {
@@ -648,17 +385,7 @@ absl::Status WriteClkCsv(const EncodedDataset& dataset, const std::string& path)
   std::string buffer = "id,clk\n";
   buffer.reserve(kReadChunk + 4096);
   for (std::size_t r = 0; r < clks.rows(); ++r) {
-    const std::string& id = dataset.ids[r];
-    if (NeedsQuotes(id)) {
-      buffer.push_back('"');
-      for (char c : id) {
-        if (c == '"') buffer.push_back('"');
-        buffer.push_back(c);
-      }
-      buffer.push_back('"');
-    } else {
-      buffer += id;
-    }
+    AppendCsvField(buffer, dataset.ids[r]);
     buffer.push_back(',');
     Base64EncodeTo(std::span<const std::uint8_t>(clks.row_bytes(r), bpf), buffer);
     buffer.push_back('\n');

@@ -1,19 +1,15 @@
 #include "bloomlink/io/csv.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <initializer_list>
 #include <utility>
 
-#include "internal/file_errors.hpp"
 #include "internal/status_macros.hpp"
 #include "internal/strings.hpp"
 #include "internal/utf8.hpp"
+#include "io/input_file.hpp"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -92,24 +88,16 @@ struct CsvReader::State {
   std::string name;
   CsvOptions options;
   Scanner scanner;
+  io_internal::InputFile input;
 
-  // Input: a file descriptor read in chunks, or an in-memory string handed out in slices.
-  int fd = -1;
-  std::unique_ptr<char[]> chunk;
-  std::string data;
-  std::size_t data_pos = 0;
-  std::string prefix;  // the first chunks joined, when they were too short to sniff
-
-  // The current window of input: [window_begin, end), of which [p, end) is not yet parsed.
+  // The current window of input, input.buffered() when it was filled: [window_begin, end), of
+  // which [p, end) is not yet parsed.
   const char* window_begin = nullptr;
   const char* p = nullptr;
   const char* end = nullptr;
-  std::uint64_t window_offset = 0;  // file offset of window_begin
-  bool eof = false;
 
   std::vector<std::string> header;
   bool header_read = false;
-  std::uint64_t total_bytes = 0;
   std::uint64_t blank_lines = 0;
   std::uint64_t line = 1;  // the current physical line
   std::uint64_t records = 0;
@@ -124,16 +112,16 @@ struct CsvReader::State {
   std::uint64_t field_line = 0;  // where the current field starts
   std::uint64_t quote_line = 0;  // where the current quoted field opened
 
-  State(std::string name_in, const CsvOptions& options_in)
-      : name(std::move(name_in)), options(options_in), scanner(options_in.delimiter) {}
+  State(const CsvOptions& options_in, io_internal::InputFile input_in)
+      : name(input_in.path()),
+        options(options_in),
+        scanner(options_in.delimiter),
+        input(std::move(input_in)) {}
   State(const State&) = delete;
   State& operator=(const State&) = delete;
-  ~State() {
-    if (fd >= 0) ::close(fd);
-  }
 
   std::uint64_t BytesRead() const {
-    return window_offset + static_cast<std::uint64_t>(p - window_begin);
+    return input.offset() + static_cast<std::uint64_t>(p - window_begin);
   }
 
   // Column(i): "column 3 (surname)", or "column 3" when the header has no name for it.
@@ -150,42 +138,18 @@ struct CsvReader::State {
     return Error(at_line, internal::StrCat(Column(field_count), ": ", what));
   }
 
-  // NextWindow(): the next chunk or slice into [window_begin, end); false at the end.
-  absl::StatusOr<bool> NextWindow() {
-    window_offset += static_cast<std::uint64_t>(end - window_begin);
+  // NextWindow(): the window after the current one (which is parsed); false at the end.
+  absl::StatusOr<bool> NextWindow(std::size_t at_least = 1) {
+    input.Consume(static_cast<std::size_t>(end - window_begin));
     window_begin = p = end = nullptr;
-    if (eof) return false;
-    std::size_t size = options.read_chunk_bytes;
-    if (fd < 0) {
-      std::size_t n = std::min(size, data.size() - data_pos);
-      if (n == 0) {
-        eof = true;
-        return false;
-      }
-      window_begin = p = data.data() + data_pos;
-      end = p + n;
-      data_pos += n;
-      return true;
+    if (!input.Fill(at_least)) {
+      if (!input.status().ok()) return input.status();
+      return false;
     }
-    while (true) {
-      ssize_t n = ::read(fd, chunk.get(), size);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        int err = errno;
-        if (err == EISDIR) {
-          return absl::InvalidArgumentError(internal::StrCat(name, ": is a folder, not a file"));
-        }
-        return absl::InternalError(internal::StrCat(name, ": read failed at byte ", window_offset,
-                                                    ": ", std::strerror(err)));
-      }
-      if (n == 0) {
-        eof = true;
-        return false;
-      }
-      window_begin = p = chunk.get();
-      end = p + n;
-      return true;
-    }
+    const std::string_view window = input.buffered();
+    window_begin = p = window.data();
+    end = p + window.size();
+    return true;
   }
 
   // Start(): reads the first bytes, refuses UTF-16/UTF-32 and empty files, skips a UTF-8 BOM and
@@ -203,21 +167,8 @@ struct CsvReader::State {
     if (o.max_columns == 0) return bad_option("max_columns must be at least 1");
     if (o.max_field_bytes == 0) return bad_option("max_field_bytes must be at least 1");
     if (o.read_chunk_bytes == 0) return bad_option("read_chunk_bytes must be at least 1");
-    if (fd >= 0) chunk = std::make_unique<char[]>(o.read_chunk_bytes);
-
-    // Gather at least kSniffBytes (or the whole file) into the first window.
-    BLOOMLINK_ASSIGN_OR_RETURN(bool any, NextWindow());
-    if (any && static_cast<std::size_t>(end - p) < kSniffBytes) {
-      prefix.assign(p, end);
-      while (prefix.size() < kSniffBytes) {
-        BLOOMLINK_ASSIGN_OR_RETURN(bool more, NextWindow());
-        if (!more) break;
-        prefix.append(p, end);
-      }
-      window_offset = 0;
-      window_begin = p = prefix.data();
-      end = p + prefix.size();
-    }
+    // The first window holds at least kSniffBytes, or the whole file.
+    BLOOMLINK_RETURN_IF_ERROR(NextWindow(kSniffBytes).status());
     BLOOMLINK_RETURN_IF_ERROR(Sniff());
     // The first window holds kSniffBytes or the whole file, so nothing left means empty.
     if (p == end) return absl::InvalidArgumentError(internal::StrCat(name, ": the file is empty"));
@@ -536,29 +487,19 @@ CsvReader& CsvReader::operator=(CsvReader&&) noexcept = default;
 CsvReader::~CsvReader() = default;
 
 absl::StatusOr<CsvReader> CsvReader::Open(std::string path, CsvOptions options) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return internal::FileError(errno, path, "cannot open");
-  auto state = std::make_unique<State>(path, options);
-  state->fd = fd;
-  struct stat st;
-  if (::fstat(fd, &st) == 0) {
-    if (S_ISDIR(st.st_mode)) return internal::FileError(EISDIR, path, "cannot open");
-    if (S_ISREG(st.st_mode)) {
-      state->total_bytes = static_cast<std::uint64_t>(st.st_size);
-#if defined(POSIX_FADV_SEQUENTIAL)
-      ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-#endif
-    }
-  }
+  BLOOMLINK_ASSIGN_OR_RETURN(
+      io_internal::InputFile input,
+      io_internal::InputFile::Open(std::move(path), {.chunk_bytes = options.read_chunk_bytes}));
+  auto state = std::make_unique<State>(options, std::move(input));
   BLOOMLINK_RETURN_IF_ERROR(state->Start());
   return CsvReader(std::move(state));
 }
 
 absl::StatusOr<CsvReader> CsvReader::FromString(std::string data, std::string name,
                                                 CsvOptions options) {
-  auto state = std::make_unique<State>(std::move(name), options);
-  state->total_bytes = data.size();
-  state->data = std::move(data);
+  auto state = std::make_unique<State>(
+      options, io_internal::InputFile::FromString(std::move(data), std::move(name),
+                                                  options.read_chunk_bytes));
   BLOOMLINK_RETURN_IF_ERROR(state->Start());
   return CsvReader(std::move(state));
 }
@@ -566,7 +507,7 @@ absl::StatusOr<CsvReader> CsvReader::FromString(std::string data, std::string na
 const std::string& CsvReader::name() const { return state_->name; }
 const std::vector<std::string>& CsvReader::header() const { return state_->header; }
 std::uint64_t CsvReader::bytes_read() const { return state_->BytesRead(); }
-std::uint64_t CsvReader::total_bytes() const { return state_->total_bytes; }
+std::uint64_t CsvReader::total_bytes() const { return state_->input.size(); }
 std::uint64_t CsvReader::blank_lines() const { return state_->blank_lines; }
 
 absl::StatusOr<std::size_t> CsvReader::Column(std::string_view name) const {
@@ -641,6 +582,19 @@ absl::StatusOr<bool> CsvReader::Next(CsvRecord& record) {
   record.line_ = s.record_line;
   record.number_ = ++s.records;
   return true;
+}
+
+void AppendCsvField(std::string& out, std::string_view field) {
+  if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out.append(field);
+    return;
+  }
+  out.push_back('"');
+  for (char c : field) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
 }
 
 }  // namespace bloomlink::io

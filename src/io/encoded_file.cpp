@@ -9,15 +9,11 @@
 // the data is reported as corruption rather than as a strange id.
 #include "bloomlink/io/encoded_file.hpp"
 
-#include <fcntl.h>
 #include <openssl/evp.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <bit>
-#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -26,10 +22,10 @@
 
 #include "bloomlink/io/atomic_file.hpp"
 #include "bloomlink/io/clk_json.hpp"
-#include "internal/file_errors.hpp"
 #include "internal/status_macros.hpp"
 #include "internal/strings.hpp"
 #include "internal/utf8.hpp"
+#include "io/input_file.hpp"
 
 namespace bloomlink::io {
 namespace {
@@ -247,82 +243,7 @@ absl::Status CheckFieldNames(const std::vector<std::string>& names, std::string_
   return absl::OkStatus();
 }
 
-// ---- input -----------------------------------------------------------------------------------
-
-// InputFile: a regular file read sequentially with large reads; its size is known up front so
-// every declared length can be checked against what is left before it is trusted.
-class InputFile {
- public:
-  static absl::StatusOr<InputFile> Open(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return internal::FileError(errno, path, "cannot open");
-    InputFile file(path, fd);
-    struct stat st;
-    if (::fstat(fd, &st) != 0) return internal::FileError(errno, path, "cannot open");
-    if (S_ISDIR(st.st_mode)) {
-      return absl::InvalidArgumentError(StrCat(path, ": cannot read: it is a folder"));
-    }
-    if (!S_ISREG(st.st_mode)) {
-      return absl::InvalidArgumentError(
-          StrCat(path, ": cannot read: not a regular file (an encoded file's size must be known)"));
-    }
-    file.size_ = static_cast<std::uint64_t>(st.st_size);
-    return file;
-  }
-
-  InputFile(InputFile&& other) noexcept
-      : path_(std::move(other.path_)),
-        fd_(std::exchange(other.fd_, -1)),
-        size_(other.size_),
-        pos_(other.pos_) {}
-  InputFile& operator=(InputFile&&) = delete;
-  InputFile(const InputFile&) = delete;
-  ~InputFile() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-
-  const std::string& path() const { return path_; }
-  std::uint64_t size() const { return size_; }
-  std::uint64_t position() const { return pos_; }
-  std::uint64_t remaining() const { return size_ - pos_; }
-
-  // Read(dst, n) reads exactly n bytes; callers check n <= remaining() first, so a short read
-  // means the file changed underneath us.
-  absl::Status Read(void* dst, std::size_t n) {
-    auto* p = static_cast<char*>(dst);
-    while (n > 0) {
-      ssize_t got = ::read(fd_, p, n);
-      if (got < 0) {
-        if (errno == EINTR) continue;
-        return absl::InternalError(
-            StrCat(path_, ": read failed at byte ", pos_, ": ", std::strerror(errno)));
-      }
-      if (got == 0) {
-        return absl::InvalidArgumentError(StrCat(path_, ": the file ended early at byte ", pos_,
-                                                 " (was it changed while being read?)"));
-      }
-      p += got;
-      n -= static_cast<std::size_t>(got);
-      pos_ += static_cast<std::uint64_t>(got);
-    }
-    return absl::OkStatus();
-  }
-
-  absl::Status Skip(std::uint64_t n) {
-    if (::lseek(fd_, static_cast<off_t>(pos_ + n), SEEK_SET) < 0) {
-      return absl::InternalError(StrCat(path_, ": seek failed: ", std::strerror(errno)));
-    }
-    pos_ += n;
-    return absl::OkStatus();
-  }
-
- private:
-  InputFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
-  std::string path_;
-  int fd_ = -1;
-  std::uint64_t size_ = 0;
-  std::uint64_t pos_ = 0;
-};
+using io_internal::InputFile;
 
 // ---- reader ----------------------------------------------------------------------------------
 
@@ -344,7 +265,7 @@ class Parser {
     return absl::InvalidArgumentError(StrCat(in_.path(), ": ", where, ": ", what));
   }
   absl::Status ReadHashed(void* dst, std::size_t n) {
-    BLOOMLINK_RETURN_IF_ERROR(in_.Read(dst, n));
+    BLOOMLINK_RETURN_IF_ERROR(in_.ReadExactly(dst, n));
     if (hashing_) sha_.Update(dst, n);
     return absl::OkStatus();
   }
@@ -608,7 +529,7 @@ absl::Status Parser::ReadEnd(std::uint64_t len) {
   if (hashing_) {
     BLOOMLINK_ASSIGN_OR_RETURN(computed, sha_.Final());
   }
-  BLOOMLINK_RETURN_IF_ERROR(in_.Read(header.checksum.data(), header.checksum.size()));
+  BLOOMLINK_RETURN_IF_ERROR(in_.ReadExactly(header.checksum.data(), header.checksum.size()));
   if (in_.remaining() != 0) {
     return Error(where, StrCat(in_.remaining(),
                                " unexpected bytes follow the checksum, which must end the file"));
@@ -796,7 +717,7 @@ absl::Status WriteIds(HashingWriter& w, const std::vector<std::string>& ids) {
 
 absl::StatusOr<EncodedFileHeader> ParseFile(const std::string& path, Mode mode,
                                             EncodedDataset* dataset) {
-  BLOOMLINK_ASSIGN_OR_RETURN(InputFile in, InputFile::Open(path));
+  BLOOMLINK_ASSIGN_OR_RETURN(InputFile in, InputFile::Open(path, {.regular_only = true}));
   Parser parser(in, mode);
   BLOOMLINK_RETURN_IF_ERROR(parser.Run());
   if (dataset != nullptr) *dataset = std::move(parser.dataset);
@@ -946,7 +867,7 @@ absl::StatusOr<EncodingFormat> EncodingFormatForPath(std::string_view path) {
 }
 
 absl::StatusOr<EncodingFormat> DetectEncodingFormat(const std::string& path) {
-  BLOOMLINK_ASSIGN_OR_RETURN(InputFile in, InputFile::Open(path));
+  BLOOMLINK_ASSIGN_OR_RETURN(InputFile in, InputFile::Open(path, {.regular_only = true}));
   const std::string expected =
       "expected a bloomlink encoded file, clkhash JSON {\"clks\": [...]} or a CSV with the "
       "header id,clk";
@@ -954,7 +875,7 @@ absl::StatusOr<EncodingFormat> DetectEncodingFormat(const std::string& path) {
     return absl::InvalidArgumentError(StrCat(path, ": the file is empty; ", expected));
   }
   std::string head(static_cast<std::size_t>(std::min<std::uint64_t>(in.size(), 4096)), '\0');
-  BLOOMLINK_RETURN_IF_ERROR(in.Read(head.data(), head.size()));
+  BLOOMLINK_RETURN_IF_ERROR(in.ReadExactly(head.data(), head.size()));
   if (static_cast<std::uint8_t>(head[0]) == kMagic[0]) return EncodingFormat::kBloom;
   std::string_view rest = head;
   if (rest.starts_with("\xEF\xBB\xBF")) rest.remove_prefix(3);

@@ -1,13 +1,11 @@
 #include "bloomlink/link.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
-#include <numeric>
 
 #include "absl/container/flat_hash_map.h"
 #include "bloomlink/base64.hpp"
-#include "bloomlink/io/atomic_file.hpp"
+#include "bloomlink/io/pairs_csv.hpp"
 #include "bloomlink/memory_limit.hpp"
 #include "internal/status_macros.hpp"
 #include "internal/strings.hpp"
@@ -18,32 +16,6 @@ namespace {
 using internal::StrCat;
 
 std::string Short(const Digest& d) { return HexEncode(d).substr(0, 16); }
-
-// Ranks(ids): ranks[i] is id i's position in byte order, so pairs can be sorted by id with
-// integer comparisons.
-std::vector<std::uint32_t> Ranks(const std::vector<std::string>& ids) {
-  std::vector<std::uint32_t> order(ids.size());
-  std::iota(order.begin(), order.end(), 0u);
-  std::sort(order.begin(), order.end(),
-            [&](std::uint32_t x, std::uint32_t y) { return ids[x] < ids[y]; });
-  std::vector<std::uint32_t> ranks(ids.size());
-  for (std::size_t r = 0; r < order.size(); ++r) ranks[order[r]] = static_cast<std::uint32_t>(r);
-  return ranks;
-}
-
-// AppendCsvField(out, text): RFC 4180 quoting when needed.
-void AppendCsvField(std::string& out, std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out.append(text);
-    return;
-  }
-  out.push_back('"');
-  for (char c : text) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-}
 
 }  // namespace
 
@@ -59,6 +31,7 @@ absl::StatusOr<std::vector<std::string>> CheckCompatible(const EncodedDataset& a
                b.clks.bits(), "-bit filters): both must be encoded with the same schema"));
   }
   std::vector<std::string> warnings;
+  if (&a == &b) return warnings;  // one dataset with itself: nothing to compare
   if (a.schema_fingerprint && b.schema_fingerprint) {
     if (*a.schema_fingerprint != *b.schema_fingerprint) {
       return absl::FailedPreconditionError(
@@ -97,6 +70,42 @@ absl::StatusOr<Method> ParseMethod(std::string_view name) {
       StrCat("unknown method \"", name, "\": expected dice or fs (Fellegi-Sunter)"));
 }
 
+solve::OneToOne DefaultOneToOne(bool deduplicate) {
+  return deduplicate ? solve::OneToOne::kNone : solve::OneToOne::kGreedy;
+}
+
+solve::OneToOne OneToOneOf(const LinkOptions& options) {
+  return options.one_to_one.value_or(DefaultOneToOne(options.deduplicate));
+}
+
+absl::Status ValidateLinkOptions(const LinkOptions& options) {
+  BLOOMLINK_RETURN_IF_ERROR(match::ValidateCandidateOptions(options.candidates));
+  const FsOptions& fs = options.fs;
+  if (options.method == Method::kDice) {
+    if (fs.model || fs.u_from_sample) {
+      return absl::InvalidArgumentError(
+          "a model (--model) and u from a sample (--u-from-sample) go with method fs "
+          "(Fellegi-Sunter), not dice");
+    }
+  } else {
+    if (!(fs.decision >= 0 && fs.decision <= 1)) {
+      return absl::InvalidArgumentError(
+          StrCat("decision: expected a match probability in [0, 1], got ", fs.decision));
+    }
+    if (fs.model && fs.u_from_sample) {
+      return absl::InvalidArgumentError(
+          "u from a random sample estimates u, but a fixed model was given (it has its own u): "
+          "use one or the other");
+    }
+  }
+  if (options.deduplicate && OneToOneOf(options) == solve::OneToOne::kOptimal) {
+    return absl::InvalidArgumentError(
+        "one-to-one optimal pairs the records of two datasets; within one dataset "
+        "(deduplication) use greedy, mutual or none");
+  }
+  return absl::OkStatus();
+}
+
 namespace {
 
 // FsFields: the field-level filters both datasets carry (same names, same lengths), in A's
@@ -129,8 +138,9 @@ absl::Status FsFields(const EncodedDataset& a, const EncodedDataset& b,
 absl::StatusOr<match::CandidatePairs> Resolve(const match::CandidatePairs& pairs,
                                               const LinkOptions& options, const EncodedDataset& a,
                                               const EncodedDataset& b) {
-  if (options.deduplicate) return solve::SolveOneToOneWithin(pairs, options.one_to_one, a.size());
-  return solve::SolveOneToOne(pairs, options.one_to_one, a.size(), b.size());
+  const solve::OneToOne method = OneToOneOf(options);
+  if (options.deduplicate) return solve::SolveOneToOneWithin(pairs, method, a.size());
+  return solve::SolveOneToOne(pairs, method, a.size(), b.size());
 }
 
 // ScoreFellegiSunter: the Fellegi-Sunter stage over the candidates: levels, model, scores,
@@ -181,6 +191,13 @@ absl::StatusOr<Linkage> ScoreFellegiSunter(const EncodedDataset& a, const Encode
   if (fs.model) {
     model = *fs.model;
     BLOOMLINK_RETURN_IF_ERROR(score::CheckModelFits(model, vectors));
+    if (a.schema_fingerprint && !model.schema_fingerprint.empty() &&
+        model.schema_fingerprint != HexEncode(*a.schema_fingerprint)) {
+      rep.warnings.push_back(
+          StrCat("the model was trained on encodings of another schema (fingerprint ",
+                 model.schema_fingerprint.substr(0, 16), "..., these are ",
+                 Short(*a.schema_fingerprint), "...)"));
+    }
   } else {
     score::FsModel initial = score::InitialModel(levels);
     score::EmOptions em = fs.em;
@@ -259,25 +276,9 @@ absl::StatusOr<Linkage> ScoreFellegiSunter(const EncodedDataset& a, const Encode
 
 absl::StatusOr<Linkage> Link(const EncodedDataset& a, const EncodedDataset& b,
                              const LinkOptions& options, LinkReport* report) {
+  BLOOMLINK_RETURN_IF_ERROR(ValidateLinkOptions(options));
   LinkReport local;
   LinkReport& rep = report ? *report : local;
-  if (options.method == Method::kFellegiSunter) {
-    const FsOptions& fs = options.fs;
-    if (!(fs.decision >= 0 && fs.decision <= 1)) {
-      return absl::InvalidArgumentError(
-          StrCat("decision: expected a match probability in [0, 1], got ", fs.decision));
-    }
-    if (fs.model && fs.u_from_sample) {
-      return absl::InvalidArgumentError(
-          "u from a random sample estimates u, but a fixed model was given (it has its own u): "
-          "use one or the other");
-    }
-  }
-  if (options.deduplicate && options.one_to_one == solve::OneToOne::kOptimal) {
-    return absl::InvalidArgumentError(
-        "one-to-one optimal pairs the records of two datasets; within one dataset "
-        "(deduplication) use greedy, mutual or none");
-  }
   match::CandidateOptions candidate_options = options.candidates;
   candidate_options.same_dataset = options.deduplicate;
   MemoryEstimate memory;
@@ -314,72 +315,49 @@ absl::StatusOr<Linkage> Link(const EncodedDataset& a, const EncodedDataset& b,
         "): raise the limit, raise the threshold, or keep each record's best few (top-k)"));
   }
   BLOOMLINK_ASSIGN_OR_RETURN(match::CandidatePairs candidates, std::move(found));
-  if (options.method == Method::kFellegiSunter) {
-    return ScoreFellegiSunter(a, b, std::move(candidates), options, rep);
-  }
-  const auto start = std::chrono::steady_clock::now();
   Linkage result;
-  BLOOMLINK_ASSIGN_OR_RETURN(result.pairs, Resolve(candidates, options, a, b));
-  rep.solve_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  rep.matches = result.pairs.size();
+  if (options.method == Method::kFellegiSunter) {
+    BLOOMLINK_ASSIGN_OR_RETURN(result,
+                               ScoreFellegiSunter(a, b, std::move(candidates), options, rep));
+  } else {
+    const auto start = std::chrono::steady_clock::now();
+    BLOOMLINK_ASSIGN_OR_RETURN(result.pairs, Resolve(candidates, options, a, b));
+    rep.solve_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    rep.matches = result.pairs.size();
+  }
+  result.deduplicated = options.deduplicate;
+  result.one_to_one = OneToOneOf(options);
   return result;
+}
+
+io::PairsTable PairsTableOf(const EncodedDataset& a, const EncodedDataset& b,
+                            const Linkage& linkage, bool explain) {
+  const match::CandidatePairs& pairs = linkage.pairs;
+  io::PairsTable table{.ids_a = a.ids,
+                       .ids_b = b.ids,
+                       .left = pairs.left,
+                       .right = pairs.right,
+                       .columns = {{"score", pairs.score.data()}}};
+  if (!linkage.fs_fields.empty()) {
+    table.columns.push_back({"match_probability", linkage.probability.data()});
+    table.columns.push_back({"match_weight", linkage.weight.data()});
+    // By weight: the probability's order, without its ties at 1.
+    table.sort_by = 2;
+    if (explain) {
+      const std::size_t nfields = linkage.fs_fields.size();
+      for (std::size_t f = 0; f < nfields; ++f) {
+        table.columns.push_back(
+            {"weight_" + linkage.fs_fields[f], linkage.contributions.data() + f, nfields});
+      }
+    }
+  }
+  return table;
 }
 
 absl::Status WritePairsCsv(const EncodedDataset& a, const EncodedDataset& b, const Linkage& linkage,
                            const std::string& path, bool explain) {
-  const match::CandidatePairs& pairs = linkage.pairs;
-  const bool fs = !linkage.fs_fields.empty();
-  // Fellegi-Sunter: by weight (the probability's order, without its ties at 1).
-  const std::vector<float>& key = fs ? linkage.weight : pairs.score;
-  const std::vector<std::uint32_t> rank_a = Ranks(a.ids), rank_b = Ranks(b.ids);
-  std::vector<std::uint32_t> order(pairs.size());
-  std::iota(order.begin(), order.end(), 0u);
-  std::sort(order.begin(), order.end(), [&](std::uint32_t x, std::uint32_t y) {
-    if (key[x] != key[y]) return key[x] > key[y];
-    if (pairs.left[x] != pairs.left[y]) return rank_a[pairs.left[x]] < rank_a[pairs.left[y]];
-    return rank_b[pairs.right[x]] < rank_b[pairs.right[y]];
-  });
-  BLOOMLINK_ASSIGN_OR_RETURN(io::AtomicFileWriter out, io::AtomicFileWriter::Create(path));
-  std::string line = "id_a,id_b,score";
-  if (fs) line += ",match_probability,match_weight";
-  const std::size_t nfields = linkage.fs_fields.size();
-  if (fs && explain) {
-    for (const std::string& f : linkage.fs_fields) {
-      line += ",";
-      AppendCsvField(line, "weight_" + f);
-    }
-  }
-  line += "\n";
-  BLOOMLINK_RETURN_IF_ERROR(out.Write(line));
-  // std::to_chars writes exactly what printf's "%.6f" writes, without parsing a format for every
-  // number (a file of all pairs can hold tens of millions of lines). Every value is a float, whose
-  // fixed form has at most 39 integer digits: the buffer always suffices.
-  char number[64];
-  auto append_number = [&](double v) {
-    number[0] = ',';
-    const std::to_chars_result r =
-        std::to_chars(number + 1, number + sizeof number, v, std::chars_format::fixed, 6);
-    line.append(number, r.ptr);
-  };
-  for (std::uint32_t i : order) {
-    line.clear();
-    AppendCsvField(line, a.ids[pairs.left[i]]);
-    line.push_back(',');
-    AppendCsvField(line, b.ids[pairs.right[i]]);
-    append_number(pairs.score[i]);
-    if (fs) {
-      append_number(linkage.probability[i]);
-      append_number(linkage.weight[i]);
-      if (explain) {
-        for (std::size_t f = 0; f < nfields; ++f)
-          append_number(linkage.contributions[i * nfields + f]);
-      }
-    }
-    line.push_back('\n');
-    BLOOMLINK_RETURN_IF_ERROR(out.Write(line));
-  }
-  return out.Commit();
+  return io::WritePairsCsv(PairsTableOf(a, b, linkage, explain), path);
 }
 
 }  // namespace bloomlink::link

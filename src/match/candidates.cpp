@@ -13,6 +13,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "bloomlink/threads.hpp"
 #include "internal/huge_pages.hpp"
 #include "internal/status_macros.hpp"
 #include "internal/strings.hpp"
@@ -77,7 +78,7 @@ PopcountBounds ComputeBounds(std::size_t bits, double t) {
   for (std::int64_t pa = 0; pa <= max_pb; ++pa) {
     auto feasible = [&](std::int64_t pb) {
       return IsCandidate(static_cast<std::uint32_t>(std::min(pa, pb)),
-                       static_cast<std::uint32_t>(pa + pb), t);
+                         static_cast<std::uint32_t>(pa + pb), t);
     };
     if (!feasible(pa)) {
       if (pa == 0 && t <= 0.0) {  // score 0 qualifies: every non-empty target
@@ -297,17 +298,24 @@ void ScanTile(const Search& search, Workspace& ws, std::size_t tile, Visit&& vis
 
 }  // namespace
 
-absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatrix& b,
-                                              const CandidateOptions& options,
-                                              CandidateStats* stats) {
-  const auto start_time = std::chrono::steady_clock::now();
+absl::Status ValidateCandidateOptions(const CandidateOptions& options) {
   const double t = options.threshold;
   if (!(t >= 0.0 && t <= 1.0)) {
     return absl::InvalidArgumentError(StrCat("threshold must be between 0 and 1, got ", t));
   }
-  if (options.top_k < 0) {
-    return absl::InvalidArgumentError(StrCat("top-k must be 0 or more, got ", options.top_k));
+  if (options.top_k < 0 || options.top_k > kMaxTopK) {
+    return absl::InvalidArgumentError(
+        StrCat("top-k must be 0 (no limit) to ", kMaxTopK, ", got ", options.top_k));
   }
+  return CheckThreads(options.threads);
+}
+
+absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatrix& b,
+                                              const CandidateOptions& options,
+                                              CandidateStats* stats) {
+  const auto start_time = std::chrono::steady_clock::now();
+  BLOOMLINK_RETURN_IF_ERROR(ValidateCandidateOptions(options));
+  const double t = options.threshold;
   if (a.bits() != b.bits()) {
     return absl::InvalidArgumentError(
         StrCat("filter lengths differ: ", a.bits(), " and ", b.bits(), " bits"));

@@ -45,7 +45,10 @@ def random_bits(rows, nbytes=128, seed=0):
 
 
 def link_quietly(a, b, **options):
-    """link() for datasets without fingerprints (from_bits, clkhash JSON), which always warns."""
+    """link() for datasets without fingerprints (from_bits, clkhash JSON), which always warns
+    (unless a dataset is linked with itself: there is nothing to compare)."""
+    if a is b:
+        return bloomlink.link(a, b, **options)
     with pytest.warns(UserWarning, match="does not record its schema fingerprint"):
         return bloomlink.link(a, b, **options)
 
@@ -802,6 +805,45 @@ def test_to_csv_is_what_the_cli_writes(cli, encoded, tmp_path):
     assert len((tmp_path / "py.csv").read_text().splitlines()) == len(linkage) + 1
 
 
+def test_to_csv_is_atomic(encoded, tmp_path):
+    """A failed write leaves the previous file as it was and no temporary file behind."""
+    linkage = bloomlink.link(*encoded, threshold=0.75)
+    out = tmp_path / "pairs.csv"
+    out.write_text("previous\n")
+    with pytest.raises(FileError, match="no-such-folder"):
+        linkage.to_csv(tmp_path / "no-such-folder" / "pairs.csv")
+    linkage.to_csv(out)
+    assert out.read_text().startswith("id_a,id_b,score\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pairs.csv"]
+
+
+def test_pairs_frame_is_the_csv(encoded, tmp_path):
+    """Linkage.pairs has the rows of the CSV file in the same order (one order rule, in C++)."""
+    linkage = bloomlink.link(*encoded, threshold=0.6, one_to_one="none")
+    linkage.to_csv(tmp_path / "pairs.csv")
+    written = read_csv(tmp_path / "pairs.csv")
+    frame = linkage.pairs
+    assert list(written["id_a"]) == list(frame["id_a"])
+    assert list(written["id_b"]) == list(frame["id_b"])
+    assert [f"{x:.6f}" for x in frame["score"]] == list(written["score"])
+    assert not linkage.score.flags.writeable
+
+
+def test_link_with_itself_is_not_a_deduplication(encoded):
+    """link(x, x) links two files that happen to be the same: every record pairs with itself
+    (regression: Linkage.deduplicated was `a is b`, so evaluate() dropped those pairs)."""
+    a, _ = encoded
+    linkage = bloomlink.link(a, a, threshold=0.99)
+    assert not linkage.deduplicated and linkage.one_to_one == "greedy"
+    assert len(linkage) == len(a)
+    assert list(linkage.pairs["id_a"]) == list(linkage.pairs["id_b"])
+    m = bloomlink.evaluate(linkage, [(i, i) for i in a.ids])
+    assert (m.true_pairs, m.true_positives, m.f1) == (len(a), len(a), 1.0), m
+    dedup = bloomlink.link(a, threshold=0.99)
+    assert dedup.deduplicated and dedup.one_to_one == "none"
+    assert "deduplication" in repr(dedup) and "deduplication" not in repr(linkage)
+
+
 def test_link_refuses_different_schemas_and_secrets(extracts, encoded):
     a, _ = encoded
     council = read_csv(extracts["council"]).head(30)
@@ -827,7 +869,7 @@ def test_link_refuses_different_schemas_and_secrets(extracts, encoded):
     ({"threshold": -0.1}, "threshold must be between 0 and 1, got -0.1"),
     ({"threshold": float("nan")}, "threshold must be between 0 and 1, got nan"),
     ({"threshold": 0.8, "one_to_one": "best"}, 'unknown one-to-one method "best"'),
-    ({"threshold": 0.8, "top_k": -1}, "top_k must be 0 (no limit) to 1000000, got -1"),
+    ({"threshold": 0.8, "top_k": -1}, "top-k must be 0 (no limit) to 1000000, got -1"),
 ])
 def test_link_option_errors(encoded, options, message):
     with pytest.raises(InputError, match=re.escape(message)):

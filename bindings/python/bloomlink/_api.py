@@ -208,6 +208,11 @@ class EncodedDataset:
                 f"schema {fp[:16] + '...' if fp else 'unknown'})")
 
 
+def _bounded_int(value: Any) -> int:
+    """int(value), brought within 64 bits so the core takes it; the core checks the range."""
+    return max(-2**63, min(int(value), 2**63 - 1))
+
+
 def _secret_bytes(secret: Union[bytes, str, None]) -> Optional[bytes]:
     if secret is None or isinstance(secret, bytes):
         return secret
@@ -249,9 +254,7 @@ def encode(data: Any, schema: Union[Schema, PathLike, Mapping[str, Any]], *,
     # the identifiers included.
     if not isinstance(id_column, str):
         raise TypeError(f"id_column must be a str, got {type(id_column).__name__}")
-    threads = int(threads)
-    if not 0 <= threads <= 1024:  # as `bloomlink encode --threads`
-        raise _core.InputError(f"threads must be 0 (every core) to 1024, got {threads}")
+    threads = _bounded_int(threads)
     allow_weak_secret, skip_initial_space = bool(allow_weak_secret), bool(skip_initial_space)
     if isinstance(data, (str, os.PathLike)):
         core, report = _core.encode_csv(os.fspath(data), schema._core, secret_b, secret_path,
@@ -385,50 +388,50 @@ class Linkage:
     were compared, pruned and kept, with timings; ``model`` is the Fellegi-Sunter model used.
     """
 
-    def __init__(self, a: EncodedDataset, b: EncodedDataset, result: dict, threshold: float,
-                 one_to_one: str, method: str):
+    def __init__(self, a: EncodedDataset, b: EncodedDataset, core: "_core.LinkResult",
+                 threshold: float, method: str):
         self.a, self.b = a, b
-        self.left, self.right, self.score = result["left"], result["right"], result["score"]
-        self.stats = result["stats"]
-        self.probability = result.get("probability")
-        self.weight = result.get("weight")
-        self.contributions = result.get("contributions")
-        self.fields = result.get("fields", [])
-        self.model = FsModel(result["model"]) if "model" in result else None
+        self._core = core
+        self.left, self.right, self.score = core.left, core.right, core.score
+        self.stats = core.stats
+        self.probability = core.probability
+        self.weight = core.weight
+        self.contributions = core.contributions
+        self.fields = core.fields
+        self.model = FsModel(core.model) if core.model is not None else None
         self.threshold = threshold
-        self.one_to_one = one_to_one
+        #: The one-to-one resolution applied ("greedy", "optimal", "mutual" or "none").
+        self.one_to_one = core.one_to_one
         self.method = method
         #: True when one dataset was deduplicated (pairs of two of its records, each once).
-        self.deduplicated = a is b
+        self.deduplicated = core.deduplicated
         self._pairs = None
 
     @property
     def pairs(self):
-        """DataFrame (id_a, id_b, score[, match_probability, match_weight, weight_<field>...])."""
+        """DataFrame (id_a, id_b, score[, match_probability, match_weight, weight_<field>...]),
+        in the order of the CSV file."""
         if self._pairs is None:
             pd = _pandas()
+            order = self._core.order()
             ids_a = np.asarray(self.a.ids, dtype=object)
             ids_b = np.asarray(self.b.ids, dtype=object)
-            columns = {"id_a": ids_a[self.left], "id_b": ids_b[self.right], "score": self.score}
-            key = "score"
+            left, right = self.left[order], self.right[order]
+            columns = {"id_a": ids_a[left], "id_b": ids_b[right], "score": self.score[order]}
             if self.probability is not None:
-                columns["match_probability"] = self.probability
-                columns["match_weight"] = self.weight
+                columns["match_probability"] = self.probability[order]
+                columns["match_weight"] = self.weight[order]
                 for f, name in enumerate(self.fields):
-                    columns[f"weight_{name}"] = self.contributions[:, f]
-                key = "match_weight"  # the probability's order, without its ties at 1
-            frame = pd.DataFrame(columns)
-            frame = frame.sort_values([key, "id_a", "id_b"], ascending=[False, True, True],
-                                      kind="stable", ignore_index=True)
-            self._pairs = frame
+                    columns[f"weight_{name}"] = self.contributions[order, f]
+            self._pairs = pd.DataFrame(columns)
         return self._pairs
 
     def __len__(self) -> int:
         return len(self.left)
 
     def to_csv(self, path: PathLike) -> None:
-        """Writes the pairs like `bloomlink link` (six decimals)."""
-        self.pairs.to_csv(os.fspath(path), index=False, float_format="%.6f")
+        """Writes the pairs as `bloomlink link` does (with every weight_<field> column), atomically."""
+        self._core.write_csv(os.fspath(path), True)
 
     def waterfall(self, row: int = 0, ax=None):
         """Waterfall chart of one pair's match weight (a row of ``pairs``): the prior, then each
@@ -504,17 +507,6 @@ def link(a: EncodedDataset, b: Optional[EncodedDataset] = None, *, threshold: fl
             raise TypeError(f"{name} must be an EncodedDataset, got {type(value).__name__}")
     if model is not None and not isinstance(model, FsModel):
         raise TypeError(f"model must be an FsModel, got {type(model).__name__}")
-    threads, top_k = int(threads), int(top_k)
-    if not 0 <= threads <= 1024:
-        raise _core.InputError(f"threads must be 0 (every core) to 1024, got {threads}")
-    if not 0 <= top_k <= 1_000_000:
-        raise _core.InputError(f"top_k must be 0 (no limit) to 1000000, got {top_k}")
-    if method not in ("dice", "fs"):
-        raise _core.InputError(f"method must be \"dice\" or \"fs\", got {method!r}")
-    if method == "dice" and (model is not None or u_from_sample):
-        raise _core.InputError("model and u_from_sample go with method=\"fs\"")
-    if one_to_one is None:
-        one_to_one = "none" if deduplicate else "greedy"
     if max_memory is None:
         max_memory = 0
     elif isinstance(max_memory, str):
@@ -522,12 +514,15 @@ def link(a: EncodedDataset, b: Optional[EncodedDataset] = None, *, threshold: fl
     elif not isinstance(max_memory, int) or isinstance(max_memory, bool) or max_memory < 0:
         raise _core.InputError(f"max_memory must be bytes (an int >= 0) or text such as \"16G\" "
                                f"or \"95%\", got {max_memory!r}")
-    result = _core.link(a._core, b._core, float(threshold), top_k, str(one_to_one), threads,
-                        method, deduplicate, model._json if model is not None else None,
-                        bool(u_from_sample), float(decision), max_memory)
-    for w in result["stats"].pop("warnings", []):
+    # The library checks the options and applies the defaults (bloomlink/link.hpp).
+    core = _core.link(a._core, b._core, float(threshold), _bounded_int(top_k),
+                      None if one_to_one is None else str(one_to_one), _bounded_int(threads),
+                      str(method),
+                      deduplicate, model._json if model is not None else None,
+                      bool(u_from_sample), float(decision), max_memory)
+    for w in core.warnings:
         warnings.warn(w, stacklevel=2)
-    return Linkage(a, b, result, threshold, one_to_one, method)
+    return Linkage(a, b, core, threshold, method)
 
 
 # -------------------------------------------------------------------------------------------------
@@ -614,8 +609,7 @@ def evaluate(pairs: Any, truth: Any = None, *, truth_regex: Optional[str] = None
     extra = {}
     if candidate_set and a is not None and b is not None:
         if deduplication:
-            all_pairs = len(a) * (len(a) - 1) / 2
-            ratio = 1.0 - m["predicted"] / all_pairs if all_pairs else 0.0
+            ratio = _core.reduction_ratio_within(m["predicted"], len(a))
         else:
             ratio = _core.reduction_ratio(m["predicted"], len(a), len(b))
         extra = {"pair_completeness": m["recall"], "reduction_ratio": ratio}

@@ -6,7 +6,9 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +22,7 @@
 #include "bloomlink/eval/metrics.hpp"
 #include "bloomlink/io/clk_json.hpp"
 #include "bloomlink/io/encoded_file.hpp"
+#include "bloomlink/io/pairs_csv.hpp"
 #include "bloomlink/link.hpp"
 #include "bloomlink/match/kernels.hpp"
 #include "bloomlink/memory_limit.hpp"
@@ -87,6 +90,14 @@ T Unwrap(absl::StatusOr<T> value) {
   return *std::move(value);
 }
 
+// ClampToInt(value): Python ints arrive as long long (a larger one is a TypeError quoting the
+// arguments, which for encode() include the secret: the Python layer passes ints of any size
+// only after int()). Clamped, an absurd value still fails the library's range check.
+int ClampToInt(long long value) {
+  return static_cast<int>(std::clamp<long long>(value, std::numeric_limits<int>::min(),
+                                                std::numeric_limits<int>::max()));
+}
+
 // CheckSignals: the core's cancellation hook. Called with the GIL released, between tiles or
 // batches, from the thread that called into the library: it takes the GIL, lets Python run its
 // signal handlers, and reports whether one raised (Ctrl-C). The exception stays set and is
@@ -132,37 +143,32 @@ std::optional<std::string> HexOf(const std::optional<Digest>& d) {
   return HexEncode(*d);
 }
 
-// Bits: a read-only (rows x bytes per filter) uint8 view of the CLKs, kept alive by `owner`.
-py::array Bits(const Dataset& self, py::handle owner) {
-  const BitMatrix& m = self.data->clks;
-  py::array_t<std::uint8_t> a(
+// ReadOnly(array): the array, made read-only (views of C++ memory must not be written).
+py::array ReadOnly(py::array array) {
+  py::detail::array_proxy(array.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+  return array;
+}
+
+// MatrixView(m, owner): a read-only (rows x bytes per filter) uint8 view of a BitMatrix, kept
+// alive by `owner`.
+py::array MatrixView(const BitMatrix& m, py::handle owner) {
+  return ReadOnly(py::array_t<std::uint8_t>(
       {static_cast<py::ssize_t>(m.rows()), static_cast<py::ssize_t>(m.bytes_per_filter())},
       {static_cast<py::ssize_t>(m.stride_bytes()), py::ssize_t{1}},
-      m.rows() > 0 ? m.row_bytes(0) : nullptr, owner);
-  py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
-  return a;
+      m.rows() > 0 ? m.row_bytes(0) : nullptr, owner));
 }
 
 py::array FieldBits(const Dataset& self, py::handle owner, const std::string& field) {
   for (const FieldFilters& f : self.data->field_filters) {
-    if (f.field != field) continue;
-    const BitMatrix& m = f.filters;
-    py::array_t<std::uint8_t> a(
-        {static_cast<py::ssize_t>(m.rows()), static_cast<py::ssize_t>(m.bytes_per_filter())},
-        {static_cast<py::ssize_t>(m.stride_bytes()), py::ssize_t{1}},
-        m.rows() > 0 ? m.row_bytes(0) : nullptr, owner);
-    py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
-    return a;
+    if (f.field == field) return MatrixView(f.filters, owner);
   }
   RaiseInput(StrCat("no field-level filter for field ", field));
 }
 
 py::array Popcounts(const Dataset& self, py::handle owner) {
   auto counts = self.data->clks.popcounts();
-  py::array_t<std::uint32_t> a({static_cast<py::ssize_t>(counts.size())}, {py::ssize_t{4}},
-                               counts.data(), owner);
-  py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
-  return a;
+  return ReadOnly(py::array_t<std::uint32_t>({static_cast<py::ssize_t>(counts.size())},
+                                             {py::ssize_t{4}}, counts.data(), owner));
 }
 
 Dataset FromBits(const std::vector<std::string>& ids, py::array bits, std::size_t filter_bits) {
@@ -250,10 +256,11 @@ py::tuple Finish(EncodedDataset&& data, const encode::EncodeReport& report,
 
 py::tuple EncodeCsvFile(const std::string& path, const Schema& schema,
                         std::optional<py::bytes> secret, std::optional<std::string> secret_file,
-                        const std::string& id_column, int threads, bool skip_initial_space,
+                        const std::string& id_column, long long threads, bool skip_initial_space,
                         bool allow_weak_secret) {
   encode::Secret s = MakeSecret(secret, secret_file, allow_weak_secret);
-  auto encoder = Unwrap(encode::Encoder::Create(*schema.schema, s, {.threads = threads}));
+  auto encoder =
+      Unwrap(encode::Encoder::Create(*schema.schema, s, {.threads = ClampToInt(threads)}));
   encode::CsvEncodeOptions options;
   options.id_column = id_column;
   options.csv.skip_initial_space = skip_initial_space;
@@ -286,14 +293,14 @@ std::string_view Utf8Of(PyObject* item, const char* what, std::size_t record) {
 
 py::tuple EncodeColumns(py::sequence ids, py::list columns, const Schema& schema,
                         std::optional<py::bytes> secret, std::optional<std::string> secret_file,
-                        int threads, bool allow_weak_secret, const std::string& source) {
+                        long long threads, bool allow_weak_secret, const std::string& source) {
   const LinkageSchema& s = *schema.schema;
   if (columns.size() != s.fields.size()) {
     RaiseInput(
         StrCat("columns: ", columns.size(), " columns for ", s.fields.size(), " schema fields"));
   }
   encode::Secret secret_value = MakeSecret(secret, secret_file, allow_weak_secret);
-  auto encoder = Unwrap(encode::Encoder::Create(s, secret_value, {.threads = threads}));
+  auto encoder = Unwrap(encode::Encoder::Create(s, secret_value, {.threads = ClampToInt(threads)}));
   // Views into the Python strings; the fast sequences hold references until encoding is done.
   py::object id_seq =
       py::reinterpret_steal<py::object>(PySequence_Fast(ids.ptr(), "ids must be a sequence"));
@@ -344,6 +351,26 @@ py::tuple EncodeColumns(py::sequence ids, py::list columns, const Schema& schema
 // ---------------------------------------------------------------------------------------------
 // Linking
 
+// LinkResult: a linkage and the datasets it indexes. Its arrays reach Python as read-only numpy
+// views of the C++ vectors, kept alive by the LinkResult object (no copies).
+struct LinkResult {
+  std::shared_ptr<const EncodedDataset> a, b;
+  link::Linkage linkage;
+  link::LinkReport report;
+  std::vector<std::string> warnings;
+};
+
+// ReadOnlyView(values, owner, shape): a read-only view of a vector (1-dimensional, or the given
+// row-major shape), kept alive by `owner`.
+template <typename T>
+py::array ReadOnlyView(const std::vector<T>& values, py::handle owner,
+                       std::vector<py::ssize_t> shape = {}) {
+  if (shape.empty()) shape = {static_cast<py::ssize_t>(values.size())};
+  std::vector<py::ssize_t> strides(shape.size(), static_cast<py::ssize_t>(sizeof(T)));
+  if (shape.size() == 2) strides[0] = shape[1] * static_cast<py::ssize_t>(sizeof(T));
+  return ReadOnly(py::array_t<T>(shape, strides, values.data(), owner));
+}
+
 // OwnedArray(values): a numpy array that owns a std::vector's memory (no copy).
 template <typename T>
 py::array OwnedArray(std::vector<T>&& values) {
@@ -353,31 +380,53 @@ py::array OwnedArray(std::vector<T>&& values) {
                         owned->data(), free_when_done);
 }
 
-py::dict Link(const Dataset& a, const Dataset& b, double threshold, int top_k,
-              const std::string& one_to_one, int threads, const std::string& method,
-              bool deduplicate, const std::optional<std::string>& model_json, bool u_from_sample,
-              double decision, std::uint64_t max_memory) {
-  auto warnings = Unwrap(link::CheckCompatible(*a.data, deduplicate ? "the dataset" : "A", *b.data,
-                                               deduplicate ? "the dataset" : "B"));
+// LinkView(get): a LinkResult property viewing the array get(linkage); None for Fellegi-Sunter's
+// arrays after a Dice linkage.
+template <typename Get>
+auto LinkView(Get get, bool fs_only = false) {
+  return [get, fs_only](py::object self) -> py::object {
+    const LinkResult& r = self.cast<const LinkResult&>();
+    if (fs_only && r.linkage.fs_fields.empty()) return py::none();
+    return ReadOnlyView(get(r.linkage), self);
+  };
+}
+
+std::shared_ptr<LinkResult> Link(const Dataset& a, const Dataset& b, double threshold,
+                                 long long top_k, const std::optional<std::string>& one_to_one,
+                                 long long threads, const std::string& method, bool deduplicate,
+                                 const std::optional<std::string>& model_json, bool u_from_sample,
+                                 double decision, std::uint64_t max_memory) {
   link::LinkOptions options;
   options.candidates.threshold = threshold;
-  options.candidates.top_k = top_k;
-  options.candidates.threads = threads;
+  options.candidates.top_k = ClampToInt(top_k);
+  options.candidates.threads = ClampToInt(threads);
   options.candidates.cancelled = CheckSignals;
-  options.one_to_one = Unwrap(solve::ParseOneToOne(one_to_one));
+  if (one_to_one) options.one_to_one = Unwrap(solve::ParseOneToOne(*one_to_one));
   options.method = Unwrap(link::ParseMethod(method));
   options.deduplicate = deduplicate;
   options.fs.u_from_sample = u_from_sample;
   options.fs.decision = decision;
   options.max_memory = max_memory;
   if (model_json) options.fs.model = Unwrap(score::ParseModel(*model_json, "model"));
-  link::LinkReport report;
+  Check(link::ValidateLinkOptions(options));
+  auto result = std::make_shared<LinkResult>();
+  result->a = a.data;
+  result->b = b.data;
+  result->warnings = Unwrap(link::CheckCompatible(*a.data, deduplicate ? "the dataset" : "A",
+                                                  *b.data, deduplicate ? "the dataset" : "B"));
   absl::StatusOr<link::Linkage> linkage;
   {
     py::gil_scoped_release release;
-    linkage = link::Link(*a.data, *b.data, options, &report);
+    linkage = link::Link(*a.data, *b.data, options, &result->report);
   }
-  link::Linkage result = Unwrap(std::move(linkage));
+  result->linkage = Unwrap(std::move(linkage));
+  result->warnings.insert(result->warnings.end(), result->report.warnings.begin(),
+                          result->report.warnings.end());
+  return result;
+}
+
+py::dict LinkStats(const LinkResult& r) {
+  const link::LinkReport& report = r.report;
   py::dict stats;
   stats["pairs"] = report.candidates.pairs;
   stats["comparisons"] = report.candidates.comparisons;
@@ -389,27 +438,7 @@ py::dict Link(const Dataset& a, const Dataset& b, double threshold, int top_k,
   stats["candidate_seconds"] = report.candidates.seconds;
   stats["score_seconds"] = report.score_seconds;
   stats["solve_seconds"] = report.solve_seconds;
-  if (deduplicate) warnings.clear();
-  warnings.insert(warnings.end(), report.warnings.begin(), report.warnings.end());
-  stats["warnings"] = warnings;
-  py::dict out;
-  out["left"] = OwnedArray(std::move(result.pairs.left));
-  out["right"] = OwnedArray(std::move(result.pairs.right));
-  out["score"] = OwnedArray(std::move(result.pairs.score));
-  out["stats"] = stats;
-  if (!result.fs_fields.empty()) {
-    const std::size_t n = result.probability.size();
-    const std::size_t nfields = result.fs_fields.size();
-    out["probability"] = OwnedArray(std::move(result.probability));
-    out["weight"] = OwnedArray(std::move(result.weight));
-    py::array contributions = OwnedArray(std::move(result.contributions));
-    out["contributions"] = contributions.attr("reshape")(
-        py::make_tuple(static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(nfields)));
-    out["fields"] = result.fs_fields;
-    // No model only when there were no candidates to estimate one from (a warning says so).
-    if (result.model) out["model"] = score::ModelToJson(*result.model);
-  }
-  return out;
+  return stats;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -584,7 +613,8 @@ PYBIND11_MODULE(_core, m) {
       .def("__len__", [](const Dataset& d) { return d.data->size(); })
       .def_property_readonly("ids", [](const Dataset& d) { return d.data->ids; })
       .def_property_readonly(
-          "bits", [](py::object self) { return Bits(self.cast<const Dataset&>(), self); })
+          "bits",
+          [](py::object self) { return MatrixView(self.cast<const Dataset&>().data->clks, self); })
       .def_property_readonly(
           "popcounts", [](py::object self) { return Popcounts(self.cast<const Dataset&>(), self); })
       .def_property_readonly("filter_bits", [](const Dataset& d) { return d.data->clks.bits(); })
@@ -649,6 +679,58 @@ PYBIND11_MODULE(_core, m) {
   m.def("encode_columns", &EncodeColumns, py::arg("ids"), py::arg("columns"), py::arg("schema"),
         py::arg("secret"), py::arg("secret_file"), py::arg("threads"), py::arg("allow_weak_secret"),
         py::arg("source"));
+  py::class_<LinkResult, std::shared_ptr<LinkResult>>(m, "LinkResult")
+      .def("__len__", [](const LinkResult& r) { return r.linkage.pairs.size(); })
+      .def_property_readonly(
+          "left", LinkView([](const link::Linkage& l) -> const auto& { return l.pairs.left; }))
+      .def_property_readonly(
+          "right", LinkView([](const link::Linkage& l) -> const auto& { return l.pairs.right; }))
+      .def_property_readonly(
+          "score", LinkView([](const link::Linkage& l) -> const auto& { return l.pairs.score; }))
+      .def_property_readonly(
+          "probability",
+          LinkView(
+              [](const link::Linkage& l) -> const auto& { return l.probability; }, true))
+      .def_property_readonly(
+          "weight", LinkView(
+                        [](const link::Linkage& l) -> const auto& { return l.weight; }, true))
+      .def_property_readonly("contributions",
+                             [](py::object self) -> py::object {
+                               const link::Linkage& l = self.cast<const LinkResult&>().linkage;
+                               if (l.fs_fields.empty()) return py::none();
+                               const auto rows = static_cast<py::ssize_t>(l.pairs.size());
+                               const auto cols = static_cast<py::ssize_t>(l.fs_fields.size());
+                               return ReadOnlyView(l.contributions, self, {rows, cols});
+                             })
+      .def_property_readonly("stats", &LinkStats)
+      .def_property_readonly("warnings", [](const LinkResult& r) { return r.warnings; })
+      .def_property_readonly("deduplicated",
+                             [](const LinkResult& r) { return r.linkage.deduplicated; })
+      .def_property_readonly("one_to_one",
+                             [](const LinkResult& r) {
+                               return std::string(solve::OneToOneName(r.linkage.one_to_one));
+                             })
+      .def_property_readonly("fields", [](const LinkResult& r) { return r.linkage.fs_fields; })
+      .def_property_readonly("model",
+                             [](const LinkResult& r) -> std::optional<std::string> {
+                               if (!r.linkage.model) return std::nullopt;
+                               return score::ModelToJson(*r.linkage.model);
+                             })
+      .def("order",
+           [](const LinkResult& r) {
+             return OwnedArray(io::PairsOrder(link::PairsTableOf(*r.a, *r.b, r.linkage, false)));
+           })
+      .def(
+          "write_csv",
+          [](const LinkResult& r, const std::string& path, bool explain) {
+            absl::Status status;
+            {
+              py::gil_scoped_release release;
+              status = link::WritePairsCsv(*r.a, *r.b, r.linkage, path, explain);
+            }
+            Check(status);
+          },
+          py::arg("path"), py::arg("explain"));
   m.def("link", &Link, py::arg("a"), py::arg("b"), py::arg("threshold"), py::arg("top_k"),
         py::arg("one_to_one"), py::arg("threads"), py::arg("method"), py::arg("deduplicate"),
         py::arg("model_json"), py::arg("u_from_sample"), py::arg("decision"),
@@ -683,6 +765,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("compare_pairs", &ComparePairs);
   m.def("compare_pairs_regex", &ComparePairsRegex);
   m.def("reduction_ratio", &eval::ReductionRatio);
+  m.def("reduction_ratio_within", &eval::ReductionRatioWithin);
   m.def("synth", &Synth, py::arg("records"), py::arg("seed"), py::arg("overlap"),
         py::arg("corruption"));
   m.def("cli_main", &CliMain, py::arg("argv"));

@@ -28,7 +28,8 @@
 namespace bloomlink::encode {
 
 struct EncoderOptions {
-  // threads: 0 uses every core; 1 encodes in the calling thread.
+  // threads: 0 uses every core; 1 encodes in the calling thread; at most kMaxThreads
+  // (bloomlink/threads.hpp).
   int threads = 0;
   // token_cache remembers the keyed hash of recent tokens per field and thread. It never changes
   // the output; turning it off shows the cost of hashing every token (bench/).
@@ -56,7 +57,7 @@ struct EncodeStats {
 class Encoder {
  public:
   // Create(schema, secret, options): derives the field keys, sets up the keyed MAC contexts and
-  // the key check value. The schema is copied.
+  // the key check value. The schema is copied. InvalidArgument for a thread count out of range.
   static absl::StatusOr<Encoder> Create(const LinkageSchema& schema, const Secret& secret,
                                         EncoderOptions options = {});
   Encoder(Encoder&&) noexcept;
@@ -77,8 +78,7 @@ class Encoder {
   // order of field_filter_fields()); record r's filters go to their row first_row + r.
   // Not to be called by two threads at once (it parallelises internally).
   void EncodeBatch(std::span<const std::string_view> values, std::size_t rows, BitMatrix& out,
-                   std::size_t first_row, EncodeStats& stats,
-                   std::span<std::uint8_t> nonempty = {},
+                   std::size_t first_row, EncodeStats& stats, std::span<std::uint8_t> nonempty = {},
                    std::span<BitMatrix* const> field_filters = {});
 
   // field_filter_fields(): the schema indices of the fields with a field-level filter.

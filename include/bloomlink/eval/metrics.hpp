@@ -88,4 +88,9 @@ inline double PairCompleteness(const PairMetrics& candidate_metrics) {
 }
 double ReductionRatio(std::uint64_t candidates, std::uint64_t na, std::uint64_t nb);
 
+// PairsWithin(n): n (n - 1) / 2, the pairs of two different records among n (deduplication).
+// ReductionRatioWithin(candidates, n): 1 - candidates / PairsWithin(n) (0 when n < 2).
+std::uint64_t PairsWithin(std::uint64_t n);
+double ReductionRatioWithin(std::uint64_t candidates, std::uint64_t n);
+
 }  // namespace bloomlink::eval

@@ -121,4 +121,9 @@ class CsvReader {
   std::unique_ptr<State> state_;
 };
 
+// AppendCsvField(out, field): appends `field` to a CSV line, quoted (inner quotes doubled) when it
+// holds the delimiter ',', a quote, CR or LF, so that CsvReader reads it back as it was. The
+// one CSV field writer of the library.
+void AppendCsvField(std::string& out, std::string_view field);
+
 }  // namespace bloomlink::io

@@ -41,16 +41,20 @@ inline bool IsCandidate(std::uint32_t intersection, std::uint32_t popcount_sum, 
          2.0 * static_cast<double>(intersection) >= threshold * static_cast<double>(popcount_sum);
 }
 
+// kMaxTopK: the largest top_k accepted.
+inline constexpr int kMaxTopK = 1000000;
+
 struct CandidateOptions {
   // threshold: inclusive Dice threshold in [0, 1]; with top_k it is the floor.
   double threshold = 0.8;
   // top_k: 0 keeps every pair at or above the threshold; k > 0 keeps, for each record of A, its
-  // k highest-scoring pairs at or above the threshold (ties: the lower index in B first).
+  // k highest-scoring pairs at or above the threshold (ties: the lower index in B first); at
+  // most kMaxTopK.
   int top_k = 0;
   // same_dataset: a and b are the same records (deduplication): pairs of a record with itself
   // are never candidates and each pair appears once, as (lower index, higher index).
   bool same_dataset = false;
-  // threads: 0 uses every core.
+  // threads: 0 uses every core (bloomlink/threads.hpp).
   int threads = 0;
   // max_candidates: 0 for no limit; otherwise the search stops with ResourceExhausted as soon as
   // it has found more candidate pairs than this (a memory bound; checked after each tile of
@@ -75,8 +79,12 @@ struct CandidateStats {
   double seconds = 0;
 };
 
-// FindCandidates(a, b, options, stats): InvalidArgument when the filter lengths differ, the
-// threshold is outside [0, 1] or top_k is negative; Cancelled when options.cancelled said so.
+// ValidateCandidateOptions(options): InvalidArgument when the threshold is outside [0, 1], top_k
+// outside [0, kMaxTopK] or the thread count out of range (CheckThreads).
+absl::Status ValidateCandidateOptions(const CandidateOptions& options);
+
+// FindCandidates(a, b, options, stats): InvalidArgument for options ValidateCandidateOptions
+// refuses or filter lengths that differ; Cancelled when options.cancelled said so.
 absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatrix& b,
                                               const CandidateOptions& options,
                                               CandidateStats* stats = nullptr);

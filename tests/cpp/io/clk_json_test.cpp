@@ -343,6 +343,14 @@ TEST_F(ClkJsonTest, CsvAcceptsBomCrlfQuotedHeaderAndBlankLines) {
   EXPECT_EQ(got->size(), 0u);
 }
 
+// The id,clk reader is CsvReader: a quote inside an unquoted field is a literal character, as in
+// every CSV bloomlink reads.
+TEST_F(ClkJsonTest, CsvReadsInnerQuotesAsEveryCsvIsRead) {
+  absl::StatusOr<EncodedDataset> got = ReadCsvText("id,clk\n5'11\",AAA=\n");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->ids, (std::vector<std::string>{"5'11\""}));
+}
+
 TEST_F(ClkJsonTest, CsvErrorsNameTheLineAndRecord) {
   using absl::StatusCode;
   struct Case {
@@ -350,23 +358,23 @@ TEST_F(ClkJsonTest, CsvErrorsNameTheLineAndRecord) {
     std::string want;
   };
   const Case cases[] = {
-      {"", "the file is empty; expected the header id,clk"},
-      {"id,clks\n", "line 1: expected the header id,clk"},
-      {"clk,id\n", "line 1: expected the header id,clk"},
-      {"id\n", "line 1: expected the header id,clk"},
-      {"id,clk,x\n", "line 1: more than 2 fields"},
-      {"id,clk\na,AAA=\nb\n", "line 3: record 1: 1 field; expected 2"},
-      {"id,clk\na,AAA=\nb,AAA=,c\n", "line 3: more than 2 fields"},
-      {"id,clk\na,AAA=\n\"b\nb\",A*A=\n", "line 3: record 1: column clk: invalid base64"},
-      {"id,clk\na,AAA=\nb,AAAA\n", "line 3: record 1: column clk: the CLK is 3 bytes"},
-      {"id,clk\na,\n", "line 2: record 0: column clk: the CLK is empty"},
-      {"id,clk\na\"b,AAA=\n", "line 2: a double quote inside an unquoted field"},
-      {"id,clk\n\"ab,AAA=\n", "the file ends inside a quoted field that starts on line 2"},
-      {"id,clk\n\"a\"b,AAA=\n", "line 2: expected ',' or the end of the line after a closing"},
+      {"", "the file is empty"},
+      {"id,clks\n", ":1: expected the header id,clk"},
+      {"clk,id\n", ":1: expected the header id,clk"},
+      {"id\n", ":1: expected the header id,clk"},
+      {"id,clk,x\n", ":1: expected the header id,clk"},
+      {"id,clk\na,AAA=\nb\n", ":3: row has 1 field, the header has 2"},
+      {"id,clk\na,AAA=\nb,AAA=,c\n", ":3: row has 3 fields, the header has 2"},
+      {"id,clk\na,AAA=\n\"b\nb\",A*A=\n", ":3: record 1: column clk: invalid base64"},
+      {"id,clk\na,AAA=\nb,AAAA\n", ":3: record 1: column clk: the CLK is 3 bytes"},
+      {"id,clk\na,\n", ":2: record 0: column clk: the CLK is empty"},
+      {"id,clk\n\"ab,AAA=\n", ":2: column 1 (id): unterminated quoted field starting at line 2"},
+      {"id,clk\n\"a\"b,AAA=\n", ":2: column 1 (id): unexpected character after the closing quote"},
       {"id,clk\na,AAA=\nb,AAA=\na,AAA=\n", "duplicate id \"a\" at records 0 and 2"},
       {"id,clk\na,AAA=\n,AAA=\n", "record 1 has an empty id"},
-      {"id,clk\n\xff,AAA=\n", "the id of record 0 is not valid UTF-8"},
-      {"id,clk\na,AA\rA=\n", "line 2: record 0: column clk: invalid base64"},
+      {"id,clk\n\xff,AAA=\n", ":2: column 1 (id): invalid UTF-8"},
+      {"id,clk\na,AA\rA=\n",
+       ":2: column 2 (clk): carriage return (CR) not followed by a line feed"},
   };
   for (const Case& c : cases) {
     absl::StatusOr<EncodedDataset> got = ReadCsvText(c.text);

@@ -8,6 +8,7 @@
 #include <random>
 #include <set>
 
+#include "bloomlink/threads.hpp"
 #include "test_support.hpp"
 
 namespace bloomlink::link {
@@ -72,6 +73,62 @@ TEST(CheckCompatibleTest, WarnsWhenProvenanceIsUnknown) {
   EXPECT_THAT((*warnings)[1], ::testing::HasSubstr("b.json does not record a key check value"));
 }
 
+TEST(CheckCompatibleTest, ADatasetWithItselfNeedsNoChecks) {
+  EncodedDataset a = Dataset({"a1"}, 1024, 1);
+  a.schema_fingerprint.reset();
+  auto warnings = CheckCompatible(a, "a.json", a, "a.json");
+  ASSERT_TRUE(warnings.ok());
+  EXPECT_TRUE(warnings->empty());
+}
+
+// The rules of a linkage are the library's: both front ends call ValidateLinkOptions and take
+// the defaults from it.
+TEST(LinkOptionsTest, DefaultsAndRefusals) {
+  EXPECT_EQ(DefaultOneToOne(false), solve::OneToOne::kGreedy);
+  EXPECT_EQ(DefaultOneToOne(true), solve::OneToOne::kNone);
+  EXPECT_EQ(OneToOneOf({.deduplicate = true}), solve::OneToOne::kNone);
+  EXPECT_EQ(OneToOneOf({.one_to_one = solve::OneToOne::kMutual, .deduplicate = true}),
+            solve::OneToOne::kMutual);
+  EXPECT_TRUE(ValidateLinkOptions({}).ok());
+
+  LinkOptions model_with_dice;
+  model_with_dice.fs.model = score::InitialModel({{.field = "given_name"}});
+  LinkOptions sample_with_dice;
+  sample_with_dice.fs.u_from_sample = true;
+  for (const LinkOptions& o : {model_with_dice, sample_with_dice}) {
+    EXPECT_THAT(ValidateLinkOptions(o),
+                StatusIs(StatusCode::kInvalidArgument, "go with method fs (Fellegi-Sunter)"));
+  }
+  EXPECT_THAT(ValidateLinkOptions({.candidates = {.threshold = 1.5}}),
+              StatusIs(StatusCode::kInvalidArgument, "threshold must be between 0 and 1"));
+  EXPECT_THAT(ValidateLinkOptions({.candidates = {.top_k = match::kMaxTopK + 1}}),
+              StatusIs(StatusCode::kInvalidArgument, "top-k must be 0 (no limit) to 1000000"));
+  EXPECT_THAT(ValidateLinkOptions({.candidates = {.threads = kMaxThreads + 1}}),
+              StatusIs(StatusCode::kInvalidArgument, "threads must be 0 (every core) to 1024"));
+  EXPECT_THAT(ValidateLinkOptions({.one_to_one = solve::OneToOne::kOptimal, .deduplicate = true}),
+              StatusIs(StatusCode::kInvalidArgument, "use greedy, mutual or none"));
+  // Link() refuses the same, before any work.
+  EncodedDataset a = Dataset({"a1"}, 64, 1);
+  EXPECT_THAT(Link(a, a, sample_with_dice), StatusIs(StatusCode::kInvalidArgument, "method fs"));
+}
+
+// A dataset linked with itself as two datasets is not a deduplication: each record pairs with
+// itself; only LinkOptions::deduplicate makes one (and says so in the Linkage).
+TEST(LinkTest, LinkingADatasetWithItselfIsNotADeduplication) {
+  EncodedDataset a = Dataset({"a0", "a1", "a2"}, 256, 5);
+  auto two = Link(a, a, {.candidates = {.threshold = 0.99}});
+  ASSERT_TRUE(two.ok()) << two.status();
+  EXPECT_FALSE(two->deduplicated);
+  EXPECT_EQ(two->one_to_one, solve::OneToOne::kGreedy);
+  EXPECT_EQ(two->pairs.left, (std::vector<std::uint32_t>{0, 1, 2}));
+  EXPECT_EQ(two->pairs.right, (std::vector<std::uint32_t>{0, 1, 2}));
+  auto within = Link(a, a, {.candidates = {.threshold = 0.99}, .deduplicate = true});
+  ASSERT_TRUE(within.ok()) << within.status();
+  EXPECT_TRUE(within->deduplicated);
+  EXPECT_EQ(within->one_to_one, solve::OneToOne::kNone);
+  EXPECT_TRUE(within->pairs.empty());
+}
+
 TEST(LinkTest, FindsCopiesAndResolvesOneToOne) {
   EncodedDataset a = Dataset({"a0", "a1", "a2", "a3"}, 256, 5);
   EncodedDataset b;
@@ -124,8 +181,18 @@ TEST(WritePairsCsvTest, SortsByScoreThenIdsAndQuotesIds) {
 // awkward values too: halfway cases, tiny and huge magnitudes, negative weights, infinities.
 TEST(WritePairsCsvTest, NumbersArePrintfFixedSix) {
   testing::TempDir dir;
-  std::vector<float> values = {0.0f, -0.0f, 1.0f, 0.5f, 0.0000005f, 0.0000015f, 0.1234565f,
-                               1e-30f, 3.4e38f, -3.4e38f, -1.0f / 3.0f, 2.0f / 3.0f,
+  std::vector<float> values = {0.0f,
+                               -0.0f,
+                               1.0f,
+                               0.5f,
+                               0.0000005f,
+                               0.0000015f,
+                               0.1234565f,
+                               1e-30f,
+                               3.4e38f,
+                               -3.4e38f,
+                               -1.0f / 3.0f,
+                               2.0f / 3.0f,
                                std::numeric_limits<float>::infinity(),
                                -std::numeric_limits<float>::infinity(),
                                std::numeric_limits<float>::denorm_min()};
