@@ -5,7 +5,6 @@ find_package(absl REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(OpenMP REQUIRED)
-find_package(Boost 1.74 REQUIRED)  # header-only Boost.Container
 pkg_check_modules(utf8proc REQUIRED IMPORTED_TARGET libutf8proc)
 if(BLOOMLINK_TESTS)
   find_package(GTest REQUIRED)

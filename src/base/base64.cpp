@@ -52,17 +52,6 @@ std::string Base64Encode(std::span<const std::uint8_t> data) {
   return out;
 }
 
-namespace {
-
-std::string DescribeChar(unsigned char c) {
-  if (c >= 0x21 && c < 0x7f) return internal::StrCat("'", static_cast<char>(c), "'");
-  if (c == ' ') return "a space";
-  static constexpr char kHex[] = "0123456789abcdef";
-  return internal::StrCat("byte 0x", kHex[(c >> 4) & 15], kHex[c & 15]);
-}
-
-}  // namespace
-
 absl::Status Base64DecodeTo(std::string_view text, std::vector<std::uint8_t>& out) {
   using internal::StrCat;
   std::size_t len = text.size();
@@ -85,9 +74,9 @@ absl::Status Base64DecodeTo(std::string_view text, std::vector<std::uint8_t>& ou
   auto bad_char = [&](std::size_t from) {
     std::size_t i = from;
     while (kDecode[t[i]] >= 0) ++i;
-    return absl::InvalidArgumentError(StrCat("invalid base64: character ", i + 1,
-                                             " of the string (", DescribeChar(t[i]),
-                                             ") is not a base64 character"));
+    return absl::InvalidArgumentError(StrCat(
+        "invalid base64: character ", i + 1, " of the string (",
+        internal::DescribeChar(static_cast<unsigned char>(t[i])), ") is not a base64 character"));
   };
   std::size_t o = 0;
   std::size_t i = 0;

@@ -1,13 +1,13 @@
 #include "bloomlink/bitmatrix.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 
 #include "internal/huge_pages.hpp"
+#include "internal/popcount.hpp"
 
 namespace bloomlink {
 
@@ -56,10 +56,7 @@ BitMatrix& BitMatrix::operator=(const BitMatrix& other) {
 }
 
 void BitMatrix::UpdatePopcount(std::size_t r) {
-  const std::uint64_t* w = row_words(r);
-  std::uint32_t count = 0;
-  for (std::size_t i = 0; i < words_per_row_; ++i) count += std::popcount(w[i]);
-  popcounts_[r] = count;
+  popcounts_[r] = internal::Popcount(row_words(r), words_per_row_);
 }
 
 void BitMatrix::UpdatePopcounts() {

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "internal/python_number.hpp"
+#include "internal/utf8.hpp"
 #include "schema/strptime.hpp"
 
 namespace bloomlink::encode::formatting {
@@ -30,33 +32,6 @@ bool EqualsIgnoringAsciiCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-// Python's int(s): ASCII digits with single underscores between them, optional sign, white
-// space around. Writes str(int(s)) to `out`.
-bool PythonIntString(std::string_view s, std::int64_t* value, std::string* out) {
-  while (!s.empty() && IsAsciiSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsAsciiSpace(s.back())) s.remove_suffix(1);
-  bool negative = false;
-  if (!s.empty() && (s.front() == '+' || s.front() == '-')) {
-    negative = s.front() == '-';
-    s.remove_prefix(1);
-  }
-  if (s.empty() || s.front() == '_' || s.back() == '_') return false;
-  std::int64_t v = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '_') {
-      if (s[i + 1] == '_') return false;
-      continue;
-    }
-    if (c < '0' || c > '9') return false;
-    if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, c - '0', &v)) return false;
-  }
-  if (negative) v = -v;
-  *value = v;
-  out->assign(std::to_string(v));
-  return true;
-}
-
 std::size_t CodePoints(std::string_view s) {
   return static_cast<std::size_t>(std::count_if(
       s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
@@ -78,43 +53,6 @@ bool CaseHolds(std::string_view s, bool upper) {
 }
 
 }  // namespace
-
-bool IsValidUtf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  std::size_t n = s.size(), i = 0;
-  while (i < n) {
-    unsigned char c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len;
-    char32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + len > n) return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      if ((p[i + k] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (p[i + k] & 0x3F);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
-      return false;
-    }
-    i += len;
-  }
-  return true;
-}
 
 absl::StatusOr<FieldFormatter> FieldFormatter::Create(const FieldSpec& spec) {
   FieldFormatter f;
@@ -177,7 +115,7 @@ FormatResult FieldFormatter::FormatClkhash(std::string_view raw, std::string* ou
     out->assign(spec.missing.replace_with.value_or(spec.missing.values.front()));
     return {CleanStatus::kMissing, {}, !out->empty()};
   }
-  if (!IsValidUtf8(raw)) return Invalid("invalid UTF-8");
+  if (!internal::IsValidUtf8(raw)) return Invalid("invalid UTF-8");
   if (spec.hash.encoding == TextEncoding::kAscii &&
       std::any_of(raw.begin(), raw.end(), [](char c) { return (c & 0x80) != 0; })) {
     return Invalid("not ASCII");
@@ -206,10 +144,13 @@ FormatResult FieldFormatter::FormatClkhash(std::string_view raw, std::string* ou
       return raw.empty() ? FormatResult{CleanStatus::kMissing, {}, false} : Valid();
     }
     case FieldKind::kClkInteger: {
-      std::int64_t v = 0;
-      if (!PythonIntString(raw, &v, out)) return Invalid("not an integer");
+      // clkhash hashes str(int(raw)).
+      internal::Int128 v = 0;
+      if (!internal::ParsePythonInt(raw, v)) return Invalid("not an integer");
       if (spec.clkhash.minimum && v < *spec.clkhash.minimum) return Invalid("below the minimum");
       if (spec.clkhash.maximum && v > *spec.clkhash.maximum) return Invalid("above the maximum");
+      out->clear();
+      internal::AppendInt128(*out, v);
       return Valid();
     }
     case FieldKind::kClkDate:

@@ -38,7 +38,4 @@ class FieldFormatter {
   std::shared_ptr<const std::regex> pattern_;
 };
 
-// IsValidUtf8(s): strict UTF-8 (no overlongs, surrogates or code points over U+10FFFF).
-bool IsValidUtf8(std::string_view s);
-
 }  // namespace bloomlink::encode::formatting

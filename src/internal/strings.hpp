@@ -57,4 +57,14 @@ void StrAppend(std::string& out, const Args&... args) {
   (AppendPiece(out, args), ...);
 }
 
+// DescribeChar(c): a byte as a message shows it: 'x' for printable ASCII, "a space", "byte 0x0a"
+// otherwise, and "the end of the file" for c < 0 (a reader's end-of-input marker).
+inline std::string DescribeChar(int c) {
+  if (c < 0) return "the end of the file";
+  if (c >= 0x21 && c < 0x7f) return StrCat("'", static_cast<char>(c), "'");
+  if (c == ' ') return "a space";
+  static constexpr char kHex[] = "0123456789abcdef";
+  return StrCat("byte 0x", kHex[(c >> 4) & 15], kHex[c & 15]);
+}
+
 }  // namespace bloomlink::internal

@@ -29,13 +29,7 @@ constexpr std::size_t kReadChunk = std::size_t{1} << 20;
 constexpr std::size_t kMaxTokenBytes = std::size_t{4} << 20;
 static_assert(kMaxTokenBytes >= (kMaxFilterBits / 8 + 2) / 3 * 4 && kMaxTokenBytes >= kMaxIdBytes);
 
-std::string DescribeChar(int c) {
-  if (c < 0) return "the end of the file";
-  if (c >= 0x21 && c < 0x7f) return StrCat("'", static_cast<char>(c), "'");
-  if (c == ' ') return "a space";
-  static constexpr char kHex[] = "0123456789abcdef";
-  return StrCat("byte 0x", kHex[(c >> 4) & 15], kHex[c & 15]);
-}
+using internal::DescribeChar;
 
 using io_internal::InputFile;
 

@@ -1,11 +1,13 @@
 // Link()'s memory estimate and limit: checked before the work starts, so that a job too big for
 // the machine stops at once with a message saying what to change, not after an hour in swap.
 #include <algorithm>
-#include <bit>
 
+#include "bloomlink/eval/metrics.hpp"
 #include "bloomlink/link.hpp"
 #include "bloomlink/match/candidates.hpp"
 #include "bloomlink/memory_limit.hpp"
+#include "internal/popcount.hpp"
+#include "internal/random.hpp"
 #include "internal/strings.hpp"
 
 namespace bloomlink::link {
@@ -21,14 +23,6 @@ std::uint64_t DatasetBytes(const EncodedDataset& d) {
   return bytes;
 }
 
-// SplitMix64: a fixed sequence, so the estimate is the same on every run.
-std::uint64_t Next(std::uint64_t& state) {
-  std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
 }  // namespace
 
 MemoryEstimate EstimateMemory(const EncodedDataset& a, const EncodedDataset& b,
@@ -38,7 +32,7 @@ MemoryEstimate EstimateMemory(const EncodedDataset& a, const EncodedDataset& b,
   const std::uint64_t na = a.size(), nb = b.size();
   // Targets packed for the kernels, and both sides' popcount orders.
   e.search = nb * b.clks.words_per_row() * 8 + (na + nb) * 8;
-  const std::uint64_t all_pairs = options.deduplicate ? (na < 2 ? 0 : na * (na - 1) / 2) : na * nb;
+  const std::uint64_t all_pairs = options.deduplicate ? eval::PairsWithin(na) : na * nb;
   // Per candidate at the peak: 12 bytes in the search's buffers and 12 in the result; the
   // solver's working copy (12); with Fellegi-Sunter the levels (1 per field) and the scores
   // (8, plus 4 per field for the contributions).
@@ -51,16 +45,16 @@ MemoryEstimate EstimateMemory(const EncodedDataset& a, const EncodedDataset& b,
   const std::uint64_t samples = std::min(kSamplePairs, all_pairs);
   const std::size_t words = a.clks.words_per_row();
   const double t = options.candidates.threshold;
-  std::uint64_t state = 0x626C6F6F6D6C696Eull, hits = 0;
+  // A fixed sequence, so the estimate is the same on every run.
+  internal::SplitMix64 rng(0x626C6F6F6D6C696Eull);
+  std::uint64_t hits = 0;
   for (std::uint64_t s = 0; s < samples; ++s) {
-    const std::uint64_t i = Next(state) % na;
-    std::uint64_t j = Next(state) % nb;
+    const std::uint64_t i = rng.Next() % na;
+    std::uint64_t j = rng.Next() % nb;
     if (options.deduplicate && i == j) j = (j + 1) % nb;
     const std::uint64_t* x = a.clks.row_words(i);
     const std::uint64_t* y = b.clks.row_words(j);
-    std::uint32_t c = 0;
-    for (std::size_t w = 0; w < words; ++w)
-      c += static_cast<std::uint32_t>(std::popcount(x[w] & y[w]));
+    const std::uint32_t c = internal::AndPopcount(x, y, words);
     if (match::IsCandidate(c, a.clks.popcount(i) + b.clks.popcount(j), t)) ++hits;
   }
   e.sampled_pairs = samples;

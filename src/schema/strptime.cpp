@@ -5,6 +5,7 @@
 #include <cctype>
 #include <vector>
 
+#include "internal/calendar.hpp"
 #include "internal/strings.hpp"
 
 namespace bloomlink::schema_internal {
@@ -211,8 +212,6 @@ bool Match(const std::vector<Token>& tokens, std::size_t t, std::string_view s, 
   return false;
 }
 
-bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
 }  // namespace
 
 absl::Status CheckStrptimeFormat(std::string_view format) {
@@ -234,10 +233,8 @@ bool StrptimeToYmd(std::string_view value, std::string_view format, std::string*
   std::size_t end = 0;
   if (!Match(tokens, 0, value, 0, Fields{}, &fields, &end)) return false;
   if (end != value.size()) return false;  // "unconverted data remains"
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (fields.year < 1) return false;
-  int days = kDays[fields.month - 1] + (fields.month == 2 && IsLeap(fields.year) ? 1 : 0);
-  if (fields.day > days) return false;
+  if (fields.year < 1 || !internal::IsValidDate(fields.year, fields.month, fields.day))
+    return false;
   out->clear();
   internal::StrAppend(*out, fields.year, fields.month < 10 ? "0" : "", fields.month,
                       fields.day < 10 ? "0" : "", fields.day);

@@ -14,6 +14,8 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "internal/popcount.hpp"
+#include "internal/random.hpp"
 #include "internal/status_macros.hpp"
 #include "internal/strings.hpp"
 #include "score/fs_internal.hpp"
@@ -75,34 +77,6 @@ using score_internal::CheckCutpoints;
 constexpr std::size_t kParallelCutoff = 4096;
 // Compare fetches the filters of the pair this many pairs ahead.
 constexpr std::int64_t kPrefetchDistance = 4;
-
-// AndPopcount(a, b, words) = |a AND b| over `words` 64-bit words. The baseline x86-64 has no
-// POPCNT instruction (std::popcount would be a call into libgcc for every word), so each word is
-// reduced to 8 byte counts with shifts and masks, byte counts are accumulated over up to 31 words
-// (31 x 8 = 248 fits a byte) and summed once per 31 words.
-inline std::uint32_t AndPopcount(const std::uint64_t* a, const std::uint64_t* b,
-                                 std::size_t words) {
-  constexpr std::uint64_t k1 = 0x5555555555555555ULL;
-  constexpr std::uint64_t k2 = 0x3333333333333333ULL;
-  constexpr std::uint64_t k4 = 0x0F0F0F0F0F0F0F0FULL;
-  constexpr std::uint64_t k8 = 0x00FF00FF00FF00FFULL;
-  std::uint32_t total = 0;
-  std::size_t w = 0;
-  while (w < words) {
-    const std::size_t end = std::min(words, w + 31);
-    std::uint64_t bytes = 0;
-    for (; w < end; ++w) {
-      std::uint64_t x = a[w] & b[w];
-      x -= (x >> 1) & k1;
-      x = (x & k2) + ((x >> 2) & k2);
-      bytes += (x + (x >> 4)) & k4;
-    }
-    // Four 16-bit lanes of at most 496 each; the multiply sums them into the top lane.
-    const std::uint64_t shorts = (bytes & k8) + ((bytes >> 8) & k8);
-    total += static_cast<std::uint32_t>((shorts * 0x0001000100010001ULL) >> 48);
-  }
-  return total;
-}
 
 std::size_t LevelCount(const FieldLevels& field) { return field.cutpoints.size() + 1; }
 
@@ -378,8 +352,8 @@ absl::StatusOr<ComparisonVectors> Compare(const std::vector<const BitMatrix*>& a
         const std::uint32_t pb = v.b_popcounts[j];
         std::size_t l = kMissingLevel;
         if (pa != 0 && pb != 0) {
-          const std::uint32_t c = AndPopcount(words_at(v.a_rows, v.a_stride, i),
-                                              words_at(v.b_rows, v.b_stride, j), v.words);
+          const std::uint32_t c = internal::AndPopcount(words_at(v.a_rows, v.a_stride, i),
+                                                        words_at(v.b_rows, v.b_stride, j), v.words);
           const double two_c = 2.0 * static_cast<double>(c);
           const double sum = static_cast<double>(std::uint64_t{pa} + pb);
           l = 0;
@@ -678,19 +652,12 @@ std::vector<std::vector<double>> EstimateU(const ComparisonVectors& sample,
 
 namespace {
 
-std::uint64_t SplitMix64(std::uint64_t& state) {
-  state += 0x9E3779B97F4A7C15ULL;
-  std::uint64_t z = state;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
 // Xoshiro256: xoshiro256** (Blackman and Vigna), its state filled from splitmix64 of the seed.
 class Xoshiro256 {
  public:
   explicit Xoshiro256(std::uint64_t seed) {
-    for (std::uint64_t& s : s_) s = SplitMix64(seed);
+    internal::SplitMix64 fill(seed);
+    for (std::uint64_t& s : s_) s = fill.Next();
   }
   std::uint64_t Next() {
     const std::uint64_t result = std::rotl(s_[1] * 5, 7) * 9;

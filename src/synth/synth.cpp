@@ -28,6 +28,8 @@
 #include <vector>
 
 #include "bloomlink/io/atomic_file.hpp"
+#include "internal/calendar.hpp"
+#include "internal/random.hpp"
 #include "internal/status_macros.hpp"
 #include "internal/strings.hpp"
 #include "synth/tables.hpp"
@@ -38,17 +40,11 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // Random numbers.
 
-constexpr std::uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
-
-constexpr std::uint64_t Mix64(std::uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
+using internal::Mix64;
 
 // Hash(key, x): a keyed 64-bit hash of x.
 constexpr std::uint64_t Hash(std::uint64_t key, std::uint64_t x) {
-  return Mix64(key ^ Mix64(x + kGolden));
+  return Mix64(key ^ Mix64(x + internal::kGoldenGamma));
 }
 
 // Probability: p scaled to 2^53, compared with 53 random bits.
@@ -63,14 +59,11 @@ Probability MakeProbability(double p) {
   return {static_cast<std::uint64_t>(p * static_cast<double>(kProbabilityOne))};
 }
 
-// Rng: splitmix64.
+// Rng: splitmix64, with the ranges and choices synthetic records are drawn with.
 class Rng {
  public:
-  explicit Rng(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t Next() {
-    state_ += kGolden;
-    return Mix64(state_);
-  }
+  explicit Rng(std::uint64_t seed) : bits_(seed) {}
+  std::uint64_t Next() { return bits_.Next(); }
   // Below(n): a number in [0, n) for n >= 1 (multiply-shift of 32 random bits).
   std::uint32_t Below(std::uint32_t n) {
     return static_cast<std::uint32_t>(((Next() >> 32) * n) >> 32);
@@ -82,7 +75,7 @@ class Rng {
   }
 
  private:
-  std::uint64_t state_;
+  internal::SplitMix64 bits_;
 };
 
 // Permutation: a keyed bijection of [0, n): a Feistel network on the smallest power of two
@@ -188,33 +181,14 @@ struct Date {
   int y = 0, m = 0, d = 0;
 };
 
-constexpr bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-constexpr int DaysInMonth(int y, int m) {
-  constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
-}
-
 constexpr std::int64_t DaysFromCivil(Date date) {
-  const int y = date.y - (date.m <= 2 ? 1 : 0);
-  const int era = (y >= 0 ? y : y - 399) / 400;
-  const int yoe = y - era * 400;
-  const int mp = date.m > 2 ? date.m - 3 : date.m + 9;
-  const int doy = (153 * mp + 2) / 5 + date.d - 1;
-  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return std::int64_t{era} * 146097 + doe - 719468;
+  return internal::DaysSinceEpoch(internal::YearMonthDay(date.y, date.m, date.d));
 }
 
-constexpr Date CivilFromDays(std::int64_t z) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int doe = static_cast<int>(z - era * 146097);
-  const int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int mp = (5 * doy + 2) / 153;
-  const int d = doy - (153 * mp + 2) / 5 + 1;
-  const int m = mp < 10 ? mp + 3 : mp - 9;
-  return {static_cast<int>(yoe + era * 400) + (m <= 2 ? 1 : 0), m, d};
+constexpr Date CivilFromDays(std::int64_t days) {
+  const std::chrono::year_month_day ymd = internal::DateOfDays(days);
+  return {static_cast<int>(ymd.year()), static_cast<int>(static_cast<unsigned>(ymd.month())),
+          static_cast<int>(static_cast<unsigned>(ymd.day()))};
 }
 
 constexpr int ParseDigits(std::string_view s) {
@@ -232,8 +206,8 @@ static_assert(kReference.m == 3 && kReference.d == 31,
               "age bands assume the reference day exists in every year");
 
 bool IsValidDate(Date date) {
-  return date.m >= 1 && date.m <= 12 && date.d >= 1 && date.d <= DaysInMonth(date.y, date.m) &&
-         DaysFromCivil(date) <= kReferenceDays && date.y >= kReference.y - 110;
+  return internal::IsValidDate(date.y, date.m, date.d) && DaysFromCivil(date) <= kReferenceDays &&
+         date.y >= kReference.y - 110;
 }
 
 // Ages by five-year band (the last band is the single year 100): relative weights per year of

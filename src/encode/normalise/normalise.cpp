@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "internal/calendar.hpp"
+
 namespace bloomlink::encode {
 namespace {
 
@@ -66,14 +68,6 @@ std::size_t DigitRun(std::string_view s, std::size_t pos, int* value) {
   }
   *value = v;
   return n;
-}
-
-bool IsLeapYear(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-int DaysInMonth(int year, int month) {
-  constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (month == 2 && IsLeapYear(year)) return 29;
-  return kDays[static_cast<std::size_t>(month - 1)];
 }
 
 // FixedDigits(s, pos, count, value): exactly `count` digits at s[pos..].
@@ -142,7 +136,7 @@ CleanOutcome CheckAndWriteDate(int year, int month, int day, const DateOptions& 
   if (year < options.min_year || year > options.max_year) {
     return CleanOutcome::Invalid(kYearOutOfRange);
   }
-  if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month)) {
+  if (!internal::IsValidDate(year, month, day)) {
     return CleanOutcome::Invalid(kImpossibleDate);
   }
   out->resize(8);
