@@ -7,11 +7,20 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <system_error>
 
 namespace bloomlink::testing {
 
-std::filesystem::path SharedDataDir() {
-  return std::filesystem::path(BLOOMLINK_SOURCE_DIR) / ".." / "shared" / "data";
+std::filesystem::path TestDataDir() { return std::filesystem::path(BLOOMLINK_TEST_DATA_DIR); }
+
+std::filesystem::path TestData(std::string_view relative) {
+  std::filesystem::path path = TestDataDir() / std::filesystem::path(relative);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    ADD_FAILURE() << "test data file not found: " << path.string()
+                  << " (tests/data is part of the repository; see tests/data/README.md)";
+  }
+  return path;
 }
 
 TempDir::TempDir() {

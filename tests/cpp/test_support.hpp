@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -11,8 +12,14 @@
 
 namespace bloomlink::testing {
 
-// SharedDataDir() is ../shared/data relative to the repository root.
-std::filesystem::path SharedDataDir();
+// TestDataDir() is tests/data in the source tree (BLOOMLINK_TEST_DATA_DIR): the data files the
+// tests read, kept in the repository with their provenance and licences (tests/data/README.md).
+std::filesystem::path TestDataDir();
+
+// TestData("clkhash-vectors/data.csv") is that file's path under TestDataDir(). When the file is
+// missing, the calling test fails (non-fatally, naming the file) rather than skipping; reading it
+// then fails too.
+std::filesystem::path TestData(std::string_view relative);
 
 // TempDir: a fresh folder under the system temp folder, removed with everything in it at the end.
 class TempDir {
@@ -56,12 +63,3 @@ MATCHER_P2(StatusIs, code, substring, "") {
 }
 
 }  // namespace bloomlink::testing
-
-// SKIP_WITHOUT_SHARED_DATA(): skips the test with a message when ../shared/data is absent.
-#define SKIP_WITHOUT_SHARED_DATA()                                               \
-  do {                                                                           \
-    if (!std::filesystem::is_directory(::bloomlink::testing::SharedDataDir())) { \
-      GTEST_SKIP() << "shared evaluation data not found at "                     \
-                   << ::bloomlink::testing::SharedDataDir() << "; skipping";     \
-    }                                                                            \
-  } while (false)

@@ -6,7 +6,9 @@ import subprocess
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SHARED_DATA = ROOT.parent / "shared" / "data"
+# The data files the tests read, kept in the repository with their provenance and licences
+# (tests/data/README.md).
+TEST_DATA = pathlib.Path(__file__).resolve().parents[1] / "data"
 
 
 def _cli_path():
@@ -38,11 +40,19 @@ def cli():
     return run
 
 
-@pytest.fixture(scope="session")
-def shared_data():
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"shared evaluation data not found at {SHARED_DATA}; skipping")
-    return SHARED_DATA
+def data_file(*parts):
+    """The path of tests/data/<parts>. A missing file fails the calling test, naming the file:
+    the data is part of the repository, so a test never skips for want of it."""
+    path = TEST_DATA.joinpath(*parts)
+    if not path.is_file():
+        pytest.fail(f"test data file not found: {path} (tests/data is part of the repository; "
+                    "see tests/data/README.md)")
+    return path
+
+
+def clkhash_vector(name):
+    """A file of the clkhash 0.18.3 reference vectors, tests/data/clkhash-vectors/<name>."""
+    return data_file("clkhash-vectors", name)
 
 
 SECRET = "test secret for the bloomlink suite"

@@ -23,7 +23,7 @@ import pytest
 
 import bloomlink
 from bloomlink import EncodedDataset, FileError, InputError, Schema
-from conftest import SECRET
+from conftest import SECRET, clkhash_vector
 
 OTHER_SECRET = "a different secret that nobody shares"
 COLUMNS = ["nhs_number", "given_name", "family_name", "date_of_birth", "sex", "postcode"]
@@ -196,26 +196,24 @@ CLKHASH = [("A_blake_default", "clkhash-v3", 1024), ("B_doublehash", "clkhash-v3
 
 
 @pytest.mark.parametrize("name,dialect,bits", CLKHASH, ids=[c[0] for c in CLKHASH])
-def test_clkhash_schemas_load_and_encode_as_clkhash(shared_data, name, dialect, bits):
-    vectors = shared_data / "clkhash-vectors"
-    schema = Schema.from_file(vectors / f"schema_{name}.json")
+def test_clkhash_schemas_load_and_encode_as_clkhash(name, dialect, bits):
+    schema = Schema.from_file(clkhash_vector(f"schema_{name}.json"))
     assert schema.dialect == dialect
     assert schema.filter_bits == bits
     assert schema.fields[0] == {"name": "rec_id", "column": "rec_id", "ignored": True}
-    secret = json.loads((vectors / "manifest.json").read_text())["secret"]
-    enc = bloomlink.encode(vectors / "data.csv", schema, secret=secret, id_column="rec_id")
+    secret = json.loads(clkhash_vector("manifest.json").read_text())["secret"]
+    enc = bloomlink.encode(clkhash_vector("data.csv"), schema, secret=secret, id_column="rec_id")
     assert enc.filter_bits == bits
-    assert enc.to_clkhash_json() == json.loads((vectors / f"clks_{name}.json").read_text())
+    assert enc.to_clkhash_json() == json.loads(clkhash_vector(f"clks_{name}.json").read_text())
 
 
-def test_clkhash_schema_notes_become_warnings(shared_data):
-    schema = json.loads((shared_data / "clkhash-vectors" / "schema_A_blake_default.json")
-                        .read_text())
+def test_clkhash_schema_notes_become_warnings():
+    schema = json.loads(clkhash_vector("schema_A_blake_default.json").read_text())
     schema["clkConfig"]["xorFolds"] = 1
     loaded = Schema.from_dict(schema)
     assert len(loaded.warnings) == 1 and "xorFolds is ignored" in loaded.warnings[0]
     with pytest.warns(UserWarning, match="xorFolds is ignored"):
-        bloomlink.encode(shared_data / "clkhash-vectors" / "data.csv", loaded, secret=SECRET,
+        bloomlink.encode(clkhash_vector("data.csv"), loaded, secret=SECRET,
                          id_column="rec_id")
 
 

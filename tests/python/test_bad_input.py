@@ -41,13 +41,13 @@ SCHEMA = {
 }
 
 
-def run(*args, expect=2, env=None, preexec_fn=None, timeout=60):
-    """Runs bloomlink; checks the exit code and that it ended by itself (no signal, no
-    traceback). Returns the CompletedProcess."""
+def run(*args, expect=2, env=None, preexec_fn=None, timeout=60, binary=None):
+    """Runs bloomlink (or `binary`, a copy of it); checks the exit code and that it ended by
+    itself (no signal, no traceback). Returns the CompletedProcess."""
     full_env = {k: v for k, v in os.environ.items() if k != "BLOOMLINK_SECRET"}
     full_env.update(env or {})
-    proc = subprocess.run([str(_cli_path()), *map(str, args)], capture_output=True, text=True,
-                          errors="backslashreplace", env=full_env, timeout=timeout,
+    proc = subprocess.run([str(binary or _cli_path()), *map(str, args)], capture_output=True,
+                          text=True, errors="backslashreplace", env=full_env, timeout=timeout,
                           preexec_fn=preexec_fn)
     assert proc.returncode >= 0, f"killed by signal {-proc.returncode}\n{proc.stderr}"
     if expect is not None:
@@ -664,7 +664,8 @@ def test_output_is_a_folder(kit, out_dir):
 
 def test_output_folder_read_only(kit):
     """A folder the user cannot write to. Root ignores permissions, so as root the command runs
-    as the unprivileged uid 65534 (with its inputs in a world-readable folder)."""
+    as the unprivileged uid 65534, with its inputs and a copy of the binary in a world-readable
+    folder (uid 65534 may not reach the build folder: a clone under a private 0700 folder)."""
     as_root = os.geteuid() == 0
     base = pathlib.Path(tempfile.mkdtemp(prefix="bloomlink-ro-"))
     try:
@@ -672,6 +673,9 @@ def test_output_folder_read_only(kit):
         for name in ("schema", "secret", "csv", "good"):
             shutil.copy(kit[name], base / kit[name].name)
             (base / kit[name].name).chmod(0o644)
+        binary = base / "bloomlink"
+        shutil.copy(_cli_path(), binary)
+        binary.chmod(0o755)
         locked = base / "locked"
         locked.mkdir()
         (locked / "out.bloom").write_bytes(PREVIOUS)
@@ -687,14 +691,14 @@ def test_output_folder_read_only(kit):
         try:
             proc = run("encode", "--schema", base / "schema.json", "--secret-file",
                        base / "secret.key", "--input", base / "extract.csv", "--output", out,
-                       preexec_fn=drop)
+                       preexec_fn=drop, binary=binary)
         except PermissionError:
             pytest.skip("cannot run bloomlink as an unprivileged user here")
         assert_refused(proc, out, f"{out}: cannot create a temporary file: Permission denied",
                        previous=PREVIOUS)
         pairs = locked / "pairs.csv"
         proc = run("link", base / "good.bloom", base / "good.bloom", "--threshold", 0.5,
-                   "--output", pairs, preexec_fn=drop)
+                   "--output", pairs, preexec_fn=drop, binary=binary)
         assert_refused(proc, pairs, f"{pairs}: cannot create a temporary file: Permission denied")
     finally:
         (base / "locked").chmod(0o755)

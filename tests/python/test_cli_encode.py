@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import SECRET
+from conftest import SECRET, clkhash_vector
 
 
 def encode(cli, starter, input_path, output, *extra, expect=0):
@@ -180,30 +180,28 @@ def test_schema_init_is_valid_and_checkable(cli, starter):
         assert column in proc.stdout
 
 
-def test_clkhash_json_output_matches_clkhash(cli, shared_data, tmp_path):
-    vectors = shared_data / "clkhash-vectors"
+def test_clkhash_json_output_matches_clkhash(cli, tmp_path):
     secret = tmp_path / "secret.key"
-    secret.write_text(json.loads((vectors / "manifest.json").read_text())["secret"])
+    secret.write_text(json.loads(clkhash_vector("manifest.json").read_text())["secret"])
     secret.chmod(0o600)
     for name in ("A_blake_default", "B_doublehash", "C_doublehash_nonsingular_l1000",
                  "F_legacy_v2"):
         out = tmp_path / f"{name}.json"
-        cli("encode", "--schema", vectors / f"schema_{name}.json", "--secret-file", secret,
-            "--input", vectors / "data.csv", "--id-column", "rec_id", "--output", out)
+        cli("encode", "--schema", clkhash_vector(f"schema_{name}.json"), "--secret-file", secret,
+            "--input", clkhash_vector("data.csv"), "--id-column", "rec_id", "--output", out)
         got = json.loads(out.read_text())["clks"]
-        want = json.loads((vectors / f"clks_{name}.json").read_text())["clks"]
+        want = json.loads(clkhash_vector(f"clks_{name}.json").read_text())["clks"]
         assert got == want, name
 
 
-def test_clkhash_l1000_encodes_to_bloom_and_json_alike(cli, shared_data, tmp_path):
-    vectors = shared_data / "clkhash-vectors"
+def test_clkhash_l1000_encodes_to_bloom_and_json_alike(cli, tmp_path):
     secret = tmp_path / "secret.key"
     secret.write_text("peer-vector-secret-2024")
     secret.chmod(0o600)
-    schema = vectors / "schema_C_doublehash_nonsingular_l1000.json"
+    schema = clkhash_vector("schema_C_doublehash_nonsingular_l1000.json")
     for out in (tmp_path / "c.bloom", tmp_path / "c.json"):
-        cli("encode", "--schema", schema, "--secret-file", secret, "--input", vectors / "data.csv",
-            "--id-column", "rec_id", "--output", out)
+        cli("encode", "--schema", schema, "--secret-file", secret, "--input",
+            clkhash_vector("data.csv"), "--id-column", "rec_id", "--output", out)
         assert "filter       1000 bits" in cli("inspect", out).stdout
 
 
@@ -225,7 +223,7 @@ def test_synth_is_deterministic(cli, tmp_path):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
-def test_convert_between_formats(cli, starter, shared_data):
+def test_convert_between_formats(cli, starter):
     bloom = starter["dir"] / "trust.bloom"
     encode(cli, starter, starter["trust"], bloom)
     as_csv = starter["dir"] / "trust.enc.csv"
@@ -236,7 +234,7 @@ def test_convert_between_formats(cli, starter, shared_data):
     cli("convert", as_csv, back)
     assert "records      300" in cli("inspect", back).stdout
     # clkhash JSON from clkhash itself imports and re-exports byte for byte.
-    source = shared_data / "clkhash-vectors" / "clks_A_blake_default.json"
+    source = clkhash_vector("clks_A_blake_default.json")
     imported = starter["dir"] / "a.bloom"
     cli("convert", source, imported)
     exported = starter["dir"] / "a.json"

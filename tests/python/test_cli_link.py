@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import SECRET
+from conftest import SECRET, clkhash_vector, data_file
 
 
 def encode(cli, schema, secret, data, out, *extra):
@@ -132,16 +132,15 @@ def test_evaluate_needs_a_truth(cli, encoded):
     assert "--a and --b" in proc.stderr
 
 
-def test_febrl4_quality_matches_anonlink(cli, shared_data, tmp_path):
+def test_febrl4_quality_matches_anonlink(cli, tmp_path):
     """FEBRL4 encoded with the clkhash tutorial schema: greedy at 0.8 should reach anonlink's
     quality (precision 1.000, recall 0.992)."""
-    vectors = shared_data / "clkhash-vectors"
     secret = tmp_path / "tutorial.key"
     secret.write_text("secret")
     secret.chmod(0o600)
     for part in ("a", "b"):
-        encode(cli, vectors / "febrl4_tutorial_schema_v3.json", secret,
-               shared_data / "febrl" / f"dataset4{part}.csv", tmp_path / f"4{part}.bloom",
+        encode(cli, clkhash_vector("febrl4_tutorial_schema_v3.json"), secret,
+               data_file("febrl", f"dataset4{part}.csv"), tmp_path / f"4{part}.bloom",
                "--id-column", "rec_id", "--skip-initial-space", "--allow-weak-secret")
     out = tmp_path / "pairs.csv"
     proc = cli("link", tmp_path / "4a.bloom", tmp_path / "4b.bloom", "--threshold", 0.8,
@@ -151,7 +150,7 @@ def test_febrl4_quality_matches_anonlink(cli, shared_data, tmp_path):
     assert precision >= 0.999 and recall >= 0.99, proc.stdout
     # The same linkage from clkhash's own encodings (no ids: records are numbered).
     json_out = tmp_path / "json_pairs.csv"
-    proc = cli("link", vectors / "febrl4a_clks.json", vectors / "febrl4b_clks.json",
+    proc = cli("link", clkhash_vector("febrl4a_clks.json"), clkhash_vector("febrl4b_clks.json"),
                "--threshold", 0.8, "--output", json_out)
     assert "does not record its schema fingerprint" in proc.stderr
     assert len(read_pairs(json_out)) == len(read_pairs(out))

@@ -13,7 +13,7 @@ import pytest
 
 import bloomlink
 from bloomlink import FsModel, InputError, Schema
-from conftest import ROOT
+from conftest import ROOT, data_file
 
 SECRET = "test secret for the Fellegi-Sunter suite"
 FIELDS = ["nhs_number", "given_name", "family_name", "date_of_birth", "sex", "postcode"]
@@ -459,19 +459,16 @@ def test_decision_outside_0_1_is_refused(synthetic, decision):
 
 
 # -------------------------------------------------------------------------------------------------
-# FEBRL (../shared/data/febrl, when present)
+# FEBRL (tests/data/febrl)
 
 
 @pytest.fixture(scope="module")
-def febrl(shared_data):
-    folder = shared_data / "febrl"
-    if not folder.is_dir():
-        pytest.skip(f"FEBRL data not found at {folder}; skipping")
+def febrl():
     schema = Schema.from_file(ROOT / "examples" / "schemas" / "febrl_fs.json")
 
     def encode(name):
-        return bloomlink.encode(folder / name, schema, secret=SECRET, id_column="rec_id",
-                                skip_initial_space=True)
+        return bloomlink.encode(data_file("febrl", name), schema, secret=SECRET,
+                                id_column="rec_id", skip_initial_space=True)
 
     return encode
 

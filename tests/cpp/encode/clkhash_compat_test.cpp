@@ -1,5 +1,5 @@
 // Bit-compatibility with clkhash 0.18.3: every schema and record in
-// ../shared/data/clkhash-vectors must encode to exactly the CLKs clkhash wrote.
+// tests/data/clkhash-vectors must encode to exactly the CLKs clkhash wrote.
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -18,7 +18,10 @@ namespace {
 
 using Json = nlohmann::json;
 
-std::filesystem::path Vectors() { return testing::SharedDataDir() / "clkhash-vectors"; }
+// A file of the clkhash reference vectors (tests/data/clkhash-vectors).
+std::filesystem::path Vector(const std::string& name) {
+  return testing::TestData("clkhash-vectors/" + name);
+}
 
 Json LoadJson(const std::filesystem::path& path) {
   std::ifstream in(path);
@@ -43,11 +46,10 @@ Secret VectorSecret() {
 class ClkhashVectorsTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ClkhashVectorsTest, KeysTokensAndClksMatchClkhash) {
-  SKIP_WITHOUT_SHARED_DATA();
   const std::string name = GetParam();
-  Json debug = LoadJson(Vectors() / ("debug_" + name + ".json"));
-  Json expected = LoadJson(Vectors() / ("clks_" + name + ".json"));
-  auto schema = LoadSchema((Vectors() / ("schema_" + name + ".json")).string());
+  Json debug = LoadJson(Vector("debug_" + name + ".json"));
+  Json expected = LoadJson(Vector("clks_" + name + ".json"));
+  auto schema = LoadSchema(Vector("schema_" + name + ".json").string());
   ASSERT_TRUE(schema.ok()) << schema.status();
   Secret secret = VectorSecret();
 
@@ -94,7 +96,7 @@ TEST_P(ClkhashVectorsTest, KeysTokensAndClksMatchClkhash) {
     CsvEncodeOptions options;
     options.id_column = "rec_id";
     options.batch_records = 5;  // several batches
-    auto data = EncodeCsv((Vectors() / "data.csv").string(), *encoder, options);
+    auto data = EncodeCsv(Vector("data.csv").string(), *encoder, options);
     ASSERT_TRUE(data.ok()) << data.status();
     EXPECT_EQ(data->clks.bits(), debug["l"].get<std::size_t>());
     std::vector<std::string> clks = ClksOf(*data);
@@ -114,15 +116,15 @@ INSTANTIATE_TEST_SUITE_P(AllSchemas, ClkhashVectorsTest,
 class Febrl4Test : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Febrl4Test, TutorialSchemaMatchesClkhashOnAllRecords) {
-  SKIP_WITHOUT_SHARED_DATA();
-  auto schema = LoadSchema((Vectors() / "febrl4_tutorial_schema_v3.json").string());
+  auto schema = LoadSchema(Vector("febrl4_tutorial_schema_v3.json").string());
   ASSERT_TRUE(schema.ok()) << schema.status();
   // The tutorial's secret is six bytes: accepted only because this is a compatibility test.
   auto secret = Secret::FromBytes("secret", "test", {.allow_weak = true});
   ASSERT_TRUE(secret.ok());
   const std::string part = GetParam();
-  std::vector<std::string> want = LoadJson(Vectors() / ("febrl4" + part + "_clks.json"))["clks"]
-                                      .get<std::vector<std::string>>();
+  std::vector<std::string> want =
+      LoadJson(Vector("febrl4" + part + "_clks.json"))["clks"].get<std::vector<std::string>>();
+  const std::filesystem::path csv = testing::TestData("febrl/dataset4" + part + ".csv");
   std::vector<std::string> first;
   for (int threads : {1, 2}) {
     auto encoder = Encoder::Create(*schema, *secret, {.threads = threads});
@@ -132,9 +134,7 @@ TEST_P(Febrl4Test, TutorialSchemaMatchesClkhashOnAllRecords) {
     options.csv.skip_initial_space = true;
     options.batch_records = 1000;
     EncodeReport report;
-    auto data =
-        EncodeCsv((testing::SharedDataDir() / "febrl" / ("dataset4" + part + ".csv")).string(),
-                  *encoder, options, &report);
+    auto data = EncodeCsv(csv.string(), *encoder, options, &report);
     ASSERT_TRUE(data.ok()) << data.status();
     EXPECT_EQ(report.records_read, 5000u);
     std::vector<std::string> clks = ClksOf(*data);

@@ -17,9 +17,9 @@ namespace bloomlink::io {
 namespace {
 
 using ::bloomlink::testing::ReadFile;
-using ::bloomlink::testing::SharedDataDir;
 using ::bloomlink::testing::StatusIs;
 using ::bloomlink::testing::TempDir;
+using ::bloomlink::testing::TestData;
 using ::bloomlink::testing::WriteFile;
 
 BitMatrix RandomMatrix(std::size_t rows, std::size_t bits, std::uint64_t seed) {
@@ -69,7 +69,8 @@ std::string Sha256Hex(std::string_view data) {
   return HexEncode(std::span<const std::uint8_t>(out, 32));
 }
 
-std::string VectorsDir() { return (SharedDataDir() / "clkhash-vectors").string(); }
+// A file of the clkhash reference vectors (tests/data/clkhash-vectors).
+std::string Vector(const std::string& name) { return TestData("clkhash-vectors/" + name).string(); }
 
 class ClkJsonTest : public ::testing::Test {
  protected:
@@ -89,13 +90,12 @@ class ClkJsonTest : public ::testing::Test {
 // ---- the real clkhash output ---------------------------------------------------------------
 
 TEST_F(ClkJsonTest, ReadsAndRewritesClkhashVectorsByteForByte) {
-  SKIP_WITHOUT_SHARED_DATA();
-  std::ifstream manifest_in(VectorsDir() + "/manifest.json");
+  std::ifstream manifest_in(Vector("manifest.json"));
   const nlohmann::json manifest = nlohmann::json::parse(manifest_in);
   ASSERT_EQ(manifest["outputs"].size(), 4u);
   for (const auto& [name, out] : manifest["outputs"].items()) {
     SCOPED_TRACE(name);
-    const std::string path = VectorsDir() + "/" + out["clks"].get<std::string>();
+    const std::string path = Vector(out["clks"].get<std::string>());
     absl::StatusOr<EncodedDataset> got = ReadClkJson(path);
     ASSERT_TRUE(got.ok()) << got.status();
     const auto popcounts = out["popcounts"].get<std::vector<std::uint32_t>>();
@@ -128,14 +128,12 @@ TEST_F(ClkJsonTest, ReadsAndRewritesClkhashVectorsByteForByte) {
 }
 
 TEST_F(ClkJsonTest, L1000ClksAre125Bytes) {
-  SKIP_WITHOUT_SHARED_DATA();
-  absl::StatusOr<EncodedDataset> got =
-      ReadClkJson(VectorsDir() + "/clks_C_doublehash_nonsingular_l1000.json");
+  const std::string path = Vector("clks_C_doublehash_nonsingular_l1000.json");
+  absl::StatusOr<EncodedDataset> got = ReadClkJson(path);
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->clks.bits(), 1000u);
   EXPECT_EQ(got->clks.bytes_per_filter(), 125u);
-  const nlohmann::json j =
-      nlohmann::json::parse(ReadFile(VectorsDir() + "/clks_C_doublehash_nonsingular_l1000.json"));
+  const nlohmann::json j = nlohmann::json::parse(ReadFile(path));
   for (std::size_t i = 0; i < got->size(); ++i) {
     EXPECT_EQ(Base64Encode(std::span<const std::uint8_t>(got->clks.row_bytes(i), 125)),
               j["clks"][i].get<std::string>());
@@ -143,8 +141,7 @@ TEST_F(ClkJsonTest, L1000ClksAre125Bytes) {
 }
 
 TEST_F(ClkJsonTest, ReadsFebrl4a) {
-  SKIP_WITHOUT_SHARED_DATA();
-  const std::string path = VectorsDir() + "/febrl4a_clks.json";
+  const std::string path = Vector("febrl4a_clks.json");
   absl::StatusOr<EncodedDataset> got = ReadEncodings(path);
   ASSERT_TRUE(got.ok()) << got.status();
   ASSERT_EQ(got->size(), 5000u);
