@@ -144,11 +144,11 @@ void HashFloorBenchmark(benchmark::State& state, const Workload& w) {
     int k;
   };
   std::vector<Token> tokens;
-  std::vector<std::unique_ptr<encode::formatting::FieldFormatter>> formatters;
+  std::vector<std::unique_ptr<encode_internal::FieldFormatter>> formatters;
   for (const FieldSpec& f : w.schema.fields) {
     formatters.push_back(f.ignored ? nullptr
-                                   : std::make_unique<encode::formatting::FieldFormatter>(
-                                         *encode::formatting::FieldFormatter::Create(f)));
+                                   : std::make_unique<encode_internal::FieldFormatter>(
+                                         *encode_internal::FieldFormatter::Create(f)));
   }
   std::string value;
   encode::TokenList list;
@@ -167,14 +167,14 @@ void HashFloorBenchmark(benchmark::State& state, const Workload& w) {
     }
   }
   auto keys = encode::DeriveFieldKeys(w.schema, *w.secret);
-  std::vector<encode::hashing::FieldHasher> hashers;
+  std::vector<encode_internal::FieldHasher> hashers;
   const std::uint32_t hash_bits = w.schema.filter_bits << w.schema.xor_folds;
   for (std::size_t j = 0; j < nfields; ++j) {
     const FieldSpec& f = w.schema.fields[j];
     FieldSpec spec = f;
     if (f.ignored) spec.hash.scheme = HashScheme::kHmacSha256Double;
-    auto t = encode::hashing::FieldHashTemplate::Create(spec, (*keys)[j], hash_bits);
-    hashers.push_back(*encode::hashing::FieldHasher::Create(*t, /*use_cache=*/false));
+    auto t = encode_internal::FieldHashTemplate::Create(spec, (*keys)[j], hash_bits);
+    hashers.push_back(*encode_internal::FieldHasher::Create(*t, /*use_cache=*/false));
   }
   std::vector<std::uint8_t> filter(hash_bits / 8 + 1);
   for (auto _ : state) {
@@ -199,8 +199,8 @@ void BM_OneMacCall(benchmark::State& state) {
   spec.bits = BitsSpec{false, 1};
   encode::FieldKeys keys;
   keys.keys = {std::string(64, 'k'), std::string(64, 'l')};
-  auto tmpl = encode::hashing::FieldHashTemplate::Create(spec, keys, 1024);
-  auto hasher = encode::hashing::FieldHasher::Create(*tmpl, /*use_cache=*/false);
+  auto tmpl = encode_internal::FieldHashTemplate::Create(spec, keys, 1024);
+  auto hasher = encode_internal::FieldHasher::Create(*tmpl, /*use_cache=*/false);
   std::uint8_t filter[128] = {};
   for (auto _ : state) {
     hasher->Insert("an", 1, filter);
@@ -239,5 +239,3 @@ BENCHMARK(BM_EncodeStarter)
 
 }  // namespace
 }  // namespace bloomlink
-
-

@@ -19,6 +19,11 @@
 
 namespace bloomlink {
 
+// kMaxFilterBits: the longest filter (CLK or field-level filter, 2^16 bits = 8 KiB) that a
+// schema may ask for and that the readers accept; one limit for both, so that every file a
+// schema can produce can be read, and nothing larger is ever allocated for.
+inline constexpr std::uint32_t kMaxFilterBits = 1u << 16;
+
 // Digest: a SHA-256 sized value (schema fingerprint, key check value).
 using Digest = std::array<std::uint8_t, 32>;
 

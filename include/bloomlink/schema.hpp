@@ -95,12 +95,15 @@ struct MissingSpec {
   std::optional<std::string> replace_with;
 };
 
+// LetterCase: a clkhash string format's "case" rule.
+enum class LetterCase { kMixed, kUpper, kLower };
+
 // ClkhashFormat: the validation rules of a clkhash field format. Values that fail validation are
 // treated as missing and counted (clkhash would refuse the whole file).
 struct ClkhashFormat {
-  std::string pattern;              // string: full-match regular expression (empty: none)
-  std::string case_rule = "mixed";  // string: "upper", "lower" or "mixed"
-  std::int64_t min_length = 0;      // string: in code points
+  std::string pattern;  // string: full-match regular expression (empty: none)
+  LetterCase letter_case = LetterCase::kMixed;  // string
+  std::int64_t min_length = 0;                  // string: in code points
   std::optional<std::int64_t> max_length;
   std::optional<std::int64_t> minimum, maximum;  // integer
   std::string date_format;                       // date: strptime format
@@ -132,11 +135,14 @@ struct FieldSpec {
 
 // KdfSpec: HKDF parameters. bloomlink derives one 32-byte key per field; clkhash derives
 // 2 x fields x key_size bytes and gives field j keys 2j and 2j+1.
+// HkdfHash: the hash function HKDF runs on.
+enum class HkdfHash { kSha256, kSha512 };
+
 struct KdfSpec {
-  std::string digest = "SHA256";  // "SHA256" or "SHA512"
-  std::string salt;               // raw bytes (empty: none)
-  std::string info;               // raw bytes
-  int key_size = 64;              // clkhash only
+  HkdfHash hash = HkdfHash::kSha256;
+  std::string salt;   // raw bytes (empty: none)
+  std::string info;   // raw bytes
+  int key_size = 64;  // clkhash only
 };
 
 struct LinkageSchema {
@@ -157,8 +163,7 @@ struct LinkageSchema {
   std::vector<std::string> warnings;
 };
 
-// Limits (docs/schema.md).
-inline constexpr std::uint32_t kMaxFilterBits = 1u << 16;
+// Limits (docs/schema.md); filters are at most kMaxFilterBits (bloomlink/encoded_dataset.hpp).
 inline constexpr std::size_t kMaxFields = 256;
 
 // ParseSchema(json, source) parses and validates a schema of either dialect. Errors are
@@ -176,5 +181,9 @@ std::string_view FieldKindName(FieldKind kind);
 std::string_view TokenKindName(TokenKind kind);
 std::string_view HashSchemeName(HashScheme scheme);
 std::string_view DialectName(SchemaDialect dialect);
+// LetterCaseName: "mixed", "upper", "lower" (clkhash's names). HkdfHashName: "SHA256", "SHA512"
+// (clkhash's names, and OpenSSL's digest names).
+std::string_view LetterCaseName(LetterCase rule);
+std::string_view HkdfHashName(HkdfHash hash);
 
 }  // namespace bloomlink

@@ -198,11 +198,11 @@ int RunLink(const LinkArgs& args) {
         "  Fellegi-Sunter on %zu fields in %.2f s: %s (lambda %.4f%s); matches: "
         "probability >= %g\n",
         result->fs_fields.size(), report.score_seconds,
-        args.model.empty()
-            ? internal::StrCat("estimated by EM, ", m.iterations, " iterations over ",
-                               Thousands(m.distinct_patterns), " patterns, u by ", m.u_method)
-                  .c_str()
-            : internal::StrCat("model ", args.model).c_str(),
+        args.model.empty() ? internal::StrCat("estimated by EM, ", m.iterations,
+                                              " iterations over ", Thousands(m.distinct_patterns),
+                                              " patterns, u by ", score::UMethodName(m.u_method))
+                                 .c_str()
+                           : internal::StrCat("model ", args.model).c_str(),
         m.lambda, m.converged || !args.model.empty() ? "" : ", NOT converged", args.decision);
     if (!args.save_model.empty()) std::printf("  saved the model to %s\n", args.save_model.c_str());
   }

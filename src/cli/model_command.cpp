@@ -21,7 +21,8 @@ int RunShow(const std::string& path) {
   } else {
     std::printf("  trained on %s candidate pairs (%s patterns), %d EM iterations%s, u by %s\n",
                 Thousands(m.training_pairs).c_str(), Thousands(m.distinct_patterns).c_str(),
-                m.iterations, m.converged ? ", converged" : ", not converged", m.u_method.c_str());
+                m.iterations, m.converged ? ", converged" : ", not converged",
+                std::string(score::UMethodName(m.u_method)).c_str());
   }
   if (!m.schema_fingerprint.empty()) {
     std::printf("  schema fingerprint %s\n", m.schema_fingerprint.c_str());

@@ -44,12 +44,12 @@ struct ThreadCounts {
 
 // Workspace: everything one thread needs, allocated once.
 struct Workspace {
-  std::vector<hashing::FieldHasher> hashers;  // one per field (ignored fields: unused)
+  std::vector<encode_internal::FieldHasher> hashers;  // one per field (ignored fields: unused)
   std::string value;
   TokenList tokens;
   std::vector<std::uint8_t> scratch;  // the record's hash_bits-long filter before folding/copying
   // Field-level filters, one per field that has one (in schema order): hasher and scratch row.
-  std::vector<hashing::FieldHasher> filter_hashers;
+  std::vector<encode_internal::FieldHasher> filter_hashers;
   std::vector<std::vector<std::uint8_t>> filter_scratch;
   ThreadCounts counts;
 };
@@ -78,8 +78,8 @@ void FoldInto(std::uint8_t* src, std::size_t bits, int folds, std::uint8_t* dst,
 
 // InsertTokens(hasher, tokens, bits, filter): every token's bits, k per token or the field's
 // count shared out as clkhash does (count / n each, one more for the first count % n tokens).
-void InsertTokens(hashing::FieldHasher& hasher, const TokenList& tokens, const BitsSpec& bits,
-                  std::uint8_t* filter) {
+void InsertTokens(encode_internal::FieldHasher& hasher, const TokenList& tokens,
+                  const BitsSpec& bits, std::uint8_t* filter) {
   const std::size_t n = tokens.size();
   if (bits.per_field) {
     const int k = bits.count / static_cast<int>(n);
@@ -117,12 +117,12 @@ struct Encoder::Impl {
   int threads = 1;
   Digest key_check{};
   std::uint32_t hash_bits = 0;
-  std::vector<hashing::FieldHashTemplate> templates;  // one per field (ignored: default)
-  std::vector<formatting::FieldFormatter> formatters;
+  std::vector<encode_internal::FieldHashTemplate> templates;  // one per field (ignored: default)
+  std::vector<encode_internal::FieldFormatter> formatters;
   // filter_slot[j]: the index of field j's field-level filter among those the schema asks for,
   // or -1; filter_templates[slot] hashes into it (its own key, its own length).
   std::vector<int> filter_slot;
-  std::vector<hashing::FieldHashTemplate> filter_templates;
+  std::vector<encode_internal::FieldHashTemplate> filter_templates;
   std::vector<std::unique_ptr<Workspace>> workspaces;
 
   // EncodeRecord: one record's CLK into `row` and, when filter_rows is not null, its field-level
@@ -158,11 +158,12 @@ absl::StatusOr<Encoder> Encoder::Create(const LinkageSchema& schema, const Secre
       impl->formatters.emplace_back();
       continue;
     }
-    BLOOMLINK_ASSIGN_OR_RETURN(hashing::FieldHashTemplate t,
-                               hashing::FieldHashTemplate::Create(field, keys[j], impl->hash_bits));
+    BLOOMLINK_ASSIGN_OR_RETURN(
+        encode_internal::FieldHashTemplate t,
+        encode_internal::FieldHashTemplate::Create(field, keys[j], impl->hash_bits));
     impl->templates.push_back(std::move(t));
-    BLOOMLINK_ASSIGN_OR_RETURN(formatting::FieldFormatter f,
-                               formatting::FieldFormatter::Create(field));
+    BLOOMLINK_ASSIGN_OR_RETURN(encode_internal::FieldFormatter f,
+                               encode_internal::FieldFormatter::Create(field));
     impl->formatters.push_back(std::move(f));
   }
   for (std::size_t j = 0; j < s.fields.size(); ++j) {
@@ -178,25 +179,25 @@ absl::StatusOr<Encoder> Encoder::Create(const LinkageSchema& schema, const Secre
     filter_spec.hash.scheme = HashScheme::kHmacSha256Double;
     FieldKeys filter_keys;
     filter_keys.keys.push_back(keys[j].keys[1]);
-    BLOOMLINK_ASSIGN_OR_RETURN(
-        hashing::FieldHashTemplate t,
-        hashing::FieldHashTemplate::Create(filter_spec, filter_keys, field.field_filter.bits));
+    BLOOMLINK_ASSIGN_OR_RETURN(encode_internal::FieldHashTemplate t,
+                               encode_internal::FieldHashTemplate::Create(filter_spec, filter_keys,
+                                                                          field.field_filter.bits));
     impl->filter_slot.push_back(static_cast<int>(impl->filter_templates.size()));
     impl->filter_templates.push_back(std::move(t));
   }
   for (int t = 0; t < impl->threads; ++t) {
     auto ws = std::make_unique<Workspace>();
     for (std::size_t j = 0; j < s.fields.size(); ++j) {
-      const hashing::FieldHashTemplate& tmpl = impl->templates[j];
+      const encode_internal::FieldHashTemplate& tmpl = impl->templates[j];
       if (s.fields[j].ignored) {
         // Keep indices aligned with the schema; an ignored field's hasher is never used.
-        BLOOMLINK_ASSIGN_OR_RETURN(hashing::FieldHasher h,
-                                   hashing::FieldHasher::Create(tmpl, false));
+        BLOOMLINK_ASSIGN_OR_RETURN(encode_internal::FieldHasher h,
+                                   encode_internal::FieldHasher::Create(tmpl, false));
         ws->hashers.push_back(std::move(h));
         continue;
       }
-      BLOOMLINK_ASSIGN_OR_RETURN(hashing::FieldHasher h,
-                                 hashing::FieldHasher::Create(tmpl, options.token_cache));
+      BLOOMLINK_ASSIGN_OR_RETURN(encode_internal::FieldHasher h,
+                                 encode_internal::FieldHasher::Create(tmpl, options.token_cache));
       ws->hashers.push_back(std::move(h));
     }
     ws->scratch.assign((impl->hash_bits + 7) / 8, 0);
@@ -204,9 +205,9 @@ absl::StatusOr<Encoder> Encoder::Create(const LinkageSchema& schema, const Secre
       const int slot = impl->filter_slot[j];
       if (slot < 0) continue;
       BLOOMLINK_ASSIGN_OR_RETURN(
-          hashing::FieldHasher h,
-          hashing::FieldHasher::Create(impl->filter_templates[static_cast<std::size_t>(slot)],
-                                       options.token_cache));
+          encode_internal::FieldHasher h,
+          encode_internal::FieldHasher::Create(
+              impl->filter_templates[static_cast<std::size_t>(slot)], options.token_cache));
       ws->filter_hashers.push_back(std::move(h));
       ws->filter_scratch.emplace_back((s.fields[j].field_filter.bits + 7) / 8, 0);
     }
@@ -233,7 +234,7 @@ void Encoder::Impl::EncodeRecord(Workspace& ws, const std::string_view* values, 
     const FieldSpec& field = schema.fields[j];
     if (field.ignored) continue;
     ThreadCounts::Field& counts = ws.counts.fields[j];
-    formatting::FormatResult r = formatters[j].Format(values[j], &ws.value);
+    encode_internal::FormatResult r = formatters[j].Format(values[j], &ws.value);
     if (r.status == CleanStatus::kInvalid) {
       ws.counts.CountInvalid(j, r.reason);
       continue;
@@ -331,7 +332,7 @@ void Encoder::EncodeBatch(std::span<const std::string_view> values, std::size_t 
       f = ThreadCounts::Field{};
       ws.hashers[j].TakeCounters(&batch.mac_calls, &batch.cache_hits);
     }
-    for (hashing::FieldHasher& h : ws.filter_hashers) {
+    for (encode_internal::FieldHasher& h : ws.filter_hashers) {
       h.TakeCounters(&batch.mac_calls, &batch.cache_hits);
     }
   }

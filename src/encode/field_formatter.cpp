@@ -8,8 +8,17 @@
 #include "internal/utf8.hpp"
 #include "schema/strptime.hpp"
 
-namespace bloomlink::encode::formatting {
+namespace bloomlink::encode_internal {
 namespace {
+
+using encode::CleanDate;
+using encode::CleanName;
+using encode::CleanNhsNumber;
+using encode::CleanPostcode;
+using encode::CleanSex;
+using encode::CleanText;
+using encode::DateOptions;
+using encode::TextOptions;
 
 FormatResult Valid() { return {CleanStatus::kValid, {}, true}; }
 FormatResult Missing() { return {CleanStatus::kMissing, {}, false}; }
@@ -133,8 +142,12 @@ FormatResult FieldFormatter::FormatClkhash(std::string_view raw, std::string* ou
           return Invalid("does not match the pattern");
         }
       }
-      if (f.case_rule == "upper" && !CaseHolds(raw, true)) return Invalid("not upper case");
-      if (f.case_rule == "lower" && !CaseHolds(raw, false)) return Invalid("not lower case");
+      if (f.letter_case == LetterCase::kUpper && !CaseHolds(raw, true)) {
+        return Invalid("not upper case");
+      }
+      if (f.letter_case == LetterCase::kLower && !CaseHolds(raw, false)) {
+        return Invalid("not lower case");
+      }
       std::size_t len = CodePoints(raw);
       if (static_cast<std::int64_t>(len) < f.min_length) return Invalid("shorter than minLength");
       if (f.max_length && static_cast<std::int64_t>(len) > *f.max_length) {
@@ -170,4 +183,4 @@ FormatResult FieldFormatter::FormatClkhash(std::string_view raw, std::string* ou
   }
 }
 
-}  // namespace bloomlink::encode::formatting
+}  // namespace bloomlink::encode_internal

@@ -16,7 +16,10 @@
 #include "bloomlink/encode/normalise.hpp"
 #include "bloomlink/schema.hpp"
 
-namespace bloomlink::encode::formatting {
+namespace bloomlink::encode_internal {
+
+using encode::CleanOutcome;
+using encode::CleanStatus;
 
 struct FormatResult {
   CleanStatus status;
@@ -38,4 +41,4 @@ class FieldFormatter {
   std::shared_ptr<const std::regex> pattern_;
 };
 
-}  // namespace bloomlink::encode::formatting
+}  // namespace bloomlink::encode_internal

@@ -8,7 +8,7 @@
 
 #include "internal/strings.hpp"
 
-namespace bloomlink::encode::hashing {
+namespace bloomlink::encode_internal {
 namespace {
 
 using internal::StrCat;
@@ -354,4 +354,4 @@ void FieldHasher::InsertBlake(std::string_view bytes, int k, std::uint8_t* filte
   }
 }
 
-}  // namespace bloomlink::encode::hashing
+}  // namespace bloomlink::encode_internal

@@ -21,7 +21,9 @@
 #include "bloomlink/encode/keyed_hash.hpp"
 #include "bloomlink/schema.hpp"
 
-namespace bloomlink::encode::hashing {
+namespace bloomlink::encode_internal {
+
+using encode::FieldKeys;
 
 // MacContext: an owned EVP_MAC_CTX.
 struct MacCtxFree {
@@ -157,4 +159,4 @@ inline void SetFilterBit(std::uint8_t* filter, std::uint32_t bit) {
   filter[bit >> 3] |= static_cast<std::uint8_t>(0x80u >> (bit & 7));
 }
 
-}  // namespace bloomlink::encode::hashing
+}  // namespace bloomlink::encode_internal

@@ -23,14 +23,14 @@ FieldKeys::~FieldKeys() {
   for (std::string& k : keys) OPENSSL_cleanse(k.data(), k.size());
 }
 
-absl::StatusOr<std::string> Hkdf(std::string_view digest, std::span<const std::uint8_t> secret,
+absl::StatusOr<std::string> Hkdf(HkdfHash hash, std::span<const std::uint8_t> secret,
                                  std::string_view salt, std::string_view info, std::size_t length) {
   EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
   if (kdf == nullptr) return absl::InternalError("OpenSSL has no HKDF");
   EVP_KDF_CTX* ctx = EVP_KDF_CTX_new(kdf);
   EVP_KDF_free(kdf);
   if (ctx == nullptr) return absl::InternalError("OpenSSL: cannot create an HKDF context");
-  std::string digest_name(digest);
+  std::string digest_name(HkdfHashName(hash));
   OSSL_PARAM params[5];
   int n = 0;
   params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest_name.data(), 0);
@@ -51,7 +51,8 @@ absl::StatusOr<std::string> Hkdf(std::string_view digest, std::span<const std::u
   EVP_KDF_CTX_free(ctx);
   if (ok != 1) {
     OPENSSL_cleanse(out.data(), out.size());
-    return absl::InternalError(StrCat("OpenSSL HKDF-", digest, " failed for ", length, " bytes"));
+    return absl::InternalError(
+        StrCat("OpenSSL HKDF-", digest_name, " failed for ", length, " bytes"));
   }
   return out;
 }
@@ -62,14 +63,14 @@ absl::StatusOr<std::vector<FieldKeys>> DeriveFieldKeys(const LinkageSchema& sche
   if (schema.dialect == SchemaDialect::kBloomlink) {
     std::string fingerprint = HexEncode(schema.fingerprint);
     for (std::size_t j = 0; j < schema.fields.size(); ++j) {
-      auto key = Hkdf("SHA256", secret.bytes(), schema.kdf.salt,
+      auto key = Hkdf(HkdfHash::kSha256, secret.bytes(), schema.kdf.salt,
                       StrCat("bloomlink/v1/field/", fingerprint, "/", schema.fields[j].name), 32);
       if (!key.ok()) return key.status();
       result[j].keys.push_back(std::move(*key));
       if (schema.fields[j].field_filter.bits > 0) {
         // The field-level filter has its own key: its bits are unrelated to the CLK's.
         auto filter_key =
-            Hkdf("SHA256", secret.bytes(), schema.kdf.salt,
+            Hkdf(HkdfHash::kSha256, secret.bytes(), schema.kdf.salt,
                  StrCat("bloomlink/v1/field-filter/", fingerprint, "/", schema.fields[j].name), 32);
         if (!filter_key.ok()) return filter_key.status();
         result[j].keys.push_back(std::move(*filter_key));
@@ -78,7 +79,7 @@ absl::StatusOr<std::vector<FieldKeys>> DeriveFieldKeys(const LinkageSchema& sche
     return result;
   }
   const std::size_t key_size = static_cast<std::size_t>(schema.kdf.key_size);
-  auto all = Hkdf(schema.kdf.digest, secret.bytes(), schema.kdf.salt, schema.kdf.info,
+  auto all = Hkdf(schema.kdf.hash, secret.bytes(), schema.kdf.salt, schema.kdf.info,
                   2 * schema.fields.size() * key_size);
   if (!all.ok()) return all.status();
   for (std::size_t j = 0; j < schema.fields.size(); ++j) {
@@ -90,7 +91,7 @@ absl::StatusOr<std::vector<FieldKeys>> DeriveFieldKeys(const LinkageSchema& sche
 }
 
 absl::StatusOr<Digest> KeyCheckValue(const Secret& secret) {
-  auto key = Hkdf("SHA256", secret.bytes(), kKeyCheckSalt, {}, 32);
+  auto key = Hkdf(HkdfHash::kSha256, secret.bytes(), kKeyCheckSalt, {}, 32);
   if (!key.ok()) return key.status();
   Digest out{};
   std::size_t out_len = 0;

@@ -208,7 +208,7 @@ absl::StatusOr<Linkage> ScoreFellegiSunter(const EncodedDataset& a, const Encode
                                  score::Compare(fa, fb, sample, levels, threads));
       std::vector<std::vector<double>> u = score::EstimateU(sv, em.probability_floor);
       for (std::size_t f = 0; f < initial.fields.size(); ++f) initial.fields[f].u = u[f];
-      initial.u_method = "sample";
+      initial.u_method = score::UMethod::kSample;
       em.estimate_u = false;
     }
     BLOOMLINK_ASSIGN_OR_RETURN(model, score::EstimateModel(vectors, initial, em));

@@ -180,6 +180,11 @@ absl::StatusOr<std::vector<std::string>> JsonObject::StringArray(std::string_vie
 
 absl::StatusOr<std::string> JsonObject::Choice(
     std::string_view key, std::initializer_list<std::string_view> choices) const {
+  return Choice(key, std::span<const std::string_view>(choices.begin(), choices.size()));
+}
+
+absl::StatusOr<std::string> JsonObject::Choice(std::string_view key,
+                                               std::span<const std::string_view> choices) const {
   std::string expected = "one of";
   bool first = true;
   for (std::string_view c : choices) {

@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,12 +59,30 @@ class JsonObject {
   // Choice(key, choices): a required string that must be one of `choices`.
   absl::StatusOr<std::string> Choice(std::string_view key,
                                      std::initializer_list<std::string_view> choices) const;
+  absl::StatusOr<std::string> Choice(std::string_view key,
+                                     std::span<const std::string_view> choices) const;
 
  private:
   const Json& value_;
   std::string path_;
   std::string_view source_;
 };
+
+// ChoiceOf(object, key, values, name_of): a required string that names one of `values`
+// (name_of gives each value's name), as that value; the error lists the names.
+template <typename Enum>
+absl::StatusOr<Enum> ChoiceOf(const JsonObject& object, std::string_view key,
+                              std::initializer_list<Enum> values,
+                              std::string_view (*name_of)(Enum)) {
+  std::vector<std::string_view> names;
+  for (Enum v : values) names.push_back(name_of(v));
+  absl::StatusOr<std::string> name = object.Choice(key, names);
+  if (!name.ok()) return name.status();
+  for (Enum v : values) {
+    if (name_of(v) == *name) return v;
+  }
+  return absl::InternalError("ChoiceOf: a choice without a value");
+}
 
 // ParseJson(text, source) parses a document, naming the line and column of a syntax error.
 absl::StatusOr<Json> ParseJson(std::string_view text, std::string_view source);

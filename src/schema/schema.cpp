@@ -21,6 +21,7 @@ namespace bloomlink {
 namespace {
 
 using internal::StrCat;
+using schema_internal::ChoiceOf;
 using schema_internal::Json;
 using schema_internal::JsonObject;
 
@@ -84,9 +85,8 @@ bool ValidFieldName(std::string_view name) {
 
 absl::StatusOr<FieldSpec> ParseBloomlinkField(const JsonObject& f, std::uint32_t filter_bits,
                                               const std::vector<std::string>& default_missing) {
-  BLOOMLINK_RETURN_IF_ERROR(f.Only(
-      {"name", "column", "type", "options", "tokens", "bits", "field_filter", "missing_values",
-       "description"}));
+  BLOOMLINK_RETURN_IF_ERROR(f.Only({"name", "column", "type", "options", "tokens", "bits",
+                                    "field_filter", "missing_values", "description"}));
   FieldSpec spec;
   BLOOMLINK_ASSIGN_OR_RETURN(spec.name, f.String("name"));
   if (!ValidFieldName(spec.name)) {
@@ -168,14 +168,15 @@ absl::StatusOr<FieldSpec> ParseBloomlinkField(const JsonObject& f, std::uint32_t
                              f.OptionalObject("field_filter"));
   if (field_filter) {
     BLOOMLINK_RETURN_IF_ERROR(field_filter->Only({"bits", "per_token", "per_field"}));
-    BLOOMLINK_ASSIGN_OR_RETURN(std::int64_t ff_bits, field_filter->Integer("bits", 64, kMaxFilterBits));
+    BLOOMLINK_ASSIGN_OR_RETURN(std::int64_t ff_bits,
+                               field_filter->Integer("bits", 64, kMaxFilterBits));
     if (ff_bits % 64 != 0) {
       return field_filter->Error("bits", StrCat("a multiple of 64 from 64 to ", kMaxFilterBits));
     }
     spec.field_filter.bits = static_cast<std::uint32_t>(ff_bits);
     if (field_filter->Has("per_token") == field_filter->Has("per_field")) {
-      return absl::InvalidArgumentError(StrCat(
-          field_filter->path(), ": expected exactly one of \"per_token\" or \"per_field\""));
+      return absl::InvalidArgumentError(
+          StrCat(field_filter->path(), ": expected exactly one of \"per_token\" or \"per_field\""));
     }
     if (field_filter->Has("per_token")) {
       BLOOMLINK_ASSIGN_OR_RETURN(std::int64_t k, field_filter->Integer("per_token", 1, 256));
@@ -287,8 +288,10 @@ absl::Status ParseClkhashFormat(const JsonObject& format, FieldSpec& spec) {
     spec.kind = FieldKind::kClkString;
     BLOOMLINK_ASSIGN_OR_RETURN(spec.hash.encoding, ParseEncoding(format));
     if (format.Has("case")) {
-      BLOOMLINK_ASSIGN_OR_RETURN(spec.clkhash.case_rule,
-                                 format.Choice("case", {"upper", "lower", "mixed"}));
+      BLOOMLINK_ASSIGN_OR_RETURN(
+          spec.clkhash.letter_case,
+          ChoiceOf(format, "case", {LetterCase::kUpper, LetterCase::kLower, LetterCase::kMixed},
+                   LetterCaseName));
     }
     BLOOMLINK_ASSIGN_OR_RETURN(auto min_length, format.OptionalInteger("minLength", 0, kIntMax));
     spec.clkhash.min_length = min_length.value_or(0);
@@ -486,7 +489,9 @@ absl::Status ParseClkhash(const JsonObject& top, std::string_view source, Linkag
   BLOOMLINK_RETURN_IF_ERROR(kdf.Only({"type", "hash", "salt", "info", "keySize"}));
   BLOOMLINK_RETURN_IF_ERROR(kdf.Choice("type", {"HKDF"}).status());
   if (kdf.Has("hash")) {
-    BLOOMLINK_ASSIGN_OR_RETURN(schema.kdf.digest, kdf.Choice("hash", {"SHA256", "SHA512"}));
+    BLOOMLINK_ASSIGN_OR_RETURN(
+        schema.kdf.hash,
+        ChoiceOf(kdf, "hash", {HkdfHash::kSha256, HkdfHash::kSha512}, HkdfHashName));
   }
   for (std::string_view key : {"salt", "info"}) {
     BLOOMLINK_ASSIGN_OR_RETURN(std::optional<std::string> text, kdf.OptionalString(key));
@@ -504,7 +509,7 @@ absl::Status ParseClkhash(const JsonObject& top, std::string_view source, Linkag
     return top.Error("features", StrCat("an array of 1..", kMaxFields, " features"));
   }
   // HKDF can produce at most 255 digest blocks.
-  std::size_t digest_len = schema.kdf.digest == "SHA512" ? 64 : 32;
+  std::size_t digest_len = schema.kdf.hash == HkdfHash::kSha512 ? 64 : 32;
   if (2 * features->size() * static_cast<std::size_t>(schema.kdf.key_size) > 255 * digest_len) {
     return kdf.Error("keySize", "a smaller key size: HKDF cannot produce keys for every feature");
   }
@@ -561,7 +566,7 @@ Json CanonicalField(const FieldSpec& f) {
   }
   if (f.kind == FieldKind::kClkString) {
     j["pattern"] = f.clkhash.pattern;
-    j["case"] = f.clkhash.case_rule;
+    j["case"] = std::string(LetterCaseName(f.clkhash.letter_case));
     j["min_length"] = f.clkhash.min_length;
     j["max_length"] = f.clkhash.max_length ? Json(*f.clkhash.max_length) : Json();
   }
@@ -590,9 +595,9 @@ Json CanonicalField(const FieldSpec& f) {
   j["missing_values"] = f.missing.values;
   j["replace_with"] = f.missing.replace_with ? Json(*f.missing.replace_with) : Json();
   if (f.field_filter.bits > 0) {
-    j["field_filter"] = {{"bits", f.field_filter.bits},
-                         {f.field_filter.tokens.per_field ? "per_field" : "per_token",
-                          f.field_filter.tokens.count}};
+    j["field_filter"] = {
+        {"bits", f.field_filter.bits},
+        {f.field_filter.tokens.per_field ? "per_field" : "per_token", f.field_filter.tokens.count}};
   }
   return j;
 }
@@ -603,7 +608,7 @@ void Canonicalise(LinkageSchema& schema) {
   j["version"] = schema.version;
   j["filter_bits"] = schema.filter_bits;
   j["xor_folds"] = schema.xor_folds;
-  j["kdf"] = {{"digest", schema.kdf.digest},
+  j["kdf"] = {{"digest", std::string(HkdfHashName(schema.kdf.hash))},
               {"salt", Base64Encode(schema.kdf.salt)},
               {"info", Base64Encode(schema.kdf.info)},
               {"key_size", schema.kdf.key_size}};
@@ -679,6 +684,28 @@ std::string_view DialectName(SchemaDialect dialect) {
       return "clkhash-v2";
     case SchemaDialect::kClkhashV3:
       return "clkhash-v3";
+  }
+  return "?";
+}
+
+std::string_view LetterCaseName(LetterCase rule) {
+  switch (rule) {
+    case LetterCase::kMixed:
+      return "mixed";
+    case LetterCase::kUpper:
+      return "upper";
+    case LetterCase::kLower:
+      return "lower";
+  }
+  return "?";
+}
+
+std::string_view HkdfHashName(HkdfHash hash) {
+  switch (hash) {
+    case HkdfHash::kSha256:
+      return "SHA256";
+    case HkdfHash::kSha512:
+      return "SHA512";
   }
   return "?";
 }

@@ -420,6 +420,18 @@ absl::Status CheckModelFits(const FsModel& model, const ComparisonVectors& vecto
   return absl::OkStatus();
 }
 
+std::string_view UMethodName(UMethod method) {
+  switch (method) {
+    case UMethod::kEm:
+      return "em";
+    case UMethod::kSample:
+      return "sample";
+    case UMethod::kFixed:
+      return "fixed";
+  }
+  return "?";
+}
+
 absl::Status ValidateModel(const FsModel& model) {
   if (model.fields.empty()) return absl::InvalidArgumentError("model: no fields");
   for (std::size_t f = 0; f < model.fields.size(); ++f) {
@@ -448,10 +460,6 @@ absl::Status ValidateModel(const FsModel& model) {
     if (!std::isxdigit(static_cast<unsigned char>(c))) {
       return absl::InvalidArgumentError("model: the schema fingerprint is not hexadecimal");
     }
-  }
-  if (model.u_method != "em" && model.u_method != "sample" && model.u_method != "fixed") {
-    return absl::InvalidArgumentError(StrCat("model: u_method is \"", model.u_method,
-                                             "\"; expected \"em\", \"sample\" or \"fixed\""));
   }
   if (model.iterations < 0) {
     return absl::InvalidArgumentError("model: iterations is negative");
@@ -613,9 +621,9 @@ absl::StatusOr<FsModel> EstimateModel(const ComparisonVectors& vectors, FsModel 
   }
   model.lambda = lambda;
   if (options.estimate_u) {
-    model.u_method = "em";
-  } else if (model.u_method == "em") {
-    model.u_method = "fixed";
+    model.u_method = UMethod::kEm;
+  } else if (model.u_method == UMethod::kEm) {
+    model.u_method = UMethod::kFixed;
   }
   model.iterations = iterations;
   model.converged = converged;

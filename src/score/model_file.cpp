@@ -115,7 +115,10 @@ absl::Status ParseTraining(const JsonObject& obj, FsModel& model) {
   BLOOMLINK_RETURN_IF_ERROR(
       obj.Only({"u_method", "iterations", "converged", "pairs", "distinct_patterns"}));
   if (obj.Has("u_method")) {
-    BLOOMLINK_ASSIGN_OR_RETURN(model.u_method, obj.Choice("u_method", {"em", "sample", "fixed"}));
+    BLOOMLINK_ASSIGN_OR_RETURN(
+        model.u_method,
+        schema_internal::ChoiceOf(obj, "u_method",
+                                  {UMethod::kEm, UMethod::kSample, UMethod::kFixed}, UMethodName));
   }
   constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
   BLOOMLINK_ASSIGN_OR_RETURN(const auto iterations,
@@ -151,7 +154,7 @@ std::string ModelToJson(const FsModel& model) {
   }
   out += model.fields.empty() ? "],\n" : "\n  ],\n";
   OrderedJson training;
-  training["u_method"] = model.u_method;
+  training["u_method"] = std::string(UMethodName(model.u_method));
   training["iterations"] = model.iterations;
   training["converged"] = model.converged;
   training["pairs"] = model.training_pairs;

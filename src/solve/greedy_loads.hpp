@@ -9,7 +9,7 @@
 #include "absl/status/statusor.h"
 #include "bloomlink/match/candidate_pairs.hpp"
 
-namespace bloomlink::solve::detail {
+namespace bloomlink::solve_internal {
 
 // GreedyLoadOptions: the first load keeps up to `first_quota` candidates per left; a left that
 // runs out is loaded again with `quota_growth` times its last quota (or its share of the
@@ -33,4 +33,4 @@ absl::StatusOr<GreedyResult> SolveGreedyWithOptions(const match::CandidatePairs&
                                                     std::size_t left_count, std::size_t right_count,
                                                     const GreedyLoadOptions& options);
 
-}  // namespace bloomlink::solve::detail
+}  // namespace bloomlink::solve_internal

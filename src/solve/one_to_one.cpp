@@ -160,7 +160,8 @@ CandidatePairs OrderedPairs(std::vector<Match>& matches) {
 // proposals cascade.
 class LazyGreedy {
  public:
-  LazyGreedy(const CandidatePairs& c, const Extent& extent, const detail::GreedyLoadOptions& o)
+  LazyGreedy(const CandidatePairs& c, const Extent& extent,
+             const solve_internal::GreedyLoadOptions& o)
       : c_(c),
         options_(o),
         nl_(extent.left),
@@ -197,7 +198,7 @@ class LazyGreedy {
   std::uint32_t Propose(std::uint32_t l);
 
   const CandidatePairs& c_;
-  const detail::GreedyLoadOptions options_;
+  const solve_internal::GreedyLoadOptions options_;
   const std::size_t nl_;
   std::vector<std::uint32_t> remaining_;  // candidates below the frontier (an upper bound)
   std::vector<std::uint32_t> quota_;      // keys kept by the last load
@@ -765,7 +766,10 @@ absl::StatusOr<CandidatePairs> SolveOptimal(const CandidatePairs& c, const Exten
 
 }  // namespace
 
-namespace detail {
+}  // namespace bloomlink::solve
+
+// The greedy solver with its load schedule exposed (greedy_loads.hpp), for the tests.
+namespace bloomlink::solve_internal {
 
 absl::StatusOr<GreedyResult> SolveGreedyWithOptions(const match::CandidatePairs& candidates,
                                                     std::size_t left_count, std::size_t right_count,
@@ -773,15 +777,18 @@ absl::StatusOr<GreedyResult> SolveGreedyWithOptions(const match::CandidatePairs&
   if (options.first_quota == 0 || options.quota_growth == 0 || options.budget_divisor == 0) {
     return absl::InvalidArgumentError("greedy load options: quotas must be positive");
   }
-  BLOOMLINK_ASSIGN_OR_RETURN(const Extent extent, Validate(candidates, left_count, right_count));
-  LazyGreedy solver(candidates, extent, options);
+  BLOOMLINK_ASSIGN_OR_RETURN(const solve::Extent extent,
+                             solve::Validate(candidates, left_count, right_count));
+  solve::LazyGreedy solver(candidates, extent, options);
   GreedyResult result;
   result.pairs = solver.Run();
   result.loads = solver.loads();
   return result;
 }
 
-}  // namespace detail
+}  // namespace bloomlink::solve_internal
+
+namespace bloomlink::solve {
 
 absl::StatusOr<OneToOne> ParseOneToOne(std::string_view name) {
   for (OneToOne m : {OneToOne::kNone, OneToOne::kGreedy, OneToOne::kOptimal, OneToOne::kMutual}) {
@@ -813,7 +820,7 @@ absl::StatusOr<match::CandidatePairs> SolveOneToOne(const match::CandidatePairs&
     case OneToOne::kNone:
       return SolveNone(candidates, extent);
     case OneToOne::kGreedy:
-      return LazyGreedy(candidates, extent, detail::GreedyLoadOptions{}).Run();
+      return LazyGreedy(candidates, extent, solve_internal::GreedyLoadOptions{}).Run();
     case OneToOne::kOptimal:
       return SolveOptimal(candidates, extent);
     case OneToOne::kMutual:

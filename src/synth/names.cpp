@@ -4,7 +4,7 @@
 
 #include "synth/tables.hpp"
 
-namespace bloomlink::synth::tables {
+namespace bloomlink::synth_internal {
 namespace {
 
 // ---------------------------------------------------------------------------------------------
@@ -651,4 +651,4 @@ std::span<const Nickname> Nicknames() { return kNicknames; }
 std::span<const std::string_view> SpellingGroups() { return kSpellingGroups; }
 std::span<const PostcodeArea> PostcodeAreas() { return kPostcodeAreas; }
 
-}  // namespace bloomlink::synth::tables
+}  // namespace bloomlink::synth_internal

@@ -493,8 +493,8 @@ class Engine {
   NameList general_given_[2][4];  // [female][era]
   NameList celtic_given_[2];
   NameList general_surnames_;
-  NameList community_given_[tables::kNumCommunities][2];
-  NameList community_surnames_[tables::kNumCommunities];
+  NameList community_given_[synth_internal::kNumCommunities][2];
+  NameList community_surnames_[synth_internal::kNumCommunities];
   std::unordered_map<std::string_view, std::vector<std::string_view>> variants_;
 };
 
@@ -515,11 +515,11 @@ Engine::Engine(const SynthOptions& options) : options_(options), rates_(options.
   nhs_slots_ = Permutation(Hash(seed, 8), kNhsHeads * kNhsSlotsPerHead);
 
   std::vector<std::uint32_t> weights;
-  for (const auto& c : tables::Communities())
+  for (const auto& c : synth_internal::Communities())
     weights.push_back(static_cast<std::uint32_t>(c.weight));
   communities_ = WeightedIndex(weights);
   weights.clear();
-  for (const auto& a : tables::PostcodeAreas())
+  for (const auto& a : synth_internal::PostcodeAreas())
     weights.push_back(static_cast<std::uint32_t>(a.weight));
   areas_ = WeightedIndex(weights);
   weights.clear();
@@ -539,13 +539,13 @@ Engine::Engine(const SynthOptions& options) : options_(options), rates_(options.
 
   for (int female = 0; female < 2; ++female) {
     for (int era = 0; era < 4; ++era) {
-      general_given_[female][era] = NameList(tables::GeneralGiven(female == 1, era), 5);
+      general_given_[female][era] = NameList(synth_internal::GeneralGiven(female == 1, era), 5);
     }
-    celtic_given_[female] = NameList(tables::CelticGiven(female == 1), 5);
+    celtic_given_[female] = NameList(synth_internal::CelticGiven(female == 1), 5);
   }
-  general_surnames_ = NameList(tables::GeneralSurnames(), 10);
-  for (int c = 0; c < tables::kNumCommunities; ++c) {
-    const auto& names = tables::Communities()[static_cast<std::size_t>(c)];
+  general_surnames_ = NameList(synth_internal::GeneralSurnames(), 10);
+  for (int c = 0; c < synth_internal::kNumCommunities; ++c) {
+    const auto& names = synth_internal::Communities()[static_cast<std::size_t>(c)];
     if (!names.female.empty()) community_given_[c][1] = NameList(names.female, 5);
     if (!names.male.empty()) community_given_[c][0] = NameList(names.male, 5);
     community_surnames_[c] = NameList(names.surnames, 6);
@@ -559,10 +559,10 @@ Engine::Engine(const SynthOptions& options) : options_(options), rates_(options.
       forms = bar == std::string_view::npos ? std::string_view() : forms.substr(bar + 1);
     }
   };
-  for (const auto& nick : tables::Nicknames()) {
+  for (const auto& nick : synth_internal::Nicknames()) {
     split(nick.forms, [&](std::string_view form) { variants_[nick.name].push_back(form); });
   }
-  for (std::string_view group : tables::SpellingGroups()) {
+  for (std::string_view group : synth_internal::SpellingGroups()) {
     split(group, [&](std::string_view a) {
       split(group, [&](std::string_view b) {
         if (a != b) variants_[a].push_back(b);
@@ -572,10 +572,10 @@ Engine::Engine(const SynthOptions& options) : options_(options), rates_(options.
 }
 
 std::string_view Engine::SampleGiven(Rng& rng, int community, bool female, int era) const {
-  const auto& names = tables::Communities()[static_cast<std::size_t>(community)];
-  if (community == tables::kGeneral ||
+  const auto& names = synth_internal::Communities()[static_cast<std::size_t>(community)];
+  if (community == synth_internal::kGeneral ||
       rng.Below(100) >= static_cast<std::uint32_t>(names.own_given_percent)) {
-    if (community == tables::kGeneral && rng.Below(100) < 8) {
+    if (community == synth_internal::kGeneral && rng.Below(100) < 8) {
       return celtic_given_[female].Sample(rng);
     }
     const std::uint32_t u = rng.Below(100);  // some names from a neighbouring generation
@@ -589,8 +589,8 @@ std::string_view Engine::SampleGiven(Rng& rng, int community, bool female, int e
 void Engine::SampleGeneralSurname(Rng& rng, std::string* out) const {
   const std::uint32_t u = rng.Below(100);
   if (u < 25) {  // the long tail: place-name surnames
-    out->assign(rng.Pick(tables::SurnamePrefixes()));
-    out->append(rng.Pick(tables::SurnameSuffixes()));
+    out->assign(rng.Pick(synth_internal::SurnamePrefixes()));
+    out->append(rng.Pick(synth_internal::SurnameSuffixes()));
   } else if (u < 26) {  // double-barrelled
     out->assign(general_surnames_.Sample(rng));
     std::string_view second = general_surnames_.Sample(rng);
@@ -606,10 +606,10 @@ void Engine::SampleGeneralSurname(Rng& rng, std::string* out) const {
 void Engine::SampleSurname(Rng& rng, int community, bool female, std::string* out,
                            bool* gendered) const {
   *gendered = false;
-  const auto& names = tables::Communities()[static_cast<std::size_t>(community)];
-  if (community != tables::kGeneral &&
+  const auto& names = synth_internal::Communities()[static_cast<std::size_t>(community)];
+  if (community != synth_internal::kGeneral &&
       rng.Below(100) < static_cast<std::uint32_t>(names.own_surname_percent)) {
-    if (community == tables::kSouthAsian) {
+    if (community == synth_internal::kSouthAsian) {
       const std::uint32_t u = rng.Below(1000);
       std::string_view special;
       if (female) {
@@ -623,14 +623,14 @@ void Engine::SampleSurname(Rng& rng, int community, bool female, std::string* ou
       }
     }
     out->assign(community_surnames_[community].Sample(rng));
-    *gendered = community == tables::kEastEuropean;
+    *gendered = community == synth_internal::kEastEuropean;
     return;
   }
   SampleGeneralSurname(rng, out);
 }
 
 Postcode Engine::SamplePostcode(Rng& rng, int area) const {
-  const auto& a = tables::PostcodeAreas()[static_cast<std::size_t>(area)];
+  const auto& a = synth_internal::PostcodeAreas()[static_cast<std::size_t>(area)];
   Postcode pc;
   pc.area = area;
   auto put = [&](char c) { pc.outward[static_cast<std::size_t>(pc.outward_len++)] = c; };
@@ -856,7 +856,7 @@ void Engine::CouncilRecord(std::uint64_t row, SynthRecord* r) const {
   if (person.sex == 0 && person.age >= 20 && rng.Chance(rates_.married_name)) {
     std::string married;
     bool gendered = false;
-    if (person.community == tables::kGeneral || rng.Below(100) < 30) {
+    if (person.community == synth_internal::kGeneral || rng.Below(100) < 30) {
       SampleGeneralSurname(rng, &married);
     } else {
       SampleSurname(rng, person.community, true, &married, &gendered);

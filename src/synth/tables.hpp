@@ -7,7 +7,7 @@
 #include <span>
 #include <string_view>
 
-namespace bloomlink::synth::tables {
+namespace bloomlink::synth_internal {
 
 // Communities of the UK population that the generator draws names from.
 enum Community : int {
@@ -62,4 +62,4 @@ struct PostcodeArea {
 };
 std::span<const PostcodeArea> PostcodeAreas();
 
-}  // namespace bloomlink::synth::tables
+}  // namespace bloomlink::synth_internal

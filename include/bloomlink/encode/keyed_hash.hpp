@@ -45,8 +45,8 @@ absl::StatusOr<std::vector<FieldKeys>> DeriveFieldKeys(const LinkageSchema& sche
 // KeyCheckValue(secret): see the file comment.
 absl::StatusOr<Digest> KeyCheckValue(const Secret& secret);
 
-// Hkdf(digest, secret, salt, info, length): HKDF (RFC 5869) extract-and-expand.
-absl::StatusOr<std::string> Hkdf(std::string_view digest, std::span<const std::uint8_t> secret,
+// Hkdf(hash, secret, salt, info, length): HKDF (RFC 5869) extract-and-expand.
+absl::StatusOr<std::string> Hkdf(HkdfHash hash, std::span<const std::uint8_t> secret,
                                  std::string_view salt, std::string_view info, std::size_t length);
 
 }  // namespace bloomlink::encode

@@ -38,8 +38,7 @@ namespace bloomlink::io {
 inline constexpr std::uint32_t kEncodedFileVersion = 1;
 
 // Limits of the native format (and of the datasets the writers accept). Over a limit is an error.
-// kMaxFilterBits bounds a CLK or field filter (2^24 bits = 2 MiB per filter).
-inline constexpr std::uint64_t kMaxFilterBits = std::uint64_t{1} << 24;
+// A CLK or field filter is at most kMaxFilterBits (bloomlink/encoded_dataset.hpp).
 // kMaxIdBytes bounds one record id (the CSV reader's default field limit, 1 MiB).
 inline constexpr std::uint64_t kMaxIdBytes = std::uint64_t{1} << 20;
 // kMaxFieldFilters bounds the number of field-filter sections; kMaxFieldNameBytes a field name.

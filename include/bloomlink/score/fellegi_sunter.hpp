@@ -67,6 +67,12 @@ absl::StatusOr<ComparisonVectors> Compare(const std::vector<const BitMatrix*>& a
                                           const match::CandidatePairs& pairs,
                                           const std::vector<FieldLevels>& fields, int threads = 0);
 
+// UMethod: how a model's u was obtained: by EM, from a random sample of pairs, or fixed (given).
+enum class UMethod { kEm, kSample, kFixed };
+
+// UMethodName: "em", "sample", "fixed" (the model file's names).
+std::string_view UMethodName(UMethod method);
+
 // FsModel: the parameters, and how they were obtained. m and u of each field have one entry per
 // level (cutpoints.size() + 1), each summing to 1.
 struct FsModel {
@@ -78,7 +84,7 @@ struct FsModel {
   double lambda = 0.01;            // prior probability that a candidate pair is a match
   std::string schema_fingerprint;  // hex; the schema the model was trained for (may be empty)
   // Training record (informative; not used for scoring).
-  std::string u_method = "em";  // "em", "sample" or "fixed"
+  UMethod u_method = UMethod::kEm;
   int iterations = 0;
   bool converged = false;
   std::uint64_t training_pairs = 0;
@@ -123,8 +129,8 @@ struct EmOptions {
 // lambda <-> 1 - lambda) so that matches are always the high-agreement class. When any of them is
 // fixed, the fixed values name the classes and nothing is swapped.
 //
-// The result's u_method is "em" when u was estimated; otherwise start.u_method is kept, with
-// "em" turned into "fixed" (set start.u_method = "sample" when u came from EstimateU).
+// The result's u_method is kEm when u was estimated; otherwise start.u_method is kept, with kEm
+// turned into kFixed (set start.u_method = kSample when u came from EstimateU).
 absl::StatusOr<FsModel> EstimateModel(const ComparisonVectors& vectors, FsModel start,
                                       const EmOptions& options = {});
 
@@ -163,8 +169,8 @@ absl::Status CheckModelFits(const FsModel& model, const ComparisonVectors& vecto
 
 // ValidateModel(model): OK when the model could be saved and loaded back: at least one field;
 // unique non-empty field names; cut-points as for Compare; m and u with cutpoints.size() + 1
-// values in (0, 1) each summing to 1 within 1e-6; lambda in (0, 1); u_method one of "em",
-// "sample", "fixed"; iterations >= 0. InvalidArgument naming the field otherwise.
+// values in (0, 1) each summing to 1 within 1e-6; lambda in (0, 1); iterations >= 0.
+// InvalidArgument naming the field otherwise.
 absl::Status ValidateModel(const FsModel& model);
 
 // Model files: JSON (docs/matching.md):

@@ -171,7 +171,7 @@ CleanOutcome CleanName(std::string_view raw, std::string* out) {
   const CleanOutcome text = CleanText(raw, TextOptions{.drop_punctuation = false}, out);
   if (text.status != CleanStatus::kValid) return text;
   if (HasSlashOrDot(*out)) RemoveWords(out, &MatchPunctuatedNoise);
-  internal::DropPunctuationInPlace(out);
+  normalise_internal::DropPunctuationInPlace(out);
   RemoveWords(out, &MatchNoiseOrTitle);
   return out->empty() ? CleanOutcome::Missing() : CleanOutcome::Valid();
 }

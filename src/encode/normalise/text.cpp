@@ -22,8 +22,7 @@
 #include "bloomlink/encode/normalise.hpp"
 #include "encode/normalise/text_internal.hpp"
 
-namespace bloomlink::encode {
-namespace internal {
+namespace bloomlink::normalise_internal {
 namespace {
 
 constexpr std::string_view kInvalidUtf8 = "invalid UTF-8";
@@ -403,8 +402,9 @@ void DropPunctuationInPlace(std::string* text) {
   text->resize(w);
 }
 
-}  // namespace internal
+}  // namespace bloomlink::normalise_internal
 
+namespace bloomlink::encode {
 namespace {
 
 // IsAscii(s): every byte < 0x80, eight bytes at a time.
@@ -426,16 +426,16 @@ bool IsAscii(std::string_view s) {
 }  // namespace
 
 CleanOutcome CleanText(std::string_view raw, const TextOptions& options, std::string* out) {
-  if (IsAscii(raw)) return internal::CleanTextAscii(raw, options, out);
-  switch (internal::CleanTextLatin(raw, options, out)) {
-    case internal::LatinResult::kDone:
+  if (IsAscii(raw)) return normalise_internal::CleanTextAscii(raw, options, out);
+  switch (normalise_internal::CleanTextLatin(raw, options, out)) {
+    case normalise_internal::LatinResult::kDone:
       return out->empty() ? CleanOutcome::Missing() : CleanOutcome::Valid();
-    case internal::LatinResult::kInvalidUtf8:
-      return CleanOutcome::Invalid(internal::kInvalidUtf8);
-    case internal::LatinResult::kNeedsUnicodePath:
+    case normalise_internal::LatinResult::kInvalidUtf8:
+      return CleanOutcome::Invalid(normalise_internal::kInvalidUtf8);
+    case normalise_internal::LatinResult::kNeedsUnicodePath:
       break;
   }
-  return internal::CleanTextUnicode(raw, options, out);
+  return normalise_internal::CleanTextUnicode(raw, options, out);
 }
 
 }  // namespace bloomlink::encode

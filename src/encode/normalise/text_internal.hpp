@@ -8,7 +8,10 @@
 
 #include "bloomlink/encode/normalise.hpp"
 
-namespace bloomlink::encode::internal {
+namespace bloomlink::normalise_internal {
+
+using encode::CleanOutcome;
+using encode::TextOptions;
 
 // CleanTextAscii(raw, options, out): CleanText for input that is pure ASCII (every byte < 0x80).
 // No allocation beyond growing `out`. The caller guarantees the input is ASCII.
@@ -39,4 +42,4 @@ LatinResult CleanTextLatin(std::string_view raw, const TextOptions& options, std
 // again. Cleaning with drop_punctuation is the same as cleaning without it and then calling this.
 void DropPunctuationInPlace(std::string* text);
 
-}  // namespace bloomlink::encode::internal
+}  // namespace bloomlink::normalise_internal

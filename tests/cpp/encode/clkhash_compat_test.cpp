@@ -75,7 +75,7 @@ TEST_P(ClkhashVectorsTest, KeysTokensAndClksMatchClkhash) {
       const FieldSpec& field = schema->fields[j];
       const Json& trace = record["fields"][j];
       if (field.ignored) continue;
-      auto formatter = formatting::FieldFormatter::Create(field);
+      auto formatter = encode_internal::FieldFormatter::Create(field);
       ASSERT_TRUE(formatter.ok());
       auto result = formatter->Format(trace["raw"].get<std::string>(), &value);
       std::vector<std::string> got;

@@ -250,10 +250,10 @@ std::vector<std::uint8_t> HashTokens(const LinkageSchema& schema, const Secret& 
                                      const std::vector<std::pair<std::string, int>>& tokens) {
   auto keys = DeriveFieldKeys(schema, secret);
   EXPECT_TRUE(keys.ok());
-  auto tmpl = hashing::FieldHashTemplate::Create(schema.fields[0], (*keys)[0],
-                                                 schema.filter_bits << schema.xor_folds);
+  auto tmpl = encode_internal::FieldHashTemplate::Create(schema.fields[0], (*keys)[0],
+                                                         schema.filter_bits << schema.xor_folds);
   EXPECT_TRUE(tmpl.ok());
-  auto hasher = hashing::FieldHasher::Create(*tmpl, false);
+  auto hasher = encode_internal::FieldHasher::Create(*tmpl, false);
   EXPECT_TRUE(hasher.ok());
   std::vector<std::uint8_t> filter(((schema.filter_bits << schema.xor_folds) + 7) / 8, 0);
   for (const auto& [token, k] : tokens) hasher->Insert(token, k, filter.data());

@@ -58,14 +58,15 @@ LinkageSchema MakeSchema(std::string_view json) {
 
 TEST(HkdfTest, Rfc5869TestCase1) {
   const std::string ikm(22, '\x0b');
-  auto okm = Hkdf("SHA256", Bytes(ikm), Range(0x00, 0x0c), Range(0xf0, 0xf9), 42);
+  auto okm = Hkdf(HkdfHash::kSha256, Bytes(ikm), Range(0x00, 0x0c), Range(0xf0, 0xf9), 42);
   ASSERT_TRUE(okm.ok()) << okm.status();
   EXPECT_EQ(Hex(*okm),
             "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
 }
 
 TEST(HkdfTest, Rfc5869TestCase2LongInputs) {
-  auto okm = Hkdf("SHA256", Bytes(Range(0x00, 0x4f)), Range(0x60, 0xaf), Range(0xb0, 0xff), 82);
+  auto okm =
+      Hkdf(HkdfHash::kSha256, Bytes(Range(0x00, 0x4f)), Range(0x60, 0xaf), Range(0xb0, 0xff), 82);
   ASSERT_TRUE(okm.ok()) << okm.status();
   EXPECT_EQ(Hex(*okm),
             "b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c59045a99cac7827271cb41"
@@ -74,28 +75,28 @@ TEST(HkdfTest, Rfc5869TestCase2LongInputs) {
 
 TEST(HkdfTest, Rfc5869TestCase3EmptySaltAndInfo) {
   const std::string ikm(22, '\x0b');
-  auto okm = Hkdf("SHA256", Bytes(ikm), "", "", 42);
+  auto okm = Hkdf(HkdfHash::kSha256, Bytes(ikm), "", "", 42);
   ASSERT_TRUE(okm.ok()) << okm.status();
   EXPECT_EQ(Hex(*okm),
             "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8");
   // An empty salt is HKDF's default salt, a block of zeros.
-  auto zeros = Hkdf("SHA256", Bytes(ikm), std::string(32, '\0'), "", 42);
+  auto zeros = Hkdf(HkdfHash::kSha256, Bytes(ikm), std::string(32, '\0'), "", 42);
   ASSERT_TRUE(zeros.ok());
   EXPECT_EQ(*zeros, *okm);
 }
 
 TEST(HkdfTest, OutputIsAPrefixAndDigestMatters) {
   const std::string ikm = "a secret of some length";
-  auto long_okm = Hkdf("SHA256", Bytes(ikm), "salt", "info", 200);
-  auto short_okm = Hkdf("SHA256", Bytes(ikm), "salt", "info", 33);
-  auto sha512 = Hkdf("SHA512", Bytes(ikm), "salt", "info", 33);
+  auto long_okm = Hkdf(HkdfHash::kSha256, Bytes(ikm), "salt", "info", 200);
+  auto short_okm = Hkdf(HkdfHash::kSha256, Bytes(ikm), "salt", "info", 33);
+  auto sha512 = Hkdf(HkdfHash::kSha512, Bytes(ikm), "salt", "info", 33);
   ASSERT_TRUE(long_okm.ok() && short_okm.ok() && sha512.ok());
   EXPECT_EQ(long_okm->size(), 200u);
   EXPECT_EQ(long_okm->substr(0, 33), *short_okm);
   EXPECT_NE(*sha512, *short_okm);
   // 255 blocks is HKDF's limit.
-  EXPECT_TRUE(Hkdf("SHA256", Bytes(ikm), "", "", 255 * 32).ok());
-  EXPECT_FALSE(Hkdf("SHA256", Bytes(ikm), "", "", 255 * 32 + 1).ok());
+  EXPECT_TRUE(Hkdf(HkdfHash::kSha256, Bytes(ikm), "", "", 255 * 32).ok());
+  EXPECT_FALSE(Hkdf(HkdfHash::kSha256, Bytes(ikm), "", "", 255 * 32 + 1).ok());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -116,7 +117,7 @@ TEST(KeyCheckValueTest, IsTheDocumentedMac) {
   const std::string secret = "correct horse battery staple";
   auto kcv = KeyCheckValue(MakeSecret(secret));
   ASSERT_TRUE(kcv.ok());
-  auto key = Hkdf("SHA256", Bytes(secret), "bloomlink/key-check/v1", "", 32);
+  auto key = Hkdf(HkdfHash::kSha256, Bytes(secret), "bloomlink/key-check/v1", "", 32);
   ASSERT_TRUE(key.ok());
   const std::string label = "bloomlink key check value v1";
   unsigned char mac[32];
@@ -147,7 +148,7 @@ TEST(DeriveFieldKeysTest, BloomlinkKeysAreDistinctAndFollowTheSchema) {
     EXPECT_EQ(key.size(), 32u);
     seen.insert(key);
     // The documented derivation.
-    auto want = Hkdf("SHA256", secret.bytes(), "bloomlink/schema/v1",
+    auto want = Hkdf(HkdfHash::kSha256, secret.bytes(), "bloomlink/schema/v1",
                      absl::StrCat("bloomlink/v1/field/", HexEncode(schema.fingerprint), "/",
                                   schema.fields[j].name),
                      32);
@@ -194,7 +195,7 @@ TEST(DeriveFieldKeysTest, ClkhashLayoutIsTwoKeysPerFeatureIgnoredIncluded) {
   Secret secret = MakeSecret("a shared secret between holders");
   auto keys = DeriveFieldKeys(schema, secret);
   ASSERT_TRUE(keys.ok()) << keys.status();
-  auto all = Hkdf("SHA512", secret.bytes(), "salt", "info", 2 * 3 * 40);
+  auto all = Hkdf(HkdfHash::kSha512, secret.bytes(), "salt", "info", 2 * 3 * 40);
   ASSERT_TRUE(all.ok());
   ASSERT_EQ(keys->size(), 3u);
   for (std::size_t j = 0; j < 3; ++j) {
@@ -373,7 +374,7 @@ TEST(SecretTest, MovesHandOverTheBytes) {
 // ---------------------------------------------------------------------------------------------
 // TokenCache.
 
-using hashing::TokenCache;
+using encode_internal::TokenCache;
 
 TokenCache::Key KeyOf(std::string_view key) {
   TokenCache::Key k;
@@ -486,10 +487,10 @@ TEST_P(FieldHasherCacheTest, CacheNeverChangesTheBits) {
   const int max_k = 80;
   const std::uint32_t bits = scheme == HashScheme::kClkhashBlake2b ? 1024 : 1000;
   FieldSpec spec = SpecFor(scheme, max_k);
-  auto tmpl = hashing::FieldHashTemplate::Create(spec, TestKeys(), bits);
+  auto tmpl = encode_internal::FieldHashTemplate::Create(spec, TestKeys(), bits);
   ASSERT_TRUE(tmpl.ok()) << tmpl.status();
-  auto cached = hashing::FieldHasher::Create(*tmpl, true);
-  auto uncached = hashing::FieldHasher::Create(*tmpl, false);
+  auto cached = encode_internal::FieldHasher::Create(*tmpl, true);
+  auto uncached = encode_internal::FieldHasher::Create(*tmpl, false);
   ASSERT_TRUE(cached.ok() && uncached.ok());
 
   std::mt19937 rng(12345);
@@ -544,8 +545,8 @@ std::string Mac(const EVP_MD* md, const std::string& key, std::string_view data)
   return std::string(reinterpret_cast<char*>(out), len);
 }
 
-std::vector<std::uint8_t> FilterOf(hashing::FieldHasher& hasher, std::string_view token, int k,
-                                   std::uint32_t bits) {
+std::vector<std::uint8_t> FilterOf(encode_internal::FieldHasher& hasher, std::string_view token,
+                                   int k, std::uint32_t bits) {
   std::vector<std::uint8_t> filter((bits + 7) / 8, 0);
   hasher.Insert(token, k, filter.data());
   return filter;
@@ -556,10 +557,10 @@ TEST(FieldHasherTest, BloomlinkEnhancedDoubleHashingAsDocumented) {
   // x0 = h1, y0 = h2, then x_i = x_{i-1} + y_{i-1}, y_i = y_{i-1} + i (mod L).
   const std::uint32_t bits = 1024;
   const FieldKeys keys = TestKeys();
-  auto tmpl =
-      hashing::FieldHashTemplate::Create(SpecFor(HashScheme::kHmacSha256Double, 256), keys, bits);
+  auto tmpl = encode_internal::FieldHashTemplate::Create(
+      SpecFor(HashScheme::kHmacSha256Double, 256), keys, bits);
   ASSERT_TRUE(tmpl.ok());
-  auto hasher = hashing::FieldHasher::Create(*tmpl, false);
+  auto hasher = encode_internal::FieldHasher::Create(*tmpl, false);
   ASSERT_TRUE(hasher.ok());
   for (std::string_view token : {"an", " a", "1 9", "9434765919", "東京", ""}) {
     for (int k : {1, 2, 20, 80, 256}) {
@@ -588,9 +589,9 @@ TEST(FieldHasherTest, ClkhashDoubleHashAsDocumented) {
   const FieldKeys keys = TestKeys();
   FieldSpec spec = SpecFor(HashScheme::kClkhashDouble, 50);
   spec.hash.prevent_singularity = false;
-  auto tmpl = hashing::FieldHashTemplate::Create(spec, keys, bits);
+  auto tmpl = encode_internal::FieldHashTemplate::Create(spec, keys, bits);
   ASSERT_TRUE(tmpl.ok());
-  auto hasher = hashing::FieldHasher::Create(*tmpl, true);
+  auto hasher = encode_internal::FieldHasher::Create(*tmpl, true);
   ASSERT_TRUE(hasher.ok());
   auto mod = [&](const std::string& digest) {
     std::uint64_t r = 0;
@@ -614,9 +615,9 @@ TEST(FieldHasherTest, ClkhashDoubleHashAsDocumented) {
 TEST(FieldHasherTest, BlakeHashRefusesKeysOver64Bytes) {
   FieldKeys keys;
   keys.keys = {std::string(65, 'k'), std::string(65, 'k')};
-  EXPECT_THAT(
-      hashing::FieldHashTemplate::Create(SpecFor(HashScheme::kClkhashBlake2b, 10), keys, 1024),
-      StatusIs(StatusCode::kInvalidArgument, "field f: blakeHash needs keySize <= 64"));
+  EXPECT_THAT(encode_internal::FieldHashTemplate::Create(SpecFor(HashScheme::kClkhashBlake2b, 10),
+                                                         keys, 1024),
+              StatusIs(StatusCode::kInvalidArgument, "field f: blakeHash needs keySize <= 64"));
 }
 
 }  // namespace

@@ -373,7 +373,7 @@ TEST(FellegiSunterLinkTest, FindsTheMatchesWithoutLabels) {
   EXPECT_GE(precision, 0.97) << true_positives << " of " << n;
   EXPECT_GE(recall, 0.85) << true_positives << " of 150";
   EXPECT_NEAR(l.model->lambda, 150.0 / static_cast<double>(report.candidates.candidates), 0.03);
-  EXPECT_EQ(l.model->u_method, "em");
+  EXPECT_EQ(l.model->u_method, score::UMethod::kEm);
   EXPECT_GT(l.model->training_pairs, 0u);
   // One-to-one: no record twice.
   EXPECT_EQ(std::set<std::uint32_t>(l.pairs.left.begin(), l.pairs.left.end()).size(), n);
@@ -456,7 +456,7 @@ TEST(FellegiSunterLinkTest, UFromASampleOfPairs) {
   LinkReport report;
   auto result = Link(x.a, x.b, options, &report);
   ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_EQ(result->model->u_method, "sample");
+  EXPECT_EQ(result->model->u_method, score::UMethod::kSample);
   // Random pairs almost never share a date of birth.
   EXPECT_LT(result->model->fields[2].u[0], 0.01);
   std::size_t true_positives = 0;

@@ -216,8 +216,8 @@ void ExpectPathsAgree(std::string_view raw) {
     const TextOptions options{.drop_punctuation = drop};
     std::string fast = "x";
     std::string slow = "y";
-    const CleanOutcome f = internal::CleanTextAscii(raw, options, &fast);
-    const CleanOutcome s = internal::CleanTextUnicode(raw, options, &slow);
+    const CleanOutcome f = normalise_internal::CleanTextAscii(raw, options, &fast);
+    const CleanOutcome s = normalise_internal::CleanTextUnicode(raw, options, &slow);
     EXPECT_EQ(f.status, s.status);
     EXPECT_EQ(f.reason, s.reason);
     EXPECT_EQ(fast, slow);
@@ -271,7 +271,7 @@ TEST(CleanTextTest, LatinPathMatchesUnicodePath) {
       std::string fast = "x";
       std::string slow = "y";
       const CleanOutcome f = CleanText(raw, options, &fast);
-      const CleanOutcome s = internal::CleanTextUnicode(raw, options, &slow);
+      const CleanOutcome s = normalise_internal::CleanTextUnicode(raw, options, &slow);
       ASSERT_EQ(f.status, s.status);
       ASSERT_EQ(f.reason, s.reason);
       ASSERT_EQ(fast, slow);
@@ -281,13 +281,13 @@ TEST(CleanTextTest, LatinPathMatchesUnicodePath) {
 
 TEST(CleanTextTest, LatinPathGivesUpOnOtherScripts) {
   std::string out;
-  EXPECT_EQ(internal::CleanTextLatin("Jos\u00E9 O\u2019Neil", TextOptions{}, &out),
-            internal::LatinResult::kDone);
+  EXPECT_EQ(normalise_internal::CleanTextLatin("Jos\u00E9 O\u2019Neil", TextOptions{}, &out),
+            normalise_internal::LatinResult::kDone);
   EXPECT_EQ(out, "jose o'neil");
-  EXPECT_EQ(internal::CleanTextLatin("\u03A3ofia", TextOptions{}, &out),
-            internal::LatinResult::kNeedsUnicodePath);
-  EXPECT_EQ(internal::CleanTextLatin("Jos\u00E9\xFF", TextOptions{}, &out),
-            internal::LatinResult::kInvalidUtf8);
+  EXPECT_EQ(normalise_internal::CleanTextLatin("\u03A3ofia", TextOptions{}, &out),
+            normalise_internal::LatinResult::kNeedsUnicodePath);
+  EXPECT_EQ(normalise_internal::CleanTextLatin("Jos\u00E9\xFF", TextOptions{}, &out),
+            normalise_internal::LatinResult::kInvalidUtf8);
   EXPECT_EQ(out, "");
 }
 
@@ -299,7 +299,7 @@ TEST(CleanTextTest, DroppingPunctuationIsCleaningThenDropping) {
     std::string dropped;
     CleanText(c.input, TextOptions{}, &plain);
     CleanText(c.input, TextOptions{.drop_punctuation = true}, &dropped);
-    internal::DropPunctuationInPlace(&plain);
+    normalise_internal::DropPunctuationInPlace(&plain);
     EXPECT_EQ(plain, dropped);
   }
 }

@@ -92,7 +92,7 @@ TEST(BloomlinkSchemaTest, TopLevelDefaults) {
   EXPECT_EQ(s.version, 1);
   EXPECT_EQ(s.filter_bits, 1024u);
   EXPECT_EQ(s.xor_folds, 0);
-  EXPECT_EQ(s.kdf.digest, "SHA256");
+  EXPECT_EQ(s.kdf.hash, HkdfHash::kSha256);
   EXPECT_EQ(s.kdf.salt, "bloomlink/schema/v1");
   EXPECT_EQ(s.kdf.info, "");
   EXPECT_TRUE(s.warnings.empty());
@@ -673,7 +673,7 @@ TEST(ClkhashSchemaTest, ReferenceVectorSchemasParse) {
   // Details of schema A.
   auto a = LoadSchema(Vector("schema_A_blake_default.json"));
   ASSERT_TRUE(a.ok());
-  EXPECT_EQ(a->kdf.digest, "SHA256");
+  EXPECT_EQ(a->kdf.hash, HkdfHash::kSha256);
   EXPECT_EQ(a->kdf.info, "schema_example");
   EXPECT_EQ(a->kdf.salt.size(), 64u);
   EXPECT_EQ(a->kdf.key_size, 64);
@@ -715,7 +715,7 @@ TEST(ClkhashSchemaTest, V3InlineAndDefaults) {
   EXPECT_EQ(s.version, 3);
   EXPECT_EQ(s.filter_bits, 1024u);
   EXPECT_EQ(s.kdf.key_size, 64);
-  EXPECT_EQ(s.kdf.digest, "SHA256");
+  EXPECT_EQ(s.kdf.hash, HkdfHash::kSha256);
   EXPECT_EQ(s.kdf.salt, "");
   ASSERT_EQ(s.fields.size(), 2u);
   EXPECT_TRUE(s.fields[0].ignored);
@@ -724,7 +724,7 @@ TEST(ClkhashSchemaTest, V3InlineAndDefaults) {
   EXPECT_EQ(a.hash.scheme, HashScheme::kClkhashBlake2b);  // the default
   EXPECT_FALSE(a.hash.prevent_singularity);
   EXPECT_EQ(a.hash.encoding, TextEncoding::kUtf8);
-  EXPECT_EQ(a.clkhash.case_rule, "mixed");
+  EXPECT_EQ(a.clkhash.letter_case, LetterCase::kMixed);
   EXPECT_EQ(a.clkhash.min_length, 0);
   EXPECT_FALSE(a.clkhash.max_length.has_value());
   EXPECT_TRUE(a.missing.values.empty());
@@ -746,7 +746,7 @@ TEST(ClkhashSchemaTest, V2DefaultsAndLayout) {
          "hashing": {"ngram": 0, "strategy": {}, "hash": {"type": "doubleHash"}}}]})");
   EXPECT_EQ(s.dialect, SchemaDialect::kClkhashV2);
   EXPECT_EQ(s.version, 2);
-  EXPECT_EQ(s.kdf.digest, "SHA512");
+  EXPECT_EQ(s.kdf.hash, HkdfHash::kSha512);
   EXPECT_EQ(s.kdf.key_size, 32);
   ASSERT_EQ(s.fields.size(), 3u);
   EXPECT_TRUE(s.fields[0].bits.per_field);  // numBits 200 by default

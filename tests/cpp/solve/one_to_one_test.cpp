@@ -382,9 +382,9 @@ TEST(OneToOneTest, GreedyEqualsSortBasedGreedyOnRandomCandidates) {
 TEST(OneToOneTest, GreedyEqualsSortBasedGreedyWhateverTheLoadingSchedule) {
   // Tiny quotas and few partial loads force lefts to run out of loaded candidates, wait, be
   // loaded again, and finally take everything at once (into a reserve while still matched).
-  const detail::GreedyLoadOptions schedules[] = {{1, 1, 0, 1u << 30},   {1, 1, 1, 1u << 30},
-                                                 {1, 2, 2, 1u << 30},   {1, 2, 3, 1u << 30},
-                                                 {2, 3, 100, 1u << 30}, {1, 2, 4, 4}};
+  const solve_internal::GreedyLoadOptions schedules[] = {{1, 1, 0, 1u << 30},   {1, 1, 1, 1u << 30},
+                                                         {1, 2, 2, 1u << 30},   {1, 2, 3, 1u << 30},
+                                                         {2, 3, 100, 1u << 30}, {1, 2, 4, 4}};
   std::mt19937_64 rng(11);
   int final_loads = 0, several_loads = 0;
   for (int round = 0; round < 400; ++round) {
@@ -394,8 +394,9 @@ TEST(OneToOneTest, GreedyEqualsSortBasedGreedyWhateverTheLoadingSchedule) {
     const int levels = std::array<int, 4>{1, 2, 5, 1000}[rng() % 4];
     const CandidatePairs c = RandomCandidates(rng, nl, nr, n, levels);
     const std::vector<Triple> expected = NaiveGreedy(c, nl, nr);
-    for (const detail::GreedyLoadOptions& options : schedules) {
-      absl::StatusOr<detail::GreedyResult> got = detail::SolveGreedyWithOptions(c, nl, nr, options);
+    for (const solve_internal::GreedyLoadOptions& options : schedules) {
+      absl::StatusOr<solve_internal::GreedyResult> got =
+          solve_internal::SolveGreedyWithOptions(c, nl, nr, options);
       ASSERT_TRUE(got.ok()) << got.status();
       ASSERT_EQ(Triples(got->pairs), expected)
           << "round " << round << " first quota " << options.first_quota << " growth "
@@ -410,7 +411,7 @@ TEST(OneToOneTest, GreedyEqualsSortBasedGreedyWhateverTheLoadingSchedule) {
 }
 
 TEST(OneToOneTest, GreedyLoadOptionsMustBePositive) {
-  EXPECT_THAT(detail::SolveGreedyWithOptions(CandidatePairs{}, 1, 1, {0, 4, 16, 16}),
+  EXPECT_THAT(solve_internal::SolveGreedyWithOptions(CandidatePairs{}, 1, 1, {0, 4, 16, 16}),
               StatusIs(absl::StatusCode::kInvalidArgument, "must be positive"));
 }
 
