@@ -3,7 +3,7 @@
 // Memory limits as users give them: "4G", "1500M", "80%" (of physical memory), or a number of
 // bytes; and sizes written back for messages ("3.2 GiB").
 //
-//   BLOOMLINK_ASSIGN_OR_RETURN(std::uint64_t limit, ParseMemoryLimit("80%"));
+//   absl::StatusOr<std::uint64_t> limit = ParseMemoryLimit("80%");  // bytes
 #pragma once
 
 #include <cstdint>

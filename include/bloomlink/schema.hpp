@@ -11,9 +11,10 @@
 //  - clkhash v2 and v3 linkage schemas, reproduced bit for bit (values used as they are, clkhash's
 //    formats, tokenisers and hash functions), so that bloomlink can stand in for clkhash 0.18.3.
 //
-//   BLOOMLINK_ASSIGN_OR_RETURN(LinkageSchema schema, LoadSchema("schema.json"));
-//   for (const FieldSpec& f : schema.fields) ...;
-//   std::string fp = HexEncode(schema.fingerprint);
+//   absl::StatusOr<LinkageSchema> schema = LoadSchema("schema.json");
+//   if (!schema.ok()) return schema.status();
+//   for (const FieldSpec& f : schema->fields) ...;
+//   std::string fp = HexEncode(schema->fingerprint);
 #pragma once
 
 #include <cstdint>

@@ -13,8 +13,7 @@
 // skipped.
 //
 //   encode::EncodeReport report;
-//   BLOOMLINK_ASSIGN_OR_RETURN(EncodedDataset data,
-//                              encode::EncodeCsv("trust.csv", encoder, {}, &report));
+//   absl::StatusOr<EncodedDataset> data = encode::EncodeCsv("trust.csv", encoder, {}, &report);
 #pragma once
 
 #include <cstdint>

@@ -6,10 +6,11 @@
 // EncodeBatch encodes many records in parallel (OpenMP over records, each thread with its own
 // MAC contexts and token cache); the output does not depend on the thread count.
 //
-//   BLOOMLINK_ASSIGN_OR_RETURN(encode::Encoder encoder, encode::Encoder::Create(schema, secret));
+//   absl::StatusOr<encode::Encoder> encoder = encode::Encoder::Create(schema, secret);
+//   if (!encoder.ok()) return encoder.status();
 //   BitMatrix clks(rows, schema.filter_bits);
 //   encode::EncodeStats stats;
-//   encoder.EncodeBatch(values, rows, clks, 0, stats);   // values: rows x fields, row-major
+//   encoder->EncodeBatch(values, rows, clks, 0, stats);   // values: rows x fields, row-major
 #pragma once
 
 #include <cstdint>

@@ -4,9 +4,10 @@
 // unit. It is read from a file or the BLOOMLINK_SECRET environment variable, never from a command
 // line argument; it is wiped from memory when destroyed and has no way to be printed.
 //
-//   BLOOMLINK_ASSIGN_OR_RETURN(encode::Secret secret,
-//                              encode::Secret::FromFile("project.key", {.allow_weak = false}));
-//   for (const std::string& w : secret.warnings()) std::cerr << "warning: " << w << "\n";
+//   absl::StatusOr<encode::Secret> secret =
+//       encode::Secret::FromFile("project.key", {.allow_weak = false});
+//   if (!secret.ok()) return secret.status();
+//   for (const std::string& w : secret->warnings()) std::cerr << "warning: " << w << "\n";
 #pragma once
 
 #include <cstdint>

@@ -5,9 +5,10 @@
 // destination. If the writer is destroyed without a successful Commit() (an error, an exception),
 // the temporary file is removed and any previous file at the destination is left untouched.
 //
-//   BLOOMLINK_ASSIGN_OR_RETURN(auto out, io::AtomicFileWriter::Create("linked.csv"));
-//   BLOOMLINK_RETURN_IF_ERROR(out.Write("id_a,id_b,score\n"));
-//   BLOOMLINK_RETURN_IF_ERROR(out.Commit());
+//   absl::StatusOr<io::AtomicFileWriter> out = io::AtomicFileWriter::Create("linked.csv");
+//   if (!out.ok()) return out.status();
+//   if (absl::Status s = out->Write("id_a,id_b,score\n"); !s.ok()) return s;
+//   return out->Commit();
 #pragma once
 
 #include <cstddef>

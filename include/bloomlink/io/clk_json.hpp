@@ -14,8 +14,9 @@
 // whole) and every error names the file, the record (clks[i] for JSON, the line and record for
 // CSV; records count from 0) and what was expected.
 //
-//   BLOOMLINK_ASSIGN_OR_RETURN(EncodedDataset clks, io::ReadClkJson("clks_a.json"));
-//   BLOOMLINK_RETURN_IF_ERROR(io::WriteClkCsv(clks, "clks_a.csv"));
+//   absl::StatusOr<EncodedDataset> clks = io::ReadClkJson("clks_a.json");
+//   if (!clks.ok()) return clks.status();
+//   absl::Status written = io::WriteClkCsv(*clks, "clks_a.csv");
 #pragma once
 
 #include <string>

@@ -23,13 +23,16 @@
 //   inside quotes CR and LF are kept as they are.
 // - A UTF-8 byte-order mark at the start is skipped; the header's first name never includes it.
 //
-//   BLOOMLINK_ASSIGN_OR_RETURN(io::CsvReader reader, io::CsvReader::Open("trust.csv"));
-//   BLOOMLINK_ASSIGN_OR_RETURN(std::size_t id_col, reader.Column("id"));
+//   absl::StatusOr<io::CsvReader> reader = io::CsvReader::Open("trust.csv");
+//   if (!reader.ok()) return reader.status();
+//   absl::StatusOr<std::size_t> id_col = reader->Column("id");
+//   if (!id_col.ok()) return id_col.status();
 //   io::CsvRecord record;
 //   while (true) {
-//     BLOOMLINK_ASSIGN_OR_RETURN(bool more, reader.Next(record));
-//     if (!more) break;
-//     std::string_view id = record[id_col];
+//     absl::StatusOr<bool> more = reader->Next(record);
+//     if (!more.ok()) return more.status();
+//     if (!*more) break;
+//     std::string_view id = record[*id_col];
 //   }
 #pragma once
 

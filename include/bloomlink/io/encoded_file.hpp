@@ -9,10 +9,9 @@
 // file, clkhash JSON (`{"clks": [...]}`) or a CSV of `id,clk` from its first bytes, and
 // WriteEncodings() writes any of the three (see bloomlink/io/clk_json.hpp for the last two).
 //
-//   BLOOMLINK_RETURN_IF_ERROR(io::WriteEncodedFile(dataset, "trust.bloom"));
-//   BLOOMLINK_ASSIGN_OR_RETURN(EncodedDataset back, io::ReadEncodedFile("trust.bloom"));
-//   BLOOMLINK_ASSIGN_OR_RETURN(io::EncodedFileHeader header,
-//                              io::ReadEncodedFileHeader("trust.bloom"));
+//   if (absl::Status s = io::WriteEncodedFile(dataset, "trust.bloom"); !s.ok()) return s;
+//   absl::StatusOr<EncodedDataset> back = io::ReadEncodedFile("trust.bloom");
+//   absl::StatusOr<io::EncodedFileHeader> header = io::ReadEncodedFileHeader("trust.bloom");
 //
 // Errors: NotFound / PermissionDenied when a file cannot be opened; InvalidArgument for any bad
 // content, including a checksum mismatch (a corrupt file is bad input). Every message names the

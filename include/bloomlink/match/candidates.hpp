@@ -18,8 +18,8 @@
 // its order, does not depend on the thread count.
 //
 //   match::CandidateStats stats;
-//   BLOOMLINK_ASSIGN_OR_RETURN(match::CandidatePairs pairs,
-//                              match::FindCandidates(a.clks, b.clks, {.threshold = 0.8}, &stats));
+//   absl::StatusOr<match::CandidatePairs> pairs =
+//       match::FindCandidates(a.clks, b.clks, {.threshold = 0.8}, &stats);
 #pragma once
 
 #include <cstdint>

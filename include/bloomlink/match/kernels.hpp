@@ -15,8 +15,9 @@
 //   word w of lane l of group g is groups[(g * words + w) * kGroupLanes + l].
 // Unused lanes are zero. Callers build groups with PackTargetGroups.
 //
-//   BLOOMLINK_ASSIGN_OR_RETURN(const match::KernelTable* kernel, match::Kernels());
-//   kernel->and_popcount(queries, nq, query_stride, groups, ngroups, words, counts, stride);
+//   absl::StatusOr<const match::KernelTable*> kernel = match::Kernels();
+//   if (!kernel.ok()) return kernel.status();
+//   (*kernel)->and_popcount(queries, nq, query_stride, groups, ngroups, words, counts, stride);
 #pragma once
 
 #include <cstddef>

@@ -20,8 +20,7 @@
 //   synth::SynthOptions options;
 //   options.records = 5000;
 //   options.seed = 42;
-//   BLOOMLINK_ASSIGN_OR_RETURN(synth::SynthSummary summary,
-//                              synth::WriteSynthExtracts(options, "demo-data"));
+//   absl::StatusOr<synth::SynthSummary> summary = synth::WriteSynthExtracts(options, "demo-data");
 //
 // Output depends only on the options (never on the clock, the machine or the standard library):
 // ages are relative to the fixed kSynthReferenceDate.
@@ -71,11 +70,12 @@ struct SynthRecord {
 // or from several threads (all methods are const). Reusing one SynthRecord across calls avoids
 // allocations.
 //
-//   BLOOMLINK_ASSIGN_OR_RETURN(synth::SynthGenerator gen, synth::SynthGenerator::Create(options));
+//   absl::StatusOr<synth::SynthGenerator> gen = synth::SynthGenerator::Create(options);
+//   if (!gen.ok()) return gen.status();
 //   synth::SynthRecord record;
 //   std::string match;
-//   for (std::uint64_t row = 0; row < gen.trust_records(); ++row) {
-//     gen.TrustRecord(row, &record, &match);  // match: the council id, or empty
+//   for (std::uint64_t row = 0; row < gen->trust_records(); ++row) {
+//     gen->TrustRecord(row, &record, &match);  // match: the council id, or empty
 //   }
 class SynthGenerator {
  public:
