@@ -19,11 +19,13 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "bloomlink/encode/normalise.hpp"
 #include "bloomlink/encoded_dataset.hpp"
 
 namespace bloomlink {
@@ -163,6 +165,22 @@ struct LinkageSchema {
   // key that clkhash itself ignores).
   std::vector<std::string> warnings;
 };
+
+// IdentifierType: a bloomlink field type ("type": "postcode"): its kind, the name schemas give
+// it, its default tokens and bits, and its cleaner (bloomlink/encode/normalise.hpp), called with
+// the field's options. Adding an identifier type is a FieldKind and an entry of this table.
+struct IdentifierType {
+  FieldKind kind;
+  std::string_view name;
+  TokenSpec tokens;
+  BitsSpec bits;
+  encode::CleanOutcome (*clean)(std::string_view raw, const FieldSpec& field, std::string* out);
+};
+
+// IdentifierTypes(): every bloomlink field type, in the order docs/schema.md lists them.
+// IdentifierTypeOf(kind): the entry of a bloomlink kind, nullptr for a clkhash kind.
+std::span<const IdentifierType> IdentifierTypes();
+const IdentifierType* IdentifierTypeOf(FieldKind kind);
 
 // Limits (docs/schema.md); filters are at most kMaxFilterBits (bloomlink/encoded_dataset.hpp).
 inline constexpr std::size_t kMaxFields = 256;

@@ -11,15 +11,6 @@
 namespace bloomlink::encode_internal {
 namespace {
 
-using encode::CleanDate;
-using encode::CleanName;
-using encode::CleanNhsNumber;
-using encode::CleanPostcode;
-using encode::CleanSex;
-using encode::CleanText;
-using encode::DateOptions;
-using encode::TextOptions;
-
 FormatResult Valid() { return {CleanStatus::kValid, {}, true}; }
 FormatResult Missing() { return {CleanStatus::kMissing, {}, false}; }
 FormatResult Invalid(std::string_view why) { return {CleanStatus::kInvalid, why, false}; }
@@ -66,6 +57,7 @@ bool CaseHolds(std::string_view s, bool upper) {
 absl::StatusOr<FieldFormatter> FieldFormatter::Create(const FieldSpec& spec) {
   FieldFormatter f;
   f.spec_ = &spec;
+  f.identifier_type_ = IdentifierTypeOf(spec.kind);
   if (spec.kind == FieldKind::kClkString && !spec.clkhash.pattern.empty()) {
     try {
       f.pattern_ = std::make_shared<const std::regex>(spec.clkhash.pattern, std::regex::ECMAScript);
@@ -77,15 +69,7 @@ absl::StatusOr<FieldFormatter> FieldFormatter::Create(const FieldSpec& spec) {
 }
 
 FormatResult FieldFormatter::Format(std::string_view raw, std::string* out) const {
-  switch (spec_->kind) {
-    case FieldKind::kClkString:
-    case FieldKind::kClkInteger:
-    case FieldKind::kClkDate:
-    case FieldKind::kClkEnum:
-      return FormatClkhash(raw, out);
-    default:
-      return FormatBloomlink(raw, out);
-  }
+  return identifier_type_ != nullptr ? FormatBloomlink(raw, out) : FormatClkhash(raw, out);
 }
 
 FormatResult FieldFormatter::FormatBloomlink(std::string_view raw, std::string* out) const {
@@ -96,22 +80,7 @@ FormatResult FieldFormatter::FormatBloomlink(std::string_view raw, std::string* 
   for (const std::string& m : spec_->missing.values) {
     if (EqualsIgnoringAsciiCase(trimmed, m)) return Missing();
   }
-  switch (spec_->kind) {
-    case FieldKind::kText:
-      return FromOutcome(CleanText(raw, TextOptions{spec_->drop_punctuation}, out));
-    case FieldKind::kName:
-      return FromOutcome(CleanName(raw, out));
-    case FieldKind::kDate:
-      return FromOutcome(CleanDate(raw, DateOptions{spec_->min_year, spec_->max_year}, out));
-    case FieldKind::kSex:
-      return FromOutcome(CleanSex(raw, out));
-    case FieldKind::kPostcode:
-      return FromOutcome(CleanPostcode(raw, out));
-    case FieldKind::kNhsNumber:
-      return FromOutcome(CleanNhsNumber(raw, out));
-    default:
-      return Invalid("unsupported field kind");
-  }
+  return FromOutcome(identifier_type_->clean(raw, *spec_, out));
 }
 
 constexpr std::size_t kMaxPatternValueBytes = 1024;

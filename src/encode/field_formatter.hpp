@@ -38,6 +38,7 @@ class FieldFormatter {
   FormatResult FormatClkhash(std::string_view raw, std::string* out) const;
 
   const FieldSpec* spec_ = nullptr;
+  const IdentifierType* identifier_type_ = nullptr;  // a bloomlink type; nullptr for clkhash
   std::shared_ptr<const std::regex> pattern_;
 };
 

@@ -33,13 +33,6 @@ constexpr std::size_t kMaxPatternBytes = 1024;
 // ---------------------------------------------------------------------------------------------
 // bloomlink's own dialect.
 
-struct TypeDefaults {
-  FieldKind kind;
-  std::string_view name;
-  TokenSpec tokens;
-  BitsSpec bits;
-};
-
 TokenSpec Tokens(TokenKind kind, int q = 2) {
   TokenSpec t;
   t.kind = kind;
@@ -47,14 +40,51 @@ TokenSpec Tokens(TokenKind kind, int q = 2) {
   return t;
 }
 
-// Defaults per identifier type; the starter schema spells them out (docs/schema.md explains them).
-const TypeDefaults kTypes[] = {
-    {FieldKind::kText, "text", Tokens(TokenKind::kQgram, 2), {true, 200}},
-    {FieldKind::kName, "name", Tokens(TokenKind::kQgram, 2), {true, 200}},
-    {FieldKind::kDate, "date", Tokens(TokenKind::kPositionalQgram, 1), {true, 160}},
-    {FieldKind::kSex, "sex", Tokens(TokenKind::kExact), {false, 20}},
-    {FieldKind::kPostcode, "postcode", Tokens(TokenKind::kQgram, 2), {true, 120}},
-    {FieldKind::kNhsNumber, "nhs_number", Tokens(TokenKind::kExact), {false, 80}},
+// The identifier types, with their default tokens and bits (the starter schema spells them out;
+// docs/schema.md explains them) and their cleaners.
+const IdentifierType kIdentifierTypes[] = {
+    {FieldKind::kText,
+     "text",
+     Tokens(TokenKind::kQgram, 2),
+     {true, 200},
+     [](std::string_view raw, const FieldSpec& f, std::string* out) {
+       return encode::CleanText(raw, {.drop_punctuation = f.drop_punctuation}, out);
+     }},
+    {FieldKind::kName,
+     "name",
+     Tokens(TokenKind::kQgram, 2),
+     {true, 200},
+     [](std::string_view raw, const FieldSpec&, std::string* out) {
+       return encode::CleanName(raw, out);
+     }},
+    {FieldKind::kDate,
+     "date",
+     Tokens(TokenKind::kPositionalQgram, 1),
+     {true, 160},
+     [](std::string_view raw, const FieldSpec& f, std::string* out) {
+       return encode::CleanDate(raw, {.min_year = f.min_year, .max_year = f.max_year}, out);
+     }},
+    {FieldKind::kSex,
+     "sex",
+     Tokens(TokenKind::kExact),
+     {false, 20},
+     [](std::string_view raw, const FieldSpec&, std::string* out) {
+       return encode::CleanSex(raw, out);
+     }},
+    {FieldKind::kPostcode,
+     "postcode",
+     Tokens(TokenKind::kQgram, 2),
+     {true, 120},
+     [](std::string_view raw, const FieldSpec&, std::string* out) {
+       return encode::CleanPostcode(raw, out);
+     }},
+    {FieldKind::kNhsNumber,
+     "nhs_number",
+     Tokens(TokenKind::kExact),
+     {false, 80},
+     [](std::string_view raw, const FieldSpec&, std::string* out) {
+       return encode::CleanNhsNumber(raw, out);
+     }},
 };
 
 // MissingValues(values): the form bloomlink compares raw values with (blanks trimmed, ASCII lower
@@ -95,10 +125,11 @@ absl::StatusOr<FieldSpec> ParseBloomlinkField(const JsonObject& f, std::uint32_t
   BLOOMLINK_ASSIGN_OR_RETURN(std::optional<std::string> column, f.OptionalString("column"));
   spec.column = column.value_or(spec.name);
   if (spec.column.empty()) return f.Error("column", "a non-empty column name");
-  BLOOMLINK_ASSIGN_OR_RETURN(std::string type, f.Choice("type", {"text", "name", "date", "sex",
-                                                                 "postcode", "nhs_number"}));
-  const TypeDefaults* defaults = nullptr;
-  for (const TypeDefaults& t : kTypes) {
+  std::vector<std::string_view> type_names;
+  for (const IdentifierType& t : kIdentifierTypes) type_names.push_back(t.name);
+  BLOOMLINK_ASSIGN_OR_RETURN(std::string type, f.Choice("type", type_names));
+  const IdentifierType* defaults = nullptr;
+  for (const IdentifierType& t : kIdentifierTypes) {
     if (t.name == type) defaults = &t;
   }
   spec.kind = defaults->kind;
@@ -624,20 +655,18 @@ void Canonicalise(LinkageSchema& schema) {
 
 }  // namespace
 
+std::span<const IdentifierType> IdentifierTypes() { return kIdentifierTypes; }
+
+const IdentifierType* IdentifierTypeOf(FieldKind kind) {
+  for (const IdentifierType& t : kIdentifierTypes) {
+    if (t.kind == kind) return &t;
+  }
+  return nullptr;
+}
+
 std::string_view FieldKindName(FieldKind kind) {
+  if (const IdentifierType* type = IdentifierTypeOf(kind)) return type->name;
   switch (kind) {
-    case FieldKind::kText:
-      return "text";
-    case FieldKind::kName:
-      return "name";
-    case FieldKind::kDate:
-      return "date";
-    case FieldKind::kSex:
-      return "sex";
-    case FieldKind::kPostcode:
-      return "postcode";
-    case FieldKind::kNhsNumber:
-      return "nhs_number";
     case FieldKind::kClkString:
       return "clkhash_string";
     case FieldKind::kClkInteger:
@@ -646,6 +675,8 @@ std::string_view FieldKindName(FieldKind kind) {
       return "clkhash_date";
     case FieldKind::kClkEnum:
       return "clkhash_enum";
+    default:  // the identifier types, above
+      break;
   }
   return "?";
 }

@@ -86,6 +86,36 @@ TEST(BloomlinkSchemaTest, DefaultsPerType) {
   }
 }
 
+// The identifier types are one table: each names its kind and cleaner, and the cleaner gets the
+// field's options.
+TEST(IdentifierTypesTest, EachTypeIsOneEntryWithItsCleaner) {
+  std::vector<std::string_view> names;
+  for (const IdentifierType& t : IdentifierTypes()) {
+    names.push_back(t.name);
+    EXPECT_EQ(FieldKindName(t.kind), t.name);
+    EXPECT_EQ(IdentifierTypeOf(t.kind), &t);
+    ASSERT_NE(t.clean, nullptr);
+  }
+  EXPECT_EQ(names, (std::vector<std::string_view>{"text", "name", "date", "sex", "postcode",
+                                                  "nhs_number"}));
+  EXPECT_EQ(IdentifierTypeOf(FieldKind::kClkString), nullptr);
+  FieldSpec date = ParseOk(OneField(R"({"name": "d", "type": "date",
+                                         "options": {"min_year": 2000}})"))
+                       .fields[0];
+  std::string out;
+  EXPECT_EQ(IdentifierTypeOf(FieldKind::kDate)->clean("31/12/1999", date, &out).status,
+            encode::CleanStatus::kInvalid);
+  EXPECT_EQ(IdentifierTypeOf(FieldKind::kDate)->clean("01/01/2000", date, &out).status,
+            encode::CleanStatus::kValid);
+  EXPECT_EQ(out, "20000101");
+  FieldSpec text = ParseOk(OneField(R"({"name": "t", "type": "text",
+                                         "options": {"drop_punctuation": true}})"))
+                       .fields[0];
+  EXPECT_EQ(IdentifierTypeOf(FieldKind::kText)->clean("O'Neil", text, &out).status,
+            encode::CleanStatus::kValid);
+  EXPECT_EQ(out, "oneil");
+}
+
 TEST(BloomlinkSchemaTest, TopLevelDefaults) {
   LinkageSchema s = ParseOk(OneField(R"({"name": "f", "type": "text"})"));
   EXPECT_EQ(s.dialect, SchemaDialect::kBloomlink);
