@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "bloomlink/io/encoded_file.hpp"
+#include "bloomlink/io/encodings.hpp"
 #include "cli/common.hpp"
 
 namespace bloomlink::cli {

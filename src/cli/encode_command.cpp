@@ -8,6 +8,7 @@
 #include "bloomlink/encode/secret.hpp"
 #include "bloomlink/io/atomic_file.hpp"
 #include "bloomlink/io/encoded_file.hpp"
+#include "bloomlink/io/encodings.hpp"
 #include "bloomlink/schema.hpp"
 #include "cli/common.hpp"
 #include "internal/strings.hpp"

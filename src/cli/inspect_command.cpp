@@ -4,6 +4,7 @@
 
 #include "bloomlink/base64.hpp"
 #include "bloomlink/io/encoded_file.hpp"
+#include "bloomlink/io/encodings.hpp"
 #include "cli/common.hpp"
 
 namespace bloomlink::cli {

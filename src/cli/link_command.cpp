@@ -6,6 +6,7 @@
 #include "bloomlink/eval/metrics.hpp"
 #include "bloomlink/io/atomic_file.hpp"
 #include "bloomlink/io/encoded_file.hpp"
+#include "bloomlink/io/encodings.hpp"
 #include "bloomlink/io/pairs_csv.hpp"
 #include "bloomlink/link.hpp"
 #include "bloomlink/memory_limit.hpp"

@@ -15,7 +15,6 @@
 #include <array>
 #include <bit>
 #include <cstring>
-#include <filesystem>
 #include <functional>
 #include <memory>
 #include <utility>
@@ -820,6 +819,10 @@ absl::Status WriteEncodedFile(const EncodedDataset& dataset, const std::string& 
   return out.Commit();
 }
 
+bool LooksLikeEncodedFile(std::string_view head) {
+  return !head.empty() && static_cast<std::uint8_t>(head[0]) == kMagic[0];
+}
+
 absl::StatusOr<EncodedDataset> ReadEncodedFile(const std::string& path) {
   EncodedDataset dataset;
   BLOOMLINK_RETURN_IF_ERROR(ParseFile(path, Mode::kFull, &dataset).status());
@@ -829,89 +832,6 @@ absl::StatusOr<EncodedDataset> ReadEncodedFile(const std::string& path) {
 absl::StatusOr<EncodedFileHeader> ReadEncodedFileHeader(const std::string& path,
                                                         bool verify_checksum) {
   return ParseFile(path, verify_checksum ? Mode::kHeaderVerify : Mode::kHeaderOnly, nullptr);
-}
-
-// ---- format selection ------------------------------------------------------------------------
-
-absl::StatusOr<EncodingFormat> ParseEncodingFormat(std::string_view name) {
-  if (name == "bloom") return EncodingFormat::kBloom;
-  if (name == "clkhash-json") return EncodingFormat::kClkhashJson;
-  if (name == "csv") return EncodingFormat::kCsv;
-  return absl::InvalidArgumentError(
-      StrCat("unknown encodings format \"", name, "\"; expected one of: bloom, clkhash-json, csv"));
-}
-
-std::string_view EncodingFormatName(EncodingFormat format) {
-  switch (format) {
-    case EncodingFormat::kBloom:
-      return "bloom";
-    case EncodingFormat::kClkhashJson:
-      return "clkhash-json";
-    case EncodingFormat::kCsv:
-      return "csv";
-  }
-  return "unknown";
-}
-
-absl::StatusOr<EncodingFormat> EncodingFormatForPath(std::string_view path) {
-  std::string ext = std::filesystem::path(path).extension().string();
-  for (char& c : ext) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  if (ext == ".bloom") return EncodingFormat::kBloom;
-  if (ext == ".json") return EncodingFormat::kClkhashJson;
-  if (ext == ".csv") return EncodingFormat::kCsv;
-  return absl::InvalidArgumentError(
-      StrCat(path, ": cannot tell the encodings format from the extension \"", ext,
-             "\"; expected .bloom, .json or .csv (or name the format)"));
-}
-
-absl::StatusOr<EncodingFormat> DetectEncodingFormat(const std::string& path) {
-  BLOOMLINK_ASSIGN_OR_RETURN(InputFile in, InputFile::Open(path, {.regular_only = true}));
-  const std::string expected =
-      "expected a bloomlink encoded file, clkhash JSON {\"clks\": [...]} or a CSV with the "
-      "header id,clk";
-  if (in.size() == 0) {
-    return absl::InvalidArgumentError(StrCat(path, ": the file is empty; ", expected));
-  }
-  std::string head(static_cast<std::size_t>(std::min<std::uint64_t>(in.size(), 4096)), '\0');
-  BLOOMLINK_RETURN_IF_ERROR(in.ReadExactly(head.data(), head.size()));
-  if (static_cast<std::uint8_t>(head[0]) == kMagic[0]) return EncodingFormat::kBloom;
-  std::string_view rest = head;
-  if (rest.starts_with("\xEF\xBB\xBF")) rest.remove_prefix(3);
-  if (rest.starts_with("id,") || rest.starts_with("\"id\",")) return EncodingFormat::kCsv;
-  while (!rest.empty() &&
-         (rest[0] == ' ' || rest[0] == '\t' || rest[0] == '\r' || rest[0] == '\n')) {
-    rest.remove_prefix(1);
-  }
-  if (!rest.empty() && rest[0] == '{') return EncodingFormat::kClkhashJson;
-  return absl::InvalidArgumentError(StrCat(path, ": not a recognised encodings file; ", expected));
-}
-
-absl::StatusOr<EncodedDataset> ReadEncodings(const std::string& path) {
-  BLOOMLINK_ASSIGN_OR_RETURN(EncodingFormat format, DetectEncodingFormat(path));
-  switch (format) {
-    case EncodingFormat::kBloom:
-      return ReadEncodedFile(path);
-    case EncodingFormat::kClkhashJson:
-      return ReadClkJson(path);
-    case EncodingFormat::kCsv:
-      return ReadClkCsv(path);
-  }
-  return absl::InternalError("unknown encodings format");
-}
-
-absl::Status WriteEncodings(const EncodedDataset& dataset, const std::string& path,
-                            EncodingFormat format) {
-  switch (format) {
-    case EncodingFormat::kBloom:
-      return WriteEncodedFile(dataset, path);
-    case EncodingFormat::kClkhashJson:
-      return WriteClkJson(dataset, path);
-    case EncodingFormat::kCsv:
-      return WriteClkCsv(dataset, path);
-  }
-  return absl::InternalError("unknown encodings format");
 }
 
 }  // namespace bloomlink::io

@@ -19,6 +19,7 @@
 
 #include "bloomlink/io/clk_json.hpp"
 #include "bloomlink/io/encoded_file.hpp"
+#include "bloomlink/io/encodings.hpp"
 #include "fuzz_support.hpp"
 
 namespace {

@@ -22,6 +22,7 @@
 #include "bloomlink/eval/metrics.hpp"
 #include "bloomlink/io/clk_json.hpp"
 #include "bloomlink/io/encoded_file.hpp"
+#include "bloomlink/io/encodings.hpp"
 #include "bloomlink/io/pairs_csv.hpp"
 #include "bloomlink/link.hpp"
 #include "bloomlink/match/kernels.hpp"

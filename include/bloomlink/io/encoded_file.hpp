@@ -5,9 +5,8 @@
 // fingerprint, the key check value and the count of skipped records, protected by a SHA-256
 // checksum. The byte layout, integrity checks and versioning rules are in docs/file-format.md.
 //
-// This header also offers format-independent entry points: ReadEncodings() recognises a native
-// file, clkhash JSON (`{"clks": [...]}`) or a CSV of `id,clk` from its first bytes, and
-// WriteEncodings() writes any of the three (see bloomlink/io/clk_json.hpp for the last two).
+// bloomlink/io/encodings.hpp reads and writes encodings in any of the formats (this one, clkhash
+// JSON or a CSV of id,clk) without the caller naming it.
 //
 //   if (absl::Status s = io::WriteEncodedFile(dataset, "trust.bloom"); !s.ok()) return s;
 //   absl::StatusOr<EncodedDataset> back = io::ReadEncodedFile("trust.bloom");
@@ -86,43 +85,15 @@ absl::StatusOr<EncodedDataset> ReadEncodedFile(const std::string& path);
 absl::StatusOr<EncodedFileHeader> ReadEncodedFileHeader(const std::string& path,
                                                         bool verify_checksum = true);
 
+// LooksLikeEncodedFile(head): whether a file starting with `head` claims to be a native file (its
+// first byte is the magic's 0x89, which no UTF-8 text starts with).
+bool LooksLikeEncodedFile(std::string_view head);
+
 // ValidateEncodedDataset(dataset, name) checks an in-memory dataset: as many CLK rows (and rows
 // of every field-filter matrix) as ids; ids non-empty, at most kMaxIdBytes, valid UTF-8 and
 // unique; filter lengths at most kMaxFilterBits; every bit beyond a filter's length zero; field
 // names non-empty, valid UTF-8, at most kMaxFieldNameBytes and unique; at most kMaxFieldFilters
 // field filters. InvalidArgument messages start with `name` (a file name or a description).
 absl::Status ValidateEncodedDataset(const EncodedDataset& dataset, std::string_view name);
-
-// EncodingFormat: the file formats encodings can be exchanged in.
-enum class EncodingFormat {
-  kBloom,        // bloomlink's native format (this header)
-  kClkhashJson,  // clkhash / anonlink {"clks": ["<base64>", ...]} (bloomlink/io/clk_json.hpp)
-  kCsv,          // CSV with header id,clk and base64 CLKs (bloomlink/io/clk_json.hpp)
-};
-
-// ParseEncodingFormat(name) maps "bloom", "clkhash-json" and "csv" to a format; InvalidArgument
-// listing the accepted names otherwise.
-absl::StatusOr<EncodingFormat> ParseEncodingFormat(std::string_view name);
-// EncodingFormatName(format) is the name ParseEncodingFormat accepts.
-std::string_view EncodingFormatName(EncodingFormat format);
-// EncodingFormatForPath(path) picks a format from the file extension: .bloom, .json, .csv
-// (case-insensitive). InvalidArgument for any other extension.
-absl::StatusOr<EncodingFormat> EncodingFormatForPath(std::string_view path);
-
-// DetectEncodingFormat(path) looks at the first bytes of a file: the native magic (or a first
-// byte of 0x89) means kBloom; after an optional UTF-8 byte-order mark and whitespace, `{` means
-// kClkhashJson and a header starting `id,clk` (optionally quoted) means kCsv. InvalidArgument
-// naming the three forms otherwise.
-absl::StatusOr<EncodingFormat> DetectEncodingFormat(const std::string& path);
-
-// ReadEncodings(path) detects the format (DetectEncodingFormat) and reads the file with that
-// format's reader.
-absl::StatusOr<EncodedDataset> ReadEncodings(const std::string& path);
-
-// WriteEncodings(dataset, path, format) writes `dataset` in `format`, atomically. clkhash JSON and
-// CSV carry only ids (CSV) and CLKs: field filters, the schema fingerprint, the key check value
-// and records_skipped are not written in those forms.
-absl::Status WriteEncodings(const EncodedDataset& dataset, const std::string& path,
-                            EncodingFormat format);
 
 }  // namespace bloomlink::io

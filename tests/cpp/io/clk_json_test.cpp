@@ -11,6 +11,7 @@
 
 #include "bloomlink/base64.hpp"
 #include "bloomlink/io/encoded_file.hpp"
+#include "bloomlink/io/encodings.hpp"
 #include "test_support.hpp"
 
 namespace bloomlink::io {

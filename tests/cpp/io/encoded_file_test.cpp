@@ -1,4 +1,5 @@
 #include "bloomlink/io/encoded_file.hpp"
+#include "bloomlink/io/encodings.hpp"
 
 #include <openssl/evp.h>
 

@@ -13,6 +13,7 @@
 
 #include "bloomlink/io/atomic_file.hpp"
 #include "bloomlink/io/encoded_file.hpp"
+#include "bloomlink/io/encodings.hpp"
 #include "internal/file_errors.hpp"
 #include "test_support.hpp"
 
