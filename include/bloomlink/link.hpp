@@ -47,8 +47,9 @@ absl::StatusOr<std::vector<std::string>> CheckCompatible(const EncodedDataset& a
 
 enum class Method { kDice, kFellegiSunter };
 
-// ParseMethod("dice" | "fs"); InvalidArgument otherwise.
+// ParseMethod("dice" | "fs"); InvalidArgument otherwise. MethodName: the name ParseMethod reads.
 absl::StatusOr<Method> ParseMethod(std::string_view name);
+std::string_view MethodName(Method method);
 
 struct FsOptions {
   // model: fixed parameters (no estimation) when given, e.g. a model trained earlier.

@@ -63,13 +63,6 @@ absl::StatusOr<std::vector<std::string>> CheckCompatible(const EncodedDataset& a
   return warnings;
 }
 
-absl::StatusOr<Method> ParseMethod(std::string_view name) {
-  if (name == "dice") return Method::kDice;
-  if (name == "fs") return Method::kFellegiSunter;
-  return absl::InvalidArgumentError(
-      StrCat("unknown method \"", name, "\": expected dice or fs (Fellegi-Sunter)"));
-}
-
 solve::OneToOne DefaultOneToOne(bool deduplicate) {
   return deduplicate ? solve::OneToOne::kNone : solve::OneToOne::kGreedy;
 }
@@ -272,7 +265,51 @@ absl::StatusOr<Linkage> ScoreFellegiSunter(const EncodedDataset& a, const Encode
   return result;
 }
 
+// ResolveByDice: the Dice method: the candidates resolved one-to-one by their CLK Dice.
+absl::StatusOr<Linkage> ResolveByDice(const EncodedDataset& a, const EncodedDataset& b,
+                                      match::CandidatePairs candidates, const LinkOptions& options,
+                                      LinkReport& rep) {
+  const auto start = std::chrono::steady_clock::now();
+  Linkage result;
+  BLOOMLINK_ASSIGN_OR_RETURN(result.pairs, Resolve(candidates, options, a, b));
+  rep.solve_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  rep.matches = result.pairs.size();
+  return result;
+}
+
+// The linkage methods: what each does with the candidate pairs. A new method is a Method and an
+// entry here (its code in score/ and solve/).
+struct MethodEntry {
+  Method method;
+  std::string_view name;
+  absl::StatusOr<Linkage> (*decide)(const EncodedDataset& a, const EncodedDataset& b,
+                                    match::CandidatePairs candidates, const LinkOptions& options,
+                                    LinkReport& rep);
+};
+constexpr MethodEntry kMethods[] = {
+    {Method::kDice, "dice", ResolveByDice},
+    {Method::kFellegiSunter, "fs", ScoreFellegiSunter},
+};
+
+const MethodEntry& MethodOf(Method method) {
+  for (const MethodEntry& m : kMethods) {
+    if (m.method == method) return m;
+  }
+  return kMethods[0];  // every Method has an entry (tested by MethodName)
+}
+
 }  // namespace
+
+absl::StatusOr<Method> ParseMethod(std::string_view name) {
+  for (const MethodEntry& m : kMethods) {
+    if (m.name == name) return m.method;
+  }
+  return absl::InvalidArgumentError(
+      StrCat("unknown method \"", name, "\": expected dice or fs (Fellegi-Sunter)"));
+}
+
+std::string_view MethodName(Method method) { return MethodOf(method).name; }
 
 absl::StatusOr<Linkage> Link(const EncodedDataset& a, const EncodedDataset& b,
                              const LinkOptions& options, LinkReport* report) {
@@ -315,17 +352,8 @@ absl::StatusOr<Linkage> Link(const EncodedDataset& a, const EncodedDataset& b,
         "): raise the limit, raise the threshold, or keep each record's best few (top-k)"));
   }
   BLOOMLINK_ASSIGN_OR_RETURN(match::CandidatePairs candidates, std::move(found));
-  Linkage result;
-  if (options.method == Method::kFellegiSunter) {
-    BLOOMLINK_ASSIGN_OR_RETURN(result,
-                               ScoreFellegiSunter(a, b, std::move(candidates), options, rep));
-  } else {
-    const auto start = std::chrono::steady_clock::now();
-    BLOOMLINK_ASSIGN_OR_RETURN(result.pairs, Resolve(candidates, options, a, b));
-    rep.solve_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    rep.matches = result.pairs.size();
-  }
+  BLOOMLINK_ASSIGN_OR_RETURN(
+      Linkage result, MethodOf(options.method).decide(a, b, std::move(candidates), options, rep));
   result.deduplicated = options.deduplicate;
   result.one_to_one = OneToOneOf(options);
   return result;

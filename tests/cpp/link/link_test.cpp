@@ -552,6 +552,8 @@ TEST(WritePairsCsvTest, FellegiSunterColumnsAndExplanations) {
 TEST(ParseMethodTest, NamesTheChoices) {
   EXPECT_EQ(*ParseMethod("dice"), Method::kDice);
   EXPECT_EQ(*ParseMethod("fs"), Method::kFellegiSunter);
+  for (Method m : {Method::kDice, Method::kFellegiSunter})
+    EXPECT_EQ(*ParseMethod(MethodName(m)), m);
   EXPECT_THAT(ParseMethod("FS"),
               StatusIs(StatusCode::kInvalidArgument, "unknown method \"FS\": expected dice or fs"));
 }
