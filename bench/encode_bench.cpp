@@ -6,7 +6,10 @@
 // synthetic trust records (bloomlink synth) with the starter schema. Values are loaded into
 // memory first so that only encoding is timed. "Floor" benchmarks run the keyed hash of every
 // token of the same records (no token cache), including setting its bits: the work no encoder
-// can avoid without remembering hashes.
+// can avoid without remembering hashes. "Patterns" benchmarks give the tutorial schema's string
+// features clkhash patterns (the tutorial has none), so that their values are checked against a
+// regular expression: the whole encoding, and the pattern check alone on FEBRL4's names and on
+// one long value.
 #include <benchmark/benchmark.h>
 
 #include <cstring>
@@ -30,7 +33,7 @@ namespace {
 // Workload: a schema, a secret and the raw values of many records (rows x fields).
 struct Workload {
   LinkageSchema schema;
-  std::unique_ptr<encode::Secret> secret;
+  std::shared_ptr<const encode::Secret> secret;  // shared by workloads made from another
   std::vector<std::string> storage;
   std::vector<std::string_view> values;
   std::size_t rows = 0;
@@ -69,6 +72,35 @@ const Workload& Febrl4() {
       if (!more.ok() || !*more) break;
       for (std::size_t j = 0; j < x.schema.fields.size(); ++j) x.storage.emplace_back(record[j]);
     }
+    Finish(x);
+    return x;
+  }();
+  return w;
+}
+
+// kFebrl4Patterns: a clkhash pattern for each string feature of the tutorial schema, the kind a
+// data holder writes for FEBRL's lower-case fields.
+constexpr std::pair<std::string_view, std::string_view> kFebrl4Patterns[] = {
+    {"given_name", "[a-z]+(?:[ '-][a-z]+)*"}, {"surname", "[a-z]+(?:[ '-][a-z]+)*"},
+    {"address_1", "[a-z0-9 ,.'/-]*"},         {"address_2", "[a-z0-9 ,.'/-]*"},
+    {"suburb", "[a-z]+(?: [a-z]+)*"},         {"state", "[a-z]{2,3}"},
+};
+
+const Workload& Febrl4Patterns() {
+  static Workload w = [] {
+    const Workload& base = Febrl4();
+    Workload x;
+    x.ok = base.ok;
+    x.error = base.error;
+    if (!base.ok) return x;
+    x.schema = base.schema;
+    for (FieldSpec& f : x.schema.fields) {
+      for (const auto& [name, pattern] : kFebrl4Patterns) {
+        if (f.name == name) f.clkhash.pattern = pattern;
+      }
+    }
+    x.secret = base.secret;
+    x.storage = base.storage;
     Finish(x);
     return x;
   }();
@@ -190,6 +222,60 @@ void HashFloorBenchmark(benchmark::State& state, const Workload& w) {
       static_cast<double>(macs) / static_cast<double>(state.iterations() * w.rows);
 }
 
+// PatternCheckBenchmark(state, w, field): the clkhash pattern check (through the encoder's field
+// formatter, as encoding runs it) on every value of one field.
+void PatternCheckBenchmark(benchmark::State& state, const Workload& w, std::string_view field) {
+  if (!w.ok) {
+    state.SkipWithError(w.error.c_str());
+    return;
+  }
+  const std::size_t nfields = w.schema.fields.size();
+  std::size_t j = 0;
+  while (j < nfields && w.schema.fields[j].name != field) ++j;
+  if (j == nfields) {
+    state.SkipWithError("no such field");
+    return;
+  }
+  auto formatter = encode_internal::FieldFormatter::Create(w.schema.fields[j]);
+  if (!formatter.ok()) {
+    state.SkipWithError(std::string(formatter.status().message()).c_str());
+    return;
+  }
+  std::string out;
+  std::int64_t valid = 0;
+  for (auto _ : state) {
+    for (std::size_t r = 0; r < w.rows; ++r) {
+      auto res = formatter->Format(w.values[r * nfields + j], &out);
+      valid += res.status == encode::CleanStatus::kValid;
+    }
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * w.rows));
+  state.counters["valid_share"] =
+      static_cast<double>(valid) / static_cast<double>(state.iterations() * w.rows);
+}
+
+// BM_PatternCheckLongValue: one 1,000-byte value (under the 1,024-byte cap the std::regex
+// version had) checked against "[a-z ]*" and against "(?:[a-z]+ ?)*", whose loop std::regex
+// walks by recursion.
+void BM_PatternCheckLongValue(benchmark::State& state) {
+  FieldSpec spec;
+  spec.name = "long";
+  spec.kind = FieldKind::kClkString;
+  spec.clkhash.pattern = state.range(0) == 0 ? "[a-z ]*" : "(?:[a-z]+ ?)*";
+  auto formatter = encode_internal::FieldFormatter::Create(spec);
+  std::string value;
+  while (value.size() < 1000) value += "lorem ipsum ";
+  value.resize(1000);
+  std::string out;
+  for (auto _ : state) {
+    auto res = formatter->Format(value, &out);
+    benchmark::DoNotOptimize(res);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * value.size()));
+  state.SetLabel(spec.clkhash.pattern);
+}
+
 // One keyed hash call of each kind on a bigram, through the same code the encoder uses: the
 // machine's speed for the primitive, to put the other figures in context (this VM's speed varies).
 void BM_OneMacCall(benchmark::State& state) {
@@ -211,6 +297,13 @@ void BM_OneMacCall(benchmark::State& state) {
 
 void BM_EncodeFebrl4Tutorial(benchmark::State& state) { EncodeBenchmark(state, Febrl4()); }
 void BM_HashFloorFebrl4Tutorial(benchmark::State& state) { HashFloorBenchmark(state, Febrl4()); }
+void BM_EncodeFebrl4Patterns(benchmark::State& state) { EncodeBenchmark(state, Febrl4Patterns()); }
+void BM_PatternCheckFebrl4GivenName(benchmark::State& state) {
+  PatternCheckBenchmark(state, Febrl4Patterns(), "given_name");
+}
+void BM_PatternCheckFebrl4Address(benchmark::State& state) {
+  PatternCheckBenchmark(state, Febrl4Patterns(), "address_1");
+}
 void BM_EncodeStarter(benchmark::State& state) { EncodeBenchmark(state, Starter()); }
 void BM_HashFloorStarter(benchmark::State& state) { HashFloorBenchmark(state, Starter()); }
 
@@ -228,6 +321,15 @@ BENCHMARK(BM_EncodeFebrl4Tutorial)
     ->Args({1, 2})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+BENCHMARK(BM_EncodeFebrl4Patterns)
+    ->ArgNames({"cache", "threads"})
+    ->Args({1, 1})
+    ->Args({1, 2})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_PatternCheckFebrl4GivenName)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_PatternCheckFebrl4Address)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_PatternCheckLongValue)->ArgName("pattern")->Arg(0)->Arg(1);
 BENCHMARK(BM_HashFloorStarter)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_EncodeStarter)
     ->ArgNames({"cache", "threads"})
