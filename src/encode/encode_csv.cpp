@@ -153,8 +153,13 @@ class DatasetBuilder {
       filter_matrices_.push_back(&f.filters);
     }
     nonempty_.assign(rows, 1);
-    encoder_.EncodeBatch(values, rows, dataset_.clks, first, report_.stats, nonempty_,
-                         filter_matrices_);
+    std::size_t failed = 0;
+    absl::Status encoded = encoder_.EncodeBatch(values, rows, dataset_.clks, first, report_.stats,
+                                                nonempty_, filter_matrices_, &failed);
+    if (!encoded.ok()) {
+      return absl::Status(encoded.code(),
+                          StrCat(where_(positions[failed]), ": ", std::string(encoded.message())));
+    }
     // Keep the records in input order; drop (and count) those with no usable identifier.
     std::size_t kept = first;
     for (std::size_t r = 0; r < rows; ++r) {

@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <map>
 
@@ -52,6 +53,11 @@ struct Workspace {
   std::vector<encode_internal::FieldHasher> filter_hashers;
   std::vector<std::vector<std::uint8_t>> filter_scratch;
   ThreadCounts counts;
+  // matcher: for the fields' clkhash patterns (one per thread; it serves every field).
+  internal::RegexMatcher matcher;
+  // failure: this thread's lowest record whose encoding failed in the current batch, and why.
+  std::size_t failed_record = 0;
+  absl::Status failure;
 };
 
 // FoldInto(src, bits, folds, dst, out_bits): XOR-folds `folds` times (first half XOR second half;
@@ -126,9 +132,10 @@ struct Encoder::Impl {
   std::vector<std::unique_ptr<Workspace>> workspaces;
 
   // EncodeRecord: one record's CLK into `row` and, when filter_rows is not null, its field-level
-  // filters into filter_rows[slot].
-  void EncodeRecord(Workspace& ws, const std::string_view* values, std::uint8_t* row,
-                    std::uint8_t* const* filter_rows, bool& nonempty);
+  // filters into filter_rows[slot]. An error (a pattern that cannot be decided on a value) leaves
+  // the row and the thread's counts half done: the batch is abandoned.
+  absl::Status EncodeRecord(Workspace& ws, const std::string_view* values, std::uint8_t* row,
+                            std::uint8_t* const* filter_rows, bool& nonempty);
 };
 
 Encoder::Encoder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -218,8 +225,9 @@ absl::StatusOr<Encoder> Encoder::Create(const LinkageSchema& schema, const Secre
   return Encoder(std::move(impl));
 }
 
-void Encoder::Impl::EncodeRecord(Workspace& ws, const std::string_view* values, std::uint8_t* row,
-                                 std::uint8_t* const* filter_rows, bool& nonempty) {
+absl::Status Encoder::Impl::EncodeRecord(Workspace& ws, const std::string_view* values,
+                                         std::uint8_t* row, std::uint8_t* const* filter_rows,
+                                         bool& nonempty) {
   // Bits are set in a per-thread scratch filter that stays in L1 cache, then copied (or XOR-folded)
   // into the row once: setting them in the row itself would take a cache miss (and, for a fresh
   // matrix, a page fault) in the middle of the hashing.
@@ -234,7 +242,8 @@ void Encoder::Impl::EncodeRecord(Workspace& ws, const std::string_view* values, 
     const FieldSpec& field = schema.fields[j];
     if (field.ignored) continue;
     ThreadCounts::Field& counts = ws.counts.fields[j];
-    encode_internal::FormatResult r = formatters[j].Format(values[j], &ws.value);
+    BLOOMLINK_ASSIGN_OR_RETURN(encode_internal::FormatResult r,
+                               formatters[j].Format(values[j], &ws.value, ws.matcher));
     if (r.status == CleanStatus::kInvalid) {
       ws.counts.CountInvalid(j, r.reason);
       continue;
@@ -265,6 +274,7 @@ void Encoder::Impl::EncodeRecord(Workspace& ws, const std::string_view* values, 
   }
   ++ws.counts.records;
   if (!nonempty) ++ws.counts.empty_records;
+  return absl::OkStatus();
 }
 
 std::vector<std::size_t> Encoder::field_filter_fields() const {
@@ -275,10 +285,11 @@ std::vector<std::size_t> Encoder::field_filter_fields() const {
   return fields;
 }
 
-void Encoder::EncodeBatch(std::span<const std::string_view> values, std::size_t rows,
-                          BitMatrix& out, std::size_t first_row, EncodeStats& stats,
-                          std::span<std::uint8_t> nonempty,
-                          std::span<BitMatrix* const> field_filters) {
+absl::Status Encoder::EncodeBatch(std::span<const std::string_view> values, std::size_t rows,
+                                  BitMatrix& out, std::size_t first_row, EncodeStats& stats,
+                                  std::span<std::uint8_t> nonempty,
+                                  std::span<BitMatrix* const> field_filters,
+                                  std::size_t* failed_record) {
   Impl& impl = *impl_;
   const std::size_t slots = impl.filter_templates.size();
   const bool with_filters = !field_filters.empty() && slots > 0;
@@ -287,24 +298,59 @@ void Encoder::EncodeBatch(std::span<const std::string_view> values, std::size_t 
   const std::string_view* data = values.data();
   std::uint8_t* flags = nonempty.empty() ? nullptr : nonempty.data();
   const std::int64_t n = static_cast<std::int64_t>(rows);
+  // The lowest record that failed so far (n: none). A record above it is skipped, as it cannot be
+  // the lowest; every record below the final value was encoded, so the failure reported is the
+  // batch's first whatever the threads' timing.
+  std::atomic<std::int64_t> first_failure{n};
 #pragma omp parallel num_threads(threads)
   {
     Workspace& ws = *impl.workspaces[static_cast<std::size_t>(omp_get_thread_num())];
     std::vector<std::uint8_t*> filter_rows(with_filters ? slots : 0);
 #pragma omp for schedule(static)
     for (std::int64_t r = 0; r < n; ++r) {
+      if (r > first_failure.load(std::memory_order_relaxed)) continue;
       const std::size_t row = first_row + static_cast<std::size_t>(r);
       bool any = false;
       for (std::size_t sl = 0; sl < filter_rows.size(); ++sl) {
         filter_rows[sl] = field_filters[sl]->row_bytes(row);
       }
-      impl.EncodeRecord(ws, data + static_cast<std::size_t>(r) * nfields, out.row_bytes(row),
-                        with_filters ? filter_rows.data() : nullptr, any);
+      absl::Status encoded =
+          impl.EncodeRecord(ws, data + static_cast<std::size_t>(r) * nfields, out.row_bytes(row),
+                            with_filters ? filter_rows.data() : nullptr, any);
+      if (!encoded.ok()) {
+        // Records run in increasing order within a thread: its first failure is its lowest.
+        if (ws.failure.ok()) {
+          ws.failure = std::move(encoded);
+          ws.failed_record = static_cast<std::size_t>(r);
+        }
+        std::int64_t lowest = first_failure.load(std::memory_order_relaxed);
+        while (r < lowest && !first_failure.compare_exchange_weak(lowest, r)) {
+        }
+        continue;
+      }
       out.UpdatePopcount(row);
       for (std::size_t sl = 0; sl < filter_rows.size(); ++sl)
         field_filters[sl]->UpdatePopcount(row);
       if (flags != nullptr) flags[r] = any ? 1 : 0;
     }
+  }
+  if (first_failure.load() < n) {
+    // The batch is abandoned: its counts are dropped, and the first failure reported.
+    absl::Status failure;
+    for (const auto& ws_ptr : impl.workspaces) {
+      Workspace& ws = *ws_ptr;
+      if (!ws.failure.ok() && ws.failed_record == static_cast<std::size_t>(first_failure.load())) {
+        failure = ws.failure;
+        if (failed_record != nullptr) *failed_record = ws.failed_record;
+      }
+      ws.failure = absl::OkStatus();
+      ws.counts.records = ws.counts.empty_records = 0;
+      for (ThreadCounts::Field& f : ws.counts.fields) f = ThreadCounts::Field{};
+      std::uint64_t dropped = 0;
+      for (encode_internal::FieldHasher& h : ws.hashers) h.TakeCounters(&dropped, &dropped);
+      for (encode_internal::FieldHasher& h : ws.filter_hashers) h.TakeCounters(&dropped, &dropped);
+    }
+    return failure;
   }
   // Fold the threads' counts into `stats` (sums: the order does not matter).
   EncodeStats batch;
@@ -337,6 +383,7 @@ void Encoder::EncodeBatch(std::span<const std::string_view> values, std::size_t 
     }
   }
   stats.Merge(batch);
+  return absl::OkStatus();
 }
 
 }  // namespace bloomlink::encode

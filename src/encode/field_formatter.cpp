@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "internal/python_number.hpp"
+#include "internal/strings.hpp"
 #include "internal/utf8.hpp"
 #include "schema/strptime.hpp"
 
@@ -59,17 +60,21 @@ absl::StatusOr<FieldFormatter> FieldFormatter::Create(const FieldSpec& spec) {
   f.spec_ = &spec;
   f.identifier_type_ = IdentifierTypeOf(spec.kind);
   if (spec.kind == FieldKind::kClkString && !spec.clkhash.pattern.empty()) {
-    try {
-      f.pattern_ = std::make_shared<const std::regex>(spec.clkhash.pattern, std::regex::ECMAScript);
-    } catch (const std::regex_error&) {
-      return absl::InvalidArgumentError("field " + spec.name + ": invalid pattern");
+    absl::StatusOr<internal::Regex> pattern =
+        internal::Regex::Compile(spec.clkhash.pattern, internal::RegexAnchoring::kFullMatch);
+    if (!pattern.ok()) {
+      return absl::InvalidArgumentError(internal::StrCat(
+          "field ", spec.name, ": invalid pattern: ", std::string(pattern.status().message())));
     }
+    f.pattern_ = std::make_shared<const internal::Regex>(std::move(*pattern));
   }
   return f;
 }
 
-FormatResult FieldFormatter::Format(std::string_view raw, std::string* out) const {
-  return identifier_type_ != nullptr ? FormatBloomlink(raw, out) : FormatClkhash(raw, out);
+absl::StatusOr<FormatResult> FieldFormatter::Format(std::string_view raw, std::string* out,
+                                                    internal::RegexMatcher& matcher) const {
+  if (identifier_type_ != nullptr) return FormatBloomlink(raw, out);
+  return FormatClkhash(raw, out, matcher);
 }
 
 FormatResult FieldFormatter::FormatBloomlink(std::string_view raw, std::string* out) const {
@@ -83,15 +88,14 @@ FormatResult FieldFormatter::FormatBloomlink(std::string_view raw, std::string* 
   return FromOutcome(identifier_type_->clean(raw, *spec_, out));
 }
 
-constexpr std::size_t kMaxPatternValueBytes = 1024;
-
-FormatResult FieldFormatter::FormatClkhash(std::string_view raw, std::string* out) const {
+absl::StatusOr<FormatResult> FieldFormatter::FormatClkhash(std::string_view raw, std::string* out,
+                                                           internal::RegexMatcher& matcher) const {
   const FieldSpec& spec = *spec_;
   if (!spec.missing.values.empty() && raw == spec.missing.values.front()) {
     // clkhash: the sentinel is replaced by replaceWith, or kept as it is without one, and
     // hashed either way (an empty result has no tokens).
     out->assign(spec.missing.replace_with.value_or(spec.missing.values.front()));
-    return {CleanStatus::kMissing, {}, !out->empty()};
+    return FormatResult{CleanStatus::kMissing, {}, !out->empty()};
   }
   if (!internal::IsValidUtf8(raw)) return Invalid("invalid UTF-8");
   if (spec.hash.encoding == TextEncoding::kAscii &&
@@ -102,14 +106,15 @@ FormatResult FieldFormatter::FormatClkhash(std::string_view raw, std::string* ou
     case FieldKind::kClkString: {
       const ClkhashFormat& f = spec.clkhash;
       if (pattern_) {
-        // std::regex matches recursively, about a stack frame per character: a long value would
-        // overflow the (worker thread's) stack, so patterns are only checked on short values.
-        if (raw.size() > kMaxPatternValueBytes) {
-          return Invalid("longer than 1024 bytes, the most a pattern is checked on");
+        absl::StatusOr<bool> matched = matcher.Matches(*pattern_, raw);
+        if (!matched.ok()) {
+          // Neither answer would be clkhash's (it has no limit), so the value is not guessed at.
+          return absl::Status(
+              matched.status().code(),
+              internal::StrCat("field ", spec.name, ": pattern \"", pattern_->pattern(),
+                               "\": ", std::string(matched.status().message())));
         }
-        if (!std::regex_match(raw.begin(), raw.end(), *pattern_)) {
-          return Invalid("does not match the pattern");
-        }
+        if (!*matched) return Invalid("does not match the pattern");
       }
       if (f.letter_case == LetterCase::kUpper && !CaseHolds(raw, true)) {
         return Invalid("not upper case");

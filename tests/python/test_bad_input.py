@@ -373,6 +373,10 @@ SCHEMA_CASES = [
      ['schema.json: features[1].hashing.weight: expected no "weight"']),
     ("clkhash field_filter", clkhash(lambda s: s["features"][1].update(field_filter={"bits": 64})),
      ["schema.json: features[1].field_filter: unknown key"]),
+    ("clkhash v3 pattern that does not compile",
+     clkhash(lambda s: s["features"][1]["format"].update(pattern="[a-z")),
+     ['schema.json: features[1].format.pattern: expected a valid regular expression (missing '
+      'terminating ] for character class at offset 4), got "[a-z"']),
 ]
 
 
@@ -404,6 +408,23 @@ def test_clkhash_schema_and_csv_header_disagree(kit, out_dir):
     proc = encode(kit, kit["csv"], out, "--id-column", "id", schema=schema)
     assert_refused(proc, out, 'extract.csv:1: column 3 is "family_name" but the clkhash schema\'s '
                    'feature 3 is "surname"')
+
+
+def test_clkhash_pattern_over_the_match_limit(kit, out_dir):
+    # (a+)+ backtracks exponentially on a run of a's that does not end the value: Python's re (no
+    # limit) would run for hours, and calling the value invalid would be a guess, so the encoding
+    # fails, naming the line, the field and the pattern, and never the value.
+    schema = out_dir / "clkhash.json"
+    schema.write_bytes(clkhash(lambda s: s["features"][1]["format"].update(pattern="(a+)+")))
+    value = "a" * 40 + "!"
+    bad = out_dir / "bad.csv"
+    bad.write_text(HEADER + "r1,aaa,Lee,1980-01-02\n" + f"r2,{value},Lee,1980-01-02\n")
+    out = out_dir / "out.json"
+    proc = encode(kit, bad, out, "--id-column", "id", schema=schema)
+    assert_refused(proc, out, 'bad.csv:3: field given_name: pattern "(a+)+": matching stopped at '
+                   "the limit of 10000000 backtracking steps: the pattern backtracks too much on "
+                   "this text")
+    assert value not in proc.stderr
 
 
 def test_clkhash_xor_folds_spelling_warns(kit, out_dir):

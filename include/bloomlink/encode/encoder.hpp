@@ -10,7 +10,7 @@
 //   if (!encoder.ok()) return encoder.status();
 //   BitMatrix clks(rows, schema.filter_bits);
 //   encode::EncodeStats stats;
-//   encoder->EncodeBatch(values, rows, clks, 0, stats);   // values: rows x fields, row-major
+//   absl::Status done = encoder->EncodeBatch(values, rows, clks, 0, stats);  // rows x fields
 #pragma once
 
 #include <cstdint>
@@ -77,10 +77,18 @@ class Encoder {
   // says whether record r had at least one token. Counts are added to `stats`.
   // field_filters, when not empty, holds one matrix per field with a field-level filter (in the
   // order of field_filter_fields()); record r's filters go to their row first_row + r.
+  // A value that fails its field's format is no error (it is counted as invalid). The one error
+  // is InvalidArgument when a clkhash pattern cannot be decided on a value because matching it
+  // needs more than the regex limits allow (docs/schema.md, Limits): the message names the field
+  // and the pattern, never the value, and *failed_record (when not null) is set to r, the first
+  // such record of the batch whatever the thread count. The batch's rows are then unspecified and
+  // `stats` is left as it was.
   // Not to be called by two threads at once (it parallelises internally).
-  void EncodeBatch(std::span<const std::string_view> values, std::size_t rows, BitMatrix& out,
-                   std::size_t first_row, EncodeStats& stats, std::span<std::uint8_t> nonempty = {},
-                   std::span<BitMatrix* const> field_filters = {});
+  absl::Status EncodeBatch(std::span<const std::string_view> values, std::size_t rows,
+                           BitMatrix& out, std::size_t first_row, EncodeStats& stats,
+                           std::span<std::uint8_t> nonempty = {},
+                           std::span<BitMatrix* const> field_filters = {},
+                           std::size_t* failed_record = nullptr);
 
   // field_filter_fields(): the schema indices of the fields with a field-level filter.
   std::vector<std::size_t> field_filter_fields() const;

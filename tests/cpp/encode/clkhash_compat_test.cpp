@@ -70,6 +70,7 @@ TEST_P(ClkhashVectorsTest, KeysTokensAndClksMatchClkhash) {
   // Formatting and tokens, record by record and field by field (the debug trace).
   std::string value;
   TokenList tokens;
+  internal::RegexMatcher matcher;
   for (const Json& record : debug["records"]) {
     for (std::size_t j = 0; j < schema->fields.size(); ++j) {
       const FieldSpec& field = schema->fields[j];
@@ -77,9 +78,10 @@ TEST_P(ClkhashVectorsTest, KeysTokensAndClksMatchClkhash) {
       if (field.ignored) continue;
       auto formatter = encode_internal::FieldFormatter::Create(field);
       ASSERT_TRUE(formatter.ok());
-      auto result = formatter->Format(trace["raw"].get<std::string>(), &value);
+      auto result = formatter->Format(trace["raw"].get<std::string>(), &value, matcher);
+      ASSERT_TRUE(result.ok()) << result.status();
       std::vector<std::string> got;
-      if (result.encode && Tokenise(value, field.tokens, tokens)) {
+      if (result->encode && Tokenise(value, field.tokens, tokens)) {
         for (std::size_t t = 0; t < tokens.size(); ++t) got.emplace_back(tokens[t]);
         EXPECT_EQ(value, trace["formatted"].get<std::string>())
             << "record " << record["rec_id"] << " field " << field.name;

@@ -72,9 +72,10 @@ Encoded EncodeAll(Encoder& encoder, Rows& rows, std::size_t batch = 0) {
   if (batch == 0) batch = std::max<std::size_t>(n, 1);
   for (std::size_t first = 0; first < n; first += batch) {
     const std::size_t count = std::min(batch, n - first);
-    encoder.EncodeBatch(all.subspan(first * rows.fields, count * rows.fields), count, out.clks,
-                        first, out.stats,
-                        std::span<std::uint8_t>(out.nonempty).subspan(first, count));
+    absl::Status done = encoder.EncodeBatch(
+        all.subspan(first * rows.fields, count * rows.fields), count, out.clks, first, out.stats,
+        std::span<std::uint8_t>(out.nonempty).subspan(first, count));
+    EXPECT_TRUE(done.ok()) << done;
   }
   return out;
 }
@@ -433,29 +434,117 @@ TEST(EncoderTest, ClkhashValuesAreCountedOnce) {
   EXPECT_TRUE(RowIsZero(got.clks, 2));
 }
 
-TEST(EncoderTest, ClkhashPatternsAreCheckedOnShortValuesOnly) {
-  // Regression (found while fuzzing the schema reader): std::regex matches recursively, and a
-  // 200,000-character value overflowed the stack. Longer than 1024 bytes: invalid, no crash.
-  LinkageSchema schema = MakeSchema(R"({"version": 3, "clkConfig": {"l": 1024,
+// ClkhashPatternSchema(pattern): one string feature, "name", with that pattern (JSON-escaped).
+LinkageSchema ClkhashPatternSchema(const std::string& pattern) {
+  return MakeSchema(absl::StrCat(R"({"version": 3, "clkConfig": {"l": 1024,
       "kdf": {"type": "HKDF"}}, "features": [
-      {"identifier": "name", "format": {"type": "string", "pattern": "[a-z]*"},
-       "hashing": {"comparison": {"type": "ngram", "n": 2}, "strategy": {"bitsPerToken": 10}}}]})");
+      {"identifier": "name", "format": {"type": "string", "pattern": ")",
+                                 pattern, R"("},
+       "hashing": {"comparison": {"type": "ngram", "n": 2}, "strategy": {"bitsPerToken": 10}}}]})"));
+}
+
+TEST(EncoderTest, ClkhashPatternsAreCheckedOnValuesOfAnyLength) {
+  using Reasons = std::vector<std::pair<std::string, std::uint64_t>>;
+  // Regression (found while fuzzing the schema reader): std::regex matched recursively, and a
+  // 200,000-character value overflowed the stack, so values over 1,024 bytes were refused. clkhash
+  // has no such cap, and PCRE2 needs none.
+  LinkageSchema schema = ClkhashPatternSchema("[a-z]*");
+  LinkageSchema no_pattern = schema;
+  no_pattern.fields[0].clkhash.pattern.clear();
   Secret secret = MakeSecret("a shared secret between holders");
   for (int threads : {1, 2}) {
+    SCOPED_TRACE(threads);
     Encoder encoder = MakeEncoder(schema, secret, {.threads = threads});
     Rows rows;
     rows.fields = 1;
     rows.Add({std::string(200000, 'a')});
-    rows.Add({std::string(1024, 'a')});
+    rows.Add({std::string(200000, 'a') + "B"});
     rows.Add({"Bob"});
+    rows.Add({"bob"});
     Encoded got = EncodeAll(encoder, rows);
     const FieldStats& f = got.stats.fields[0];
-    EXPECT_EQ(f.valid, 1u);
+    EXPECT_EQ(f.valid, 2u);
     EXPECT_EQ(f.invalid, 2u);
-    using Reasons = std::vector<std::pair<std::string, std::uint64_t>>;
-    EXPECT_EQ(f.invalid_reasons,
-              (Reasons{{"does not match the pattern", 1},
-                       {"longer than 1024 bytes, the most a pattern is checked on", 1}}));
+    EXPECT_EQ(f.invalid_reasons, (Reasons{{"does not match the pattern", 2}}));
+    EXPECT_EQ(got.nonempty, (std::vector<std::uint8_t>{1, 0, 0, 1}));
+    // A pattern only decides whether a value is used; the value is hashed as without one.
+    Encoder plain = MakeEncoder(no_pattern, secret, {.threads = threads});
+    Encoded reference = EncodeAll(plain, rows);
+    EXPECT_EQ(RowOf(got.clks, 0), RowOf(reference.clks, 0));
+    EXPECT_EQ(RowOf(got.clks, 3), RowOf(reference.clks, 3));
+    EXPECT_GT(got.clks.popcount(0), 0u);
+  }
+}
+
+TEST(EncoderTest, ClkhashPatternsArePythonRegularExpressionsMatchedInFull) {
+  // As clkhash compiles them (Python's re) and checks them (the whole value must match).
+  Secret secret = MakeSecret("a shared secret between holders");
+  struct Case {
+    std::string pattern;  // as written in the JSON schema
+    std::vector<std::string> valid, invalid;
+  };
+  const Case cases[] = {
+      // A named group and a reference to it: Python's syntax, which std::regex did not read.
+      {"(?P<letter>[A-Z])[a-z]*-(?P=letter)[a-z]*", {"Anne-Adams", "Bo-Bell"}, {"Anne-Smith"}},
+      {"(?P<area>[A-Z]{1,2})[0-9][0-9A-Z]? [0-9][A-Z]{2}",
+       {"LS6 1AB", "SW1A 1AA"},
+       {"ls6 1ab", "LS6 1AB ", " LS6 1AB", "LS61AB"}},
+      // The whole value, backtracking into alternatives: "ab" is matched by a|ab.
+      {"a|ab", {"a", "ab"}, {"abc", "b"}},
+      // Unicode, as Python's str patterns: \w holds letters with accents.
+      {R"(\\w+(?: \\w+)*)", {"Se\xc3\xa1n Murphy", "Zo\xc3\xab"}, {"O'Neil", "Ann "}},
+      {"[0-9]{,4}", {"", "2913"}, {"29134"}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.pattern);
+    LinkageSchema schema = ClkhashPatternSchema(c.pattern);
+    Encoder encoder = MakeEncoder(schema, secret, {.threads = 1});
+    Rows rows;
+    rows.fields = 1;
+    for (const std::string& v : c.valid) rows.Add({v});
+    for (const std::string& v : c.invalid) rows.Add({v});
+    Encoded got = EncodeAll(encoder, rows);
+    const FieldStats& f = got.stats.fields[0];
+    // An empty value that matches has no tokens, and is counted as missing.
+    const std::uint64_t empty = std::count(c.valid.begin(), c.valid.end(), "");
+    EXPECT_EQ(f.valid, c.valid.size() - empty);
+    EXPECT_EQ(f.missing, empty);
+    EXPECT_EQ(f.invalid, c.invalid.size());
+  }
+}
+
+TEST(EncoderTest, APatternOverTheMatchLimitIsAnErrorNamingTheFieldAndRecord) {
+  // (a+)+ backtracks exponentially on a run of a's that does not end the value. clkhash (Python's
+  // re, no limit) would take hours to answer; guessing "invalid" would not be its answer, so the
+  // batch fails, naming the field, the pattern and the first such record, never the value.
+  LinkageSchema schema = ClkhashPatternSchema("(a+)+");
+  Secret secret = MakeSecret("a shared secret between holders");
+  const std::string bad = std::string(40, 'a') + "!";
+  for (int threads : {1, 2}) {
+    SCOPED_TRACE(threads);
+    Encoder encoder = MakeEncoder(schema, secret, {.threads = threads});
+    Rows rows;
+    rows.fields = 1;
+    for (int r = 0; r < 1000; ++r) rows.Add({r == 300 || r == 700 ? bad : "aaa"});
+    BitMatrix out(rows.size(), schema.filter_bits);
+    EncodeStats stats;
+    std::size_t failed = 12345;
+    absl::Status done =
+        encoder.EncodeBatch(rows.View(), rows.size(), out, 0, stats, {}, {}, &failed);
+    EXPECT_THAT(done, StatusIs(StatusCode::kInvalidArgument,
+                               "field name: pattern \"(a+)+\": matching stopped at the limit of "
+                               "10000000 backtracking steps: the pattern backtracks too much on "
+                               "this text"));
+    EXPECT_EQ(done.message().find("aaaa"), std::string_view::npos) << done;
+    EXPECT_EQ(failed, 300u);
+    EXPECT_EQ(stats.records, 0u);  // the batch's counts are dropped
+    // The encoder is still usable, and counts only what it encodes.
+    Rows good;
+    good.fields = 1;
+    good.Add({"aaa"});
+    Encoded after = EncodeAll(encoder, good);
+    EXPECT_EQ(after.stats.records, 1u);
+    EXPECT_EQ(after.stats.fields[0].valid, 1u);
   }
 }
 

@@ -995,8 +995,12 @@ TEST(ClkhashSchemaTest, Errors) {
       {"format ending with %", ClkV3(kConfig, kHashing, R"({"type": "date", "format": "%Y%"})"),
        "schema.json: features[1].format.format: expected a format that does not end with '%'"},
       {"invalid regex", ClkV3(kConfig, kHashing, R"({"type": "string", "pattern": "[0-9"})"),
-       "schema.json: features[1].format.pattern: expected a valid regular expression, got "
-       "\"[0-9\""},
+       "schema.json: features[1].format.pattern: expected a valid regular expression (missing "
+       "terminating ] for character class at offset 4), got \"[0-9\""},
+      {"Python syntax PCRE2 refuses",
+       ClkV3(kConfig, kHashing, R"({"type": "string", "pattern": "(?a)\\w+"})"),
+       "schema.json: features[1].format.pattern: expected a valid regular expression "
+       "(unrecognized character after (? or (?- at offset 2), got \"(?a)\\\\w+\""},
       {"pattern with length",
        ClkV3(kConfig, kHashing, R"({"type": "string", "pattern": "a+", "maxLength": 3})"),
        "schema.json: features[1].format.pattern: expected no pattern together with case, "
@@ -1046,23 +1050,44 @@ TEST(ClkhashSchemaTest, Errors) {
   }
 }
 
+// WithPattern(pattern): a clkhash v3 schema whose second feature is a string with that pattern
+// (JSON escapes in `pattern` are decoded by the parser).
+std::string WithPattern(const std::string& pattern) {
+  return ClkV3(R"({"l": 1024, "kdf": {"type": "HKDF"}})",
+               R"({"comparison": {"type": "exact"}, "strategy": {"bitsPerToken": 2}})",
+               R"({"type": "string", "pattern": ")" + pattern + R"("})");
+}
+
 // Found while fuzzing the schema parser (tests/fuzz/regressions/schema/deeply_nested_pattern.json):
-// std::regex compiles recursively, so a pattern of 20,000 nested groups overflowed the stack and
-// killed `bloomlink schema check`. Patterns are limited to 1,024 bytes.
+// std::regex compiled recursively, so a pattern of 20,000 nested groups overflowed the stack and
+// killed `bloomlink schema check`. PCRE2 limits nesting to 250 levels, and patterns are limited to
+// 16,384 bytes.
 TEST(ClkhashSchemaTest, FuzzRegressionLongPatternIsRefusedNotAStackOverflow) {
-  auto with_pattern = [](const std::string& pattern) {
-    return ClkV3(R"({"l": 1024, "kdf": {"type": "HKDF"}})",
-                 R"({"comparison": {"type": "exact"}, "strategy": {"bitsPerToken": 2}})",
-                 R"({"type": "string", "pattern": ")" + pattern + R"("})");
-  };
-  EXPECT_TRUE(Parse(with_pattern(std::string(1024, 'a'))).ok());
-  EXPECT_TRUE(Parse(with_pattern(std::string(512, '(') + std::string(512, ')'))).ok());
-  EXPECT_THAT(Parse(with_pattern(std::string(1025, 'a'))),
+  EXPECT_TRUE(Parse(WithPattern(std::string(16384, 'a'))).ok());
+  EXPECT_TRUE(Parse(WithPattern(std::string(250, '(') + std::string(250, ')'))).ok());
+  EXPECT_THAT(Parse(WithPattern(std::string(16385, 'a'))),
               StatusIs(StatusCode::kInvalidArgument,
                        "schema.json: features[1].format.pattern: expected a regular expression of "
-                       "at most 1024 bytes, got \"aaaa"));
-  EXPECT_THAT(Parse(with_pattern(std::string(20000, '(') + std::string(20000, ')'))),
-              StatusIs(StatusCode::kInvalidArgument, "at most 1024 bytes"));
+                       "at most 16384 bytes, got \"aaaa"));
+  EXPECT_THAT(Parse(WithPattern(std::string(251, '(') + std::string(251, ')'))),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "schema.json: features[1].format.pattern: expected a valid regular "
+                       "expression (parentheses are too deeply nested at offset 251)"));
+  EXPECT_THAT(Parse(WithPattern(std::string(8000, '(') + std::string(8000, ')'))),
+              StatusIs(StatusCode::kInvalidArgument, "parentheses are too deeply nested"));
+  EXPECT_THAT(Parse(WithPattern(std::string(20000, '(') + std::string(20000, ')'))),
+              StatusIs(StatusCode::kInvalidArgument, "at most 16384 bytes"));
+}
+
+// clkhash patterns are Python regular expressions, named groups and {,n} included; a pattern whose
+// compiled form exceeds PCRE2's 64 KiB is refused with PCRE2's message.
+TEST(ClkhashSchemaTest, PatternsArePythonRegularExpressions) {
+  auto parsed = Parse(WithPattern(R"((?P<area>[A-Z]{1,2})[0-9]{1,2} (?P=area)?\\d[A-Z]{,2})"));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->fields[1].clkhash.pattern,
+            R"((?P<area>[A-Z]{1,2})[0-9]{1,2} (?P=area)?\d[A-Z]{,2})");
+  EXPECT_THAT(Parse(WithPattern("(?:(?:a{1000}){1000}){1000}")),
+              StatusIs(StatusCode::kInvalidArgument, "regular expression is too large"));
 }
 
 TEST(ClkhashSchemaTest, HkdfLengthLimitDependsOnTheDigest) {
