@@ -273,8 +273,8 @@ int RunEvaluate(const EvaluateArgs& args) {
 void AddTruthOptions(CLI::App* cmd, TruthArgs& truth) {
   cmd->add_option("--truth", truth.truth, "CSV whose first two columns are true pairs of ids");
   cmd->add_option("--truth-regex", truth.truth_regex,
-                  "regex whose first group names the entity in both files' ids (FEBRL: "
-                  "'^rec-(\\d+)-')");
+                  "regex (Python syntax) searched in each id, whose first group names the "
+                  "entity in both files' ids (FEBRL: '^rec-(\\d+)-')");
 }
 
 }  // namespace

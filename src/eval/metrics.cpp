@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <functional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -16,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "internal/regex.hpp"
 #include "internal/strings.hpp"
 
 namespace bloomlink::eval {
@@ -79,17 +79,14 @@ TruthSet TruthSet::FromPairs(const std::vector<IdPair>& pairs) {
 absl::StatusOr<TruthSet> TruthSet::FromRegex(std::string_view pattern,
                                              const std::vector<std::string>& ids_a,
                                              const std::vector<std::string>& ids_b) {
-  // std::regex reports errors by throwing; the library must not, so both compiling and matching
-  // run inside try blocks.
-  std::regex re;
-  try {
-    re.assign(pattern.begin(), pattern.end(), std::regex::ECMAScript);
-  } catch (const std::regex_error& e) {
-    return absl::InvalidArgumentError(internal::StrCat("truth pattern \"", pattern,
-                                                       "\" is not a valid ECMAScript regular ",
-                                                       "expression: ", e.what()));
+  absl::StatusOr<internal::Regex> re =
+      internal::Regex::Compile(pattern, internal::RegexAnchoring::kSearch);
+  if (!re.ok()) {
+    return absl::InvalidArgumentError(internal::StrCat(
+        "truth pattern \"", pattern,
+        "\" is not a valid regular expression: ", std::string(re.status().message())));
   }
-  if (re.mark_count() == 0) {
+  if (re->capture_groups() == 0) {
     return absl::InvalidArgumentError(
         internal::StrCat("truth pattern \"", pattern,
                          "\" has no capture group; the first group must capture the entity key"));
@@ -99,14 +96,22 @@ absl::StatusOr<TruthSet> TruthSet::FromRegex(std::string_view pattern,
   CodeMap keys;
   // counts[key] = {distinct ids in A, distinct ids in B} with that key.
   std::vector<std::pair<std::uint64_t, std::uint64_t>> counts;
-  std::smatch m;
-  auto add = [&](const std::vector<std::string>& ids, CodeMap& codes, bool side_a) {
+  internal::RegexMatcher matcher;
+  auto add = [&](const std::vector<std::string>& ids, CodeMap& codes, bool side_a) -> absl::Status {
     for (const std::string& id : ids) {
       if (codes.contains(std::string_view(id))) continue;  // an id listed twice counts once
-      if (!std::regex_search(id, m, re) || !m[1].matched) continue;  // no entity
-      // Look the key up in place; only a new key is copied.
-      const std::string_view text(id.data() + (m[1].first - id.begin()),
-                                  static_cast<std::size_t>(m[1].length()));
+      absl::StatusOr<std::optional<std::string_view>> found = matcher.Find(*re, id, 1);
+      if (!found.ok()) {
+        // A limit: the pattern backtracks too much on this id (ids are pseudonymous, so the
+        // message may name one; values are never quoted).
+        return absl::Status(
+            found.status().code(),
+            internal::StrCat("truth pattern \"", pattern, "\" could not be matched against id \"",
+                             id, "\": ", std::string(found.status().message())));
+      }
+      if (!found->has_value()) continue;  // no entity
+      // The key is a view into `id`: only a new key is copied.
+      const std::string_view text = **found;
       std::uint32_t key = Lookup(keys, text);
       if (key == kNoCode) {
         key = static_cast<std::uint32_t>(counts.size());
@@ -116,14 +121,15 @@ absl::StatusOr<TruthSet> TruthSet::FromRegex(std::string_view pattern,
       codes.emplace(id, key);
       ++(side_a ? counts[key].first : counts[key].second);
     }
+    return absl::OkStatus();
   };
-  try {
-    add(ids_a, impl->code_a, true);
-    add(ids_b, impl->code_b, false);
-  } catch (const std::regex_error& e) {
-    // Matching can fail on pathological patterns (error_complexity, error_stack).
-    return absl::InvalidArgumentError(internal::StrCat(
-        "truth pattern \"", pattern, "\" could not be matched against the ids: ", e.what()));
+  if (absl::Status added = add(ids_a, impl->code_a, true); !added.ok()) return added;
+  if (&ids_a == &ids_b) {
+    // One list on both sides (FromRegexWithin): matched once.
+    impl->code_b = impl->code_a;
+    for (auto& [na, nb] : counts) nb = na;
+  } else if (absl::Status added = add(ids_b, impl->code_b, false); !added.ok()) {
+    return added;
   }
   for (const auto& [na, nb] : counts) impl->size += na * nb;
   return TruthSet(std::move(impl));

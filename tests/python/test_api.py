@@ -1006,6 +1006,9 @@ def test_evaluate_with_a_truth_regex():
     m = bloomlink.evaluate(linkage, truth_regex=r"^rec-(\d+)-")
     assert (m.true_pairs, m.true_positives, m.false_positives) == (8, 8, 0)
     assert m.precision == m.recall == m.f1 == 1.0
+    # Python's syntax: a named group is the first group.
+    named = bloomlink.evaluate(linkage, truth_regex=r"^rec-(?P<entity>\d+)-(?:org|dup)")
+    assert (named.true_pairs, named.true_positives, named.false_positives) == (8, 8, 0)
     assert m.reduction_ratio is None  # a greedy result, not a candidate set
     guesses = [("rec-0-org", "rec-0-dup-0"), ("rec-1-org", "rec-2-dup-0"),
                ("rec-9-org", "rec-100-dup-0")]
@@ -1027,8 +1030,9 @@ def test_evaluate_errors(linked, tmp_path):
         bloomlink.evaluate(pairs, truth_regex=r"^rec-(\d+)-")
     with pytest.raises(InputError, match="truth_regex needs both datasets"):
         bloomlink.evaluate(pairs, truth_regex=r"^rec-(\d+)-", a=linkage.a)
-    with pytest.raises(InputError,
-                       match=r'truth pattern "\(\(" is not a valid .*regular expression'):
+    with pytest.raises(InputError, match=re.escape(
+            'truth pattern "((" is not a valid regular expression: missing closing parenthesis '
+            'at offset 2')):
         bloomlink.evaluate(linkage, truth_regex="((")
     with pytest.raises(InputError, match="has no capture group"):
         bloomlink.evaluate(linkage, truth_regex="^T")

@@ -573,9 +573,10 @@ def evaluate(pairs: Any, truth: Any = None, *, truth_regex: Optional[str] = None
         pairs: a :class:`Linkage`, a DataFrame (id_a, id_b or its first two columns), a CSV path,
             or an iterable of (id_a, id_b).
         truth: true pairs in the same forms.
-        truth_regex: instead of ``truth``, a regular expression whose first group names the
-            entity in both datasets' ids (FEBRL: ``r"^rec-(\\d+)-"``); needs ``a`` and ``b``
-            (taken from the Linkage when ``pairs`` is one).
+        truth_regex: instead of ``truth``, a regular expression in Python's syntax, searched in
+            each id as ``re.search`` does, whose first group (named or not) names the entity in
+            both datasets' ids (FEBRL: ``r"^rec-(\\d+)-"``); needs ``a`` and ``b`` (taken from
+            the Linkage when ``pairs`` is one).
         a, b: the two datasets, for ``truth_regex``; given explicitly, or with a Linkage made
             with ``one_to_one="none"`` (a candidate set), pair completeness and reduction ratio
             are reported too.

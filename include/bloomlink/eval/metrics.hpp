@@ -30,12 +30,15 @@ class TruthSet {
  public:
   // FromPairs(pairs): duplicates count once.
   static TruthSet FromPairs(const std::vector<IdPair>& pairs);
-  // FromRegex(pattern, ids_a, ids_b): InvalidArgument when the pattern does not compile (as an
-  // ECMAScript std::regex) or has no capture group. The pattern is searched in each id (anchor
-  // it with ^ to match from the start); the text of its first group is the entity key. Ids the
-  // pattern does not match, or where the first group takes no part, belong to no entity (never
-  // a true pair). An id listed twice counts once. size() is counted per key (count in A x count
-  // in B), without listing the pairs; Contains compares the keys of two listed ids.
+  // FromRegex(pattern, ids_a, ids_b): `pattern` is a regular expression in Python's syntax
+  // (re.search on str: Unicode classes, named groups such as (?P<e>\d+)), matched by PCRE2. It is
+  // searched in each id (anchor it with ^ to match from the start); the text of its first capture
+  // group, named or not, is the entity key. Ids the pattern does not match, or where the first
+  // group takes no part, belong to no entity (never a true pair); so do bytes that are not UTF-8.
+  // An id listed twice counts once. size() is counted per key (count in A x count in B), without
+  // listing the pairs; Contains compares the keys of two listed ids. InvalidArgument when the
+  // pattern does not compile (PCRE2's message and the offset in the pattern), has no capture
+  // group, or backtracks past the match limit on an id (the message names the id).
   static absl::StatusOr<TruthSet> FromRegex(std::string_view pattern,
                                             const std::vector<std::string>& ids_a,
                                             const std::vector<std::string>& ids_b);

@@ -106,14 +106,63 @@ TEST(TruthSetTest, FromRegexAcceptsAnEmptyKeyAtTheEndOfAnId) {
 
 TEST(TruthSetTest, FromRegexRejectsBadPatterns) {
   EXPECT_THAT(TruthSet::FromRegex(R"(^rec-\d+-)", {"rec-1-org"}, {"rec-1-dup-0"}),
-              StatusIs(absl::StatusCode::kInvalidArgument, "has no capture group"));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "truth pattern \"^rec-\\d+-\" has no capture group; the first group must "
+                       "capture the entity key"));
   EXPECT_THAT(TruthSet::FromRegex(R"(^rec-(?:\d+)-)", {}, {}),
               StatusIs(absl::StatusCode::kInvalidArgument, "has no capture group"));
   EXPECT_THAT(TruthSet::FromRegex(R"(^rec-(\d+-)", {}, {}),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       "\"^rec-(\\d+-\" is not a valid ECMAScript regular expression"));
-  EXPECT_THAT(TruthSet::FromRegex("([a-", {}, {}),
-              StatusIs(absl::StatusCode::kInvalidArgument, "not a valid"));
+                       "truth pattern \"^rec-(\\d+-\" is not a valid regular expression: missing "
+                       "closing parenthesis at offset 10"));
+  EXPECT_THAT(TruthSet::FromRegexWithin("([a-", {}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "is not a valid regular expression: missing terminating ] for character "
+                       "class at offset 4"));
+}
+
+TEST(TruthSetTest, FromRegexReadsPythonSyntax) {
+  // A named group is a capture group: the first one names the entity, as with re.search.
+  absl::StatusOr<TruthSet> truth = TruthSet::FromRegex(
+      R"(^rec-(?P<e>\d+)-(?P<kind>org|dup))", {"rec-12-org", "rec-3-org"}, {"rec-12-dup-0"});
+  ASSERT_TRUE(truth.ok()) << truth.status();
+  EXPECT_EQ(truth->size(), 1u);
+  EXPECT_TRUE(truth->Contains("rec-12-org", "rec-12-dup-0"));
+  // \Z is Python's: the very end, not before a final newline.
+  truth = TruthSet::FromRegex(R"((\d+)\Z)", {"a-1", "b-2\n"}, {"c-1", "d-2\n"});
+  ASSERT_TRUE(truth.ok()) << truth.status();
+  EXPECT_EQ(truth->size(), 1u);
+  EXPECT_FALSE(truth->Contains("b-2\n", "d-2\n"));
+  // An id with a byte that is not UTF-8 still matches around it.
+  truth = TruthSet::FromRegex(R"(rec-(\d+))", {std::string("\xff") + "rec-4"}, {"rec-4"});
+  ASSERT_TRUE(truth.ok()) << truth.status();
+  EXPECT_EQ(truth->size(), 1u);
+}
+
+TEST(TruthSetTest, FromRegexTakesLongIds) {
+  // std::regex searched recursively, a stack frame per character; PCRE2 has no such limit.
+  const std::string key(200000, '7');
+  const std::vector<std::string> a = {"rec-" + key + "-org", "rec-1-org"};
+  const std::vector<std::string> b = {"rec-" + key + "-dup-0", "rec-" + key + "8-dup-0"};
+  absl::StatusOr<TruthSet> truth = TruthSet::FromRegex(R"(^rec-(\d+)-)", a, b);
+  ASSERT_TRUE(truth.ok()) << truth.status();
+  EXPECT_EQ(truth->size(), 1u);
+  EXPECT_TRUE(truth->Contains(a[0], b[0]));
+  EXPECT_FALSE(truth->Contains(a[0], b[1]));
+  auto within = TruthSet::FromRegexWithin(R"(^rec-((?:\d|x)+)-)", {a[0], b[0], b[1]});
+  ASSERT_TRUE(within.ok()) << within.status();
+  EXPECT_EQ(within->size(), 1u);
+}
+
+TEST(TruthSetTest, FromRegexOverTheMatchLimitNamesTheId) {
+  // (\d+)+x backtracks exponentially on a run of digits not followed by x (with an x further on,
+  // or PCRE2 sees at once that there is no match).
+  const std::string slow = "rec-" + std::string(40, '1') + "-x";
+  EXPECT_THAT(
+      TruthSet::FromRegex(R"(rec-((\d+)+)x)", {"rec-1x", slow}, {"rec-1x"}),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "truth pattern \"rec-((\\d+)+)x\" could not be matched against id \"" + slow +
+                   "\": matching stopped at the limit of 10000000 backtracking steps"));
 }
 
 TEST(ComparePairsTest, HandCheckedCounts) {
