@@ -6,13 +6,17 @@
 //  - an accepted schema is within the documented limits, its fingerprint is the SHA-256 of its
 //    canonical JSON, which is itself valid JSON without white space, and parsing is deterministic;
 //  - an accepted schema gives an encoder (Encoder::Create: key derivation and MAC set-up), as
-//    `bloomlink encode` would make.
+//    `bloomlink encode` would make, and that encoder encodes a record made of the input's bytes
+//    (each field's value is the input's first 128 bytes, so clkhash patterns are matched against
+//    text that shares their alphabet, and hashing stays cheap); the one error allowed is
+//    InvalidArgument (a pattern over the match limit).
 #include <openssl/evp.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "bloomlink/encode/encoder.hpp"
 #include "bloomlink/encode/secret.hpp"
@@ -70,5 +74,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   options.threads = 1;
   auto encoder = bloomlink::encode::Encoder::Create(s, *secret, options);
   FUZZ_CHECK(encoder.ok(), "an accepted schema gives no encoder: " + encoder.status().ToString());
+
+  const std::vector<std::string_view> values(s.fields.size(), json.substr(0, 128));
+  bloomlink::BitMatrix clks(1, s.filter_bits);
+  bloomlink::encode::EncodeStats stats;
+  const absl::Status encoded = encoder->EncodeBatch(values, 1, clks, 0, stats);
+  if (!encoded.ok()) bloomlink::fuzz::ExpectInvalidArgument(encoded, "EncodeBatch");
   return 0;
 }
