@@ -7,7 +7,7 @@
 // than the limits allow, are errors (absl::Status), never a wrong answer.
 //
 //   BLOOMLINK_ASSIGN_OR_RETURN(internal::Regex re,
-//                              internal::Regex::Compile("rec-(\\d+)", RegexAnchoring::kSearch));
+//       internal::Regex::Compile("rec-(\\d+)", internal::RegexAnchoring::kSearch));
 //   internal::RegexMatcher matcher;   // one per thread
 //   for (const std::string& id : ids) {
 //     BLOOMLINK_ASSIGN_OR_RETURN(std::optional<std::string_view> key, matcher.Find(re, id, 1));
@@ -51,9 +51,10 @@ enum class RegexEngine {
 };
 
 // RegexLimits: how much work one match may do before it stops with an error. The defaults let a
-// simple loop run over a value of several MiB (a 1 MiB value under "(?:a|b)*" takes about 1/30
-// of the JIT stack) and stop an exponentially backtracking pattern such as "(a+)+b" within tens
-// of milliseconds.
+// loop with a backtracking point per character run over a 1 MiB value (the CSV reader's field
+// limit; "(?:a|b)*" on 1 MiB needs 24 to 32 MiB of JIT stack) and stop an exponentially
+// backtracking pattern such as "(a+)+b" within tens of milliseconds (JIT) or a few hundred
+// (interpreter).
 struct RegexLimits {
   // match_limit: backtracking steps per match (PCRE2's default, made explicit).
   std::uint32_t match_limit = 10'000'000;
@@ -137,8 +138,8 @@ class RegexMatcher {
                                                        int group);
 
  private:
-  // Run(regex, subject, groups): pcre2_match with room for `groups` capture groups; the number
-  // of groups set (0 for no match).
+  // Run(regex, subject, groups): pcre2_match with room for `groups` capture groups: 0 for no
+  // match, else one more than the highest group set (at least 1).
   absl::StatusOr<int> Run(const Regex& regex, std::string_view subject, int groups);
   absl::Status Prepare(const Regex& regex, int groups);
 
