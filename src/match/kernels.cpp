@@ -15,7 +15,13 @@
 #include "internal/strings.hpp"
 #include "match/kernels_internal.hpp"
 
-namespace bloomlink::match_internal {
+// Inside bloomlink::match, `internal` is this module's match::internal, so the shared string
+// helpers are named in full once here.
+namespace bloomlink::match {
+using ::bloomlink::internal::StrCat;
+}  // namespace bloomlink::match
+
+namespace bloomlink::match::internal {
 namespace {
 
 static_assert(kLanes == match::kGroupLanes);
@@ -106,14 +112,14 @@ absl::StatusOr<const KernelTable*> SelectKernel(const char* env_value, CpuSuppor
   auto isa = match::ParseKernelName(value);
   if (!isa.ok()) {
     return absl::InvalidArgumentError(
-        internal::StrCat("BLOOMLINK_KERNEL=\"", value,
-                         "\" is not a kernel name (scalar, avx2, avx512); this CPU supports: ",
-                         SupportedNames(cpu)));
+        StrCat("BLOOMLINK_KERNEL=\"", value,
+               "\" is not a kernel name (scalar, avx2, avx512); this CPU supports: ",
+               SupportedNames(cpu)));
   }
   if (!Supports(cpu, *isa)) {
-    return absl::InvalidArgumentError(internal::StrCat(
-        "BLOOMLINK_KERNEL=\"", value,
-        "\" names a kernel this CPU cannot run; this CPU supports: ", SupportedNames(cpu)));
+    return absl::InvalidArgumentError(
+        StrCat("BLOOMLINK_KERNEL=\"", value,
+               "\" names a kernel this CPU cannot run; this CPU supports: ", SupportedNames(cpu)));
   }
   return &TableFor(*isa);
 }
@@ -122,7 +128,7 @@ absl::StatusOr<const KernelTable*> SelectKernel(const char* env_value) {
   return SelectKernel(env_value, DetectCpuSupport());
 }
 
-}  // namespace bloomlink::match_internal
+}  // namespace bloomlink::match::internal
 
 namespace bloomlink::match {
 namespace {
@@ -130,8 +136,8 @@ namespace {
 constexpr std::size_t kAlignment = 64;  // bytes: one cache line, one ZMM register
 
 // Cpu(): the running CPU's support, detected once.
-const match_internal::CpuSupport& Cpu() {
-  static const match_internal::CpuSupport cpu = match_internal::DetectCpuSupport();
+const internal::CpuSupport& Cpu() {
+  static const internal::CpuSupport cpu = internal::DetectCpuSupport();
   return cpu;
 }
 
@@ -184,17 +190,17 @@ absl::StatusOr<KernelIsa> ParseKernelName(std::string_view name) {
   if (name == "scalar") return KernelIsa::kScalar;
   if (name == "avx2") return KernelIsa::kAvx2;
   if (name == "avx512") return KernelIsa::kAvx512;
-  return absl::InvalidArgumentError(internal::StrCat("unknown kernel name \"", name,
-                                                     "\"; expected one of: scalar, avx2, avx512"));
+  return absl::InvalidArgumentError(
+      StrCat("unknown kernel name \"", name, "\"; expected one of: scalar, avx2, avx512"));
 }
 
 const KernelTable* KernelFor(KernelIsa isa) {
-  return match_internal::Supports(Cpu(), isa) ? &match_internal::TableFor(isa) : nullptr;
+  return internal::Supports(Cpu(), isa) ? &internal::TableFor(isa) : nullptr;
 }
 
 std::vector<const KernelTable*> SupportedKernels() {
   std::vector<const KernelTable*> kernels;
-  for (KernelIsa isa : match_internal::kAllIsas) {
+  for (KernelIsa isa : internal::kAllIsas) {
     if (const KernelTable* k = KernelFor(isa)) kernels.push_back(k);
   }
   return kernels;
@@ -202,7 +208,7 @@ std::vector<const KernelTable*> SupportedKernels() {
 
 absl::StatusOr<const KernelTable*> Kernels() {
   static const absl::StatusOr<const KernelTable*> selected =
-      match_internal::SelectKernel(std::getenv("BLOOMLINK_KERNEL"));
+      internal::SelectKernel(std::getenv("BLOOMLINK_KERNEL"));
   return selected;
 }
 

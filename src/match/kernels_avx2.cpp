@@ -13,7 +13,7 @@
 #define BLOOMLINK_KERNEL_ISA_FILE
 #include "match/kernels_internal.hpp"
 
-namespace bloomlink::match_internal {
+namespace bloomlink::match::internal {
 namespace {
 
 constexpr std::size_t kGroupLanes = kLanes;
@@ -191,4 +191,4 @@ void AndPopcountAvx2(const std::uint64_t* queries, std::size_t nq, std::size_t q
   }
 }
 
-}  // namespace bloomlink::match_internal
+}  // namespace bloomlink::match::internal

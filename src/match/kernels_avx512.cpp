@@ -21,7 +21,7 @@
 #define BLOOMLINK_KERNEL_ISA_FILE
 #include "match/kernels_internal.hpp"
 
-namespace bloomlink::match_internal {
+namespace bloomlink::match::internal {
 namespace {
 
 constexpr std::size_t kGroupLanes = kLanes;
@@ -140,4 +140,4 @@ void AndPopcountAvx512(const std::uint64_t* queries, std::size_t nq, std::size_t
   }
 }
 
-}  // namespace bloomlink::match_internal
+}  // namespace bloomlink::match::internal

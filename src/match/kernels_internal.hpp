@@ -12,7 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace bloomlink::match_internal {
+namespace bloomlink::match::internal {
 
 // kLanes: match::kGroupLanes, restated here so that the per-ISA files need no library header
 // (kernels.cpp checks that the two agree).
@@ -31,7 +31,7 @@ void AndPopcountAvx512(const std::uint64_t* queries, std::size_t nq, std::size_t
                        const std::uint64_t* groups, std::size_t ngroups, std::size_t words,
                        std::uint32_t* counts, std::size_t counts_stride) noexcept;
 
-}  // namespace bloomlink::match_internal
+}  // namespace bloomlink::match::internal
 
 // The per-ISA files define BLOOMLINK_KERNEL_ISA_FILE and see only the declarations above: any
 // library header (Abseil, the standard library) brings inline functions and static initialisers
@@ -41,7 +41,7 @@ void AndPopcountAvx512(const std::uint64_t* queries, std::size_t nq, std::size_t
 #include "absl/status/statusor.h"
 #include "bloomlink/match/kernels.hpp"
 
-namespace bloomlink::match_internal {
+namespace bloomlink::match::internal {
 
 using match::KernelIsa;
 using match::KernelTable;
@@ -75,6 +75,6 @@ absl::StatusOr<const KernelTable*> SelectKernel(const char* env_value, CpuSuppor
 // SelectKernel(env_value) is SelectKernel(env_value, DetectCpuSupport()).
 absl::StatusOr<const KernelTable*> SelectKernel(const char* env_value);
 
-}  // namespace bloomlink::match_internal
+}  // namespace bloomlink::match::internal
 
 #endif  // BLOOMLINK_KERNEL_ISA_FILE

@@ -4,7 +4,7 @@
 
 #include "match/kernels_internal.hpp"
 
-namespace bloomlink::match_internal {
+namespace bloomlink::match::internal {
 
 using match::kGroupLanes;
 
@@ -28,4 +28,4 @@ void AndPopcountScalar(const std::uint64_t* queries, std::size_t nq, std::size_t
   }
 }
 
-}  // namespace bloomlink::match_internal
+}  // namespace bloomlink::match::internal

@@ -13,8 +13,8 @@ namespace bloomlink::match {
 namespace {
 
 using ::bloomlink::testing::StatusIs;
-using match_internal::CpuSupport;
-using match_internal::SelectKernel;
+using internal::CpuSupport;
+using internal::SelectKernel;
 
 constexpr std::uint32_t kSentinel = 0xdeadbeefu;
 
@@ -198,7 +198,7 @@ INSTANTIATE_TEST_SUITE_P(AllKernels, KernelTest,
                          ::testing::Values(KernelIsa::kScalar, KernelIsa::kAvx2,
                                            KernelIsa::kAvx512),
                          [](const ::testing::TestParamInfo<KernelIsa>& param_info) {
-                           return std::string(match_internal::TableFor(param_info.param).name);
+                           return std::string(internal::TableFor(param_info.param).name);
                          });
 
 TEST(PackTargetGroupsTest, InterleavesWordsOfEightLanesAndZeroesUnusedLanes) {
@@ -312,7 +312,7 @@ TEST(SelectKernelTest, UnsupportedKernelIsInvalidArgumentNotAFallback) {
 
 TEST(SelectKernelTest, DetectionAgreesWithTheCompilersCpuCheck) {
   // __builtin_cpu_supports also checks that the OS saves the YMM/ZMM state.
-  const CpuSupport cpu = match_internal::DetectCpuSupport();
+  const CpuSupport cpu = internal::DetectCpuSupport();
   __builtin_cpu_init();
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
   const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") &&
@@ -326,7 +326,7 @@ TEST(KernelsTest, SupportedKernelsListsScalarFirstAndAgreesWithKernelFor) {
   const auto kernels = SupportedKernels();
   ASSERT_FALSE(kernels.empty());
   EXPECT_EQ(kernels.front()->isa, KernelIsa::kScalar);
-  const CpuSupport cpu = match_internal::DetectCpuSupport();
+  const CpuSupport cpu = internal::DetectCpuSupport();
   EXPECT_EQ(kernels.size(), 1u + (cpu.avx2 ? 1u : 0u) + (cpu.avx512 ? 1u : 0u));
   for (const KernelTable* k : kernels) {
     EXPECT_EQ(KernelFor(k->isa), k);
