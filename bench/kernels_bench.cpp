@@ -138,4 +138,3 @@ BENCHMARK(BM_AndPopcount)->Apply(KernelArgs)->Unit(benchmark::kMillisecond)->Use
 
 }  // namespace
 }  // namespace bloomlink
-
