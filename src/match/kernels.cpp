@@ -1,9 +1,17 @@
 // Kernel dispatch: CPU detection, BLOOMLINK_KERNEL, the kernel tables, AlignedWords and
-// PackTargetGroups. Built for the baseline x86-64 like the rest of the library: nothing here may
-// execute an AVX instruction, it only decides which kernel file's function may.
+// PackTargetGroups. Built with the library's baseline flags like every file but the x86 kernel
+// files: nothing here may execute an AVX instruction, it only decides which kernel file's
+// function may.
 #include "bloomlink/match/kernels.hpp"
 
+// BLOOMLINK_HAVE_X86_KERNELS comes from CMake's BLOOMLINK_X86_KERNELS; without it this file uses
+// no x86 header, instruction or builtin, so that the library builds for any processor.
+#if defined(BLOOMLINK_HAVE_X86_KERNELS)
+#if !defined(__x86_64__) && !defined(__i386__)
+#error "BLOOMLINK_HAVE_X86_KERNELS needs a compiler that targets x86 (CMake: BLOOMLINK_X86_KERNELS)"
+#endif
 #include <cpuid.h>
+#endif
 
 #include <cstdlib>
 #include <cstring>
@@ -15,29 +23,46 @@
 #include "internal/strings.hpp"
 #include "match/kernels_internal.hpp"
 
-namespace bloomlink::match_internal {
+// Inside bloomlink::match, `internal` is this module's match::internal, so the shared string
+// helpers are named in full once here.
+namespace bloomlink::match {
+using ::bloomlink::internal::StrCat;
+}  // namespace bloomlink::match
+
+namespace bloomlink::match::internal {
 namespace {
 
 static_assert(kLanes == match::kGroupLanes);
 
-constexpr KernelTable kScalarTable{KernelIsa::kScalar, "scalar", &AndPopcountScalar};
-constexpr KernelTable kAvx2Table{KernelIsa::kAvx2, "avx2", &AndPopcountAvx2};
-constexpr KernelTable kAvx512Table{KernelIsa::kAvx512, "avx512", &AndPopcountAvx512};
+// kBuiltKernels: every kernel compiled into this build, scalar first, then in order of
+// preference (SupportedKernels and error messages list them in this order; an unset
+// BLOOMLINK_KERNEL selects the last one the CPU supports). A new kernel is one entry here, with
+// its CPU requirement in CpuSupport and Supports.
+constexpr KernelTable kBuiltKernels[] = {
+    {KernelIsa::kScalar, "scalar", &AndPopcountScalar},
+#if defined(BLOOMLINK_HAVE_X86_KERNELS)
+    {KernelIsa::kAvx2, "avx2", &AndPopcountAvx2},
+    {KernelIsa::kAvx512, "avx512", &AndPopcountAvx512},
+#endif
+};
 
-// Scalar first (the order of SupportedKernels and of error messages).
-constexpr KernelIsa kAllIsas[] = {KernelIsa::kScalar, KernelIsa::kAvx2, KernelIsa::kAvx512};
-
-// SupportedNames(cpu): "scalar, avx2, avx512" (those `cpu` supports, scalar first).
-std::string SupportedNames(CpuSupport cpu) {
+// Runnable(cpu): "this CPU supports: scalar, avx2", the built kernels `cpu` can run (scalar
+// first), for error messages.
+std::string Runnable(CpuSupport cpu) {
   std::string names;
-  for (KernelIsa isa : kAllIsas) {
-    if (!Supports(cpu, isa)) continue;
+  for (const KernelTable& kernel : kBuiltKernels) {
+    if (!Supports(cpu, kernel.isa)) continue;
     if (!names.empty()) names += ", ";
-    names += TableFor(isa).name;
+    names += kernel.name;
   }
-  return names;
+#if defined(BLOOMLINK_HAVE_X86_KERNELS)
+  return StrCat("this CPU supports: ", names);
+#else
+  return StrCat("this build runs: ", names);
+#endif
 }
 
+#if defined(BLOOMLINK_HAVE_X86_KERNELS)
 // Xcr0(): extended control register 0, the register state the OS saves on context switches.
 // Only valid when CPUID reports OSXSAVE.
 std::uint64_t Xcr0() {
@@ -45,9 +70,11 @@ std::uint64_t Xcr0() {
   __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
   return (std::uint64_t{hi} << 32) | lo;
 }
+#endif
 
 }  // namespace
 
+#if defined(BLOOMLINK_HAVE_X86_KERNELS)
 CpuSupport DetectCpuSupport() {
   CpuSupport cpu;
   unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
@@ -70,17 +97,15 @@ CpuSupport DetectCpuSupport() {
   cpu.avx512 = cpu.avx2 && zmm_state && avx512f && avx512bw && avx512vl && avx512vpopcntdq;
   return cpu;
 }
+#else
+CpuSupport DetectCpuSupport() { return CpuSupport{}; }
+#endif
 
-const KernelTable& TableFor(KernelIsa isa) {
-  switch (isa) {
-    case KernelIsa::kAvx2:
-      return kAvx2Table;
-    case KernelIsa::kAvx512:
-      return kAvx512Table;
-    case KernelIsa::kScalar:
-      break;
+const KernelTable* BuiltKernel(KernelIsa isa) {
+  for (const KernelTable& kernel : kBuiltKernels) {
+    if (kernel.isa == isa) return &kernel;
   }
-  return kScalarTable;
+  return nullptr;
 }
 
 bool Supports(CpuSupport cpu, KernelIsa isa) {
@@ -97,32 +122,39 @@ bool Supports(CpuSupport cpu, KernelIsa isa) {
 
 absl::StatusOr<const KernelTable*> SelectKernel(const char* env_value, CpuSupport cpu) {
   if (env_value == nullptr || *env_value == '\0') {
-    for (auto it = std::rbegin(kAllIsas); it != std::rend(kAllIsas); ++it) {
-      if (Supports(cpu, *it)) return &TableFor(*it);
+    for (auto it = std::rbegin(kBuiltKernels); it != std::rend(kBuiltKernels); ++it) {
+      if (Supports(cpu, it->isa)) return &*it;
     }
-    return &kScalarTable;
+    return &kBuiltKernels[0];
   }
   const std::string_view value(env_value);
   auto isa = match::ParseKernelName(value);
   if (!isa.ok()) {
+    return absl::InvalidArgumentError(StrCat("BLOOMLINK_KERNEL=\"", value,
+                                             "\" is not a kernel name (scalar, avx2, avx512); ",
+                                             Runnable(cpu)));
+  }
+  const KernelTable* kernel = BuiltKernel(*isa);
+  if (kernel == nullptr) {
+    // Only the x86 kernels can be left out of a build.
     return absl::InvalidArgumentError(
-        internal::StrCat("BLOOMLINK_KERNEL=\"", value,
-                         "\" is not a kernel name (scalar, avx2, avx512); this CPU supports: ",
-                         SupportedNames(cpu)));
+        StrCat("BLOOMLINK_KERNEL=\"", value,
+               "\" names a kernel this build does not have: it was built without the x86 kernels "
+               "(BLOOMLINK_X86_KERNELS=OFF); ",
+               Runnable(cpu)));
   }
   if (!Supports(cpu, *isa)) {
-    return absl::InvalidArgumentError(internal::StrCat(
-        "BLOOMLINK_KERNEL=\"", value,
-        "\" names a kernel this CPU cannot run; this CPU supports: ", SupportedNames(cpu)));
+    return absl::InvalidArgumentError(StrCat(
+        "BLOOMLINK_KERNEL=\"", value, "\" names a kernel this CPU cannot run; ", Runnable(cpu)));
   }
-  return &TableFor(*isa);
+  return kernel;
 }
 
 absl::StatusOr<const KernelTable*> SelectKernel(const char* env_value) {
   return SelectKernel(env_value, DetectCpuSupport());
 }
 
-}  // namespace bloomlink::match_internal
+}  // namespace bloomlink::match::internal
 
 namespace bloomlink::match {
 namespace {
@@ -130,8 +162,8 @@ namespace {
 constexpr std::size_t kAlignment = 64;  // bytes: one cache line, one ZMM register
 
 // Cpu(): the running CPU's support, detected once.
-const match_internal::CpuSupport& Cpu() {
-  static const match_internal::CpuSupport cpu = match_internal::DetectCpuSupport();
+const internal::CpuSupport& Cpu() {
+  static const internal::CpuSupport cpu = internal::DetectCpuSupport();
   return cpu;
 }
 
@@ -184,25 +216,26 @@ absl::StatusOr<KernelIsa> ParseKernelName(std::string_view name) {
   if (name == "scalar") return KernelIsa::kScalar;
   if (name == "avx2") return KernelIsa::kAvx2;
   if (name == "avx512") return KernelIsa::kAvx512;
-  return absl::InvalidArgumentError(internal::StrCat("unknown kernel name \"", name,
-                                                     "\"; expected one of: scalar, avx2, avx512"));
+  return absl::InvalidArgumentError(
+      StrCat("unknown kernel name \"", name, "\"; expected one of: scalar, avx2, avx512"));
 }
 
 const KernelTable* KernelFor(KernelIsa isa) {
-  return match_internal::Supports(Cpu(), isa) ? &match_internal::TableFor(isa) : nullptr;
+  const KernelTable* kernel = internal::BuiltKernel(isa);
+  return kernel != nullptr && internal::Supports(Cpu(), isa) ? kernel : nullptr;
 }
 
 std::vector<const KernelTable*> SupportedKernels() {
   std::vector<const KernelTable*> kernels;
-  for (KernelIsa isa : match_internal::kAllIsas) {
-    if (const KernelTable* k = KernelFor(isa)) kernels.push_back(k);
+  for (const KernelTable& kernel : internal::kBuiltKernels) {
+    if (internal::Supports(Cpu(), kernel.isa)) kernels.push_back(&kernel);
   }
   return kernels;
 }
 
 absl::StatusOr<const KernelTable*> Kernels() {
   static const absl::StatusOr<const KernelTable*> selected =
-      match_internal::SelectKernel(std::getenv("BLOOMLINK_KERNEL"));
+      internal::SelectKernel(std::getenv("BLOOMLINK_KERNEL"));
   return selected;
 }
 

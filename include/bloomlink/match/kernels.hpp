@@ -6,9 +6,11 @@
 // coefficient) for a few query filters against many target filters. Three implementations exist:
 // a portable scalar reference, AVX2 (vpshufb nibble popcounts) and AVX-512 with VPOPCNTDQ. Each
 // lives in its own source file, the only files compiled with ISA flags; the rest of the library
-// is built for the baseline x86-64. Kernels() chooses one on first use from CPUID, or the one
-// named by the BLOOMLINK_KERNEL environment variable (scalar, avx2, avx512); an unknown name or
-// one this CPU cannot run is an error, never a silent fallback.
+// is built for the processor's baseline. The two x86 kernels exist only in builds with the x86
+// kernels (CMake's BLOOMLINK_X86_KERNELS, on by default on x86). Kernels() chooses one on first
+// use from CPUID, or the one named by the BLOOMLINK_KERNEL environment variable (scalar, avx2,
+// avx512); an unknown name, or one this build or CPU cannot run, is an error, never a silent
+// fallback.
 //
 // Targets are passed as "groups": 8 filters stored word-interleaved, so that one vector load
 // holds the same word of 8 targets and no horizontal sums are needed:
@@ -62,11 +64,11 @@ struct KernelTable {
 // the best this CPU supports. Thread-safe.
 absl::StatusOr<const KernelTable*> Kernels();
 
-// KernelFor(isa) is that implementation when this CPU can run it, else nullptr (tests and
-// benchmarks use it to run every path in one process).
+// KernelFor(isa) is that implementation when this build has it and this CPU can run it, else
+// nullptr (tests and benchmarks use it to run every path in one process).
 const KernelTable* KernelFor(KernelIsa isa);
 
-// SupportedKernels() lists every kernel this CPU can run, scalar first.
+// SupportedKernels() lists every kernel of this build that this CPU can run, scalar first.
 std::vector<const KernelTable*> SupportedKernels();
 
 // ParseKernelName("avx2") -> kAvx2; InvalidArgument for anything else.

@@ -2,6 +2,8 @@
 
 #include <bit>
 #include <cstdint>
+#include <cstdlib>
+#include <iostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -13,8 +15,52 @@ namespace bloomlink::match {
 namespace {
 
 using ::bloomlink::testing::StatusIs;
-using match_internal::CpuSupport;
-using match_internal::SelectKernel;
+using internal::BuiltKernel;
+using internal::CpuSupport;
+using internal::SelectKernel;
+
+constexpr KernelIsa kAllIsas[] = {KernelIsa::kScalar, KernelIsa::kAvx2, KernelIsa::kAvx512};
+
+// BuiltIsas(): the kernels compiled into this build (a build without the x86 kernels has only
+// scalar), so that a test over kernels is instantiated for those only.
+std::vector<KernelIsa> BuiltIsas() {
+  std::vector<KernelIsa> isas;
+  for (KernelIsa isa : kAllIsas) {
+    if (BuiltKernel(isa) != nullptr) isas.push_back(isa);
+  }
+  return isas;
+}
+
+// BuiltX86Isas() and UnbuiltIsas(): the vector kernels this build has, and those it lacks.
+std::vector<KernelIsa> BuiltX86Isas() {
+  std::vector<KernelIsa> isas = BuiltIsas();
+  isas.erase(isas.begin());  // scalar
+  return isas;
+}
+std::vector<KernelIsa> UnbuiltIsas() {
+  std::vector<KernelIsa> isas;
+  for (KernelIsa isa : kAllIsas) {
+    if (BuiltKernel(isa) == nullptr) isas.push_back(isa);
+  }
+  return isas;
+}
+
+// IsaName(isa): the kernel's BLOOMLINK_KERNEL name, whether or not this build has it.
+std::string IsaName(KernelIsa isa) {
+  switch (isa) {
+    case KernelIsa::kAvx2:
+      return "avx2";
+    case KernelIsa::kAvx512:
+      return "avx512";
+    case KernelIsa::kScalar:
+      break;
+  }
+  return "scalar";
+}
+
+std::string ParamName(const ::testing::TestParamInfo<KernelIsa>& param_info) {
+  return IsaName(param_info.param);
+}
 
 constexpr std::uint32_t kSentinel = 0xdeadbeefu;
 
@@ -102,6 +148,7 @@ std::vector<std::uint32_t> RunKernel(const KernelTable& kernel, const Filters& q
   return ::testing::AssertionSuccess();
 }
 
+// KernelTest: each kernel of this build; one this CPU cannot run is skipped.
 class KernelTest : public ::testing::TestWithParam<KernelIsa> {
  protected:
   void SetUp() override {
@@ -194,12 +241,7 @@ TEST_P(KernelTest, MatchesOnAllZeroAndAllOneFilters) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllKernels, KernelTest,
-                         ::testing::Values(KernelIsa::kScalar, KernelIsa::kAvx2,
-                                           KernelIsa::kAvx512),
-                         [](const ::testing::TestParamInfo<KernelIsa>& param_info) {
-                           return std::string(match_internal::TableFor(param_info.param).name);
-                         });
+INSTANTIATE_TEST_SUITE_P(AllKernels, KernelTest, ::testing::ValuesIn(BuiltIsas()), ParamName);
 
 TEST(PackTargetGroupsTest, InterleavesWordsOfEightLanesAndZeroesUnusedLanes) {
   // Row r, word w holds (r + 1) * 100 + w.
@@ -270,63 +312,115 @@ TEST(ParseKernelNameTest, NamesEachKernelAndRejectsAnythingElse) {
   EXPECT_THAT(ParseKernelName("sse"), StatusIs(absl::StatusCode::kInvalidArgument, "sse"));
 }
 
-TEST(SelectKernelTest, UnsetOrEmptySelectsTheBestSupported) {
-  const CpuSupport none{.avx2 = false, .avx512 = false};
-  const CpuSupport avx2{.avx2 = true, .avx512 = false};
-  const CpuSupport avx512{.avx2 = true, .avx512 = true};
-  EXPECT_EQ((*SelectKernel(nullptr, none))->isa, KernelIsa::kScalar);
-  EXPECT_EQ((*SelectKernel(nullptr, avx2))->isa, KernelIsa::kAvx2);
-  EXPECT_EQ((*SelectKernel(nullptr, avx512))->isa, KernelIsa::kAvx512);
-  EXPECT_EQ((*SelectKernel("", avx512))->isa, KernelIsa::kAvx512);
-  EXPECT_EQ((*SelectKernel("", none))->isa, KernelIsa::kScalar);
+// CpuUpTo(isa): a CPU whose best kernel is `isa`.
+CpuSupport CpuUpTo(KernelIsa isa) {
+  return CpuSupport{.avx2 = isa != KernelIsa::kScalar, .avx512 = isa == KernelIsa::kAvx512};
 }
 
-TEST(SelectKernelTest, ANameForcesThatKernel) {
-  const CpuSupport avx512{.avx2 = true, .avx512 = true};
-  EXPECT_EQ((*SelectKernel("scalar", avx512))->isa, KernelIsa::kScalar);
-  EXPECT_EQ((*SelectKernel("avx2", avx512))->isa, KernelIsa::kAvx2);
-  EXPECT_EQ((*SelectKernel("avx512", avx512))->isa, KernelIsa::kAvx512);
+const CpuSupport kEveryFeature{.avx2 = true, .avx512 = true};
+
+TEST(SelectKernelTest, UnsetOrEmptyOnACpuWithoutVectorKernelsSelectsScalar) {
+  EXPECT_EQ((*SelectKernel(nullptr, CpuSupport{}))->isa, KernelIsa::kScalar);
+  EXPECT_EQ((*SelectKernel("", CpuSupport{}))->isa, KernelIsa::kScalar);
+}
+
+TEST(SelectKernelTest, ScalarCanBeForcedOnAnyCpu) {
+  EXPECT_EQ((*SelectKernel("scalar", kEveryFeature))->isa, KernelIsa::kScalar);
   EXPECT_EQ((*SelectKernel("scalar", CpuSupport{}))->name, "scalar");
 }
 
 TEST(SelectKernelTest, UnknownNameIsInvalidArgumentNamingTheVariableAndTheChoices) {
-  const CpuSupport avx2{.avx2 = true, .avx512 = false};
-  const auto k = SelectKernel("avx1024", avx2);
+  const auto k = SelectKernel("avx1024", CpuSupport{});
   EXPECT_THAT(k, StatusIs(absl::StatusCode::kInvalidArgument, "BLOOMLINK_KERNEL=\"avx1024\""));
   EXPECT_THAT(k, StatusIs(absl::StatusCode::kInvalidArgument, "not a kernel name"));
-  EXPECT_THAT(k, StatusIs(absl::StatusCode::kInvalidArgument, "this CPU supports: scalar, avx2"));
-  EXPECT_THAT(SelectKernel(" avx2", avx2),
+  EXPECT_THAT(k, StatusIs(absl::StatusCode::kInvalidArgument, "(scalar, avx2, avx512)"));
+  EXPECT_THAT(k, StatusIs(absl::StatusCode::kInvalidArgument, ": scalar"));
+  EXPECT_THAT(SelectKernel(" avx2", kEveryFeature),
               StatusIs(absl::StatusCode::kInvalidArgument, "BLOOMLINK_KERNEL=\" avx2\""));
 }
 
-TEST(SelectKernelTest, UnsupportedKernelIsInvalidArgumentNotAFallback) {
-  const CpuSupport none{.avx2 = false, .avx512 = false};
-  const CpuSupport avx2{.avx2 = true, .avx512 = false};
-  const auto k = SelectKernel("avx512", avx2);
-  EXPECT_THAT(k, StatusIs(absl::StatusCode::kInvalidArgument, "BLOOMLINK_KERNEL=\"avx512\""));
-  EXPECT_THAT(k, StatusIs(absl::StatusCode::kInvalidArgument, "cannot run"));
-  EXPECT_THAT(k, StatusIs(absl::StatusCode::kInvalidArgument, "this CPU supports: scalar, avx2"));
-  EXPECT_THAT(SelectKernel("avx2", none),
-              StatusIs(absl::StatusCode::kInvalidArgument, "this CPU supports: scalar"));
+// X86SelectKernelTest: selecting each x86 kernel this build has (none without the x86 kernels).
+class X86SelectKernelTest : public ::testing::TestWithParam<KernelIsa> {};
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(X86SelectKernelTest);
+
+TEST_P(X86SelectKernelTest, UnsetOrEmptySelectsTheBestTheCpuRuns) {
+  EXPECT_EQ((*SelectKernel(nullptr, CpuUpTo(GetParam())))->isa, GetParam());
+  EXPECT_EQ((*SelectKernel("", CpuUpTo(GetParam())))->isa, GetParam());
+  EXPECT_EQ((*SelectKernel(nullptr, kEveryFeature))->isa, KernelIsa::kAvx512);
 }
 
-TEST(SelectKernelTest, DetectionAgreesWithTheCompilersCpuCheck) {
+TEST_P(X86SelectKernelTest, ANameForcesThatKernel) {
+  const auto k = SelectKernel(IsaName(GetParam()).c_str(), kEveryFeature);
+  ASSERT_TRUE(k.ok()) << k.status();
+  EXPECT_EQ(*k, BuiltKernel(GetParam()));
+}
+
+TEST_P(X86SelectKernelTest, AKernelTheCpuCannotRunIsInvalidArgumentNotAFallback) {
+  // The best CPU without this kernel's instructions.
+  const CpuSupport lacking =
+      CpuUpTo(GetParam() == KernelIsa::kAvx512 ? KernelIsa::kAvx2 : KernelIsa::kScalar);
+  const std::string name = IsaName(GetParam());
+  const auto k = SelectKernel(name.c_str(), lacking);
+  EXPECT_THAT(k, StatusIs(absl::StatusCode::kInvalidArgument, "BLOOMLINK_KERNEL=\"" + name + "\""));
+  EXPECT_THAT(k, StatusIs(absl::StatusCode::kInvalidArgument, "cannot run"));
+  EXPECT_THAT(k, StatusIs(absl::StatusCode::kInvalidArgument,
+                          GetParam() == KernelIsa::kAvx512 ? "this CPU supports: scalar, avx2"
+                                                           : "this CPU supports: scalar"));
+}
+
+TEST_P(X86SelectKernelTest, UnknownNameListsTheKernelsTheCpuRuns) {
+  EXPECT_THAT(SelectKernel("avx1024", CpuUpTo(GetParam())),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       GetParam() == KernelIsa::kAvx512 ? "this CPU supports: scalar, avx2, avx512"
+                                                        : "this CPU supports: scalar, avx2"));
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+TEST_P(X86SelectKernelTest, DetectionAgreesWithTheCompilersCpuCheck) {
   // __builtin_cpu_supports also checks that the OS saves the YMM/ZMM state.
-  const CpuSupport cpu = match_internal::DetectCpuSupport();
+  const CpuSupport cpu = internal::DetectCpuSupport();
   __builtin_cpu_init();
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
   const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") &&
                       __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
                       __builtin_cpu_supports("avx512vpopcntdq");
-  EXPECT_EQ(cpu.avx2, avx2);
-  EXPECT_EQ(cpu.avx512, avx512);
+  if (GetParam() == KernelIsa::kAvx2) {
+    EXPECT_EQ(cpu.avx2, avx2);
+  } else {
+    EXPECT_EQ(cpu.avx512, avx512);
+  }
 }
+#endif
+
+INSTANTIATE_TEST_SUITE_P(ThisBuild, X86SelectKernelTest, ::testing::ValuesIn(BuiltX86Isas()),
+                         ParamName);
+
+// UnbuiltKernelTest: each kernel this build lacks (none in a build with the x86 kernels).
+class UnbuiltKernelTest : public ::testing::TestWithParam<KernelIsa> {};
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(UnbuiltKernelTest);
+
+TEST_P(UnbuiltKernelTest, ForcingItIsInvalidArgumentSayingTheBuildLacksItWhateverTheCpu) {
+  const std::string name = IsaName(GetParam());
+  for (const CpuSupport cpu : {CpuSupport{}, kEveryFeature}) {
+    const auto k = SelectKernel(name.c_str(), cpu);
+    EXPECT_THAT(k,
+                StatusIs(absl::StatusCode::kInvalidArgument, "BLOOMLINK_KERNEL=\"" + name + "\""));
+    EXPECT_THAT(k, StatusIs(absl::StatusCode::kInvalidArgument,
+                            "names a kernel this build does not have: it was built without the "
+                            "x86 kernels (BLOOMLINK_X86_KERNELS=OFF); this build runs: scalar"));
+  }
+  EXPECT_EQ(KernelFor(GetParam()), nullptr);
+  EXPECT_EQ((*SelectKernel(nullptr, kEveryFeature))->isa, KernelIsa::kScalar);
+}
+
+INSTANTIATE_TEST_SUITE_P(ThisBuild, UnbuiltKernelTest, ::testing::ValuesIn(UnbuiltIsas()),
+                         ParamName);
 
 TEST(KernelsTest, SupportedKernelsListsScalarFirstAndAgreesWithKernelFor) {
   const auto kernels = SupportedKernels();
   ASSERT_FALSE(kernels.empty());
   EXPECT_EQ(kernels.front()->isa, KernelIsa::kScalar);
-  const CpuSupport cpu = match_internal::DetectCpuSupport();
+  const CpuSupport cpu = internal::DetectCpuSupport();
   EXPECT_EQ(kernels.size(), 1u + (cpu.avx2 ? 1u : 0u) + (cpu.avx512 ? 1u : 0u));
   for (const KernelTable* k : kernels) {
     EXPECT_EQ(KernelFor(k->isa), k);
@@ -342,6 +436,13 @@ TEST(KernelsTest, KernelsIsTheSelectionForThisProcessesEnvironment) {
   const char* env = std::getenv("BLOOMLINK_KERNEL");
   const auto expected = SelectKernel(env);
   const auto selected = Kernels();
+  // Printed for scripts/test, which checks that a build without the x86 kernels refuses
+  // BLOOMLINK_KERNEL=avx2.
+  if (env != nullptr) {
+    std::cout << "Kernels() with BLOOMLINK_KERNEL=" << env << ": "
+              << (selected.ok() ? std::string((*selected)->name) : selected.status().ToString())
+              << "\n";
+  }
   ASSERT_EQ(selected.ok(), expected.ok()) << selected.status();
   if (selected.ok()) {
     EXPECT_EQ(*selected, *expected);
