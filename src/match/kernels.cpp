@@ -23,14 +23,10 @@
 #include "internal/strings.hpp"
 #include "match/kernels_internal.hpp"
 
-// Inside bloomlink::match, `internal` is this module's match::internal, so the shared string
-// helpers are named in full once here.
-namespace bloomlink::match {
-using ::bloomlink::internal::StrCat;
-}  // namespace bloomlink::match
-
-namespace bloomlink::match::internal {
+namespace bloomlink::match_internal {
 namespace {
+
+using internal::StrCat;
 
 static_assert(kLanes == match::kGroupLanes);
 
@@ -154,16 +150,18 @@ absl::StatusOr<const KernelTable*> SelectKernel(const char* env_value) {
   return SelectKernel(env_value, DetectCpuSupport());
 }
 
-}  // namespace bloomlink::match::internal
+}  // namespace bloomlink::match_internal
 
 namespace bloomlink::match {
 namespace {
 
+using internal::StrCat;
+
 constexpr std::size_t kAlignment = 64;  // bytes: one cache line, one ZMM register
 
 // Cpu(): the running CPU's support, detected once.
-const internal::CpuSupport& Cpu() {
-  static const internal::CpuSupport cpu = internal::DetectCpuSupport();
+const match_internal::CpuSupport& Cpu() {
+  static const match_internal::CpuSupport cpu = match_internal::DetectCpuSupport();
   return cpu;
 }
 
@@ -221,21 +219,21 @@ absl::StatusOr<KernelIsa> ParseKernelName(std::string_view name) {
 }
 
 const KernelTable* KernelFor(KernelIsa isa) {
-  const KernelTable* kernel = internal::BuiltKernel(isa);
-  return kernel != nullptr && internal::Supports(Cpu(), isa) ? kernel : nullptr;
+  const KernelTable* kernel = match_internal::BuiltKernel(isa);
+  return kernel != nullptr && match_internal::Supports(Cpu(), isa) ? kernel : nullptr;
 }
 
 std::vector<const KernelTable*> SupportedKernels() {
   std::vector<const KernelTable*> kernels;
-  for (const KernelTable& kernel : internal::kBuiltKernels) {
-    if (internal::Supports(Cpu(), kernel.isa)) kernels.push_back(&kernel);
+  for (const KernelTable& kernel : match_internal::kBuiltKernels) {
+    if (match_internal::Supports(Cpu(), kernel.isa)) kernels.push_back(&kernel);
   }
   return kernels;
 }
 
 absl::StatusOr<const KernelTable*> Kernels() {
   static const absl::StatusOr<const KernelTable*> selected =
-      internal::SelectKernel(std::getenv("BLOOMLINK_KERNEL"));
+      match_internal::SelectKernel(std::getenv("BLOOMLINK_KERNEL"));
   return selected;
 }
 

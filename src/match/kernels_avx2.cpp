@@ -14,7 +14,7 @@
 #include "match/kernels_internal.hpp"
 #include "match/tiling_driver.hpp"
 
-namespace bloomlink::match::internal {
+namespace bloomlink::match_internal {
 namespace {
 
 constexpr std::size_t kHalves = 2;         // 4-lane halves of a group
@@ -131,4 +131,4 @@ void AndPopcountAvx2(const std::uint64_t* queries, std::size_t nq, std::size_t q
                                       counts_stride);
 }
 
-}  // namespace bloomlink::match::internal
+}  // namespace bloomlink::match_internal

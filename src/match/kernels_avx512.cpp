@@ -20,7 +20,7 @@
 #include "match/kernels_internal.hpp"
 #include "match/tiling_driver.hpp"
 
-namespace bloomlink::match::internal {
+namespace bloomlink::match_internal {
 namespace {
 
 // Avx512Tile: a TilingDriver tile (tiling_driver.hpp) of 4 queries. 4 per tile ran 1.3x faster
@@ -79,4 +79,4 @@ void AndPopcountAvx512(const std::uint64_t* queries, std::size_t nq, std::size_t
                                         counts_stride);
 }
 
-}  // namespace bloomlink::match::internal
+}  // namespace bloomlink::match_internal

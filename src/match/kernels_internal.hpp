@@ -17,7 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace bloomlink::match::internal {
+namespace bloomlink::match_internal {
 
 // kLanes: match::kGroupLanes, restated here so that the kernel files need no library header
 // (kernels.cpp checks that the two agree).
@@ -38,7 +38,7 @@ void AndPopcountAvx512(const std::uint64_t* queries, std::size_t nq, std::size_t
                        std::uint32_t* counts, std::size_t counts_stride) noexcept;
 #endif
 
-}  // namespace bloomlink::match::internal
+}  // namespace bloomlink::match_internal
 
 // The kernel files define BLOOMLINK_KERNEL_ISA_FILE and see only the declarations above: any
 // library header (Abseil, the standard library) brings inline functions and static initialisers
@@ -48,7 +48,7 @@ void AndPopcountAvx512(const std::uint64_t* queries, std::size_t nq, std::size_t
 #include "absl/status/statusor.h"
 #include "bloomlink/match/kernels.hpp"
 
-namespace bloomlink::match::internal {
+namespace bloomlink::match_internal {
 
 using match::KernelIsa;
 using match::KernelTable;
@@ -86,6 +86,6 @@ absl::StatusOr<const KernelTable*> SelectKernel(const char* env_value, CpuSuppor
 // SelectKernel(env_value) is SelectKernel(env_value, DetectCpuSupport()).
 absl::StatusOr<const KernelTable*> SelectKernel(const char* env_value);
 
-}  // namespace bloomlink::match::internal
+}  // namespace bloomlink::match_internal
 
 #endif  // BLOOMLINK_KERNEL_ISA_FILE

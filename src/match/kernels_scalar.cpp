@@ -8,7 +8,7 @@
 #include "match/kernels_internal.hpp"
 #include "match/tiling_driver.hpp"
 
-namespace bloomlink::match::internal {
+namespace bloomlink::match_internal {
 namespace {
 
 // ScalarTile: a TilingDriver tile (tiling_driver.hpp) of 4 queries: each target word is loaded
@@ -47,4 +47,4 @@ void AndPopcountScalar(const std::uint64_t* queries, std::size_t nq, std::size_t
                                         counts_stride);
 }
 
-}  // namespace bloomlink::match::internal
+}  // namespace bloomlink::match_internal

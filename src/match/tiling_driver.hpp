@@ -32,7 +32,7 @@
 
 #include "match/kernels_internal.hpp"
 
-namespace bloomlink::match::internal {
+namespace bloomlink::match_internal {
 
 // KernelTile: what a kernel file provides.
 //   kQueries: queries per tile; the last nq % kQueries queries of a call run in one smaller tile.
@@ -131,4 +131,4 @@ class TilingDriver {
   }
 };
 
-}  // namespace bloomlink::match::internal
+}  // namespace bloomlink::match_internal

@@ -15,9 +15,9 @@ namespace bloomlink::match {
 namespace {
 
 using ::bloomlink::testing::StatusIs;
-using internal::BuiltKernel;
-using internal::CpuSupport;
-using internal::SelectKernel;
+using match_internal::BuiltKernel;
+using match_internal::CpuSupport;
+using match_internal::SelectKernel;
 
 constexpr KernelIsa kAllIsas[] = {KernelIsa::kScalar, KernelIsa::kAvx2, KernelIsa::kAvx512};
 
@@ -378,7 +378,7 @@ TEST_P(X86SelectKernelTest, UnknownNameListsTheKernelsTheCpuRuns) {
 #if defined(__x86_64__) || defined(__i386__)
 TEST_P(X86SelectKernelTest, DetectionAgreesWithTheCompilersCpuCheck) {
   // __builtin_cpu_supports also checks that the OS saves the YMM/ZMM state.
-  const CpuSupport cpu = internal::DetectCpuSupport();
+  const CpuSupport cpu = match_internal::DetectCpuSupport();
   __builtin_cpu_init();
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
   const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") &&
@@ -420,7 +420,7 @@ TEST(KernelsTest, SupportedKernelsListsScalarFirstAndAgreesWithKernelFor) {
   const auto kernels = SupportedKernels();
   ASSERT_FALSE(kernels.empty());
   EXPECT_EQ(kernels.front()->isa, KernelIsa::kScalar);
-  const CpuSupport cpu = internal::DetectCpuSupport();
+  const CpuSupport cpu = match_internal::DetectCpuSupport();
   EXPECT_EQ(kernels.size(), 1u + (cpu.avx2 ? 1u : 0u) + (cpu.avx512 ? 1u : 0u));
   for (const KernelTable* k : kernels) {
     EXPECT_EQ(KernelFor(k->isa), k);
