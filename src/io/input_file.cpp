@@ -93,7 +93,7 @@ bool InputFile::FillSlow(std::size_t at_least) {
   const std::size_t kept = len_ - pos_;
   if (at_least > capacity_) {
     auto bigger = std::make_unique_for_overwrite<char[]>(at_least);
-    std::memcpy(bigger.get(), data_ + pos_, kept);
+    if (kept > 0) std::memcpy(bigger.get(), data_ + pos_, kept);
     buffer_ = std::move(bigger);
     capacity_ = at_least;
     data_ = buffer_.get();
@@ -120,7 +120,8 @@ bool InputFile::FillSlow(std::size_t at_least) {
 absl::Status InputFile::ReadExactly(void* dst, std::size_t n) {
   auto* out = static_cast<char*>(dst);
   const std::size_t from_buffer = std::min(n, len_ - pos_);
-  std::memcpy(out, data_ + pos_, from_buffer);
+  // memcpy's pointers must not be null even for zero bytes (the buffer may not exist yet).
+  if (from_buffer > 0) std::memcpy(out, data_ + pos_, from_buffer);
   pos_ += from_buffer;
   out += from_buffer;
   n -= from_buffer;

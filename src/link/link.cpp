@@ -374,9 +374,11 @@ io::PairsTable PairsTableOf(const EncodedDataset& a, const EncodedDataset& b,
     table.sort_by = 2;
     if (explain) {
       const std::size_t nfields = linkage.fs_fields.size();
+      // With no pairs there are no contributions: no column has a value to point at.
+      const float* contributions = linkage.contributions.data();
       for (std::size_t f = 0; f < nfields; ++f) {
-        table.columns.push_back(
-            {"weight_" + linkage.fs_fields[f], linkage.contributions.data() + f, nfields});
+        table.columns.push_back({"weight_" + linkage.fs_fields[f],
+                                 contributions == nullptr ? nullptr : contributions + f, nfields});
       }
     }
   }
