@@ -172,6 +172,12 @@ absl::Status CheckIds(const std::vector<std::string>& ids, std::string_view pref
       return absl::InvalidArgumentError(
           StrCat(prefix, ": the id of record ", i, " is not valid UTF-8"));
     }
+    // Ids come from CSV columns, which never hold a NUL (the CSV readers refuse one): a .bloom id
+    // with one could not be written to the CSV formats and read back.
+    if (id.find('\0') != std::string::npos) {
+      return absl::InvalidArgumentError(
+          StrCat(prefix, ": the id of record ", i, " contains a NUL byte"));
+    }
   }
   // Duplicates: open addressing over record indices (+1; 0 marks an empty slot).
   if (ids.size() < 2) return absl::OkStatus();

@@ -1,5 +1,4 @@
 #include "bloomlink/io/encoded_file.hpp"
-#include "bloomlink/io/encodings.hpp"
 
 #include <openssl/evp.h>
 
@@ -11,6 +10,7 @@
 #include <vector>
 
 #include "bloomlink/io/clk_json.hpp"
+#include "bloomlink/io/encodings.hpp"
 #include "test_support.hpp"
 
 namespace bloomlink::io {
@@ -440,6 +440,20 @@ TEST_F(EncodedFileTest, BadIdsAreRefused) {
         << bad;
   }
   EXPECT_TRUE(ReadBytes(file_with({"a", "\xf0\x9f\x98\x80 \xe4\xb8\xad"})).ok());
+}
+
+// FuzzRegression (tests/fuzz/regressions/encoded_file/id_with_nul_byte): a .bloom id with a NUL
+// byte was read, but the id,clk CSV written from it could not be read back (CSV refuses NUL).
+TEST_F(EncodedFileTest, FuzzRegressionIdWithNulByteIsRefused) {
+  const std::string body = Section("HEAD", Head(8, 2)) +
+                           Section("IDS ", Ids({"a", std::string("b\0c", 3)})) +
+                           Section("CLKS", "ab");
+  EXPECT_THAT(ReadBytes(Finish(body)),
+              StatusIs(absl::StatusCode::kInvalidArgument, "record 1 contains a NUL byte"));
+  EncodedDataset d = MakeDataset(2, 8);
+  d.ids[0] = std::string("x\0", 2);
+  EXPECT_THAT(WriteEncodedFile(d, dir_.file("nul.bloom")),
+              StatusIs(absl::StatusCode::kInvalidArgument, "record 0 contains a NUL byte"));
 }
 
 TEST_F(EncodedFileTest, NonZeroPaddingBitsAreRefused) {
