@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "absl/strings/numbers.h"
 #include "bloomlink/eval/metrics.hpp"
 #include "bloomlink/io/atomic_file.hpp"
 #include "bloomlink/io/encoded_file.hpp"
@@ -71,13 +72,13 @@ std::vector<eval::IdPair> IdPairs(const EncodedDataset& a, const EncodedDataset&
 
 struct LinkArgs {
   std::string a, b, output;
-  double threshold = -1;
+  std::string threshold = "auto";
   int top_k = 0;
   std::string one_to_one;  // default: greedy (none with --dedupe)
   int threads = 0;
   bool quiet = false;
   bool dedupe = false;
-  std::string method = "dice";
+  std::string method = "auto";
   std::string model, save_model;
   bool explain = false;
   bool u_from_sample = false;
@@ -95,7 +96,15 @@ int RunLink(const LinkArgs& args) {
     return Fail(absl::InvalidArgumentError("--dedupe links one file with itself: give one file"));
   }
   link::LinkOptions options;
-  options.candidates.threshold = args.threshold;
+  if (args.threshold != "auto") {
+    double threshold = 0;
+    if (!absl::SimpleAtod(args.threshold, &threshold)) {
+      return Fail(absl::InvalidArgumentError(
+          internal::StrCat("--threshold: expected a Dice threshold in [0, 1] or auto, got \"",
+                           args.threshold, "\"")));
+    }
+    options.candidates.threshold = threshold;
+  }
   options.candidates.top_k = args.top_k;
   options.candidates.threads = args.threads;
   if (!args.one_to_one.empty()) {
@@ -113,8 +122,7 @@ int RunLink(const LinkArgs& args) {
   // the wrong method is refused before its file is read.
   if (!args.model.empty()) options.fs.model = score::FsModel{};
   // --save-model and --explain are the command's own: the library checks the rest.
-  if (options.method != link::Method::kFellegiSunter &&
-      (!args.save_model.empty() || args.explain)) {
+  if (options.method == link::Method::kDice && (!args.save_model.empty() || args.explain)) {
     return Fail(absl::InvalidArgumentError("--save-model and --explain go with method fs"));
   }
   if (absl::Status valid = link::ValidateLinkOptions(options); !valid.ok()) return Fail(valid);
@@ -160,6 +168,11 @@ int RunLink(const LinkArgs& args) {
   progress.Finish();
   if (!result.ok()) return Fail(result.status());
   for (const std::string& w : report.warnings) Warn(w);
+  if (report.method == link::Method::kDice && (!args.save_model.empty() || args.explain)) {
+    return Fail(absl::InvalidArgumentError(
+        "--save-model and --explain go with method fs, and the datasets carry no field-level "
+        "filters in common, so the method is dice"));
+  }
   if (!args.save_model.empty()) {
     if (!result->model) {
       return Fail(absl::FailedPreconditionError(internal::StrCat(
@@ -190,10 +203,18 @@ int RunLink(const LinkArgs& args) {
       Thousands(c.comparisons).c_str(), Thousands(c.pruned).c_str(),
       c.pairs > 0 ? 100.0 * static_cast<double>(c.pruned) / static_cast<double>(c.pairs) : 0.0,
       c.seconds, c.kernel.c_str(), c.threads, c.threads == 1 ? "" : "s");
+  const double floor = report.floor ? report.floor->threshold : options.candidates.threshold;
   std::printf(
-      "  %s candidate pairs with Dice >= %g%s\n", Thousands(c.candidates).c_str(), args.threshold,
+      "  %s candidate pairs with Dice >= %g%s\n", Thousands(c.candidates).c_str(), floor,
       args.top_k > 0 ? internal::StrCat(" (each record's best ", args.top_k, ")").c_str() : "");
-  if (options.method == link::Method::kFellegiSunter && result->model) {
+  if (report.floor) std::printf("  candidate floor chosen: %s\n", report.floor->reason.c_str());
+  if (options.method == link::Method::kAuto) {
+    std::printf("  method %s (auto: %s)\n", std::string(link::MethodName(report.method)).c_str(),
+                report.method == link::Method::kFellegiSunter
+                    ? "both files carry field-level filters"
+                    : "the files carry no field-level filters in common");
+  }
+  if (report.method == link::Method::kFellegiSunter && result->model) {
     const score::FsModel& m = *result->model;
     std::printf(
         "  Fellegi-Sunter on %zu fields in %.2f s: %s (lambda %.4f%s); matches: "
@@ -206,6 +227,13 @@ int RunLink(const LinkArgs& args) {
                            : internal::StrCat("model ", args.model).c_str(),
         m.lambda, m.converged || !args.model.empty() ? "" : ", NOT converged", args.decision);
     if (!args.save_model.empty()) std::printf("  saved the model to %s\n", args.save_model.c_str());
+  }
+  if (result->estimate) {
+    const link::ErrorEstimate& e = *result->estimate;
+    std::printf(
+        "  estimated without labels: %.1f false matches, %.1f missed (%.1f below the floor); "
+        "precision=%.4f recall=%.4f F1=%.4f\n",
+        e.false_matches, e.missed_matches, e.missed_below_floor, e.precision, e.recall, e.f1);
   }
   if (result->one_to_one == solve::OneToOne::kNone) {
     std::printf("  %s pairs kept (no one-to-one resolution), put in order in %.2f s\n",
@@ -288,8 +316,10 @@ void AddLinkCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("a", args->a, "encodings of dataset A (bloom, clkhash JSON or CSV)")->required();
   cmd->add_option("b", args->b, "encodings of dataset B (not with --dedupe)");
   // Ranges and combinations of options are checked by the library (link::ValidateLinkOptions).
-  cmd->add_option("--threshold", args->threshold, "Dice threshold in [0, 1] (inclusive)")
-      ->required();
+  cmd->add_option("--threshold", args->threshold,
+                  "candidate Dice threshold in [0, 1] (inclusive), or auto: chosen from the "
+                  "Dice of random pairs (docs/matching.md)")
+      ->capture_default_str();
   cmd->add_option("--top-k", args->top_k,
                   "keep only each A record's K best candidates (the threshold is then a floor)");
   cmd->add_option("--one-to-one", args->one_to_one,
@@ -298,7 +328,8 @@ void AddLinkCommand(CLI::App& app, int& exit_code) {
                 "find duplicates within one file (pairs of two different records, each once)");
   cmd->add_option("--method", args->method,
                   "dice: resolve by CLK Dice; fs: Fellegi-Sunter on the field-level filters, "
-                  "estimated by EM without labels")
+                  "estimated by EM without labels; auto: fs when both files carry field-level "
+                  "filters, else dice")
       ->capture_default_str();
   cmd->add_option("--model", args->model, "fs: use this model (JSON) instead of estimating one");
   cmd->add_option("--save-model", args->save_model, "fs: write the model used (JSON)");

@@ -4,6 +4,7 @@
 
 #include "bloomlink/score/fellegi_sunter.hpp"
 #include "cli/common.hpp"
+#include "internal/strings.hpp"
 
 namespace bloomlink::cli {
 namespace {
@@ -13,15 +14,20 @@ int RunShow(const std::string& path) {
   if (!model.ok()) return Fail(model.status());
   const score::FsModel& m = *model;
   std::printf("%s: Fellegi-Sunter model over %zu fields\n", path.c_str(), m.fields.size());
-  std::printf("  lambda (share of matches among the candidates) %.6f, prior weight %+.2f\n",
+  const bool all_pairs = m.space_pairs != m.training_pairs;  // a sample stood for the rest
+  std::printf("  lambda (share of matches among %s) %.6f, prior weight %+.2f\n",
+              all_pairs ? internal::StrCat("all ", Thousands(m.space_pairs), " pairs").c_str()
+                        : "the candidates",
               m.lambda, std::log2(m.lambda / (1 - m.lambda)));
   if (m.training_pairs == 0) {
     // Written by hand or by another tool: no training record (or one that says nothing).
     std::printf("  training not recorded (not estimated by bloomlink)\n");
   } else {
-    std::printf("  trained on %s candidate pairs (%s patterns), %d EM iterations%s, u by %s\n",
-                Thousands(m.training_pairs).c_str(), Thousands(m.distinct_patterns).c_str(),
-                m.iterations, m.converged ? ", converged" : ", not converged",
+    std::printf("  trained on %s pairs%s (%s patterns), %d EM iterations%s, u by %s\n",
+                Thousands(m.training_pairs).c_str(),
+                all_pairs ? " (the candidates and a random sample of the rest)" : "",
+                Thousands(m.distinct_patterns).c_str(), m.iterations,
+                m.converged ? ", converged" : ", not converged",
                 std::string(score::UMethodName(m.u_method)).c_str());
   }
   if (!m.schema_fingerprint.empty()) {

@@ -4,9 +4,12 @@
 #include <chrono>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "bloomlink/base64.hpp"
+#include "bloomlink/eval/metrics.hpp"
 #include "bloomlink/io/pairs_csv.hpp"
 #include "bloomlink/memory_limit.hpp"
+#include "internal/popcount.hpp"
 #include "internal/status_macros.hpp"
 #include "internal/strings.hpp"
 
@@ -72,7 +75,9 @@ solve::OneToOne OneToOneOf(const LinkOptions& options) {
 }
 
 absl::Status ValidateLinkOptions(const LinkOptions& options) {
-  BLOOMLINK_RETURN_IF_ERROR(match::ValidateCandidateOptions(options.candidates));
+  match::CandidateOptions candidates = options.candidates;
+  if (candidates.threshold == kAutoThreshold) candidates.threshold = 0;  // chosen later
+  BLOOMLINK_RETURN_IF_ERROR(match::ValidateCandidateOptions(candidates));
   const FsOptions& fs = options.fs;
   if (options.method == Method::kDice) {
     if (fs.model || fs.u_from_sample) {
@@ -136,6 +141,78 @@ absl::StatusOr<match::CandidatePairs> Resolve(const match::CandidatePairs& pairs
   return solve::SolveOneToOne(pairs, method, a.size(), b.size());
 }
 
+// EstimateOverAllPairs: the model of the whole comparison space: EM over the candidates (every
+// pair at or above the floor) and a random sample of the other pairs, each standing for its
+// share of them (score::BackgroundPairs). *background receives that sample, for the estimate of
+// the matches below the floor.
+absl::StatusOr<score::FsModel> EstimateOverAllPairs(
+    const EncodedDataset& a, const EncodedDataset& b, const std::vector<const BitMatrix*>& fa,
+    const std::vector<const BitMatrix*>& fb, const std::vector<score::FieldLevels>& levels,
+    const match::CandidatePairs& candidates, const score::ComparisonVectors& vectors,
+    const LinkOptions& options, score::BackgroundPairs& background) {
+  const FsOptions& fs = options.fs;
+  const int threads = options.candidates.threads;
+  const std::uint64_t na = a.size(), nb = b.size();
+  const std::uint64_t space = options.deduplicate ? eval::PairsWithin(na) : na * nb;
+  match::CandidatePairs sample =
+      score::SampleRandomPairs(na, nb, fs.u_sample_pairs, fs.seed, options.deduplicate);
+  // The sample's pairs that are not candidates. Without top-k the candidates are exactly the
+  // pairs at or above the floor; with it, a pair at or above the floor may have been left out.
+  absl::flat_hash_set<std::uint64_t> kept_by_top_k;
+  if (options.candidates.top_k > 0) {
+    kept_by_top_k.reserve(candidates.size());
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      kept_by_top_k.insert((std::uint64_t{candidates.left[i]} << 32) | candidates.right[i]);
+    }
+  }
+  match::CandidatePairs below;
+  const std::size_t words = a.clks.words_per_row();
+  for (std::size_t k = 0; k < sample.size(); ++k) {
+    const std::uint32_t i = sample.left[k], j = sample.right[k];
+    bool candidate;
+    if (options.candidates.top_k > 0) {
+      candidate = kept_by_top_k.contains((std::uint64_t{i} << 32) | j);
+    } else {
+      const std::uint32_t c =
+          internal::AndPopcount(a.clks.row_words(i), b.clks.row_words(j), words);
+      candidate = match::IsCandidate(c, a.clks.popcount(i) + b.clks.popcount(j),
+                                     options.candidates.threshold);
+    }
+    if (!candidate) below.push_back(i, j, 0.0f);
+  }
+  score::FsModel initial = score::InitialModel(levels);
+  score::EmOptions em = fs.em;
+  // Probabilities of all pairs can be far below the default floor (a share of matches of 1 in a
+  // million, full agreement on a field 1 in 10 million non-matches).
+  em.probability_floor =
+      std::min(em.probability_floor, 0.01 / static_cast<double>(std::max<std::uint64_t>(space, 1)));
+  const bool have_background = below.size() > 0 && space > candidates.size();
+  if (have_background) {
+    BLOOMLINK_ASSIGN_OR_RETURN(background.vectors, score::Compare(fa, fb, below, levels, threads));
+    background.weight =
+        static_cast<double>(space - candidates.size()) / static_cast<double>(below.size());
+    // Start u at the background's level frequencies (nearly all non-matches), and lambda at half
+    // the largest share of matches possible one-to-one.
+    const std::vector<std::vector<double>> u =
+        score::EstimateU(background.vectors, em.probability_floor);
+    for (std::size_t f = 0; f < initial.fields.size(); ++f) initial.fields[f].u = u[f];
+    initial.lambda =
+        std::clamp(0.5 * static_cast<double>(std::min(na, nb)) / static_cast<double>(space),
+                   em.probability_floor, 0.5);
+  }
+  if (fs.u_from_sample && sample.size() > 0) {
+    // u fixed at the level frequencies of the whole sample (Splink's way): sound here, where the
+    // model describes all pairs, nearly all of them non-matches.
+    BLOOMLINK_ASSIGN_OR_RETURN(score::ComparisonVectors all,
+                               score::Compare(fa, fb, sample, levels, threads));
+    const std::vector<std::vector<double>> su = score::EstimateU(all, em.probability_floor);
+    for (std::size_t f = 0; f < initial.fields.size(); ++f) initial.fields[f].u = su[f];
+    initial.u_method = score::UMethod::kSample;
+    em.estimate_u = false;
+  }
+  return score::EstimateModel(vectors, initial, em, have_background ? &background : nullptr);
+}
+
 // ScoreFellegiSunter: the Fellegi-Sunter stage over the candidates: levels, model, scores,
 // decision and one-to-one resolution by match probability.
 absl::StatusOr<Linkage> ScoreFellegiSunter(const EncodedDataset& a, const EncodedDataset& b,
@@ -181,6 +258,7 @@ absl::StatusOr<Linkage> ScoreFellegiSunter(const EncodedDataset& a, const Encode
   BLOOMLINK_ASSIGN_OR_RETURN(score::ComparisonVectors vectors,
                              score::Compare(fa, fb, candidates, levels, threads));
   score::FsModel model;
+  score::BackgroundPairs background;
   if (fs.model) {
     model = *fs.model;
     BLOOMLINK_RETURN_IF_ERROR(score::CheckModelFits(model, vectors));
@@ -191,6 +269,10 @@ absl::StatusOr<Linkage> ScoreFellegiSunter(const EncodedDataset& a, const Encode
                  model.schema_fingerprint.substr(0, 16), "..., these are ",
                  Short(*a.schema_fingerprint), "...)"));
     }
+  } else if (fs.all_pairs) {
+    BLOOMLINK_ASSIGN_OR_RETURN(model, EstimateOverAllPairs(a, b, fa, fb, levels, candidates,
+                                                           vectors, options, background));
+    if (a.schema_fingerprint) model.schema_fingerprint = HexEncode(*a.schema_fingerprint);
   } else {
     score::FsModel initial = score::InitialModel(levels);
     score::EmOptions em = fs.em;
@@ -221,7 +303,7 @@ absl::StatusOr<Linkage> ScoreFellegiSunter(const EncodedDataset& a, const Encode
     }
     if (a.schema_fingerprint) model.schema_fingerprint = HexEncode(*a.schema_fingerprint);
   }
-  const score::PairScores scores = score::Score(model, vectors);
+  const score::PairScores scores = score::Score(model, vectors, /*contributions=*/false);
   // Matches by the decision rule, resolved one-to-one by match weight: the same order as the
   // probability, without its ties (in single precision every weight above about 25 has
   // probability 1). The solver needs scores >= 0: weights are shifted by the lowest kept.
@@ -250,16 +332,64 @@ absl::StatusOr<Linkage> ScoreFellegiSunter(const EncodedDataset& a, const Encode
     index.emplace((std::uint64_t{decided.left[i]} << 32) | decided.right[i], candidate_of[i]);
   }
   const std::size_t nfields = result.fs_fields.size();
+  score::ComparisonVectors kept_vectors;  // the kept pairs' levels, for their explanations
+  kept_vectors.fields = vectors.fields;
+  kept_vectors.levels.reserve(kept.size() * nfields);
   for (std::size_t i = 0; i < kept.size(); ++i) {
     const std::uint32_t c = index.at((std::uint64_t{kept.left[i]} << 32) | kept.right[i]);
     result.pairs.push_back(candidates.left[c], candidates.right[c], candidates.score[c]);
     result.probability.push_back(scores.probability[c]);
     result.weight.push_back(scores.weight[c]);
-    result.contributions.insert(
-        result.contributions.end(),
-        scores.contributions.begin() + static_cast<std::ptrdiff_t>(c * nfields),
-        scores.contributions.begin() + static_cast<std::ptrdiff_t>((c + 1) * nfields));
+    kept_vectors.levels.insert(
+        kept_vectors.levels.end(),
+        vectors.levels.begin() + static_cast<std::ptrdiff_t>(std::size_t{c} * nfields),
+        vectors.levels.begin() + static_cast<std::ptrdiff_t>((std::size_t{c} + 1) * nfields));
   }
+  result.contributions = score::Score(model, kept_vectors).contributions;
+  // Expected errors under the model: a kept pair is a false match with probability 1 - p, a
+  // candidate left out a missed match with probability p, and so is each pair below the floor
+  // (the background sample, each standing for `weight` pairs).
+  // With one-to-one, a candidate whose record is already matched is not a missed match however
+  // probable the model finds it (a record has one partner): the missed matches among the
+  // candidates are, per record of A left unmatched, the most probable of its candidates whose
+  // partner is unmatched too.
+  ErrorEstimate estimate;
+  double kept_p = 0.0;
+  for (float p : result.probability) kept_p += p;
+  estimate.false_matches = static_cast<double>(result.pairs.size()) - kept_p;
+  if (result.one_to_one == solve::OneToOne::kNone) {
+    double all_p = 0.0;
+    for (float p : scores.probability) all_p += p;
+    estimate.missed_matches = all_p - kept_p;
+  } else {
+    std::vector<bool> matched_a(a.size(), false), matched_b(b.size(), false);
+    for (std::size_t i = 0; i < result.pairs.size(); ++i) {
+      matched_a[result.pairs.left[i]] = true;
+      matched_b[result.pairs.right[i]] = true;
+    }
+    absl::flat_hash_map<std::uint32_t, float> best_unmatched;  // record of A -> max p
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      const std::uint32_t l = candidates.left[i], r = candidates.right[i];
+      if (matched_a[l] || matched_b[r]) continue;
+      float& best = best_unmatched[l];
+      best = std::max(best, scores.probability[i]);
+    }
+    // Summed in record order, so the total does not depend on hashing.
+    std::vector<std::pair<std::uint32_t, float>> sorted(best_unmatched.begin(),
+                                                        best_unmatched.end());
+    std::sort(sorted.begin(), sorted.end());
+    for (const auto& [record, p] : sorted) estimate.missed_matches += p;
+  }
+  if (background.vectors.size() > 0) {
+    const score::PairScores below =
+        score::Score(model, background.vectors, /*contributions=*/false);
+    double below_p = 0.0;
+    for (float p : below.probability) below_p += p;
+    estimate.missed_below_floor = below_p * background.weight;
+    estimate.missed_matches += estimate.missed_below_floor;
+  }
+  estimate.Finish(kept_p);
+  result.estimate = estimate;
   result.model = std::move(model);
   rep.matches = result.pairs.size();
   return result;
@@ -288,6 +418,7 @@ struct MethodEntry {
                                     LinkReport& rep);
 };
 constexpr MethodEntry kMethods[] = {
+    {Method::kAuto, "auto", nullptr},  // resolved to one of the others first (ResolveMethod)
     {Method::kDice, "dice", ResolveByDice},
     {Method::kFellegiSunter, "fs", ScoreFellegiSunter},
 };
@@ -306,16 +437,41 @@ absl::StatusOr<Method> ParseMethod(std::string_view name) {
     if (m.name == name) return m.method;
   }
   return absl::InvalidArgumentError(
-      StrCat("unknown method \"", name, "\": expected dice or fs (Fellegi-Sunter)"));
+      StrCat("unknown method \"", name, "\": expected auto, dice or fs (Fellegi-Sunter)"));
+}
+
+Method ResolveMethod(const EncodedDataset& a, const EncodedDataset& b, const LinkOptions& options) {
+  if (options.method != Method::kAuto) return options.method;
+  if (options.fs.model || options.fs.u_from_sample) return Method::kFellegiSunter;
+  for (const FieldFilters& f : a.field_filters) {
+    for (const FieldFilters& g : b.field_filters) {
+      if (f.field == g.field && f.filters.bits() == g.filters.bits()) {
+        return Method::kFellegiSunter;
+      }
+    }
+  }
+  return Method::kDice;
 }
 
 std::string_view MethodName(Method method) { return MethodOf(method).name; }
 
 absl::StatusOr<Linkage> Link(const EncodedDataset& a, const EncodedDataset& b,
-                             const LinkOptions& options, LinkReport* report) {
-  BLOOMLINK_RETURN_IF_ERROR(ValidateLinkOptions(options));
+                             const LinkOptions& given, LinkReport* report) {
+  BLOOMLINK_RETURN_IF_ERROR(ValidateLinkOptions(given));
   LinkReport local;
   LinkReport& rep = report ? *report : local;
+  rep = LinkReport{};
+  // The automatic choices first: from here on `options` names a method and a floor.
+  LinkOptions resolved = given;
+  resolved.method = ResolveMethod(a, b, given);
+  rep.method = resolved.method;
+  if (given.candidates.threshold == kAutoThreshold) {
+    FloorChoice floor = ChooseCandidateFloor(a, b, given.deduplicate);
+    resolved.candidates.threshold = floor.threshold;
+    if (!floor.warning.empty()) rep.warnings.push_back(floor.warning);
+    rep.floor = std::move(floor);
+  }
+  const LinkOptions& options = resolved;
   match::CandidateOptions candidate_options = options.candidates;
   candidate_options.same_dataset = options.deduplicate;
   MemoryEstimate memory;

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "internal/popcount.hpp"
 #include "internal/random.hpp"
 #include "internal/status_macros.hpp"
@@ -83,13 +84,15 @@ std::size_t LevelCount(const FieldLevels& field) { return field.cutpoints.size()
 // ---------------------------------------------------------------------------------------------
 // Distinct patterns.
 
-// Patterns: the distinct agreement patterns of a set of comparison vectors, in a fixed order
-// (sorted by key), with how many pairs have each.
+// Patterns: the distinct agreement patterns of one or more sets of comparison vectors, in a fixed
+// order (sorted by key), with the weight of each (the pairs that have it, each pair counting its
+// set's weight).
 struct Patterns {
   std::size_t fields = 0;
   std::vector<std::uint8_t> levels;  // size() x fields
   std::vector<double> counts;
-  std::uint64_t pairs = 0;
+  double pairs = 0;                  // the total weight
+  std::uint64_t observed_pairs = 0;  // the pairs counted, unweighted
   std::size_t size() const { return counts.size(); }
 };
 
@@ -101,67 +104,97 @@ absl::Status LevelOutOfRange(const ComparisonVectors& v, std::size_t pair, std::
              " means missing)"));
 }
 
-// CountPatterns(v): aggregates the pairs' patterns. A pattern is packed into a 64-bit key when its
-// fields fit (level + 1, or 0 for missing, in bit_width(levels) bits per field), else it is keyed
-// by its bytes. InvalidArgument for a level out of range.
-absl::StatusOr<Patterns> CountPatterns(const ComparisonVectors& v) {
-  const std::size_t nf = v.fields.size();
-  const std::size_t n = v.size();
+// WeightedVectors: a set of comparison vectors whose every pair stands for `weight` pairs.
+struct WeightedVectors {
+  const ComparisonVectors* vectors;
+  double weight;
+};
+
+// CountPatterns(sets): aggregates the pairs' patterns over every set (all with the same fields).
+// A pattern is packed into a 64-bit key when its fields fit (level + 1, or 0 for missing, in
+// bit_width(levels) bits per field), else it is keyed by its bytes. Weights are summed per set in
+// pair order and then across sets in order, so the result does not depend on hashing.
+// InvalidArgument for a level out of range.
+absl::StatusOr<Patterns> CountPatterns(const std::vector<WeightedVectors>& sets) {
+  const std::vector<FieldLevels>& fields = sets.front().vectors->fields;
+  const std::size_t nf = fields.size();
   std::vector<unsigned> shift(nf);
   std::vector<unsigned> levels(nf);
   unsigned total_bits = 0;
   for (std::size_t f = 0; f < nf; ++f) {
-    levels[f] = static_cast<unsigned>(LevelCount(v.fields[f]));
+    levels[f] = static_cast<unsigned>(LevelCount(fields[f]));
     shift[f] = total_bits;
     total_bits += static_cast<unsigned>(std::bit_width(levels[f]));
   }
   Patterns out;
   out.fields = nf;
-  out.pairs = n;
-  if (total_bits <= 64) {
-    absl::flat_hash_map<std::uint64_t, std::uint64_t> counts;
-    for (std::size_t p = 0; p < n; ++p) {
-      const std::uint8_t* row = v.levels.data() + p * nf;
-      std::uint64_t key = 0;
-      for (std::size_t f = 0; f < nf; ++f) {
-        const unsigned l = row[f];
-        if (l == kMissingLevel) continue;
-        if (l >= levels[f]) return LevelOutOfRange(v, p, f);
-        key |= static_cast<std::uint64_t>(l + 1) << shift[f];
-      }
-      ++counts[key];
-    }
-    std::vector<std::pair<std::uint64_t, std::uint64_t>> sorted(counts.begin(), counts.end());
-    std::sort(sorted.begin(), sorted.end());
-    out.levels.resize(sorted.size() * nf);
-    out.counts.reserve(sorted.size());
-    for (std::size_t i = 0; i < sorted.size(); ++i) {
-      for (std::size_t f = 0; f < nf; ++f) {
-        const std::uint64_t mask = (std::uint64_t{1} << std::bit_width(levels[f])) - 1;
-        const auto code = static_cast<unsigned>((sorted[i].first >> shift[f]) & mask);
-        out.levels[i * nf + f] = code == 0 ? kMissingLevel : static_cast<std::uint8_t>(code - 1);
-      }
-      out.counts.push_back(static_cast<double>(sorted[i].second));
-    }
-  } else {
-    absl::flat_hash_map<std::string, std::uint64_t> counts;
-    std::string key(nf, '\0');
+  // Per set, exact integer counts; then weighted and summed across the sets.
+  const auto count_set = [&]<typename Key>(const ComparisonVectors& v, auto key_of,
+                                           absl::flat_hash_map<Key, std::uint64_t>& counts)
+      -> absl::Status {
+    const std::size_t n = v.size();
     for (std::size_t p = 0; p < n; ++p) {
       const std::uint8_t* row = v.levels.data() + p * nf;
       for (std::size_t f = 0; f < nf; ++f) {
         if (row[f] != kMissingLevel && row[f] >= levels[f]) return LevelOutOfRange(v, p, f);
       }
-      key.assign(reinterpret_cast<const char*>(row), nf);
-      ++counts[key];
+      ++counts[key_of(row)];
     }
-    std::vector<std::pair<std::string, std::uint64_t>> sorted(counts.begin(), counts.end());
-    std::sort(sorted.begin(), sorted.end());
-    out.levels.reserve(sorted.size() * nf);
-    out.counts.reserve(sorted.size());
-    for (const auto& [k, count] : sorted) {
-      out.levels.insert(out.levels.end(), k.begin(), k.end());
-      out.counts.push_back(static_cast<double>(count));
+    return absl::OkStatus();
+  };
+  const auto gather = [&]<typename Key>(auto key_of, auto unpack) -> absl::Status {
+    std::vector<std::pair<Key, double>> weighted;
+    for (const WeightedVectors& set : sets) {
+      absl::flat_hash_map<Key, std::uint64_t> counts;
+      BLOOMLINK_RETURN_IF_ERROR(count_set(*set.vectors, key_of, counts));
+      std::vector<std::pair<Key, std::uint64_t>> sorted(counts.begin(), counts.end());
+      std::sort(sorted.begin(), sorted.end());
+      for (const auto& [key, count] : sorted) {
+        weighted.emplace_back(key, static_cast<double>(count) * set.weight);
+        out.pairs += static_cast<double>(count) * set.weight;
+      }
+      out.observed_pairs += set.vectors->size();
     }
+    // Merge equal keys (stable: the sets' order within a key is kept, so sums are fixed).
+    std::stable_sort(weighted.begin(), weighted.end(),
+                     [](const auto& x, const auto& y) { return x.first < y.first; });
+    for (std::size_t i = 0; i < weighted.size();) {
+      double total = 0.0;
+      std::size_t j = i;
+      for (; j < weighted.size() && weighted[j].first == weighted[i].first; ++j) {
+        total += weighted[j].second;
+      }
+      unpack(weighted[i].first);
+      out.counts.push_back(total);
+      i = j;
+    }
+    return absl::OkStatus();
+  };
+  if (total_bits <= 64) {
+    const auto key_of = [&](const std::uint8_t* row) {
+      std::uint64_t key = 0;
+      for (std::size_t f = 0; f < nf; ++f) {
+        if (row[f] != kMissingLevel) key |= static_cast<std::uint64_t>(row[f] + 1) << shift[f];
+      }
+      return key;
+    };
+    const auto unpack = [&](std::uint64_t key) {
+      for (std::size_t f = 0; f < nf; ++f) {
+        const std::uint64_t mask = (std::uint64_t{1} << std::bit_width(levels[f])) - 1;
+        const auto code = static_cast<unsigned>((key >> shift[f]) & mask);
+        out.levels.push_back(code == 0 ? kMissingLevel : static_cast<std::uint8_t>(code - 1));
+      }
+    };
+    BLOOMLINK_RETURN_IF_ERROR(gather.template operator()<std::uint64_t>(key_of, unpack));
+  } else {
+    // The row's bytes are the key: the map copies them only for a new pattern.
+    const auto key_of = [&](const std::uint8_t* row) {
+      return absl::string_view(reinterpret_cast<const char*>(row), nf);
+    };
+    const auto unpack = [&](const std::string& key) {
+      out.levels.insert(out.levels.end(), key.begin(), key.end());
+    };
+    BLOOMLINK_RETURN_IF_ERROR(gather.template operator()<std::string>(key_of, unpack));
   }
   return out;
 }
@@ -468,7 +501,8 @@ absl::Status ValidateModel(const FsModel& model) {
 }
 
 absl::StatusOr<FsModel> EstimateModel(const ComparisonVectors& vectors, FsModel start,
-                                      const EmOptions& options) {
+                                      const EmOptions& options,
+                                      const BackgroundPairs* background) {
   const std::size_t nf = vectors.fields.size();
   if (nf == 0) return absl::InvalidArgumentError("EstimateModel: no fields");
   if (vectors.levels.size() % nf != 0) {
@@ -487,9 +521,28 @@ absl::StatusOr<FsModel> EstimateModel(const ComparisonVectors& vectors, FsModel 
     return absl::InvalidArgumentError(
         StrCat("EstimateModel: probability_floor is ", floor, "; expected a value in (0, 0.5)"));
   }
-  if (!(options.tolerance >= 0.0) || options.max_iterations < 0) {
+  if (!(options.tolerance >= 0.0) || options.max_iterations < 0 ||
+      !(options.m_pseudo_count >= 0.0) || !(options.u_pseudo_count >= 0.0)) {
     return absl::InvalidArgumentError(
-        "EstimateModel: tolerance and max_iterations must not be negative");
+        "EstimateModel: tolerance, max_iterations and the pseudo-counts must not be negative");
+  }
+  if (background != nullptr) {
+    if (!(background->weight > 0.0 && std::isfinite(background->weight))) {
+      return absl::InvalidArgumentError(StrCat("EstimateModel: the background pairs' weight is ",
+                                               background->weight, "; expected a positive number"));
+    }
+    if (background->vectors.fields.size() != nf ||
+        background->vectors.levels.size() % nf != 0) {
+      return absl::InvalidArgumentError(
+          "EstimateModel: the background pairs do not have the candidates' fields");
+    }
+    for (std::size_t f = 0; f < nf; ++f) {
+      if (background->vectors.fields[f].field != vectors.fields[f].field ||
+          background->vectors.fields[f].cutpoints != vectors.fields[f].cutpoints) {
+        return absl::InvalidArgumentError(StrCat(
+            "EstimateModel: field ", f, " of the background pairs differs from the candidates'"));
+      }
+    }
   }
   for (std::size_t f = 0; f < nf; ++f) {
     if (!(floor * static_cast<double>(LevelCount(vectors.fields[f])) < 1.0)) {
@@ -504,7 +557,11 @@ absl::StatusOr<FsModel> EstimateModel(const ComparisonVectors& vectors, FsModel 
                                              "; expected a value in (0, 1)"));
   }
 
-  BLOOMLINK_ASSIGN_OR_RETURN(const Patterns patterns, CountPatterns(vectors));
+  std::vector<WeightedVectors> sets = {{&vectors, 1.0}};
+  if (background != nullptr && background->vectors.size() > 0) {
+    sets.push_back({&background->vectors, background->weight});
+  }
+  BLOOMLINK_ASSIGN_OR_RETURN(const Patterns patterns, CountPatterns(sets));
 
   // Parameters in flat arrays: field f's level l is slot offset[f] + l; one extra slot (index
   // `slots`) stands for "missing", with a zero log ratio, whose sums are thrown away.
@@ -525,6 +582,7 @@ absl::StatusOr<FsModel> EstimateModel(const ComparisonVectors& vectors, FsModel 
   const std::size_t np = patterns.size();
   std::vector<std::uint32_t> slot_of(np * nf);
   std::vector<bool> observed(nf, false);
+  std::vector<bool> level_seen(slots, false);  // some pair has this level
   for (std::size_t p = 0; p < np; ++p) {
     for (std::size_t f = 0; f < nf; ++f) {
       const std::uint8_t l = patterns.levels[p * nf + f];
@@ -533,10 +591,11 @@ absl::StatusOr<FsModel> EstimateModel(const ComparisonVectors& vectors, FsModel 
       } else {
         slot_of[p * nf + f] = static_cast<std::uint32_t>(offset[f] + l);
         observed[f] = true;
+        level_seen[offset[f] + l] = true;
       }
     }
   }
-  const double total_pairs = static_cast<double>(patterns.pairs);
+  const double total_pairs = patterns.pairs;
 
   std::vector<double> log_ratio(slots + 1, 0.0), sum_m(slots + 1), sum_u(slots + 1);
   std::vector<double> next(slots);
@@ -574,12 +633,21 @@ absl::StatusOr<FsModel> EstimateModel(const ComparisonVectors& vectors, FsModel 
       if (which == 0 ? !options.estimate_m : !options.estimate_u) continue;
       std::vector<double>& param = which == 0 ? m : u;
       const std::vector<double>& sums = which == 0 ? sum_m : sum_u;
+      // Dirichlet pseudo-counts: every level some pair shows counts as seen `pseudo` more times
+      // in each class, so that a level one class never shows keeps a probability of about
+      // pseudo / class size, not the floor. A level no pair shows gets none (it takes the floor
+      // in both classes, a weight of 0).
+      const double pseudo = which == 0 ? options.m_pseudo_count : options.u_pseudo_count;
       for (std::size_t f = 0; f < nf; ++f) {
+        if (!observed[f]) continue;  // never observed: keep the start values
         const std::size_t k = offset[f + 1] - offset[f];
         double denominator = 0.0;
-        for (std::size_t l = 0; l < k; ++l) denominator += sums[offset[f] + l];
-        if (!(denominator > 0.0)) continue;  // never observed (or no weight): keep
-        for (std::size_t l = 0; l < k; ++l) next[l] = sums[offset[f] + l] / denominator;
+        for (std::size_t l = 0; l < k; ++l) {
+          next[l] = sums[offset[f] + l] + (level_seen[offset[f] + l] ? pseudo : 0.0);
+          denominator += next[l];
+        }
+        if (!(denominator > 0.0)) continue;  // no weight: keep
+        for (std::size_t l = 0; l < k; ++l) next[l] /= denominator;
         ApplyFloor(next.data(), k, floor);
         for (std::size_t l = 0; l < k; ++l) {
           change = std::max(change, std::fabs(next[l] - param[offset[f] + l]));
@@ -627,7 +695,8 @@ absl::StatusOr<FsModel> EstimateModel(const ComparisonVectors& vectors, FsModel 
   }
   model.iterations = iterations;
   model.converged = converged;
-  model.training_pairs = patterns.pairs;
+  model.training_pairs = patterns.observed_pairs;
+  model.space_pairs = static_cast<std::uint64_t>(std::llround(patterns.pairs));
   model.distinct_patterns = np;
   return model;
 }
@@ -719,7 +788,7 @@ match::CandidatePairs SampleRandomPairs(std::size_t na, std::size_t nb, std::siz
 // ---------------------------------------------------------------------------------------------
 // Scores and labels.
 
-PairScores Score(const FsModel& model, const ComparisonVectors& vectors) {
+PairScores Score(const FsModel& model, const ComparisonVectors& vectors, bool contributions) {
   const std::size_t nf = vectors.fields.size();
   const std::size_t n = vectors.size();
   // ratio[f][l] = log2(m / u); fields the model lacks contribute 0.
@@ -735,14 +804,13 @@ PairScores Score(const FsModel& model, const ComparisonVectors& vectors) {
   PairScores out;
   out.weight.resize(n);
   out.probability.resize(n);
-  out.contributions.resize(n * nf);
+  if (contributions) out.contributions.resize(n * nf);
   for (std::size_t p = 0; p < n; ++p) {
     const std::uint8_t* row = vectors.levels.data() + p * nf;
-    float* contributions = out.contributions.data() + p * nf;
     double w = prior;
     for (std::size_t f = 0; f < nf; ++f) {
       const double c = row[f] < ratio[f].size() ? ratio[f][row[f]] : 0.0;
-      contributions[f] = static_cast<float>(c);
+      if (contributions) out.contributions[p * nf + f] = static_cast<float>(c);
       w += c;
     }
     out.weight[p] = static_cast<float>(w);

@@ -113,7 +113,8 @@ absl::StatusOr<FsModel::Field> ParseField(const Json& value, std::string path,
 
 absl::Status ParseTraining(const JsonObject& obj, FsModel& model) {
   BLOOMLINK_RETURN_IF_ERROR(
-      obj.Only({"u_method", "iterations", "converged", "pairs", "distinct_patterns"}));
+      obj.Only({"u_method", "iterations", "converged", "pairs", "space_pairs",
+                "distinct_patterns"}));
   if (obj.Has("u_method")) {
     BLOOMLINK_ASSIGN_OR_RETURN(
         model.u_method,
@@ -128,6 +129,8 @@ absl::Status ParseTraining(const JsonObject& obj, FsModel& model) {
   if (converged) model.converged = *converged;
   BLOOMLINK_ASSIGN_OR_RETURN(const auto pairs, obj.OptionalInteger("pairs", 0, kMax));
   if (pairs) model.training_pairs = static_cast<std::uint64_t>(*pairs);
+  BLOOMLINK_ASSIGN_OR_RETURN(const auto space, obj.OptionalInteger("space_pairs", 0, kMax));
+  if (space) model.space_pairs = static_cast<std::uint64_t>(*space);
   BLOOMLINK_ASSIGN_OR_RETURN(const auto distinct,
                              obj.OptionalInteger("distinct_patterns", 0, kMax));
   if (distinct) model.distinct_patterns = static_cast<std::uint64_t>(*distinct);
@@ -158,6 +161,7 @@ std::string ModelToJson(const FsModel& model) {
   training["iterations"] = model.iterations;
   training["converged"] = model.converged;
   training["pairs"] = model.training_pairs;
+  training["space_pairs"] = model.space_pairs;
   training["distinct_patterns"] = model.distinct_patterns;
   internal::StrAppend(out, "  \"training\": ", dump(training), "\n}\n");
   return out;

@@ -17,7 +17,8 @@ from conftest import ROOT, data_file
 
 SECRET = "test secret for the Fellegi-Sunter suite"
 FIELDS = ["nhs_number", "given_name", "family_name", "date_of_birth", "sex", "postcode"]
-LABELS = ["Dice >= 0.95", "0.85 <= Dice < 0.95", "0.70 <= Dice < 0.85", "Dice < 0.70"]
+LABELS = ["Dice >= 0.95", "0.85 <= Dice < 0.95", "0.75 <= Dice < 0.85", "0.65 <= Dice < 0.75",
+          "0.55 <= Dice < 0.65", "0.45 <= Dice < 0.55", "0.35 <= Dice < 0.45", "Dice < 0.35"]
 FEBRL_REGEX = r"^rec-(\d+)-"
 
 
@@ -97,7 +98,8 @@ def test_fs_finds_the_synthetic_truth(synthetic, drop):
     assert m.recall >= (0.98 if drop else 0.99), m
     assert linkage.model.training["converged"] is True
     # Probabilistic scoring must beat plain Dice on the same candidates.
-    dice = bloomlink.evaluate(bloomlink.link(a, b, threshold=0.6), synthetic["truth"])
+    dice = bloomlink.evaluate(bloomlink.link(a, b, threshold=0.6, method="dice"),
+                              synthetic["truth"])
     assert m.f1 > dice.f1 + 0.1, (m, dice)
 
 
@@ -135,21 +137,30 @@ def test_fs_pairs_frame_columns_order_and_weights(fs_linkage):
         assert gap.max() < 1e-4, f
     # The Dice score column is the CLK Dice, which the candidates had to reach.
     assert pairs["score"].min() >= np.float32(0.6)
-    assert linkage.model.training["pairs"] == linkage.stats["candidates"]
+    # Estimated over all pairs: the candidates and a random sample of the rest.
+    assert linkage.model.training["pairs"] > linkage.stats["candidates"]
+    assert linkage.model.training["space_pairs"] == len(linkage.a) * len(linkage.b)
     assert "Fellegi-Sunter on candidates with Dice >= 0.6" in repr(linkage)
 
 
 def test_em_lambda_is_the_mean_match_probability(synthetic):
-    """At EM's fixed point lambda is the mean posterior match probability over the candidates:
-    with every candidate kept (decision 0, no one-to-one) the two must agree."""
+    """At EM's fixed point lambda is the mean posterior match probability over all pairs: with
+    every candidate kept (decision 0, no one-to-one), the candidates' probabilities plus the
+    expected matches below the floor (the estimate's missed matches) make lambda x all pairs."""
     for u_from_sample in (False, True):
         linkage = bloomlink.link(synthetic["a"], synthetic["b"], threshold=0.6, method="fs",
                                  decision=0.0, one_to_one="none", u_from_sample=u_from_sample)
         assert len(linkage) == linkage.stats["candidates"] > 10_000
-        mean = float(linkage.probability.astype(np.float64).mean())
-        assert mean == pytest.approx(linkage.model.lambda_, rel=1e-4)
-        # 660 true pairs among the candidates: lambda is about 660 / candidates.
-        assert linkage.model.lambda_ * len(linkage) == pytest.approx(660, rel=0.05)
+        space = linkage.model.training["space_pairs"]
+        assert space == len(synthetic["a"]) * len(synthetic["b"])
+        total = float(linkage.probability.astype(np.float64).sum())
+        e = linkage.estimate
+        assert e.true_matches == pytest.approx(total, rel=1e-6)
+        assert e.missed_matches == pytest.approx(e.missed_below_floor)
+        assert total + e.missed_below_floor == pytest.approx(linkage.model.lambda_ * space,
+                                                             rel=1e-3)
+        # 660 true pairs: lambda is about 660 / all pairs.
+        assert linkage.model.lambda_ * space == pytest.approx(660, rel=0.05)
 
 
 @pytest.mark.parametrize("one_to_one", ["none", "greedy"])
@@ -186,9 +197,9 @@ def test_model_table_lambda_and_training(fs_linkage):
     assert model.training["distinct_patterns"] >= 1
     table = model.table
     assert list(table.columns) == ["field", "level", "label", "m", "u", "weight"]
-    assert len(table) == len(FIELDS) * 4
-    assert list(table["field"]) == [f for f in FIELDS for _ in range(4)]
-    assert list(table["level"]) == [0, 1, 2, 3] * len(FIELDS)
+    assert len(table) == len(FIELDS) * len(LABELS)
+    assert list(table["field"]) == [f for f in FIELDS for _ in LABELS]
+    assert list(table["level"]) == list(range(len(LABELS))) * len(FIELDS)
     assert list(table["label"]) == LABELS * len(FIELDS)
     for _, rows in table.groupby("field"):
         assert rows["m"].sum() == pytest.approx(1, abs=1e-6)
@@ -198,7 +209,7 @@ def test_model_table_lambda_and_training(fs_linkage):
     # Full agreement is evidence for a match on the identifying fields, disagreement against.
     by = table.set_index(["field", "level"])["weight"]
     for f in ("nhs_number", "family_name", "date_of_birth", "postcode"):
-        assert by[(f, 0)] > 2 and by[(f, 3)] < -2, f
+        assert by[(f, 0)] > 2 and by[(f, len(LABELS) - 1)] < -2, f
     assert "FsModel(6 fields, lambda" in repr(model)
     assert model.to_dict()["bloomlink_model"] == 1
     assert model.to_dict()["schema_fingerprint"] == Schema.from_dict(fs_schema()).fingerprint
@@ -259,9 +270,9 @@ def test_model_only_with_method_fs(synthetic, fs_linkage):
     with pytest.raises(InputError, match="go with method fs"):
         bloomlink.link(a, b, threshold=0.6, method="dice", model=fs_linkage.model)
     with pytest.raises(InputError, match="go with method fs"):
-        bloomlink.link(a, b, threshold=0.6, model=fs_linkage.model)  # dice is the default
-    with pytest.raises(InputError, match="go with method fs"):
-        bloomlink.link(a, b, threshold=0.6, u_from_sample=True)
+        bloomlink.link(a, b, threshold=0.6, method="dice", u_from_sample=True)
+    # With no method, a model or u from a sample means Fellegi-Sunter.
+    assert bloomlink.link(a, b, threshold=0.6, model=fs_linkage.model).method == "fs"
     with pytest.raises(InputError, match="method"):
         bloomlink.link(a, b, threshold=0.6, method="FS")
     with pytest.raises(TypeError, match="FsModel"):
@@ -297,16 +308,16 @@ def test_plot_weights_draws_one_bar_per_level(agg, fs_linkage):
     ax = model.plot_weights()
     table = model.table
     bars = [p for p in ax.patches]
-    assert len(bars) == len(table) == 24
+    assert len(bars) == len(table) == len(FIELDS) * len(LABELS)
     np.testing.assert_allclose([bar.get_width() for bar in bars], table["weight"], atol=1e-9)
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels[0] == "nhs_number: Dice >= 0.95"
-    assert labels[-1] == "postcode: Dice < 0.70"
+    assert labels[-1] == "postcode: Dice < 0.35"
     assert "weight" in ax.get_xlabel()
     # Drawn into given axes too.
     _, given = agg.subplots()
     assert model.plot_weights(ax=given) is given
-    assert len(given.patches) == 24
+    assert len(given.patches) == len(FIELDS) * len(LABELS)
 
 
 def test_waterfall_draws_prior_fields_and_total(agg, fs_linkage):
@@ -333,7 +344,7 @@ def test_waterfall_bad_row_and_dice_linkage(agg, synthetic, fs_linkage):
         fs_linkage.waterfall(len(fs_linkage))
     with pytest.raises(IndexError):
         fs_linkage.waterfall(-len(fs_linkage) - 1)
-    dice = bloomlink.link(synthetic["a"], synthetic["b"], threshold=0.8)
+    dice = bloomlink.link(synthetic["a"], synthetic["b"], threshold=0.8, method="dice")
     with pytest.raises(InputError, match='method="fs"'):
         dice.waterfall(0)
 

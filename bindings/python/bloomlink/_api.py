@@ -377,6 +377,22 @@ class FsModel:
         return f"FsModel({len(self.fields)} fields, lambda {self.lambda_:.4g})"
 
 
+@dataclasses.dataclass(frozen=True)
+class Estimate:
+    """A linkage's expected errors, estimated without labels from the model's match
+    probabilities: false matches (sum of 1 - p over the pairs kept), missed matches (sum of p
+    over the candidates left out and over the pairs below the candidate floor), and the
+    precision, recall and F1 they imply."""
+
+    true_matches: float
+    false_matches: float
+    missed_matches: float
+    missed_below_floor: float
+    precision: float
+    recall: float
+    f1: float
+
+
 class Linkage:
     """The result of :func:`link`: matched (or candidate) pairs of records.
 
@@ -388,8 +404,7 @@ class Linkage:
     were compared, pruned and kept, with timings; ``model`` is the Fellegi-Sunter model used.
     """
 
-    def __init__(self, a: EncodedDataset, b: EncodedDataset, core: "_core.LinkResult",
-                 threshold: float, method: str):
+    def __init__(self, a: EncodedDataset, b: EncodedDataset, core: "_core.LinkResult"):
         self.a, self.b = a, b
         self._core = core
         self.left, self.right, self.score = core.left, core.right, core.score
@@ -399,10 +414,17 @@ class Linkage:
         self.contributions = core.contributions
         self.fields = core.fields
         self.model = FsModel(core.model) if core.model is not None else None
-        self.threshold = threshold
+        #: How the candidate floor was chosen (a dict with threshold, reason, ...), or None when
+        #: it was given.
+        self.floor = core.floor
+        #: The candidate floor (CLK Dice) used, given or chosen.
+        self.threshold = core.threshold
         #: The one-to-one resolution applied ("greedy", "optimal", "mutual" or "none").
         self.one_to_one = core.one_to_one
-        self.method = method
+        #: The method that ran: "dice" or "fs" (method=None chooses).
+        self.method = core.method
+        #: The expected errors, estimated without labels (None when not available).
+        self.estimate = Estimate(**core.estimate) if core.estimate is not None else None
         #: True when one dataset was deduplicated (pairs of two of its records, each once).
         self.deduplicated = core.deduplicated
         self._pairs = None
@@ -466,22 +488,30 @@ class Linkage:
                 f"{self.stats['comparisons']:,} comparisons)")
 
 
-def link(a: EncodedDataset, b: Optional[EncodedDataset] = None, *, threshold: float,
+def link(a: EncodedDataset, b: Optional[EncodedDataset] = None, *,
+         threshold: Optional[float] = None,
          top_k: int = 0, one_to_one: Optional[str] = None, threads: int = 0,
-         method: str = "dice", model: Optional[FsModel] = None, u_from_sample: bool = False,
+         method: Optional[str] = None, model: Optional[FsModel] = None,
+         u_from_sample: bool = False,
          decision: float = 0.5, max_memory: Union[int, str, None] = "80%") -> Linkage:
     """Finds the pairs of records whose encodings match and resolves them one-to-one.
 
+    With no ``method`` and no ``threshold`` it does the best it can without labels: the candidate
+    floor is chosen from the data (``linkage.floor`` says how), and the method is Fellegi-Sunter
+    when both datasets carry field-level filters, else Dice (``linkage.method`` says which).
+
     A pair is a candidate when its CLK Dice similarity 2|a AND b| / (|a| + |b|) reaches
-    ``threshold`` (inclusive). With ``top_k`` > 0 each record of ``a`` keeps only its k best
-    candidates (the threshold is then a floor). Without ``b``, ``a`` is deduplicated: pairs of two
-    different records of ``a``, each once.
+    ``threshold`` (inclusive; ``None``: chosen from the Dice of random pairs). With ``top_k`` > 0
+    each record of ``a`` keeps only its k best candidates (the threshold is then a floor).
+    Without ``b``, ``a`` is deduplicated: pairs of two different records of ``a``, each once.
 
     ``method="dice"`` resolves the candidates by Dice. ``method="fs"`` scores every candidate
     field by field (Fellegi-Sunter on the field-level filters, which the schema must ask for),
-    with m, u and lambda estimated by EM without labels (u from a random sample of pairs with
-    ``u_from_sample``) or taken from ``model``; pairs whose match probability reaches ``decision``
-    are matches, resolved one-to-one by match weight.
+    with m, u and lambda estimated by EM without labels over all pairs (the candidates and a
+    random sample of the rest; u fixed from the sample with ``u_from_sample``) or taken from
+    ``model``; pairs whose match probability reaches ``decision`` are matches, resolved
+    one-to-one by match weight. ``linkage.estimate`` then holds the expected false and missed
+    matches, and so an estimated precision, recall and F1, computed without labels.
 
     ``one_to_one``: ``"greedy"`` (highest first; the default), ``"optimal"`` (largest total),
     ``"mutual"`` (each other's best) or ``"none"`` (every pair; the default when deduplicating).
@@ -515,14 +545,15 @@ def link(a: EncodedDataset, b: Optional[EncodedDataset] = None, *, threshold: fl
         raise _core.InputError(f"max_memory must be bytes (an int >= 0) or text such as \"16G\" "
                                f"or \"95%\", got {max_memory!r}")
     # The library checks the options and applies the defaults (bloomlink/link.hpp).
-    core = _core.link(a._core, b._core, float(threshold), _bounded_int(top_k),
+    core = _core.link(a._core, b._core, None if threshold is None else float(threshold),
+                      _bounded_int(top_k),
                       None if one_to_one is None else str(one_to_one), _bounded_int(threads),
-                      str(method),
+                      "auto" if method is None else str(method),
                       deduplicate, model._json if model is not None else None,
                       bool(u_from_sample), float(decision), max_memory)
     for w in core.warnings:
         warnings.warn(w, stacklevel=2)
-    return Linkage(a, b, core, threshold, method)
+    return Linkage(a, b, core)
 
 
 # -------------------------------------------------------------------------------------------------

@@ -359,6 +359,7 @@ struct LinkResult {
   link::Linkage linkage;
   link::LinkReport report;
   std::vector<std::string> warnings;
+  double threshold = 0;  // the candidate floor used, given or chosen
 };
 
 // ReadOnlyView(values, owner, shape): a read-only view of a vector (1-dimensional, or the given
@@ -392,13 +393,14 @@ auto LinkView(Get get, bool fs_only = false) {
   };
 }
 
-std::shared_ptr<LinkResult> Link(const Dataset& a, const Dataset& b, double threshold,
+std::shared_ptr<LinkResult> Link(const Dataset& a, const Dataset& b,
+                                 std::optional<double> threshold,
                                  long long top_k, const std::optional<std::string>& one_to_one,
                                  long long threads, const std::string& method, bool deduplicate,
                                  const std::optional<std::string>& model_json, bool u_from_sample,
                                  double decision, std::uint64_t max_memory) {
   link::LinkOptions options;
-  options.candidates.threshold = threshold;
+  options.candidates.threshold = threshold.value_or(link::kAutoThreshold);
   options.candidates.top_k = ClampToInt(top_k);
   options.candidates.threads = ClampToInt(threads);
   options.candidates.cancelled = CheckSignals;
@@ -423,6 +425,8 @@ std::shared_ptr<LinkResult> Link(const Dataset& a, const Dataset& b, double thre
   result->linkage = Unwrap(std::move(linkage));
   result->warnings.insert(result->warnings.end(), result->report.warnings.begin(),
                           result->report.warnings.end());
+  result->threshold =
+      result->report.floor ? result->report.floor->threshold : options.candidates.threshold;
   return result;
 }
 
@@ -712,6 +716,37 @@ PYBIND11_MODULE(_core, m) {
                                return std::string(solve::OneToOneName(r.linkage.one_to_one));
                              })
       .def_property_readonly("fields", [](const LinkResult& r) { return r.linkage.fs_fields; })
+      .def_property_readonly("threshold", [](const LinkResult& r) { return r.threshold; })
+      .def_property_readonly(
+          "method",
+          [](const LinkResult& r) { return std::string(link::MethodName(r.report.method)); })
+      .def_property_readonly("floor",
+                             [](const LinkResult& r) -> py::object {
+                               if (!r.report.floor) return py::none();
+                               const link::FloorChoice& f = *r.report.floor;
+                               py::dict d;
+                               d["threshold"] = f.threshold;
+                               d["random_mean"] = f.random_mean;
+                               d["expected_candidates"] = f.expected_candidates;
+                               d["budget"] = f.budget;
+                               d["sampled_pairs"] = f.sampled_pairs;
+                               d["reason"] = f.reason;
+                               return d;
+                             })
+      .def_property_readonly("estimate",
+                             [](const LinkResult& r) -> py::object {
+                               if (!r.linkage.estimate) return py::none();
+                               const link::ErrorEstimate& e = *r.linkage.estimate;
+                               py::dict d;
+                               d["true_matches"] = e.true_matches;
+                               d["false_matches"] = e.false_matches;
+                               d["missed_matches"] = e.missed_matches;
+                               d["missed_below_floor"] = e.missed_below_floor;
+                               d["precision"] = e.precision;
+                               d["recall"] = e.recall;
+                               d["f1"] = e.f1;
+                               return d;
+                             })
       .def_property_readonly("model",
                              [](const LinkResult& r) -> std::optional<std::string> {
                                if (!r.linkage.model) return std::nullopt;

@@ -87,7 +87,10 @@ struct FsModel {
   UMethod u_method = UMethod::kEm;
   int iterations = 0;
   bool converged = false;
-  std::uint64_t training_pairs = 0;
+  std::uint64_t training_pairs = 0;  // pairs whose levels were counted (candidates + background)
+  // space_pairs: the pairs the model stands for (with background pairs, the whole comparison
+  // space; else training_pairs); lambda is the share of matches among them.
+  std::uint64_t space_pairs = 0;
   std::uint64_t distinct_patterns = 0;
 };
 
@@ -104,6 +107,23 @@ struct EmOptions {
   bool estimate_lambda = true;
   // Probabilities are kept within [floor, 1 - floor] so that log weights stay finite.
   double probability_floor = 1e-6;
+  // Dirichlet pseudo-counts: each level of each field counts as observed this many more times
+  // in the match (m) or non-match (u) class, so a level that a class never shows in the data
+  // gets about pseudo / class size instead of the floor (a regularised estimate: one
+  // disagreement cannot veto a match unless many matches show that it never happens).
+  double m_pseudo_count = 0;
+  double u_pseudo_count = 0;
+};
+
+// BackgroundPairs: the rest of the comparison space, for estimating over all pairs rather than
+// over the candidates alone: the levels of a random sample of the pairs that are not candidates,
+// each standing for `weight` pairs (the non-candidate pairs / the sample's size). Candidates are
+// selected because they look alike, so their non-matches are not typical non-matches; with the
+// background, u, m and lambda describe the whole space (lambda: the share of matches among all
+// pairs) and the posterior of a candidate is its probability of being a match.
+struct BackgroundPairs {
+  ComparisonVectors vectors;
+  double weight = 1;
 };
 
 // EstimateModel(vectors, start, options): EM over the distinct agreement patterns (with their
@@ -115,10 +135,11 @@ struct EmOptions {
 // The start values are first kept within the floor (clamped, renormalised). Each iteration:
 //   E-step: per pattern, the posterior match probability from the log-odds
 //           ln(lambda / (1 - lambda)) + sum_f ln(m_f / u_f) over its non-missing fields;
-//   M-step: lambda = expected matches / pairs; m_f[l] = expected matches at level l of f /
-//           expected matches with a non-missing level in f (u likewise with non-matches); a
-//           missing level takes no part in its field's normalisation, so a field that is always
-//           missing keeps its start values. Then the floor (clamp, renormalise).
+//   M-step: lambda = expected matches / pairs; m_f[l] = (expected matches at level l of f +
+//           m_pseudo_count) / (expected matches with a non-missing level in f + levels x
+//           m_pseudo_count) (u likewise with non-matches); a missing level takes no part in its
+//           field's normalisation, so a field that is always missing keeps its start values.
+//           Then the floor (clamp, renormalise).
 // It stops when the largest change of an estimated parameter in an iteration is below
 // options.tolerance (converged = true), or after options.max_iterations. Patterns are visited in
 // a fixed order (sorted), so the result does not depend on the order of the pairs.
@@ -131,8 +152,13 @@ struct EmOptions {
 //
 // The result's u_method is kEm when u was estimated; otherwise start.u_method is kept, with kEm
 // turned into kFixed (set start.u_method = kSample when u came from EstimateU).
+//
+// background (optional): pairs standing for the rest of the comparison space, counted with
+// their weight beside the candidates (see BackgroundPairs); InvalidArgument when its fields or
+// cut-points differ from the candidates' or its weight is not positive.
 absl::StatusOr<FsModel> EstimateModel(const ComparisonVectors& vectors, FsModel start,
-                                      const EmOptions& options = {});
+                                      const EmOptions& options = {},
+                                      const BackgroundPairs* background = nullptr);
 
 // EstimateU(sample, probability_floor): u for every field from the levels of a random sample of
 // pairs (nearly all non-matches): level frequencies among non-missing values, add-one smoothed
@@ -160,7 +186,9 @@ struct PairScores {
   std::vector<float> probability;
   std::vector<float> contributions;
 };
-PairScores Score(const FsModel& model, const ComparisonVectors& vectors);
+// With contributions = false, PairScores::contributions is left empty (a linkage needs them for
+// the pairs it keeps only, and they take 4 bytes per pair and field).
+PairScores Score(const FsModel& model, const ComparisonVectors& vectors, bool contributions = true);
 
 // CheckModelFits(model, vectors): OK when the model has the vectors' fields, in order, with the
 // same names and cut-points (so the same levels) and m, u of the right lengths; else

@@ -91,9 +91,9 @@ TEST(LinkOptionsTest, DefaultsAndRefusals) {
             solve::OneToOne::kMutual);
   EXPECT_TRUE(ValidateLinkOptions({}).ok());
 
-  LinkOptions model_with_dice;
+  LinkOptions model_with_dice{.method = Method::kDice};
   model_with_dice.fs.model = score::InitialModel({{.field = "given_name"}});
-  LinkOptions sample_with_dice;
+  LinkOptions sample_with_dice{.method = Method::kDice};
   sample_with_dice.fs.u_from_sample = true;
   for (const LinkOptions& o : {model_with_dice, sample_with_dice}) {
     EXPECT_THAT(ValidateLinkOptions(o),
@@ -372,7 +372,14 @@ TEST(FellegiSunterLinkTest, FindsTheMatchesWithoutLabels) {
   const double recall = static_cast<double>(true_positives) / 150.0;
   EXPECT_GE(precision, 0.97) << true_positives << " of " << n;
   EXPECT_GE(recall, 0.85) << true_positives << " of 150";
-  EXPECT_NEAR(l.model->lambda, 150.0 / static_cast<double>(report.candidates.candidates), 0.03);
+  // lambda is the share of matches among all pairs (the model describes the whole space).
+  EXPECT_EQ(l.model->space_pairs, x.a.size() * x.b.size());
+  EXPECT_NEAR(l.model->lambda * static_cast<double>(l.model->space_pairs), 150.0, 15.0);
+  // The expected errors, estimated without labels, are close to the true ones.
+  ASSERT_TRUE(l.estimate.has_value());
+  EXPECT_NEAR(l.estimate->precision, precision, 0.03);
+  EXPECT_NEAR(l.estimate->recall, recall, 0.03);
+  EXPECT_NEAR(l.estimate->false_matches + l.estimate->true_matches, static_cast<double>(n), 1e-3);
   EXPECT_EQ(l.model->u_method, score::UMethod::kEm);
   EXPECT_GT(l.model->training_pairs, 0u);
   // One-to-one: no record twice.
@@ -467,10 +474,22 @@ TEST(FellegiSunterLinkTest, UFromASampleOfPairs) {
   EXPECT_GE(true_positives + 3, result->pairs.size());
   EXPECT_TRUE(report.warnings.empty());
 
-  // Candidates selected by CLK similarity: their non-matches are nothing like random pairs, EM
-  // puts nearly all of them in the match class, and the report says so.
+  // Candidates selected by CLK similarity (each record's best 10): estimated over all pairs, the
+  // model still finds the matches...
   options.candidates.threshold = 0.2;
   options.candidates.top_k = 10;
+  auto selected = Link(x.a, x.b, options, &report);
+  ASSERT_TRUE(selected.ok()) << selected.status();
+  EXPECT_TRUE(report.warnings.empty());
+  std::size_t selected_true = 0;
+  for (std::size_t i = 0; i < selected->pairs.size(); ++i)
+    selected_true +=
+        Person(x.a.ids[selected->pairs.left[i]]) == Person(x.b.ids[selected->pairs.right[i]]);
+  EXPECT_GE(selected_true, 140u);
+  EXPECT_GE(selected_true + 3, selected->pairs.size());
+  // ...but over the candidates alone their non-matches are nothing like random pairs, EM puts
+  // nearly all of them in the match class, and the report says so.
+  options.fs.all_pairs = false;
   ASSERT_TRUE(Link(x.a, x.b, options, &report).ok());
   ASSERT_EQ(report.warnings.size(), 1u);
   EXPECT_THAT(report.warnings[0], ::testing::HasSubstr("do not look like random pairs"));
@@ -552,10 +571,11 @@ TEST(WritePairsCsvTest, FellegiSunterColumnsAndExplanations) {
 TEST(ParseMethodTest, NamesTheChoices) {
   EXPECT_EQ(*ParseMethod("dice"), Method::kDice);
   EXPECT_EQ(*ParseMethod("fs"), Method::kFellegiSunter);
-  for (Method m : {Method::kDice, Method::kFellegiSunter})
+  EXPECT_EQ(*ParseMethod("auto"), Method::kAuto);
+  for (Method m : {Method::kAuto, Method::kDice, Method::kFellegiSunter})
     EXPECT_EQ(*ParseMethod(MethodName(m)), m);
-  EXPECT_THAT(ParseMethod("FS"),
-              StatusIs(StatusCode::kInvalidArgument, "unknown method \"FS\": expected dice or fs"));
+  EXPECT_THAT(ParseMethod("FS"), StatusIs(StatusCode::kInvalidArgument,
+                                          "unknown method \"FS\": expected auto, dice or fs"));
 }
 
 TEST(FellegiSunterLinkTest, RefusesUnusableOptions) {
