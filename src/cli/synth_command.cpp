@@ -1,8 +1,13 @@
 // bloomlink synth: synthetic UK-style extracts for demos, tests and benchmarks.
+#include <charconv>
 #include <cstdio>
+#include <string>
+#include <string_view>
+#include <system_error>
 
 #include "bloomlink/synth/synth.hpp"
 #include "cli/common.hpp"
+#include "internal/status_macros.hpp"
 
 namespace bloomlink::cli {
 namespace {
@@ -10,10 +15,57 @@ namespace {
 struct SynthArgs {
   synth::SynthOptions options;
   std::string output;
+  // The optional knobs, as given (used when their option was given).
+  double exact_share = 0, missing = 0;
+  bool exact_share_given = false, missing_given = false;
+  std::string field_corruption;
 };
 
-int RunSynth(const SynthArgs& args) {
+// ParseFieldCorruption("date_of_birth=0.5,postcode=0.3", options): sets the fields' rates
+// (their range is checked by synth::ValidateSynthOptions).
+absl::Status ParseFieldCorruption(std::string_view spec, synth::SynthOptions& options) {
+  const auto bad = [&](std::string_view why) {
+    return absl::InvalidArgumentError(
+        internal::StrCat("--field-corruption: ", why,
+                         " (expected field=rate pairs separated by commas, such as "
+                         "date_of_birth=0.5,postcode=0.3), got \"",
+                         spec, "\""));
+  };
+  std::string_view rest = spec;
+  while (true) {
+    const std::size_t comma = rest.find(',');
+    const std::string_view item = rest.substr(0, comma);
+    const std::size_t eq = item.find('=');
+    if (eq == std::string_view::npos) return bad("a pair without \"=\"");
+    BLOOMLINK_ASSIGN_OR_RETURN(synth::SynthField field, synth::ParseSynthField(item.substr(0, eq)));
+    const std::string_view number = item.substr(eq + 1);
+    double rate = 0;
+    const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), rate);
+    if (number.empty() || ec != std::errc() || end != number.data() + number.size()) {
+      return bad(
+          internal::StrCat("the rate of ", synth::SynthFieldName(field), " is not a number"));
+    }
+    auto& slot = options.field_corruption[static_cast<std::size_t>(field)];
+    if (slot.has_value()) {
+      return bad(internal::StrCat(synth::SynthFieldName(field), " is given twice"));
+    }
+    slot = rate;
+    if (comma == std::string_view::npos) return absl::OkStatus();
+    rest.remove_prefix(comma + 1);
+  }
+}
+
+int RunSynth(const SynthArgs& given) {
   const double start = NowSeconds();
+  SynthArgs args = given;
+  if (args.exact_share_given) args.options.exact_share = args.exact_share;
+  if (args.missing_given) args.options.missing = args.missing;
+  if (!args.field_corruption.empty()) {
+    if (absl::Status status = ParseFieldCorruption(args.field_corruption, args.options);
+        !status.ok()) {
+      return Fail(status);
+    }
+  }
   auto summary = synth::WriteSynthExtracts(args.options, args.output);
   if (!summary.ok()) return Fail(summary.status());
   std::printf(
@@ -44,8 +96,25 @@ void AddSynthCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--corruption", args->options.corruption,
                   "how often shared persons' records disagree (0: never, 1: realistic)")
       ->capture_default_str();
+  CLI::Option* exact_share =
+      cmd->add_option("--exact-share", args->exact_share,
+                      "share of true pairs identical after cleaning (but for missing values); the "
+                      "others get at least one corrupted field (default: each field corrupted "
+                      "independently)");
+  cmd->add_option("--field-corruption", args->field_corruption,
+                  "how often a field is corrupted (in the pairs --exact-share leaves corrupted), "
+                  "replacing its built-in rates: field=rate,... over nhs_number, given_name, "
+                  "family_name, date_of_birth, sex, postcode");
+  CLI::Option* missing =
+      cmd->add_option("--missing", args->missing,
+                      "share of the values of every field left empty, in both extracts (default: "
+                      "built-in rates per field, times --corruption)");
   cmd->add_option("--output", args->output, "output folder (created if missing)")->required();
-  cmd->callback([args, &exit_code] { exit_code = RunSynth(*args); });
+  cmd->callback([args, exact_share, missing, &exit_code] {
+    args->exact_share_given = exact_share->count() > 0;
+    args->missing_given = missing->count() > 0;
+    exit_code = RunSynth(*args);
+  });
 }
 
 }  // namespace bloomlink::cli

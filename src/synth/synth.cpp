@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -389,13 +390,15 @@ void AppendPadded(std::string& out, std::uint64_t value, int width) {
 struct Rates {
   // The trust's records.
   Probability trust_nhs_missing, trust_given_missing, trust_family_missing, trust_dob_missing,
-      trust_postcode_missing, twin_label, baby_of;
+      trust_postcode_missing, trust_sex_missing, twin_label, baby_of;
   // The council's records.
   Probability nhs_missing, nhs_mistyped, given_nickname, given_typo, given_missing, married_name,
       family_typo, family_missing, dob_swap, dob_day_typo, dob_year_typo, dob_missing, sex_flip,
       sex_missing, postcode_moved, postcode_typo, postcode_missing;
 
-  explicit Rates(double c) {
+  // Rates(c, missing): the built-in rates times c; with `missing`, every missing-value rate is
+  // that instead (trust_sex_missing is used only then).
+  Rates(double c, std::optional<double> missing) {
     auto p = [c](double base) { return MakeProbability(base * c); };
     trust_nhs_missing = p(0.010);
     trust_given_missing = p(0.002);
@@ -421,8 +424,48 @@ struct Rates {
     postcode_moved = p(0.08);
     postcode_typo = p(0.005);
     postcode_missing = p(0.01);
+    if (missing.has_value()) {
+      const Probability m = MakeProbability(*missing);
+      for (Probability* rate :
+           {&trust_nhs_missing, &trust_given_missing, &trust_family_missing, &trust_dob_missing,
+            &trust_postcode_missing, &trust_sex_missing, &nhs_missing, &given_missing,
+            &family_missing, &dob_missing, &sex_missing, &postcode_missing}) {
+        *rate = m;
+      }
+    }
   }
 };
+
+// ---------------------------------------------------------------------------------------------
+// Corruption plans (the exact_share and field_corruption knobs).
+
+// Corrupt: what happens to one field of a council record. kBuiltIn: the built-in mechanisms,
+// each at its own rate (the default); kNo: no corruption; kYes: one corruption that makes the
+// field disagree after cleaning, where it can.
+enum class Corrupt : std::uint8_t { kBuiltIn, kNo, kYes };
+using Plan = std::array<Corrupt, kSynthFieldCount>;
+
+constexpr std::size_t Index(SynthField field) { return static_cast<std::size_t>(field); }
+
+constexpr Probability kNever{0};
+
+// Rate(plan, field, builtin): a built-in mechanism's rate, or never when the plan decides the
+// field. The draw is made either way, so the random stream of the rest of the record does not
+// depend on the plan.
+Probability Rate(const Plan& plan, SynthField field, Probability builtin) {
+  return plan[Index(field)] == Corrupt::kBuiltIn ? builtin : kNever;
+}
+
+bool Forced(const Plan& plan, SynthField field) { return plan[Index(field)] == Corrupt::kYes; }
+
+// FieldRate(options, f): how often field f is corrupted when a plan decides it.
+double FieldRate(const SynthOptions& options, std::size_t f) {
+  if (options.field_corruption[f].has_value()) return *options.field_corruption[f];
+  return std::min(1.0, kSynthDefaultFieldCorruption[f] * options.corruption);
+}
+
+constexpr std::string_view kFieldNames[kSynthFieldCount] = {
+    "nhs_number", "given_name", "family_name", "date_of_birth", "sex", "postcode"};
 
 // ---------------------------------------------------------------------------------------------
 // Persons.
@@ -472,6 +515,12 @@ class Engine {
   void CouncilRecord(std::uint64_t row, SynthRecord* record) const;
 
  private:
+  Plan PlanFor(std::uint64_t p) const;
+  bool Marry(const Person& person, Rng& rng, std::string& name) const;
+  void CorruptGiven(std::string& name, Rng& rng) const;
+  void CorruptFamily(const Person& person, std::string& name, Rng& rng) const;
+  Postcode MovePostcode(const Postcode& pc, Rng& rng) const;
+  void CorruptPostcode(Postcode& pc, Rng& rng) const;
   void MakePerson(std::uint64_t p, Person* out) const;
   void Draw(std::uint64_t p, const Person* leader, bool twins, Person* out) const;
   std::string_view SampleGiven(Rng& rng, int community, bool female, int era) const;
@@ -485,6 +534,14 @@ class Engine {
   std::uint64_t shared_ = 0;
   int trust_id_width_ = 7;
   std::uint64_t key_person_ = 0, key_family_ = 0, key_trust_ = 0, key_council_ = 0;
+  // The corruption plan: made per person only when a knob asks for one (plans_).
+  bool plans_ = false;
+  std::uint64_t key_plan_ = 0;
+  std::uint64_t exact_pairs_ = 0;  // persons [0, exact_pairs_) of the shared ones are exact
+  Probability exact_rate_;         // ... and this share of the others
+  // field_rate_[f]: field f's rate; first_rate_[f]: its rate when no field before it was
+  // corrupted, given that at least one of f and the fields after it is (exact_share only).
+  std::array<Probability, kSynthFieldCount> field_rate_{}, first_rate_{};
   Permutation trust_rows_, council_rows_, council_ids_, nhs_slots_;
   Rates rates_;
   WeightedIndex communities_, areas_, age_bands_;
@@ -498,7 +555,8 @@ class Engine {
   std::unordered_map<std::string_view, std::vector<std::string_view>> variants_;
 };
 
-Engine::Engine(const SynthOptions& options) : options_(options), rates_(options.corruption) {
+Engine::Engine(const SynthOptions& options)
+    : options_(options), rates_(options.corruption, options.missing) {
   const std::uint64_t n = options.records;
   shared_ = static_cast<std::uint64_t>(std::floor(options.overlap * static_cast<double>(n) + 0.5));
   if (shared_ > n) shared_ = n;
@@ -513,6 +571,27 @@ Engine::Engine(const SynthOptions& options) : options_(options), rates_(options.
   council_rows_ = Permutation(Hash(seed, 6), n);
   council_ids_ = Permutation(Hash(seed, 7), std::uint64_t{1} << 32);
   nhs_slots_ = Permutation(Hash(seed, 8), kNhsHeads * kNhsSlotsPerHead);
+  key_plan_ = Hash(seed, 9);
+
+  plans_ = options.exact_share.has_value();
+  for (const auto& rate : options.field_corruption) plans_ = plans_ || rate.has_value();
+  if (options.exact_share.has_value()) {
+    exact_pairs_ = static_cast<std::uint64_t>(
+        std::floor(*options.exact_share * static_cast<double>(shared_) + 0.5));
+    if (exact_pairs_ > shared_) exact_pairs_ = shared_;
+    exact_rate_ = MakeProbability(*options.exact_share);
+  }
+  // P(f is the first corrupted field | none before f, at least one from f on) =
+  // q_f / (1 - prod_{j >= f} (1 - q_j)), with the product as exp(sum log1p(-q_j)) so that tiny
+  // rates keep their precision.
+  double log_none_from = 0;  // log prod_{j >= f} (1 - q_j)
+  for (std::size_t f = kSynthFieldCount; f-- > 0;) {
+    const double q = FieldRate(options, f);
+    field_rate_[f] = MakeProbability(q);
+    log_none_from += std::log1p(-q);
+    const double some_from = -std::expm1(log_none_from);
+    first_rate_[f] = some_from > 0 ? MakeProbability(q / some_from) : kNever;
+  }
 
   std::vector<std::uint32_t> weights;
   for (const auto& c : synth_internal::Communities())
@@ -745,11 +824,40 @@ void Engine::Draw(std::uint64_t p, const Person* leader, bool twins, Person* out
   out->nhs = NhsNumber(p);
 }
 
+Plan Engine::PlanFor(std::uint64_t p) const {
+  Plan plan;
+  plan.fill(Corrupt::kBuiltIn);
+  if (!plans_) return plan;
+  Rng rng(Hash(key_plan_, p));
+  if (!options_.exact_share.has_value()) {
+    for (std::size_t f = 0; f < kSynthFieldCount; ++f) {
+      if (options_.field_corruption[f].has_value()) {
+        plan[f] = rng.Chance(field_rate_[f]) ? Corrupt::kYes : Corrupt::kNo;
+      }
+    }
+    return plan;
+  }
+  plan.fill(Corrupt::kNo);
+  // The shared persons' order is random, so the first exact_pairs_ of them are an unbiased
+  // choice, and their number is exact.
+  const bool exact = p < shared_ ? p < exact_pairs_ : rng.Chance(exact_rate_);
+  if (exact) return plan;
+  bool any = false;
+  for (std::size_t f = 0; f < kSynthFieldCount; ++f) {
+    if (rng.Chance(any ? field_rate_[f] : first_rate_[f])) {
+      plan[f] = Corrupt::kYes;
+      any = true;
+    }
+  }
+  return plan;
+}
+
 void Engine::TrustRecord(std::uint64_t row, SynthRecord* r, std::string* match_id) const {
   const std::uint64_t p = trust_rows_(row);
   Person person;
   MakePerson(p, &person);
   Rng rng(Hash(key_trust_, p));
+  const Plan plan = PlanFor(p);
 
   r->id.assign("T");
   AppendPadded(r->id, row + 1, trust_id_width_);
@@ -759,11 +867,11 @@ void Engine::TrustRecord(std::uint64_t row, SynthRecord* r, std::string* match_i
 
   r->given_name.clear();
   const bool given_missing = rng.Chance(rates_.trust_given_missing);
-  if (person.age == 0 && rng.Chance(rates_.baby_of)) {
+  if (person.age == 0 && rng.Chance(Rate(plan, SynthField::kGivenName, rates_.baby_of))) {
     r->given_name.append("BABY OF ");
     AppendStyled(r->given_name, general_given_[1][2].Sample(rng), Style::kUpper);
   } else if (!given_missing) {
-    if (person.twin != 0 && rng.Chance(rates_.twin_label)) {
+    if (person.twin != 0 && rng.Chance(Rate(plan, SynthField::kGivenName, rates_.twin_label))) {
       r->given_name.append(person.twin == 1 ? "TWIN 1 " : "TWIN 2 ");
     }
     AppendStyled(r->given_name, person.given, Style::kUpper);
@@ -785,7 +893,10 @@ void Engine::TrustRecord(std::uint64_t row, SynthRecord* r, std::string* match_i
     AppendPadded(r->date_of_birth, static_cast<std::uint64_t>(person.dob.d), 2);
   }
 
-  r->sex.assign(person.sex == 0 ? "F" : person.sex == 1 ? "M" : "U");
+  const bool sex_missing = options_.missing.has_value() && rng.Chance(rates_.trust_sex_missing);
+  r->sex.assign(person.sex == 0 && !sex_missing   ? "F"
+                : person.sex == 1 && !sex_missing ? "M"
+                                                  : "U");
 
   r->postcode.clear();
   if (!rng.Chance(rates_.trust_postcode_missing)) {
@@ -798,12 +909,127 @@ void Engine::TrustRecord(std::uint64_t row, SynthRecord* r, std::string* match_i
   }
 }
 
+// Marry(person, rng, name): a married name in place of (or hyphenated after) `name`, as the
+// council records it for some women; false when the new surname is the old one (name unchanged).
+bool Engine::Marry(const Person& person, Rng& rng, std::string& name) const {
+  std::string married;
+  bool gendered = false;
+  if (person.community == synth_internal::kGeneral || rng.Below(100) < 30) {
+    SampleGeneralSurname(rng, &married);
+  } else {
+    SampleSurname(rng, person.community, true, &married, &gendered);
+    if (gendered) Feminine(married);
+  }
+  if (married == name) return false;
+  if (rng.Below(4) == 0) {
+    name.push_back('-');
+    name.append(married);
+  } else {
+    name = std::move(married);
+  }
+  return true;
+}
+
+// NameKey(s): a name as cleaning compares it, roughly: ASCII letters in upper case, accents
+// removed, everything else dropped.
+std::string NameKey(std::string_view s) {
+  std::string styled, key;
+  AppendStyled(styled, s, Style::kUpper);
+  for (char c : styled) {
+    if (IsUpper(c)) key.push_back(c);
+  }
+  return key;
+}
+
+// The forced corruptions (Corrupt::kYes) choose among a field's built-in mechanisms in about the
+// proportions of their built-in rates, and fall back to a typo when the chosen one would leave
+// the cleaned value unchanged.
+void Engine::CorruptGiven(std::string& name, Rng& rng) const {
+  if (auto it = variants_.find(name); it != variants_.end() && rng.Below(6) != 0) {
+    const std::string_view variant = rng.Pick(std::span<const std::string_view>(it->second));
+    if (NameKey(variant) != NameKey(name)) {
+      name.assign(variant);
+      return;
+    }
+  }
+  Typo(name, rng);
+}
+
+void Engine::CorruptFamily(const Person& person, std::string& name, Rng& rng) const {
+  if (person.sex == 0 && person.age >= 20 && rng.Below(4) != 0) {
+    const std::string before = name;
+    if (Marry(person, rng, name) && NameKey(name) != NameKey(before)) return;
+    name = before;
+  }
+  Typo(name, rng);
+}
+
+// CorruptDate(dob, rng): a different valid date: day and month swapped, or a day or year
+// mistyped (weights 15 : 5 : 3, the built-in rates').
+Date CorruptDate(Date dob, Rng& rng) {
+  constexpr int kDelta[4] = {-1, 1, -10, 10};
+  for (int attempt = 0; attempt < 32; ++attempt) {
+    const std::uint32_t kind = rng.Below(23);
+    Date changed = dob;
+    if (kind < 15) {
+      if (dob.d > 12 || dob.d == dob.m) continue;
+      changed = {dob.y, dob.d, dob.m};
+    } else if (kind < 20) {
+      changed.d += kDelta[rng.Below(4)];
+    } else {
+      changed.y += kDelta[rng.Below(4)];
+    }
+    if (IsValidDate(changed)) return changed;
+  }
+  // Every date has a valid neighbour day (no date is both the first of a month and the
+  // reference date).
+  const Date next{dob.y, dob.m, dob.d + 1};
+  return IsValidDate(next) ? next : Date{dob.y, dob.m, dob.d - 1};
+}
+
+bool SamePostcode(const Postcode& a, const Postcode& b) {
+  return a.outward_len == b.outward_len && a.outward == b.outward && a.inward == b.inward;
+}
+
+// PostcodeTypo(pc, rng): one character of the inward code mistyped.
+void PostcodeTypo(Postcode& pc, Rng& rng) {
+  const std::uint32_t at = rng.Below(3);
+  if (at == 0) {
+    char d = static_cast<char>('0' + rng.Below(9));
+    if (d >= pc.inward[0]) ++d;
+    pc.inward[0] = d;
+  } else {
+    const std::size_t old = kInwardLetters.find(pc.inward[at]);
+    const std::uint32_t shift =
+        1 + rng.Below(static_cast<std::uint32_t>(kInwardLetters.size() - 1));
+    pc.inward[at] = kInwardLetters[(old + shift) % kInwardLetters.size()];
+  }
+}
+
+// MovePostcode(pc, rng): a new address, three times in four in the same postcode area.
+Postcode Engine::MovePostcode(const Postcode& pc, Rng& rng) const {
+  const int area = rng.Below(4) != 0 ? pc.area : static_cast<int>(areas_.Sample(rng));
+  return SamplePostcode(rng, area);
+}
+
+void Engine::CorruptPostcode(Postcode& pc, Rng& rng) const {
+  if (rng.Below(17) != 0) {
+    const Postcode moved = MovePostcode(pc, rng);
+    if (!SamePostcode(moved, pc)) {
+      pc = moved;
+      return;
+    }
+  }
+  PostcodeTypo(pc, rng);
+}
+
 void Engine::CouncilRecord(std::uint64_t row, SynthRecord* r) const {
   const std::uint64_t u = council_rows_(row);
   const std::uint64_t p = u < shared_ ? u : options_.records + (u - shared_);
   Person person;
   MakePerson(p, &person);
   Rng rng(Hash(key_council_, p));
+  const Plan plan = PlanFor(p);
 
   r->id.clear();
   AppendCouncilId(r->id, p);
@@ -814,7 +1040,8 @@ void Engine::CouncilRecord(std::uint64_t row, SynthRecord* r) const {
   if (!rng.Chance(rates_.nhs_missing)) {
     std::string digits;
     AppendPadded(digits, person.nhs, 10);
-    if (rng.Chance(rates_.nhs_mistyped)) {
+    if (rng.Chance(Rate(plan, SynthField::kNhsNumber, rates_.nhs_mistyped)) ||
+        Forced(plan, SynthField::kNhsNumber)) {
       const std::uint32_t i = rng.Below(9);
       if (rng.Below(10) < 3 && digits[i] != digits[i + 1]) {
         std::swap(digits[i], digits[i + 1]);
@@ -843,35 +1070,23 @@ void Engine::CouncilRecord(std::uint64_t row, SynthRecord* r) const {
   if (style == Style::kAsIs && rng.Below(100) < 30) style = Style::kFolded;
 
   std::string name(person.given);
-  if (rng.Chance(rates_.given_nickname)) {
+  if (rng.Chance(Rate(plan, SynthField::kGivenName, rates_.given_nickname))) {
     if (auto it = variants_.find(person.given); it != variants_.end()) {
       name.assign(rng.Pick(std::span<const std::string_view>(it->second)));
     }
   }
-  if (rng.Chance(rates_.given_typo)) Typo(name, rng);
+  if (rng.Chance(Rate(plan, SynthField::kGivenName, rates_.given_typo))) Typo(name, rng);
+  if (Forced(plan, SynthField::kGivenName)) CorruptGiven(name, rng);
   r->given_name.clear();
   if (!rng.Chance(rates_.given_missing)) AppendStyled(r->given_name, name, style);
 
   person.FamilyName(name);
-  if (person.sex == 0 && person.age >= 20 && rng.Chance(rates_.married_name)) {
-    std::string married;
-    bool gendered = false;
-    if (person.community == synth_internal::kGeneral || rng.Below(100) < 30) {
-      SampleGeneralSurname(rng, &married);
-    } else {
-      SampleSurname(rng, person.community, true, &married, &gendered);
-      if (gendered) Feminine(married);
-    }
-    if (married != name) {
-      if (rng.Below(4) == 0) {
-        name.push_back('-');
-        name.append(married);
-      } else {
-        name = std::move(married);
-      }
-    }
+  if (person.sex == 0 && person.age >= 20 &&
+      rng.Chance(Rate(plan, SynthField::kFamilyName, rates_.married_name))) {
+    Marry(person, rng, name);
   }
-  if (rng.Chance(rates_.family_typo)) Typo(name, rng);
+  if (rng.Chance(Rate(plan, SynthField::kFamilyName, rates_.family_typo))) Typo(name, rng);
+  if (Forced(plan, SynthField::kFamilyName)) CorruptFamily(person, name, rng);
   if (rng.Below(100) < 40) std::replace(name.begin(), name.end(), '-', ' ');
   if (rng.Below(100) < 20) std::erase(name, '\'');
   r->family_name.clear();
@@ -879,20 +1094,22 @@ void Engine::CouncilRecord(std::uint64_t row, SynthRecord* r) const {
 
   // Date of birth, DD/MM/YYYY: day and month swapped, a mistyped day or year.
   Date dob = person.dob;
-  if (rng.Chance(rates_.dob_swap) && dob.d <= 12 && dob.d != dob.m) {
+  if (rng.Chance(Rate(plan, SynthField::kDateOfBirth, rates_.dob_swap)) && dob.d <= 12 &&
+      dob.d != dob.m) {
     const Date swapped{dob.y, dob.d, dob.m};
     if (IsValidDate(swapped)) dob = swapped;
   }
-  if (rng.Chance(rates_.dob_day_typo)) {
+  if (rng.Chance(Rate(plan, SynthField::kDateOfBirth, rates_.dob_day_typo))) {
     constexpr int kDelta[4] = {-1, 1, -10, 10};
     Date typo{dob.y, dob.m, dob.d + kDelta[rng.Below(4)]};
     if (IsValidDate(typo)) dob = typo;
   }
-  if (rng.Chance(rates_.dob_year_typo)) {
+  if (rng.Chance(Rate(plan, SynthField::kDateOfBirth, rates_.dob_year_typo))) {
     constexpr int kDelta[4] = {-1, 1, -10, 10};
     Date typo{dob.y + kDelta[rng.Below(4)], dob.m, dob.d};
     if (IsValidDate(typo)) dob = typo;
   }
+  if (Forced(plan, SynthField::kDateOfBirth)) dob = CorruptDate(dob, rng);
   r->date_of_birth.clear();
   if (!rng.Chance(rates_.dob_missing)) {
     AppendPadded(r->date_of_birth, static_cast<std::uint64_t>(dob.d), 2);
@@ -904,29 +1121,20 @@ void Engine::CouncilRecord(std::uint64_t row, SynthRecord* r) const {
 
   // Sex, NHS data dictionary codes: 1 male, 2 female, 0 not known, 9 not specified.
   int sex = person.sex;
-  if (sex != 2 && rng.Chance(rates_.sex_flip)) sex = 1 - sex;
+  if (sex != 2 && (rng.Chance(Rate(plan, SynthField::kSex, rates_.sex_flip)) ||
+                   Forced(plan, SynthField::kSex))) {
+    sex = 1 - sex;
+  }
   if (rng.Chance(rates_.sex_missing)) sex = 2;
   r->sex.assign(sex == 0 ? "2" : sex == 1 ? "1" : rng.Below(2) == 0 ? "0" : "9");
 
   // Postcode: moved house (mostly nearby), mistyped inward code, missing.
   Postcode pc = person.postcode;
-  if (rng.Chance(rates_.postcode_moved)) {
-    const int area = rng.Below(4) != 0 ? pc.area : static_cast<int>(areas_.Sample(rng));
-    pc = SamplePostcode(rng, area);
+  if (rng.Chance(Rate(plan, SynthField::kPostcode, rates_.postcode_moved))) {
+    pc = MovePostcode(pc, rng);
   }
-  if (rng.Chance(rates_.postcode_typo)) {
-    const std::uint32_t at = rng.Below(3);
-    if (at == 0) {
-      char d = static_cast<char>('0' + rng.Below(9));
-      if (d >= pc.inward[0]) ++d;
-      pc.inward[0] = d;
-    } else {
-      const std::size_t old = kInwardLetters.find(pc.inward[at]);
-      const std::uint32_t shift =
-          1 + rng.Below(static_cast<std::uint32_t>(kInwardLetters.size() - 1));
-      pc.inward[at] = kInwardLetters[(old + shift) % kInwardLetters.size()];
-    }
-  }
+  if (rng.Chance(Rate(plan, SynthField::kPostcode, rates_.postcode_typo))) PostcodeTypo(pc, rng);
+  if (Forced(plan, SynthField::kPostcode)) CorruptPostcode(pc, rng);
   r->postcode.clear();
   const bool lower = rng.Below(100) < 2;
   if (!rng.Chance(rates_.postcode_missing)) {
@@ -969,7 +1177,40 @@ absl::Status ValidateSynthOptions(const SynthOptions& options) {
     return absl::InvalidArgumentError(internal::StrCat(
         "synth: corruption must be a finite number >= 0, got ", options.corruption));
   }
+  auto share = [](const std::optional<double>& value, std::string_view what) {
+    if (!value.has_value() || (*value >= 0.0 && *value <= 1.0)) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        internal::StrCat("synth: ", what, " must be between 0 and 1, got ", *value));
+  };
+  BLOOMLINK_RETURN_IF_ERROR(share(options.exact_share, "exact_share"));
+  BLOOMLINK_RETURN_IF_ERROR(share(options.missing, "missing"));
+  bool any_rate = false;
+  for (std::size_t f = 0; f < kSynthFieldCount; ++f) {
+    BLOOMLINK_RETURN_IF_ERROR(share(options.field_corruption[f],
+                                    internal::StrCat("field_corruption of ", kFieldNames[f])));
+    any_rate = any_rate || FieldRate(options, f) > 0;
+  }
+  if (options.exact_share.has_value() && *options.exact_share < 1.0 && !any_rate) {
+    return absl::InvalidArgumentError(internal::StrCat(
+        "synth: exact_share ", *options.exact_share,
+        " leaves true pairs to corrupt, but every field's corruption rate is 0: set corruption "
+        "above 0 or a field_corruption rate above 0"));
+  }
   return absl::OkStatus();
+}
+
+std::string_view SynthFieldName(SynthField field) {
+  const auto f = static_cast<std::size_t>(field);
+  return f < kSynthFieldCount ? kFieldNames[f] : std::string_view("unknown");
+}
+
+absl::StatusOr<SynthField> ParseSynthField(std::string_view name) {
+  for (std::size_t f = 0; f < kSynthFieldCount; ++f) {
+    if (kFieldNames[f] == name) return static_cast<SynthField>(f);
+  }
+  return absl::InvalidArgumentError(internal::StrCat(
+      "synth: unknown field \"", name,
+      "\": expected nhs_number, given_name, family_name, date_of_birth, sex or postcode"));
 }
 
 struct SynthGenerator::State : Engine {

@@ -1100,6 +1100,61 @@ def test_synth_options_are_validated(options, message):
         bloomlink.synth(**options)
 
 
+def _identical_pairs(data):
+    """True pairs whose given name, family name and date of birth agree after a rough
+    cleaning (letters, upper case; the date's digits in YYYYMMDD order)."""
+    trust = data.trust.set_index("id")
+    council = data.council.set_index("id")
+    t = trust.loc[data.truth["id_a"]].reset_index(drop=True)
+    c = council.loc[data.truth["id_b"]].reset_index(drop=True)
+
+    def name(col):
+        return col.str.normalize("NFKD").str.replace(r"[^A-Za-z]", "", regex=True).str.upper()
+
+    same = (name(t["given_name"]) == name(c["given_name"])) & \
+        (name(t["family_name"]) == name(c["family_name"]))
+    dob_t = t["date_of_birth"].str.replace("-", "")
+    dob_c = c["date_of_birth"].str[6:] + c["date_of_birth"].str[3:5] + c["date_of_birth"].str[:2]
+    return same, dob_t == dob_c
+
+
+def test_synth_knobs():
+    data = bloomlink.synth(3000, seed=2, overlap=0.5, corruption=0, exact_share=0.6,
+                           field_corruption={"date_of_birth": 1.0}, missing=0.0)
+    assert len(data.truth) == 1500
+    names_same, dob_same = _identical_pairs(data)
+    assert names_same.all()
+    assert dob_same.sum() == 900  # round(0.6 * 1500) exact; every other pair has another date
+    assert (data.trust[COLUMNS] != "").all().all() and (data.council[COLUMNS] != "").all().all()
+    again = bloomlink.synth(3000, seed=2, overlap=0.5, corruption=0, exact_share=0.6,
+                            field_corruption={"date_of_birth": 1.0}, missing=0.0)
+    pd.testing.assert_frame_equal(data.council, again.council)
+    # The knobs' defaults are the built-in behaviour.
+    plain = bloomlink.synth(300, seed=5)
+    pd.testing.assert_frame_equal(
+        plain.council, bloomlink.synth(300, seed=5, exact_share=None, field_corruption={},
+                                       missing=None).council)
+    missing = bloomlink.synth(2000, seed=3, missing=0.25)
+    share = (missing.council["family_name"] == "").mean()
+    assert 0.22 < share < 0.28
+    none = bloomlink.synth(100, seed=3, overlap=0, exact_share=0.5)
+    assert len(none.truth) == 0 and list(none.truth.columns) == ["id_a", "id_b"]
+
+
+@pytest.mark.parametrize("options,error,message", [
+    ({"exact_share": 1.5}, InputError, "synth: exact_share must be between 0 and 1, got 1.5"),
+    ({"missing": -0.5}, InputError, "synth: missing must be between 0 and 1, got -0.5"),
+    ({"field_corruption": {"postcode": 2}}, InputError,
+     "synth: field_corruption of postcode must be between 0 and 1, got 2"),
+    ({"field_corruption": {"dob": 0.5}}, InputError, 'synth: unknown field "dob"'),
+    ({"field_corruption": [("postcode", 0.5)]}, TypeError, "field_corruption must be a mapping"),
+    ({"corruption": 0, "exact_share": 0.5}, InputError, "every field's corruption rate is 0"),
+])
+def test_synth_knobs_are_validated(options, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        bloomlink.synth(10, **options)
+
+
 # -------------------------------------------------------------------------------------------------
 # python -m bloomlink, kernel, documentation
 

@@ -2,8 +2,10 @@
 import base64
 import json
 
+import pandas as pd
 import pytest
 
+import bloomlink
 from conftest import SECRET, clkhash_vector
 
 
@@ -221,6 +223,35 @@ def test_synth_is_deterministic(cli, tmp_path):
     cli("synth", "--records", 200, "--seed", 9, "--output", tmp_path / "b")
     for name in ("trust.csv", "council.csv", "truth.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_synth_knobs(cli, tmp_path):
+    knobs = ["--overlap", 0.3, "--exact-share", 0.5, "--missing", 0.02,
+             "--field-corruption", "given_name=0.3,family_name=0.2"]
+    proc = cli("synth", "--records", 400, "--seed", 9, *knobs, "--output", tmp_path / "a")
+    assert "120 true matches" in proc.stdout
+    data = bloomlink.synth(400, seed=9, overlap=0.3, exact_share=0.5, missing=0.02,
+                           field_corruption={"given_name": 0.3, "family_name": 0.2})
+    written = pd.read_csv(tmp_path / "a" / "council.csv", dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(written, data.council)
+    cli("synth", "--records", 50, "--seed", 1, "--overlap", 0, "--output", tmp_path / "none")
+    assert (tmp_path / "none" / "truth.csv").read_text() == "id_a,id_b\n"
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--exact-share", "1.5"], "synth: exact_share must be between 0 and 1, got 1.5"),
+    (["--missing", "2"], "synth: missing must be between 0 and 1, got 2"),
+    (["--field-corruption", "dob=0.5"], 'synth: unknown field "dob"'),
+    (["--field-corruption", "postcode"], "--field-corruption: a pair without \"=\""),
+    (["--field-corruption", "postcode=high"], "the rate of postcode is not a number"),
+    (["--field-corruption", "postcode=0.1,postcode=0.2"], "postcode is given twice"),
+    (["--field-corruption", "sex=1.2"], "field_corruption of sex must be between 0 and 1"),
+    (["--corruption", "0", "--exact-share", "0.5"], "every field's corruption rate is 0"),
+])
+def test_synth_knobs_are_checked(cli, tmp_path, args, message):
+    proc = cli("synth", "--records", 10, *args, "--output", tmp_path / "out", expect=2)
+    assert message in proc.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_convert_between_formats(cli, starter):

@@ -662,16 +662,39 @@ class SyntheticExtracts:
 
 
 def synth(records: int = 5000, *, seed: int = 1, overlap: float = 0.6,
-          corruption: float = 1.0) -> SyntheticExtracts:
+          corruption: float = 1.0, exact_share: Optional[float] = None,
+          field_corruption: Optional[Mapping[str, float]] = None,
+          missing: Optional[float] = None) -> SyntheticExtracts:
     """Synthetic UK-style extracts (no real persons), as `bloomlink synth` writes them.
 
-    ``records`` persons in the trust extract; about as many in the council's, of whom
-    ``overlap`` are shared. ``corruption`` scales how often a shared person's records disagree
-    (typos, nicknames, married names, swapped day/month, moved postcodes, missing values); 0
-    makes them agree after cleaning. Same arguments, same data.
+    ``records`` persons in the trust extract; as many in the council's, of whom ``overlap`` (a
+    share, 0 for no true pairs at all) are in both. ``corruption`` scales how often a shared
+    person's records disagree (typos, nicknames, married names, swapped day/month, moved
+    postcodes, missing values); 0 makes them agree after cleaning. Same arguments, same data.
+
+    Knobs for quality experiments (None: the built-in behaviour):
+
+    - ``exact_share``: the share of true pairs with no corrupted field (identical after cleaning
+      but for missing values); every other one has at least one, each field corrupted with its
+      rate given that.
+    - ``field_corruption``: ``{field: rate}``, how often that field of a council record is
+      corrupted (in the records ``exact_share`` leaves corrupted, when given), in place of its
+      built-in rates; fields: nhs_number, given_name, family_name, date_of_birth, sex, postcode.
+    - ``missing``: the share of values of every field left empty, in both extracts.
+
+    >>> data = synth(3000, seed=2, overlap=0.3, exact_share=2/3,
+    ...              field_corruption={"given_name": 0.3, "family_name": 0.3}, missing=0.0)
     """
     pd = _pandas()
-    d = _core.synth(records, seed, overlap, corruption)
+    if field_corruption is None:
+        field_corruption = {}
+    if not isinstance(field_corruption, Mapping):
+        raise TypeError(f"field_corruption must be a mapping of field name to rate, got "
+                        f"{type(field_corruption).__name__}")
+    rates = [(str(name), float(rate)) for name, rate in field_corruption.items()]
+    d = _core.synth(records, seed, overlap, corruption,
+                    None if exact_share is None else float(exact_share), rates,
+                    None if missing is None else float(missing))
     return SyntheticExtracts(pd.DataFrame(d["trust"]), pd.DataFrame(d["council"]),
                              pd.DataFrame(d["truth"]))
 

@@ -515,12 +515,21 @@ py::dict Columns(const std::vector<synth::SynthRecord>& records) {
   return d;
 }
 
-py::dict Synth(std::uint64_t records, std::uint64_t seed, double overlap, double corruption) {
+py::dict Synth(std::uint64_t records, std::uint64_t seed, double overlap, double corruption,
+               std::optional<double> exact_share,
+               const std::vector<std::pair<std::string, double>>& field_corruption,
+               std::optional<double> missing) {
   synth::SynthOptions options;
   options.records = records;
   options.seed = seed;
   options.overlap = overlap;
   options.corruption = corruption;
+  options.exact_share = exact_share;
+  options.missing = missing;
+  for (const auto& [name, rate] : field_corruption) {
+    const synth::SynthField field = Unwrap(synth::ParseSynthField(name));
+    options.field_corruption[static_cast<std::size_t>(field)] = rate;
+  }
   auto gen = Unwrap(synth::SynthGenerator::Create(options));
   std::vector<synth::SynthRecord> trust(gen.trust_records()), council(gen.council_records());
   std::vector<std::string> match(gen.trust_records());
@@ -803,7 +812,8 @@ PYBIND11_MODULE(_core, m) {
   m.def("reduction_ratio", &eval::ReductionRatio);
   m.def("reduction_ratio_within", &eval::ReductionRatioWithin);
   m.def("synth", &Synth, py::arg("records"), py::arg("seed"), py::arg("overlap"),
-        py::arg("corruption"));
+        py::arg("corruption"), py::arg("exact_share"), py::arg("field_corruption"),
+        py::arg("missing"));
   m.def("cli_main", &CliMain, py::arg("argv"));
   m.def("install_interrupt_handlers", &cli::InstallInterruptHandlers);
   m.def("kernel", [] { return std::string(Unwrap(match::Kernels())->name); });

@@ -24,10 +24,25 @@
 //
 // Output depends only on the options (never on the clock, the machine or the standard library):
 // ages are relative to the fixed kSynthReferenceDate.
+//
+// Knobs for linkage-quality experiments (all optional; unset, the output is the built-in one):
+//
+//   options.overlap = 0.3;                  // 30% of the council's persons are in both extracts
+//   options.exact_share = 2.0 / 3;          // two thirds of true pairs identical after cleaning
+//   options.field_corruption[static_cast<std::size_t>(synth::SynthField::kDateOfBirth)] = 0.9;
+//   options.missing = 0.05;                 // 5% of the values of every field empty, both extracts
+//
+// Corruption and missingness are separate: a corruption makes a value that is present on both
+// sides disagree after cleaning (a typo, a nickname, a married name, a swapped day and month, a
+// moved postcode, a mistyped NHS number); missingness leaves a value empty, in any record of
+// either extract, whether or not the person is in both.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -43,16 +58,61 @@ inline constexpr std::string_view kSynthReferenceDate = "2024-03-31";
 // kMaxSynthRecords: the largest accepted SynthOptions::records.
 inline constexpr std::uint64_t kMaxSynthRecords = 100'000'000;
 
+// SynthField: the identifier fields of the extracts (every column but id), in column order.
+enum class SynthField { kNhsNumber, kGivenName, kFamilyName, kDateOfBirth, kSex, kPostcode };
+inline constexpr std::size_t kSynthFieldCount = 6;
+
+// SynthFieldName(field): its column name ("nhs_number", "given_name", "family_name",
+// "date_of_birth", "sex", "postcode"). ParseSynthField reads those names; InvalidArgument
+// (listing them) for any other.
+std::string_view SynthFieldName(SynthField field);
+absl::StatusOr<SynthField> ParseSynthField(std::string_view name);
+
+// kSynthDefaultFieldCorruption[f]: about how often field f of a council record is corrupted at
+// corruption 1 without the knobs below (measured on the built-in rates): the per-field rates
+// that exact_share uses, times corruption, for fields without a field_corruption rate.
+inline constexpr std::array<double, kSynthFieldCount> kSynthDefaultFieldCorruption = {
+    0.005,  // nhs_number: a mistyped digit (the check digit catches it: invalid, not different)
+    0.06,   // given_name: a nickname or other spelling, a typo
+    0.043,  // family_name: a married name, a typo
+    0.013,  // date_of_birth: day and month swapped, a day or year mistyped
+    0.002,  // sex: recorded as the other sex
+    0.09,   // postcode: moved house (mostly nearby), a mistyped inward code
+};
+
 struct SynthOptions {
   // records: persons in the trust extract (1 to kMaxSynthRecords). The council extract has as
   // many, of whom round(overlap * records) are also in the trust extract.
   std::uint64_t records = 5000;
   std::uint64_t seed = 1;
-  // overlap: the fraction of council records that are true matches, in [0, 1].
+  // overlap: the fraction of council records that are true matches, in [0, 1]. At 0 no person is
+  // in both extracts and the truth file has a header only.
   double overlap = 0.6;
   // corruption: scales how often records disagree (>= 0): 1.0 gives realistic rates, 0 gives
-  // extracts whose shared persons are identical after cleaning (only the formats differ).
+  // extracts whose shared persons are identical after cleaning (only the formats differ). It
+  // scales the built-in rates of every corruption and, unless `missing` is set, of missing
+  // values; a field_corruption rate replaces it for its field.
   double corruption = 1.0;
+  // exact_share: when set, in [0, 1]: the share of true pairs whose council record carries no
+  // corruption (round(exact_share * true pairs) of them; the two records are then identical
+  // after cleaning except where a value is missing, see `missing`). Every other council record
+  // has at least one corrupted field: each field is corrupted with its rate (field_corruption,
+  // else kSynthDefaultFieldCorruption times corruption), conditioned on at least one, so below
+  // 1 some field's rate must be above 0. Unset, each field is corrupted independently: at
+  // corruption 1 about 80% of true pairs happen to carry no corruption (and about 68% are
+  // identical after cleaning; the others have a value missing on one side).
+  std::optional<double> exact_share;
+  // field_corruption[f] (indexed by SynthField): when set, in [0, 1], the probability that
+  // field f of a council record is corrupted (in the records exact_share leaves corrupted, when
+  // that is set), in place of the built-in rates times corruption. A corrupted field always
+  // disagrees after cleaning where it can: sex only when known, a mistyped NHS number becomes
+  // invalid (the check digit catches it), not another person's number.
+  std::array<std::optional<double>, kSynthFieldCount> field_corruption{};
+  // missing: when set, in [0, 1], the probability that a value is left empty, for every field
+  // of every record of both extracts (a missing sex is "U" in the trust's extract, "0" or "9"
+  // in the council's). Unset, built-in rates per field and extract (the council's NHS numbers
+  // are missing most often, 12%) times corruption.
+  std::optional<double> missing;
 };
 
 // ValidateSynthOptions(options) is InvalidArgument naming the offending option, else OK.

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -758,6 +759,266 @@ TEST(SynthTest, ErrorsNameThePath) {
   EXPECT_THAT(WriteSynthExtracts(Options(10), out),
               StatusIs(absl::StatusCode::kInvalidArgument, out + "/council.csv"));
   EXPECT_FALSE(std::filesystem::exists(out + "/trust.csv")) << "no partial output";
+}
+
+// ---------------------------------------------------------------------------------------------
+// The quality knobs: exact_share, field_corruption, missing.
+
+constexpr Field kFieldColumn[kSynthFieldCount] = {kNhs, kGiven, kFamily, kDob, kSex, kPostcode};
+
+// Clean(field, value): the value as the test compares it (empty when missing).
+std::string Clean(Field f, const std::string& value) {
+  switch (f) {
+    case kNhs:
+    case kPostcode:
+      return CleanDigits(value);
+    case kGiven:
+    case kFamily:
+      return CleanName(value);
+    case kDob:
+      return CleanDob(value);
+    case kSex:
+      return CleanSex(value);
+    default:
+      return value;
+  }
+}
+
+// PairStats: per field, the true pairs whose values are both present and disagree after
+// cleaning; and the pairs that agree on every field.
+struct PairStats {
+  std::array<std::size_t, kSynthFieldCount> differ{};
+  std::size_t identical = 0;
+  std::size_t pairs = 0;
+  std::map<std::size_t, std::size_t> by_count;  // number of differing fields -> pairs
+};
+
+PairStats Compare(const Generated& g) {
+  PairStats stats;
+  for (const auto& [id_a, id_b] : g.truth) {
+    const Row& t = g.trust[g.trust_index.at(id_a)];
+    const Row& c = g.council[g.council_index.at(id_b)];
+    std::size_t n = 0;
+    bool same = true;
+    for (std::size_t f = 0; f < kSynthFieldCount; ++f) {
+      const std::string a = Clean(kFieldColumn[f], t[kFieldColumn[f]]);
+      const std::string b = Clean(kFieldColumn[f], c[kFieldColumn[f]]);
+      same = same && a == b;
+      if (!a.empty() && !b.empty() && a != b) {
+        ++stats.differ[f];
+        ++n;
+      }
+    }
+    stats.identical += same;
+    ++stats.by_count[n];
+    ++stats.pairs;
+  }
+  return stats;
+}
+
+SynthOptions Knobs(std::uint64_t records, double overlap, double corruption,
+                   std::optional<double> exact_share, std::optional<double> missing) {
+  SynthOptions options = Options(records, 31, overlap, corruption);
+  options.exact_share = exact_share;
+  options.missing = missing;
+  return options;
+}
+
+std::optional<double>& Rate(SynthOptions& options, SynthField field) {
+  return options.field_corruption[static_cast<std::size_t>(field)];
+}
+
+TEST(SynthKnobsTest, FieldNamesRoundTrip) {
+  for (std::size_t f = 0; f < kSynthFieldCount; ++f) {
+    const auto field = static_cast<SynthField>(f);
+    absl::StatusOr<SynthField> parsed = ParseSynthField(SynthFieldName(field));
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    EXPECT_EQ(*parsed, field);
+  }
+  EXPECT_EQ(SynthFieldName(SynthField::kDateOfBirth), "date_of_birth");
+  EXPECT_THAT(ParseSynthField("dob"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "unknown field \"dob\""));
+  EXPECT_THAT(ParseSynthField("id"), StatusIs(absl::StatusCode::kInvalidArgument, "postcode"));
+}
+
+// The built-in mechanisms corrupt each field about as often as kSynthDefaultFieldCorruption
+// says (the rates exact_share uses for fields without a rate of their own).
+TEST(SynthKnobsTest, DefaultFieldRatesDescribeTheBuiltInRates) {
+  const Generated& g = Standard();
+  const PairStats stats = Compare(g);
+  for (std::size_t f = 0; f < kSynthFieldCount; ++f) {
+    const double rate = static_cast<double>(stats.differ[f]) / static_cast<double>(stats.pairs);
+    const double expected = kSynthDefaultFieldCorruption[f];
+    EXPECT_NEAR(rate, expected, 0.25 * expected + 0.002)
+        << SynthFieldName(static_cast<SynthField>(f));
+  }
+}
+
+TEST(SynthKnobsTest, ExactShareIsExact) {
+  // 3,000 true pairs, two thirds exact; the rest corrupted at the built-in relative rates.
+  Generated g = Generate(Knobs(6000, 0.5, 1.0, 2.0 / 3, 0.0));
+  ASSERT_EQ(g.truth.size(), 3000u);
+  const PairStats stats = Compare(g);
+  // Every corrupted pair has a disagreeing field, but for the rare one whose only corrupted
+  // field is the sex of a person whose sex is not known.
+  EXPECT_GE(stats.identical, 2000u);
+  EXPECT_LE(stats.identical, 2000u + 10);
+  EXPECT_EQ(stats.by_count.at(0), stats.identical);
+  // Nothing is missing.
+  for (const std::vector<Row>* rows : {&g.trust, &g.council}) {
+    for (const Row& row : *rows) {
+      for (Field f : {kNhs, kGiven, kFamily, kDob, kPostcode}) EXPECT_FALSE(row[f].empty());
+    }
+  }
+  // Postcodes and given names are corrupted most often, as in the built-in rates.
+  const auto differ = [&](SynthField f) { return stats.differ[static_cast<std::size_t>(f)]; };
+  EXPECT_GT(differ(SynthField::kPostcode), differ(SynthField::kFamilyName));
+  EXPECT_GT(differ(SynthField::kGivenName), differ(SynthField::kDateOfBirth));
+  EXPECT_GT(differ(SynthField::kDateOfBirth), 0u);
+}
+
+TEST(SynthKnobsTest, ExactShareExtremes) {
+  Generated all = Generate(Knobs(2000, 0.5, 1.0, 1.0, 0.0));
+  EXPECT_EQ(Compare(all).identical, 1000u);
+  // exact_share 1 needs nothing to corrupt.
+  Generated clean = Generate(Knobs(2000, 0.5, 0.0, 1.0, 0.0));
+  EXPECT_EQ(Compare(clean).identical, 1000u);
+  SynthOptions none = Knobs(2000, 0.5, 0.0, 0.0, 0.0);
+  Rate(none, SynthField::kPostcode) = 1.0;
+  const PairStats stats = Compare(Generate(none));
+  EXPECT_EQ(stats.identical, 0u);
+  EXPECT_EQ(stats.differ[static_cast<std::size_t>(SynthField::kPostcode)], 1000u);
+}
+
+// A dominant field: half the true pairs exact, the other half with only the date of birth
+// wrong.
+TEST(SynthKnobsTest, DominantField) {
+  SynthOptions options = Knobs(4000, 0.5, 0.0, 0.5, 0.0);
+  Rate(options, SynthField::kDateOfBirth) = 1.0;
+  const PairStats stats = Compare(Generate(options));
+  EXPECT_EQ(stats.identical, 1000u);
+  EXPECT_EQ(stats.differ[static_cast<std::size_t>(SynthField::kDateOfBirth)], 1000u);
+  EXPECT_EQ(stats.by_count.at(1), 1000u);
+  EXPECT_EQ(stats.by_count.size(), 2u);
+}
+
+// "Voter-style": the corrupted pairs have one or two corrupted names, each name corrupted with
+// probability 0.3 given that at least one is: both with probability 0.09 / 0.51.
+TEST(SynthKnobsTest, CorruptedPairsHaveAtLeastOneCorruptedField) {
+  SynthOptions options = Knobs(8000, 0.5, 0.0, 0.0, 0.0);
+  Rate(options, SynthField::kGivenName) = 0.3;
+  Rate(options, SynthField::kFamilyName) = 0.3;
+  const PairStats stats = Compare(Generate(options));
+  EXPECT_EQ(stats.identical, 0u);
+  EXPECT_EQ(stats.by_count.count(0), 0u);
+  EXPECT_EQ(stats.by_count.at(1) + stats.by_count.at(2), 4000u);
+  EXPECT_NEAR(static_cast<double>(stats.by_count.at(2)) / 4000, 0.09 / 0.51, 0.02);
+  for (SynthField f : {SynthField::kNhsNumber, SynthField::kDateOfBirth, SynthField::kSex,
+                       SynthField::kPostcode}) {
+    EXPECT_EQ(stats.differ[static_cast<std::size_t>(f)], 0u) << SynthFieldName(f);
+  }
+}
+
+// Without exact_share, a field's rate replaces its built-in rates and the other fields keep
+// theirs.
+TEST(SynthKnobsTest, FieldCorruptionWithoutExactShare) {
+  SynthOptions options = Knobs(8000, 0.5, 0.0, std::nullopt, 0.0);
+  Rate(options, SynthField::kDateOfBirth) = 0.4;
+  PairStats stats = Compare(Generate(options));
+  EXPECT_NEAR(
+      static_cast<double>(stats.differ[static_cast<std::size_t>(SynthField::kDateOfBirth)]) / 4000,
+      0.4, 0.03);
+  EXPECT_EQ(stats.by_count.size(), 2u);  // corruption 0: no other field disagrees
+
+  options.corruption = 1.0;
+  Rate(options, SynthField::kPostcode) = 0.0;
+  stats = Compare(Generate(options));
+  EXPECT_EQ(stats.differ[static_cast<std::size_t>(SynthField::kPostcode)], 0u);
+  EXPECT_GT(stats.differ[static_cast<std::size_t>(SynthField::kGivenName)], 100u);
+}
+
+TEST(SynthKnobsTest, MissingIsPerValueInBothExtracts) {
+  Generated g = Generate(Knobs(10000, 0.6, 1.0, std::nullopt, 0.2));
+  for (const std::vector<Row>* rows : {&g.trust, &g.council}) {
+    for (Field f : {kNhs, kGiven, kFamily, kDob, kPostcode}) {
+      std::size_t empty = 0;
+      for (const Row& row : *rows) empty += row[f].empty();
+      EXPECT_NEAR(static_cast<double>(empty) / 10000, 0.2, 0.02) << f;
+    }
+    std::size_t unknown_sex = 0;
+    for (const Row& row : *rows) unknown_sex += CleanSex(row[kSex]).empty();
+    EXPECT_NEAR(static_cast<double>(unknown_sex) / 10000, 0.2 + 0.8 * 0.01, 0.02);
+  }
+  // missing 0: every value present (sex not known only for the persons whose sex is not known).
+  Generated none = Generate(Knobs(3000, 0.6, 1.0, std::nullopt, 0.0));
+  for (const std::vector<Row>* rows : {&none.trust, &none.council}) {
+    for (const Row& row : *rows) {
+      for (Field f : {kNhs, kGiven, kFamily, kDob, kPostcode}) EXPECT_FALSE(row[f].empty());
+    }
+  }
+}
+
+TEST(SynthKnobsTest, NoOverlapWithKnobs) {
+  SynthOptions options = Knobs(500, 0.0, 1.0, 0.5, 0.1);
+  Rate(options, SynthField::kDateOfBirth) = 0.9;
+  Generated g = Generate(options);
+  EXPECT_EQ(g.truth_text, "id_a,id_b\n");
+  EXPECT_EQ(g.summary.true_matches, 0u);
+  EXPECT_EQ(g.trust.size(), 500u);
+  EXPECT_EQ(g.council.size(), 500u);
+}
+
+TEST(SynthKnobsTest, SameKnobsSameBytes) {
+  SynthOptions options = Knobs(3000, 0.3, 1.0, 2.0 / 3, 0.05);
+  Rate(options, SynthField::kGivenName) = 0.2;
+  Generated a = Generate(options), b = Generate(options);
+  EXPECT_EQ(a.trust_text, b.trust_text);
+  EXPECT_EQ(a.council_text, b.council_text);
+  EXPECT_EQ(a.truth_text, b.truth_text);
+  // The knobs change only what they are about: the persons and the truth stay the same.
+  Generated plain = Generate(Options(3000, 31, 0.3));
+  EXPECT_NE(a.council_text, plain.council_text);
+  EXPECT_EQ(a.truth_text, plain.truth_text);
+  // The generator produces the same rows as the files.
+  absl::StatusOr<SynthGenerator> generator = SynthGenerator::Create(options);
+  ASSERT_TRUE(generator.ok()) << generator.status();
+  SynthRecord record;
+  for (std::size_t i = 0; i < a.council.size(); i += 7) {
+    generator->CouncilRecord(i, &record);
+    EXPECT_EQ(record.family_name, a.council[i][kFamily]);
+    EXPECT_EQ(record.date_of_birth, a.council[i][kDob]);
+  }
+}
+
+TEST(SynthKnobsTest, RejectsBadKnobs) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (double bad : {-0.1, 1.5, nan}) {
+    EXPECT_THAT(
+        ValidateSynthOptions(Knobs(10, 0.5, 1.0, bad, std::nullopt)),
+        StatusIs(absl::StatusCode::kInvalidArgument, "exact_share must be between 0 and 1"));
+    EXPECT_THAT(ValidateSynthOptions(Knobs(10, 0.5, 1.0, std::nullopt, bad)),
+                StatusIs(absl::StatusCode::kInvalidArgument, "missing must be between 0 and 1"));
+    SynthOptions options = Options(10);
+    Rate(options, SynthField::kPostcode) = bad;
+    EXPECT_THAT(ValidateSynthOptions(options),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         "field_corruption of postcode must be between 0 and 1"));
+  }
+  // Nothing to corrupt the corrupted pairs with.
+  EXPECT_THAT(ValidateSynthOptions(Knobs(10, 0.5, 0.0, 0.5, std::nullopt)),
+              StatusIs(absl::StatusCode::kInvalidArgument, "exact_share 0.5"));
+  SynthOptions zero = Knobs(10, 0.5, 1.0, 0.5, std::nullopt);
+  for (auto& rate : zero.field_corruption) rate = 0.0;
+  EXPECT_THAT(ValidateSynthOptions(zero),
+              StatusIs(absl::StatusCode::kInvalidArgument, "every field's corruption rate is 0"));
+  Rate(zero, SynthField::kSex) = 0.1;
+  EXPECT_THAT(ValidateSynthOptions(zero), StatusIs(absl::StatusCode::kOk, ""));
+  EXPECT_THAT(ValidateSynthOptions(Knobs(10, 0.5, 0.0, 1.0, 0.0)),
+              StatusIs(absl::StatusCode::kOk, ""));
+  TempDir dir;
+  EXPECT_THAT(WriteSynthExtracts(Knobs(10, 0.5, 1.0, 2.0, std::nullopt), dir.file("out")),
+              StatusIs(absl::StatusCode::kInvalidArgument, "exact_share"));
+  EXPECT_FALSE(std::filesystem::exists(dir.file("out")));
 }
 
 }  // namespace
