@@ -360,7 +360,8 @@ def hindsight(encoded, codes, one_to_one: str):
     true_pairs = 0
     for (a, b), (keys_a, keys_b, n_true) in zip(encoded, codes):
         try:
-            linkage = link_call(a, b, threshold=HINDSIGHT_FLOOR, one_to_one=one_to_one)
+            linkage = link_call(a, b, threshold=HINDSIGHT_FLOOR, method="dice",
+                                one_to_one=one_to_one)
         except (MemoryError, bloomlink.Error) as e:
             return failure_text(e)
         scores.append(np.asarray(linkage.score))
