@@ -1,5 +1,6 @@
 // bloomlink link / evaluate: the linkage unit's commands. They read encodings only: no secret,
 // no raw identifiers.
+#include <cmath>
 #include <cstdio>
 #include <optional>
 
@@ -217,7 +218,7 @@ int RunLink(const LinkArgs& args) {
   if (report.method == link::Method::kFellegiSunter && result->model) {
     const score::FsModel& m = *result->model;
     std::printf(
-        "  Fellegi-Sunter on %zu fields in %.2f s: %s (lambda %.4f%s); matches: "
+        "  Fellegi-Sunter on %zu fields in %.2f s: %s (lambda %.3g%s%s); matches: "
         "probability >= %g\n",
         result->fs_fields.size(), report.score_seconds,
         args.model.empty() ? internal::StrCat("estimated by EM, ", m.iterations,
@@ -225,7 +226,15 @@ int RunLink(const LinkArgs& args) {
                                               " patterns, u by ", score::UMethodName(m.u_method))
                                  .c_str()
                            : internal::StrCat("model ", args.model).c_str(),
-        m.lambda, m.converged || !args.model.empty() ? "" : ", NOT converged", args.decision);
+        m.lambda,
+        m.space_pairs != m.training_pairs && args.model.empty()
+            ? internal::StrCat(": about ",
+                               Thousands(static_cast<std::uint64_t>(
+                                   std::llround(m.lambda * static_cast<double>(m.space_pairs)))),
+                               " matches among all ", Thousands(m.space_pairs), " pairs")
+                  .c_str()
+            : "",
+        m.converged || !args.model.empty() ? "" : ", NOT converged", args.decision);
     if (!args.save_model.empty()) std::printf("  saved the model to %s\n", args.save_model.c_str());
   }
   if (result->estimate) {
