@@ -182,6 +182,7 @@ absl::StatusOr<score::FsModel> EstimateOverAllPairs(
   }
   score::FsModel initial = score::InitialModel(levels);
   score::EmOptions em = fs.em;
+  if (em.threads == 0) em.threads = options.candidates.threads;
   // Probabilities of all pairs can be far below the default floor (a share of matches of 1 in a
   // million, full agreement on a field 1 in 10 million non-matches).
   em.probability_floor =
@@ -276,6 +277,7 @@ absl::StatusOr<Linkage> ScoreFellegiSunter(const EncodedDataset& a, const Encode
   } else {
     score::FsModel initial = score::InitialModel(levels);
     score::EmOptions em = fs.em;
+    if (em.threads == 0) em.threads = options.candidates.threads;
     if (fs.u_from_sample) {
       match::CandidatePairs sample = score::SampleRandomPairs(a.size(), b.size(), fs.u_sample_pairs,
                                                               fs.seed, options.deduplicate);

@@ -11,6 +11,8 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
+#include <type_traits>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -74,6 +76,8 @@ namespace {
 using internal::StrCat;
 using score_internal::CheckCutpoints;
 
+// EM visits the patterns in blocks of this many (the unit of its threads' work).
+constexpr std::size_t kEmBlock = 1 << 14;
 // Below this many pairs Compare runs on one thread: starting threads costs more than it saves.
 constexpr std::size_t kParallelCutoff = 4096;
 // Compare fetches the filters of the pair this many pairs ahead.
@@ -110,6 +114,27 @@ struct WeightedVectors {
   double weight;
 };
 
+// RadixSort(keys, bits): sorts keys whose values fit in `bits` bits, least significant 16-bit
+// digit first.
+// (The arrays are not zeroed first: every element is written before it is read.)
+void RadixSort(std::unique_ptr<std::uint64_t[]>& keys, std::size_t n, unsigned bits) {
+  constexpr unsigned kDigit = 16;
+  auto scratch = std::make_unique_for_overwrite<std::uint64_t[]>(n);
+  std::vector<std::size_t> offsets(std::size_t{1} << kDigit);
+  for (unsigned shift = 0; shift < bits; shift += kDigit) {
+    std::fill(offsets.begin(), offsets.end(), 0);
+    for (std::size_t i = 0; i < n; ++i) ++offsets[(keys[i] >> shift) & 0xFFFF];
+    std::size_t total = 0;
+    for (std::size_t& o : offsets) {
+      const std::size_t count = o;
+      o = total;
+      total += count;
+    }
+    for (std::size_t i = 0; i < n; ++i) scratch[offsets[(keys[i] >> shift) & 0xFFFF]++] = keys[i];
+    keys.swap(scratch);
+  }
+}
+
 // CountPatterns(sets): aggregates the pairs' patterns over every set (all with the same fields).
 // A pattern is packed into a 64-bit key when its fields fit (level + 1, or 0 for missing, in
 // bit_width(levels) bits per field), else it is keyed by its bytes. Weights are summed per set in
@@ -129,9 +154,9 @@ absl::StatusOr<Patterns> CountPatterns(const std::vector<WeightedVectors>& sets)
   Patterns out;
   out.fields = nf;
   // Per set, exact integer counts; then weighted and summed across the sets.
-  const auto count_set = [&]<typename Key>(const ComparisonVectors& v, auto key_of,
-                                           absl::flat_hash_map<Key, std::uint64_t>& counts)
-      -> absl::Status {
+  const auto count_set = [&]<typename Key>(
+                             const ComparisonVectors& v, auto key_of,
+                             absl::flat_hash_map<Key, std::uint64_t>& counts) -> absl::Status {
     const std::size_t n = v.size();
     for (std::size_t p = 0; p < n; ++p) {
       const std::uint8_t* row = v.levels.data() + p * nf;
@@ -144,20 +169,50 @@ absl::StatusOr<Patterns> CountPatterns(const std::vector<WeightedVectors>& sets)
   };
   const auto gather = [&]<typename Key>(auto key_of, auto unpack) -> absl::Status {
     std::vector<std::pair<Key, double>> weighted;
+    std::vector<std::size_t> runs;  // where each set's sorted run starts
     for (const WeightedVectors& set : sets) {
-      absl::flat_hash_map<Key, std::uint64_t> counts;
-      BLOOMLINK_RETURN_IF_ERROR(count_set(*set.vectors, key_of, counts));
-      std::vector<std::pair<Key, std::uint64_t>> sorted(counts.begin(), counts.end());
-      std::sort(sorted.begin(), sorted.end());
+      runs.push_back(weighted.size());
+      std::vector<std::pair<Key, std::uint64_t>> sorted;
+      if constexpr (std::is_same_v<Key, std::uint64_t>) {
+        // Packed keys: sorted by radix and counted in runs, which beats a hash map once there
+        // are millions of pairs and patterns (random access into a large table).
+        const ComparisonVectors& v = *set.vectors;
+        const std::size_t n = v.size();
+        auto keys = std::make_unique_for_overwrite<std::uint64_t[]>(n);
+        for (std::size_t p = 0; p < n; ++p) {
+          const std::uint8_t* row = v.levels.data() + p * nf;
+          for (std::size_t f = 0; f < nf; ++f) {
+            if (row[f] != kMissingLevel && row[f] >= levels[f]) return LevelOutOfRange(v, p, f);
+          }
+          keys[p] = key_of(row);
+        }
+        RadixSort(keys, n, total_bits);
+        for (std::size_t i = 0; i < n;) {
+          std::size_t j = i + 1;
+          while (j < n && keys[j] == keys[i]) ++j;
+          sorted.emplace_back(keys[i], j - i);
+          i = j;
+        }
+      } else {
+        absl::flat_hash_map<Key, std::uint64_t> counts;
+        BLOOMLINK_RETURN_IF_ERROR(count_set(*set.vectors, key_of, counts));
+        sorted.assign(counts.begin(), counts.end());
+        std::sort(sorted.begin(), sorted.end());
+      }
       for (const auto& [key, count] : sorted) {
         weighted.emplace_back(key, static_cast<double>(count) * set.weight);
         out.pairs += static_cast<double>(count) * set.weight;
       }
       out.observed_pairs += set.vectors->size();
     }
-    // Merge equal keys (stable: the sets' order within a key is kept, so sums are fixed).
-    std::stable_sort(weighted.begin(), weighted.end(),
-                     [](const auto& x, const auto& y) { return x.first < y.first; });
+    // Merge the sets' sorted runs (stable: the sets' order within a key is kept, so sums are
+    // fixed), then add up equal keys.
+    const auto by_key = [](const auto& x, const auto& y) { return x.first < y.first; };
+    for (std::size_t r = 1; r < runs.size(); ++r) {
+      const std::size_t end = r + 1 < runs.size() ? runs[r + 1] : weighted.size();
+      std::inplace_merge(weighted.begin(), weighted.begin() + static_cast<std::ptrdiff_t>(runs[r]),
+                         weighted.begin() + static_cast<std::ptrdiff_t>(end), by_key);
+    }
     for (std::size_t i = 0; i < weighted.size();) {
       double total = 0.0;
       std::size_t j = i;
@@ -501,8 +556,7 @@ absl::Status ValidateModel(const FsModel& model) {
 }
 
 absl::StatusOr<FsModel> EstimateModel(const ComparisonVectors& vectors, FsModel start,
-                                      const EmOptions& options,
-                                      const BackgroundPairs* background) {
+                                      const EmOptions& options, const BackgroundPairs* background) {
   const std::size_t nf = vectors.fields.size();
   if (nf == 0) return absl::InvalidArgumentError("EstimateModel: no fields");
   if (vectors.levels.size() % nf != 0) {
@@ -531,8 +585,7 @@ absl::StatusOr<FsModel> EstimateModel(const ComparisonVectors& vectors, FsModel 
       return absl::InvalidArgumentError(StrCat("EstimateModel: the background pairs' weight is ",
                                                background->weight, "; expected a positive number"));
     }
-    if (background->vectors.fields.size() != nf ||
-        background->vectors.levels.size() % nf != 0) {
+    if (background->vectors.fields.size() != nf || background->vectors.levels.size() % nf != 0) {
       return absl::InvalidArgumentError(
           "EstimateModel: the background pairs do not have the candidates' fields");
     }
@@ -580,19 +633,14 @@ absl::StatusOr<FsModel> EstimateModel(const ComparisonVectors& vectors, FsModel 
   double lambda = ClampLambda(start.lambda, floor);
 
   const std::size_t np = patterns.size();
-  std::vector<std::uint32_t> slot_of(np * nf);
   std::vector<bool> observed(nf, false);
   std::vector<bool> level_seen(slots, false);  // some pair has this level
   for (std::size_t p = 0; p < np; ++p) {
     for (std::size_t f = 0; f < nf; ++f) {
       const std::uint8_t l = patterns.levels[p * nf + f];
-      if (l == kMissingLevel) {
-        slot_of[p * nf + f] = static_cast<std::uint32_t>(slots);
-      } else {
-        slot_of[p * nf + f] = static_cast<std::uint32_t>(offset[f] + l);
-        observed[f] = true;
-        level_seen[offset[f] + l] = true;
-      }
+      if (l == kMissingLevel) continue;
+      observed[f] = true;
+      level_seen[offset[f] + l] = true;
     }
   }
   const double total_pairs = patterns.pairs;
@@ -601,26 +649,54 @@ absl::StatusOr<FsModel> EstimateModel(const ComparisonVectors& vectors, FsModel 
   std::vector<double> next(slots);
   int iterations = 0;
   bool converged = false;
+  const std::size_t nblocks = (np + kEmBlock - 1) / kEmBlock;
+  const std::size_t stride = 2 * (slots + 1) + 1;  // a block's sum_m, sum_u and matches
+  std::vector<double> partial(nblocks * stride);
+  int nthreads = options.threads > 0 ? options.threads : omp_get_num_procs();
+  if (nblocks < 2) nthreads = 1;
   while (iterations < options.max_iterations) {
     // E-step: posterior match probability of every pattern, from its log-odds.
     for (std::size_t s = 0; s < slots; ++s) log_ratio[s] = std::log(m[s]) - std::log(u[s]);
     const double prior = std::log(lambda) - std::log1p(-lambda);
+    // Patterns in fixed blocks, each summed on its own and the blocks added in order: the sums
+    // are the same whatever the number of threads.
+#pragma omp parallel for num_threads(nthreads) schedule(static)
+    for (std::int64_t block = 0; block < static_cast<std::int64_t>(nblocks); ++block) {
+      double* bm = partial.data() + static_cast<std::size_t>(block) * stride;
+      double* bu = bm + (slots + 1);
+      double& bmatches = bu[slots + 1];
+      std::fill(bm, bm + stride, 0.0);
+      std::vector<std::size_t> s(nf);  // the pattern's slots (slots: missing)
+      const std::size_t end = std::min(np, static_cast<std::size_t>(block + 1) * kEmBlock);
+      for (std::size_t p = static_cast<std::size_t>(block) * kEmBlock; p < end; ++p) {
+        const std::uint8_t* row = patterns.levels.data() + p * nf;
+        double d = prior;
+        for (std::size_t f = 0; f < nf; ++f) {
+          s[f] = row[f] == kMissingLevel ? slots : offset[f] + row[f];
+          d += log_ratio[s[f]];
+        }
+        double g, h;
+        Posterior(d, g, h);
+        const double wm = patterns.counts[p] * g;
+        const double wu = patterns.counts[p] * h;
+        bmatches += wm;
+        for (std::size_t f = 0; f < nf; ++f) {
+          bm[s[f]] += wm;
+          bu[s[f]] += wu;
+        }
+      }
+    }
     std::fill(sum_m.begin(), sum_m.end(), 0.0);
     std::fill(sum_u.begin(), sum_u.end(), 0.0);
     double matches = 0.0;
-    for (std::size_t p = 0; p < np; ++p) {
-      const std::uint32_t* s = slot_of.data() + p * nf;
-      double d = prior;
-      for (std::size_t f = 0; f < nf; ++f) d += log_ratio[s[f]];
-      double g, h;
-      Posterior(d, g, h);
-      const double wm = patterns.counts[p] * g;
-      const double wu = patterns.counts[p] * h;
-      matches += wm;
-      for (std::size_t f = 0; f < nf; ++f) {
-        sum_m[s[f]] += wm;
-        sum_u[s[f]] += wu;
+    for (std::size_t block = 0; block < nblocks; ++block) {
+      const double* bm = partial.data() + block * stride;
+      const double* bu = bm + (slots + 1);
+      for (std::size_t k = 0; k <= slots; ++k) {
+        sum_m[k] += bm[k];
+        sum_u[k] += bu[k];
       }
+      matches += bu[slots + 1];
     }
     // M-step.
     double change = 0.0;

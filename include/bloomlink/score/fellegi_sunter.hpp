@@ -113,6 +113,8 @@ struct EmOptions {
   // disagreement cannot veto a match unless many matches show that it never happens).
   double m_pseudo_count = 0;
   double u_pseudo_count = 0;
+  // threads: 0 uses every core; the result is the same for any thread count.
+  int threads = 0;
 };
 
 // BackgroundPairs: the rest of the comparison space, for estimating over all pairs rather than
