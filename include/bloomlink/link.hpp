@@ -3,7 +3,9 @@
 // Linking two encoded datasets (or one with itself): the linkage unit's whole job from files to
 // matches. Checks that the encodings can be compared (same filter length, schema fingerprint and
 // key check value), finds candidate pairs by CLK Dice (bloomlink/match/candidates.hpp), then
-//  - kDice: resolves the candidates one-to-one by Dice (bloomlink/solve/one_to_one.hpp);
+//  - kDice: resolves the candidates one-to-one by Dice (bloomlink/solve/one_to_one.hpp) and, when
+//    the floor was chosen automatically, keeps those reaching a decision threshold chosen without
+//    labels (bloomlink/score/dice_decision.hpp);
 //  - kFellegiSunter: scores each candidate field by field on the field-level filters with a
 //    Fellegi-Sunter model estimated by EM without labels (bloomlink/score/fellegi_sunter.hpp),
 //    keeps the pairs whose match probability reaches the decision threshold and resolves those
@@ -31,6 +33,7 @@
 #include "bloomlink/io/pairs_csv.hpp"
 #include "bloomlink/match/candidate_pairs.hpp"
 #include "bloomlink/match/candidates.hpp"
+#include "bloomlink/score/dice_decision.hpp"
 #include "bloomlink/score/fellegi_sunter.hpp"
 #include "bloomlink/solve/one_to_one.hpp"
 
@@ -77,6 +80,8 @@ struct FloorChoice {
   std::uint64_t sampled_pairs = 0;
   std::string reason;   // one line: the floor and how it was chosen
   std::string warning;  // empty, or why the CLKs are too full and what to change
+  // random_dice: the sampled pairs' Dice, which the label-free Dice decision reuses.
+  std::vector<float> random_dice;
 };
 FloorChoice ChooseCandidateFloor(const EncodedDataset& a, const EncodedDataset& b,
                                  bool deduplicate);
@@ -169,6 +174,9 @@ struct LinkReport {
   // method: the method that ran (kAuto resolved); floor: the automatic floor, when chosen.
   Method method = Method::kDice;
   std::optional<FloorChoice> floor;
+  // dice_decision: with kDice and the automatic floor, how the decision threshold was chosen
+  // (score::DecideDiceThreshold).
+  std::optional<score::DiceDecision> dice_decision;
 };
 
 // ErrorEstimate: a linkage's expected errors, estimated without labels from the model's match

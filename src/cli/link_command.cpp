@@ -237,6 +237,10 @@ int RunLink(const LinkArgs& args) {
         m.converged || !args.model.empty() ? "" : ", NOT converged", args.decision);
     if (!args.save_model.empty()) std::printf("  saved the model to %s\n", args.save_model.c_str());
   }
+  if (report.dice_decision) {
+    std::printf("  decision threshold chosen: Dice >= %g: %s\n", report.dice_decision->threshold,
+                report.dice_decision->reason.c_str());
+  }
   if (result->estimate) {
     const link::ErrorEstimate& e = *result->estimate;
     std::printf(

@@ -53,6 +53,7 @@ FloorChoice ChooseCandidateFloor(const EncodedDataset& a, const EncodedDataset& 
     dice.push_back(d);
     sum += d;
   }
+  choice.random_dice.assign(dice.begin(), dice.end());
   choice.sampled_pairs = samples;
   choice.random_mean = sum / static_cast<double>(samples);
   if (choice.budget >= space) {

@@ -404,6 +404,35 @@ absl::StatusOr<Linkage> ResolveByDice(const EncodedDataset& a, const EncodedData
   const auto start = std::chrono::steady_clock::now();
   Linkage result;
   BLOOMLINK_ASSIGN_OR_RETURN(result.pairs, Resolve(candidates, options, a, b));
+  if (rep.floor) {
+    // The floor was chosen from the data: so is the decision threshold. Resolving at the floor
+    // and keeping the pairs that reach the threshold is the resolution at the threshold (the
+    // solvers take pairs by score), so the pairs are cut, not resolved again.
+    const std::uint64_t na = a.size(), nb = b.size();
+    BLOOMLINK_ASSIGN_OR_RETURN(
+        score::DiceDecision decision,
+        score::DecideDiceThreshold(
+            {.scores = result.pairs.score,
+             .floor = options.candidates.threshold,
+             .random_scores = rep.floor->random_dice,
+             .comparison_pairs = options.deduplicate ? eval::PairsWithin(na) : na * nb,
+             .records_a = na,
+             .records_b = options.deduplicate ? na : nb,
+             .one_to_one = OneToOneOf(options) != solve::OneToOne::kNone}));
+    match::CandidatePairs kept;
+    for (std::size_t i = 0; i < result.pairs.size(); ++i) {
+      if (result.pairs.score[i] >= static_cast<float>(decision.threshold)) {
+        kept.push_back(result.pairs.left[i], result.pairs.right[i], result.pairs.score[i]);
+      }
+    }
+    result.pairs = std::move(kept);
+    ErrorEstimate estimate;
+    estimate.false_matches = decision.expected_false_matches;
+    estimate.missed_matches = decision.expected_missed_matches;
+    estimate.Finish(static_cast<double>(result.pairs.size()) - decision.expected_false_matches);
+    result.estimate = estimate;
+    rep.dice_decision = std::move(decision);
+  }
   rep.solve_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   rep.matches = result.pairs.size();

@@ -148,5 +148,11 @@ def test_clk_only_files_are_linked_by_dice():
     a, b = encode_pair(ex, schema)
     linkage = bloomlink.link(a, b)
     assert linkage.method == "dice" and linkage.model is None and linkage.floor is not None
+    # The decision threshold is chosen without labels too, with its expected errors.
+    assert linkage.decision is not None and linkage.estimate is not None
+    assert linkage.score.min() >= np.float32(linkage.decision["threshold"])
+    m = quality(linkage, ex.truth)
+    assert m.f1 >= 0.95, (m, linkage.decision)
+    assert abs(linkage.estimate.f1 - m.f1) <= 0.03, (linkage.estimate, m)
     with pytest.raises(bloomlink.InputError, match="field-level filters"):
         bloomlink.link(a, b, method="fs")

@@ -423,6 +423,9 @@ class Linkage:
         self.one_to_one = core.one_to_one
         #: The method that ran: "dice" or "fs" (method=None chooses).
         self.method = core.method
+        #: With method "dice" and no threshold: how the decision threshold was chosen without
+        #: labels (a dict with threshold, model, expected_matches, reason), else None.
+        self.decision = core.dice_decision
         #: The expected errors, estimated without labels (None when not available).
         self.estimate = Estimate(**core.estimate) if core.estimate is not None else None
         #: True when one dataset was deduplicated (pairs of two of its records, each once).

@@ -394,9 +394,9 @@ auto LinkView(Get get, bool fs_only = false) {
 }
 
 std::shared_ptr<LinkResult> Link(const Dataset& a, const Dataset& b,
-                                 std::optional<double> threshold,
-                                 long long top_k, const std::optional<std::string>& one_to_one,
-                                 long long threads, const std::string& method, bool deduplicate,
+                                 std::optional<double> threshold, long long top_k,
+                                 const std::optional<std::string>& one_to_one, long long threads,
+                                 const std::string& method, bool deduplicate,
                                  const std::optional<std::string>& model_json, bool u_from_sample,
                                  double decision, std::uint64_t max_memory) {
   link::LinkOptions options;
@@ -741,6 +741,17 @@ PYBIND11_MODULE(_core, m) {
                                d["sampled_pairs"] = f.sampled_pairs;
                                d["reason"] = f.reason;
                                return d;
+                             })
+      .def_property_readonly("dice_decision",
+                             [](const LinkResult& r) -> py::object {
+                               if (!r.report.dice_decision) return py::none();
+                               const score::DiceDecision& d = *r.report.dice_decision;
+                               py::dict out;
+                               out["threshold"] = d.threshold;
+                               out["model"] = std::string(score::DiceModelName(d.model));
+                               out["expected_matches"] = d.expected_matches;
+                               out["reason"] = d.reason;
+                               return out;
                              })
       .def_property_readonly("estimate",
                              [](const LinkResult& r) -> py::object {
