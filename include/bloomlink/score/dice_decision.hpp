@@ -1,0 +1,133 @@
+// bloomlink/score/dice_decision.hpp
+//
+// A decision threshold for CLK Dice scores chosen without labels, with the decision's own error
+// estimates: the clkhash/anonlink case, where the encodings have no field-level filters and the
+// only evidence about a pair is the Dice similarity of its two CLKs.
+//
+// The scores of the pairs that may be matches (after one-to-one resolution when one is applied,
+// otherwise every candidate above the floor) are a mixture of two populations: true matches,
+// mostly near 1, and non-matches (a record's best look-alike, or the upper tail of all pairs),
+// lower. DecideDiceThreshold fits a two-component mixture to those scores by EM on a fine
+// histogram, picks the threshold that maximises the F1 expected under the fitted mixture, and
+// returns it with the expected numbers of true matches, of false matches among the accepted pairs
+// and of matches missed among the rejected ones. The random-pair sample places the non-matches of
+// a one-to-one resolution and tests whether a match component is supported at all; when the data
+// do not support one, nothing below Dice 1 is accepted. docs/matching.md describes the method, its
+// estimates and when they are unreliable.
+//
+//   match::CandidatePairs pairs = ...;                     // greedy one-to-one at Dice >= 0.5
+//   std::vector<float> sample = ...;                       // Dice of 200,000 random pairs
+//   absl::StatusOr<score::DiceDecision> d = score::DecideDiceThreshold({
+//       .scores = pairs.score, .floor = 0.5, .random_scores = sample,
+//       .comparison_pairs = na * nb, .records_a = na, .records_b = nb, .one_to_one = true});
+//   // keep the pairs with score >= d->threshold; d->f1 is the F1 expected of that decision.
+//
+// The greedy resolution at a threshold t equals the greedy resolution at a lower floor restricted
+// to the pairs scoring >= t, so resolving once at the floor and cutting at d->threshold gives the
+// greedy result at that threshold.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace bloomlink::score {
+
+// DiceScores: the input of DecideDiceThreshold. Spans are only read during the call.
+struct DiceScores {
+  // scores: the Dice scores of the pairs that may be matches: after one-to-one resolution when
+  // one is applied, else every candidate at or above the floor. Each in [floor, 1], compared in
+  // single precision like the scores themselves. Any order.
+  std::span<const float> scores;
+  // floor: the threshold the candidates were taken at (inclusive), in [0, 1).
+  double floor = 0.0;
+  // random_scores: Dice scores of pairs drawn at random from the whole comparison space (nearly
+  // all non-matches), each in [0, 1]. May be empty: the decision then does without the checks
+  // that need it (see DecideDiceThreshold). 100,000 or more make them reliable.
+  std::span<const float> random_scores;
+  // comparison_pairs: the size of the comparison space: records_a x records_b for two datasets,
+  // n (n - 1) / 2 for pairs within one dataset (records_a = records_b = n).
+  std::uint64_t comparison_pairs = 0;
+  std::uint64_t records_a = 0;
+  std::uint64_t records_b = 0;
+  // one_to_one: the scores were resolved one-to-one (greedy, optimal or mutual): at most
+  // min(records_a, records_b) of them, each record in at most one pair.
+  bool one_to_one = false;
+};
+
+// DiceModel: what DecideDiceThreshold found in the scores.
+enum class DiceModel {
+  kNoScores,     // no scores at all: nothing to accept
+  kMixture,      // matches and non-matches
+  kMatchesOnly,  // the scores are all matches (one-to-one only; nearly every record has a partner)
+  kNoMatches,    // no match component is supported: only scores of exactly 1 are accepted
+};
+
+// DiceModelName: "no scores", "mixture", "matches only", "no matches".
+std::string_view DiceModelName(DiceModel model);
+
+// DiceDecision: the chosen threshold and what it is expected to achieve. The expectations are
+// under the fitted mixture (docs/matching.md says when they are unreliable); pairs below the
+// floor, and matches that a one-to-one resolution gave away to a better-scoring wrong pair, are
+// not among the scores and so not counted.
+struct DiceDecision {
+  // threshold: accept the pairs with score >= threshold. 1 when nothing below Dice 1 is accepted.
+  double threshold = 1.0;
+  // accepted: how many of the scores are >= threshold (exact).
+  std::uint64_t accepted = 0;
+  // expected_matches: the estimated number of true matches among the scores, including those the
+  // match component puts between the floor and the start of the fitting window.
+  double expected_matches = 0.0;
+  // expected_false_matches: expected non-matches among the accepted pairs.
+  double expected_false_matches = 0.0;
+  // expected_missed_matches: expected true matches among the rejected pairs.
+  double expected_missed_matches = 0.0;
+  // Estimated precision, recall and F1 of the decision, from the three numbers above: precision
+  // is 1 when nothing is accepted, recall 1 when no match is expected, F1 1 when both hold.
+  double precision = 1.0;
+  double recall = 1.0;
+  double f1 = 1.0;
+  // equal_odds_threshold: for comparison, the lowest score from which the fitted posterior
+  // probability of a match stays >= 0.5 up to `threshold` (or, when it is below 0.5 there, the
+  // first score above `threshold` where it reaches 0.5). 1 without a match component.
+  double equal_odds_threshold = 1.0;
+  DiceModel model = DiceModel::kNoScores;
+  // window_start: the mixture was fitted to the scores >= window_start (window_scores of them);
+  // at most 4 x (records_a + records_b) of the highest scores, so that the non-match component
+  // describes the upper tail that meets the matches.
+  double window_start = 0.0;
+  std::uint64_t window_scores = 0;
+  // reason: one line saying what was fitted to what, and why this threshold.
+  std::string reason;
+};
+
+// DecideDiceThreshold(input): chooses a decision threshold for input.scores without labels and
+// estimates its errors. Deterministic (single-threaded, no randomness: the same input gives the
+// same result on any machine), and linear in the number of scores: a pass to check and bin them,
+// then EM on a 512-bin histogram, whatever their number.
+//
+// The method (docs/matching.md, "Label-free Dice decision"): the highest scores (at most
+// 4 x (records_a + records_b) of them) are binned; a mixture of a match component (a normal
+// distribution of log(1 - Dice), plus a point mass at Dice 1 for identical CLKs) and a non-match
+// component (normal in Dice: one bump for one-to-one resolved scores, the best look-alikes, whose
+// centre must lie at most two standard deviations of the random pairs above where the best of
+// max(|A|, |B|) random pairs is expected; otherwise one or two components whose density does not
+// increase with the score, the tail of all pairs) is fitted by EM from several starts, beside a
+// model with non-matches only and, after one-to-one resolution, one with matches only; the model
+// with the lowest BIC wins. After one-to-one resolution a match component is refused when the
+// pairs scoring at least the lower quartile of its claimed matches are fewer than a quarter of
+// all pairs of the comparison space expected to score that much (from the random sample): real
+// matches are nearly all the pairs that score so high; a best look-alike is one of many. The
+// threshold maximises the expected F1, 2 TP / (2 TP + FP + FN), over the bin edges; scores of
+// exactly 1 are always accepted.
+//
+// InvalidArgument, naming the problem, when: floor is not in [0, 1); a score is not a number, is
+// below the floor or above 1; a random score is not in [0, 1]; records_a, records_b or
+// comparison_pairs is 0; comparison_pairs exceeds records_a x records_b; there are more scores
+// than comparison_pairs; or, with one_to_one, more scores than min(records_a, records_b).
+absl::StatusOr<DiceDecision> DecideDiceThreshold(const DiceScores& input);
+
+}  // namespace bloomlink::score
