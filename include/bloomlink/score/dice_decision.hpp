@@ -78,8 +78,9 @@ struct DiceDecision {
   double threshold = 1.0;
   // accepted: how many of the scores are >= threshold (exact).
   std::uint64_t accepted = 0;
-  // expected_matches: the estimated number of true matches among the scores, including those the
-  // match component puts between the floor and the start of the fitting window.
+  // expected_matches: the estimated number of true matches among the scores: those in the fitting
+  // window, and those the match component puts in a band below it (down to where a window of
+  // twice as many scores would start, or the floor). Matches scoring lower are not counted.
   double expected_matches = 0.0;
   // expected_false_matches: expected non-matches among the accepted pairs.
   double expected_false_matches = 0.0;
