@@ -428,6 +428,45 @@ Choice ChooseThreshold(const std::vector<double>& counts, const std::vector<doub
   return best;
 }
 
+// MonotonePosterior(r, counts): the weighted isotonic (non-decreasing) regression of the
+// posterior r over the bins, weights the bins' counts (pool adjacent violators). It keeps the
+// expected number of matches, sum counts x r, and removes what a parametric tail can do at the
+// window's ends: a match component whose tail falls off more slowly than the non-matches' makes
+// the posterior rise again below the non-match bump, which would make accepting that low end look
+// worthwhile. Empty bins take the value of their block (or of the nearest non-empty bin).
+std::vector<double> MonotonePosterior(const std::vector<double>& r,
+                                      const std::vector<double>& counts) {
+  const int bins = static_cast<int>(r.size());
+  struct Block {
+    double value, weight;
+    int first, last;
+  };
+  std::vector<Block> blocks;
+  blocks.reserve(bins);
+  for (int b = 0; b < bins; ++b) {
+    if (counts[b] <= 0.0) continue;
+    blocks.push_back({r[b], counts[b], b, b});
+    while (blocks.size() > 1 && blocks[blocks.size() - 2].value > blocks.back().value) {
+      Block top = blocks.back();
+      blocks.pop_back();
+      Block& prev = blocks.back();
+      const double w = prev.weight + top.weight;
+      prev.value = (prev.value * prev.weight + top.value * top.weight) / w;
+      prev.weight = w;
+      prev.last = top.last;
+    }
+  }
+  std::vector<double> out(r);
+  if (blocks.empty()) return out;
+  // Each block covers its bins and the empty bins up to the next block.
+  for (std::size_t k = 0; k < blocks.size(); ++k) {
+    const int from = k == 0 ? 0 : blocks[k].first;
+    const int to = k + 1 < blocks.size() ? blocks[k + 1].first - 1 : bins - 1;
+    for (int b = from; b <= to; ++b) out[b] = blocks[k].value;
+  }
+  return out;
+}
+
 absl::Status Validate(const DiceScores& in) {
   if (!(in.floor >= 0.0 && in.floor < 1.0)) {
     return absl::InvalidArgumentError(
@@ -747,7 +786,7 @@ absl::StatusOr<DiceDecision> DecideDiceThreshold(const DiceScores& in) {
   std::vector<double> r(bins, 0.0);
   double matches_below = 0.0;
   if (chosen != nullptr && chosen->kind != FitKind::kNonMatchesOnly) {
-    r = chosen->r;
+    r = MonotonePosterior(chosen->r, counts);
     if (lo > floor && below_window > 0) {
       const Family mfam{g.yc.data(), g.yc2.data(), g.base_m.data()};
       double mx = -std::numeric_limits<double>::infinity();
