@@ -401,16 +401,16 @@ Choice ChooseThreshold(const std::vector<double>& counts, const std::vector<doub
   Choice best;
   best.matches = matches;
   best.tp = atom;
-  best.fn = matches - atom;
+  best.fn = std::max(matches - atom, 0.0);
   best.f1 = atom > 0.0 ? 2.0 * atom / (2.0 * atom + best.fn) : 0.0;
   double tp = atom, fp = 0.0;
-  // From the top down, so that ties keep the lowest threshold.
+  // From the top down; a strictly better F1 moves the threshold down.
   for (int b = bins - 1; b >= 0; --b) {
     tp += counts[b] * r[b];
     fp += counts[b] * (1.0 - r[b]);
     const double fn = std::max(matches - tp, 0.0);
     const double f1 = tp > 0.0 ? 2.0 * tp / (2.0 * tp + fp + fn) : 0.0;
-    if (f1 >= best.f1 && f1 > 0.0) {
+    if (f1 > best.f1) {
       best.bin = b;
       best.tp = tp;
       best.fp = fp;
@@ -418,12 +418,53 @@ Choice ChooseThreshold(const std::vector<double>& counts, const std::vector<doub
       best.f1 = f1;
     }
   }
-  if (best.bin < 0) {  // nothing below 1: only the atom
-    best.tp = atom;
-    best.fp = 0.0;
-    best.fn = std::max(matches - atom, 0.0);
+  // Empty bins just below the chosen one give the same decision: take the middle of that gap, so
+  // that the threshold keeps its distance from the scores on both sides.
+  if (best.bin > 0) {
+    int low = best.bin;
+    while (low > 0 && counts[low - 1] == 0.0) --low;
+    best.bin = (low + best.bin + 1) / 2;
   }
   return best;
+}
+
+// MonotonePosterior(r, counts): the weighted isotonic (non-decreasing) regression of the
+// posterior r over the bins, weights the bins' counts (pool adjacent violators). It keeps the
+// expected number of matches, sum counts x r, and removes what a parametric tail can do at the
+// window's ends: a match component whose tail falls off more slowly than the non-matches' makes
+// the posterior rise again below the non-match bump, which would make accepting that low end look
+// worthwhile. Empty bins take the value of their block (or of the nearest non-empty bin).
+std::vector<double> MonotonePosterior(const std::vector<double>& r,
+                                      const std::vector<double>& counts) {
+  const int bins = static_cast<int>(r.size());
+  struct Block {
+    double value, weight;
+    int first, last;
+  };
+  std::vector<Block> blocks;
+  blocks.reserve(bins);
+  for (int b = 0; b < bins; ++b) {
+    if (counts[b] <= 0.0) continue;
+    blocks.push_back({r[b], counts[b], b, b});
+    while (blocks.size() > 1 && blocks[blocks.size() - 2].value > blocks.back().value) {
+      Block top = blocks.back();
+      blocks.pop_back();
+      Block& prev = blocks.back();
+      const double w = prev.weight + top.weight;
+      prev.value = (prev.value * prev.weight + top.value * top.weight) / w;
+      prev.weight = w;
+      prev.last = top.last;
+    }
+  }
+  std::vector<double> out(r);
+  if (blocks.empty()) return out;
+  // Each block covers its bins and the empty bins up to the next block.
+  for (std::size_t k = 0; k < blocks.size(); ++k) {
+    const int from = k == 0 ? 0 : blocks[k].first;
+    const int to = k + 1 < blocks.size() ? blocks[k + 1].first - 1 : bins - 1;
+    for (int b = from; b <= to; ++b) out[b] = blocks[k].value;
+  }
+  return out;
 }
 
 absl::Status Validate(const DiceScores& in) {
@@ -503,8 +544,11 @@ absl::StatusOr<DiceDecision> DecideDiceThreshold(const DiceScores& in) {
       if (std::isnan(v)) {
         return absl::InvalidArgumentError(StrCat("dice decision: scores[", i, "] is not a number"));
       }
-      return absl::InvalidArgumentError(StrCat("dice decision: scores[", i, "] is ",
-                                               v > 1.0f ? "above 1" : "below the floor ", floor));
+      if (v > 1.0f) {
+        return absl::InvalidArgumentError(StrCat("dice decision: scores[", i, "] is above 1"));
+      }
+      return absl::InvalidArgumentError(
+          StrCat("dice decision: scores[", i, "] is below the floor ", floor));
     }
     if (v == 1.0f) {
       ++atom_count;
@@ -533,6 +577,21 @@ absl::StatusOr<DiceDecision> DecideDiceThreshold(const DiceScores& in) {
     in_window += fine[k];
   }
   lo = std::min(lo, 1.0 - 1e-3);
+  // The band below the window over which the match component's tail is extrapolated: down to
+  // where a window twice as large would start (never below the floor).
+  double extrapolate_to = floor;
+  {
+    const std::uint64_t wide_limit = 2 * limit;
+    std::uint64_t wide = atom_count;
+    for (int k = kFineBins - 1; k >= 0; --k) {
+      if (wide + fine[k] > wide_limit && wide > 0) {
+        extrapolate_to = std::max(floor, floor + (k + 1) / fine_scale);
+        break;
+      }
+      wide += fine[k];
+    }
+    extrapolate_to = std::min(extrapolate_to, lo);
+  }
   const std::uint64_t below_window = scores.size() - in_window;
 
   // The grid.
@@ -576,11 +635,14 @@ absl::StatusOr<DiceDecision> DecideDiceThreshold(const DiceScores& in) {
   // Pass 2: the window's histogram.
   std::vector<double> counts(bins, 0.0);
   const double inv_width = 1.0 / g.width;
+  // With the window at the floor every score is in it (a float score may sit a rounding error
+  // below the floor in double precision: it goes to the first bin).
+  const bool whole = lo == floor;
   for (const float v : scores) {
     const double d = v;
-    if (d < lo || v == 1.0f) continue;
+    if (v == 1.0f || (!whole && d < lo)) continue;
     const auto k = static_cast<int>((d - lo) * inv_width);
-    counts[std::min(k, bins - 1)] += 1.0;
+    counts[std::min(std::max(k, 0), bins - 1)] += 1.0;
   }
   double continuous = 0.0;
   for (double c : counts) continuous += c;
@@ -652,14 +714,17 @@ absl::StatusOr<DiceDecision> DecideDiceThreshold(const DiceScores& in) {
       g.dz_max[b] = (g.z[b] - nm.centre_max) * (g.z[b] - nm.centre_max);
   }
 
-  // Candidate models.
+  // Candidate models. A mixture's match component must lie at least 1.5 standard deviations of
+  // the random pairs above its non-match component.
+  const double min_separation = have_body ? 1.5 * body_sd : 0.0;
   std::vector<FitResult> fits;
   if (continuous > 0.0) {
     const int max_components = in.one_to_one ? 1 : 2;
     for (int c = 1; c <= max_components; ++c) {
       for (double start : kStarts) {
         FitResult f = RunEm(g, counts, atom, nm, FitKind::kMixture, c, start, scratch);
-        if (f.u_mean >= f.m_mean) continue;  // "matches" below the non-matches: not a solution
+        // "Matches" that are not clearly above the non-matches are one population split in two.
+        if (f.m_mean - f.u_mean < min_separation) continue;
         fits.push_back(std::move(f));
       }
     }
@@ -721,12 +786,12 @@ absl::StatusOr<DiceDecision> DecideDiceThreshold(const DiceScores& in) {
   std::vector<double> r(bins, 0.0);
   double matches_below = 0.0;
   if (chosen != nullptr && chosen->kind != FitKind::kNonMatchesOnly) {
-    r = chosen->r;
+    r = MonotonePosterior(chosen->r, counts);
     if (lo > floor && below_window > 0) {
       const Family mfam{g.yc.data(), g.yc2.data(), g.base_m.data()};
       double mx = -std::numeric_limits<double>::infinity();
       for (int b = 0; b < bins; ++b) mx = std::max(mx, Exponent(mfam, chosen->m, b));
-      const auto extension = static_cast<int>(std::ceil((lo - floor) / g.width));
+      const auto extension = static_cast<int>(std::ceil((lo - extrapolate_to) / g.width));
       std::vector<double> e_out(extension);
       for (int j = 0; j < extension; ++j) {
         const double xe = lo - (j + 0.5) * g.width;

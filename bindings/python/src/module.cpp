@@ -28,6 +28,7 @@
 #include "bloomlink/match/kernels.hpp"
 #include "bloomlink/memory_limit.hpp"
 #include "bloomlink/schema.hpp"
+#include "bloomlink/score/dice_decision.hpp"
 #include "bloomlink/score/fellegi_sunter.hpp"
 #include "bloomlink/synth/synth.hpp"
 #include "cli/common.hpp"
@@ -557,6 +558,44 @@ py::dict Synth(std::uint64_t records, std::uint64_t seed, double overlap, double
 
 // ---------------------------------------------------------------------------------------------
 
+// The label-free Dice decision (score::DecideDiceThreshold), for bench/dice_decision_quality.py;
+// not yet part of the package's public API. Scores are float32 arrays, read without copies.
+py::dict DecideDice(py::array_t<float, py::array::c_style | py::array::forcecast> scores,
+                    double floor,
+                    py::array_t<float, py::array::c_style | py::array::forcecast> random_scores,
+                    std::uint64_t comparison_pairs, std::uint64_t records_a,
+                    std::uint64_t records_b, bool one_to_one) {
+  const score::DiceScores input{
+      .scores = {scores.data(), static_cast<std::size_t>(scores.size())},
+      .floor = floor,
+      .random_scores = {random_scores.data(), static_cast<std::size_t>(random_scores.size())},
+      .comparison_pairs = comparison_pairs,
+      .records_a = records_a,
+      .records_b = records_b,
+      .one_to_one = one_to_one};
+  absl::StatusOr<score::DiceDecision> d;
+  {
+    py::gil_scoped_release release;
+    d = score::DecideDiceThreshold(input);
+  }
+  const score::DiceDecision r = Unwrap(std::move(d));
+  py::dict out;
+  out["threshold"] = r.threshold;
+  out["accepted"] = r.accepted;
+  out["expected_matches"] = r.expected_matches;
+  out["expected_false_matches"] = r.expected_false_matches;
+  out["expected_missed_matches"] = r.expected_missed_matches;
+  out["precision"] = r.precision;
+  out["recall"] = r.recall;
+  out["f1"] = r.f1;
+  out["equal_odds_threshold"] = r.equal_odds_threshold;
+  out["model"] = std::string(score::DiceModelName(r.model));
+  out["window_start"] = r.window_start;
+  out["window_scores"] = r.window_scores;
+  out["reason"] = r.reason;
+  return out;
+}
+
 int CliMain(std::vector<std::string> argv) {
   std::vector<char*> args;
   for (std::string& a : argv) args.push_back(a.data());
@@ -825,6 +864,9 @@ PYBIND11_MODULE(_core, m) {
   m.def("synth", &Synth, py::arg("records"), py::arg("seed"), py::arg("overlap"),
         py::arg("corruption"), py::arg("exact_share"), py::arg("field_corruption"),
         py::arg("missing"));
+  m.def("decide_dice_threshold", &DecideDice, py::arg("scores"), py::arg("floor"),
+        py::arg("random_scores"), py::arg("comparison_pairs"), py::arg("records_a"),
+        py::arg("records_b"), py::arg("one_to_one"));
   m.def("cli_main", &CliMain, py::arg("argv"));
   m.def("install_interrupt_handlers", &cli::InstallInterruptHandlers);
   m.def("kernel", [] { return std::string(Unwrap(match::Kernels())->name); });

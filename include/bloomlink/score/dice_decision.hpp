@@ -78,8 +78,9 @@ struct DiceDecision {
   double threshold = 1.0;
   // accepted: how many of the scores are >= threshold (exact).
   std::uint64_t accepted = 0;
-  // expected_matches: the estimated number of true matches among the scores, including those the
-  // match component puts between the floor and the start of the fitting window.
+  // expected_matches: the estimated number of true matches among the scores: those in the fitting
+  // window, and those the match component puts in a band below it (down to where a window of
+  // twice as many scores would start, or the floor). Matches scoring lower are not counted.
   double expected_matches = 0.0;
   // expected_false_matches: expected non-matches among the accepted pairs.
   double expected_false_matches = 0.0;
@@ -110,19 +111,22 @@ struct DiceDecision {
 // then EM on a 512-bin histogram, whatever their number.
 //
 // The method (docs/matching.md, "Label-free Dice decision"): the highest scores (at most
-// 4 x (records_a + records_b) of them) are binned; a mixture of a match component (a normal
-// distribution of log(1 - Dice), plus a point mass at Dice 1 for identical CLKs) and a non-match
-// component (normal in Dice: one bump for one-to-one resolved scores, the best look-alikes, whose
-// centre must lie at most two standard deviations of the random pairs above where the best of
-// max(|A|, |B|) random pairs is expected; otherwise one or two components whose density does not
-// increase with the score, the tail of all pairs) is fitted by EM from several starts, beside a
-// model with non-matches only and, after one-to-one resolution, one with matches only; the model
-// with the lowest BIC wins. After one-to-one resolution a match component is refused when the
-// pairs scoring at least the lower quartile of its claimed matches are fewer than a quarter of
-// all pairs of the comparison space expected to score that much (from the random sample): real
-// matches are nearly all the pairs that score so high; a best look-alike is one of many. The
-// threshold maximises the expected F1, 2 TP / (2 TP + FP + FN), over the bin edges; scores of
-// exactly 1 are always accepted.
+// 4 x (records_a + records_b) of them) are binned into 512 bins; a mixture of a match component
+// (a normal distribution of log(1 - Dice), plus a point mass at Dice 1 for identical CLKs) and a
+// non-match component (normal in Dice: after one-to-one resolution one bump, the best
+// look-alikes, whose centre may lie at most two random-pair standard deviations above where the
+// best of max(|A|, |B|) random pairs is expected; otherwise one or two components whose density
+// does not rise with the score, the upper tail of all pairs) is fitted by EM from several starts,
+// beside a model of non-matches only and, after one-to-one resolution, one of matches only. A
+// mixture whose match component is not 1.5 random-pair standard deviations above its non-match
+// component is discarded (one population split in two); the model with the lowest BIC wins.
+// After one-to-one resolution a match component is also refused when the pairs scoring at least
+// the lower quartile of its claimed matches are fewer than a quarter of all pairs of the
+// comparison space expected to score that much (from the random sample): real matches are
+// nearly all of the pairs that score so high; a best look-alike is one of many. The posterior is
+// made non-decreasing in the score (isotonic regression weighted by the bins' counts), and the
+// threshold maximises the expected F1, 2 TP / (2 TP + FP + FN), over the bin edges (in the middle
+// of a run of empty bins that all give the best value); scores of exactly 1 are always accepted.
 //
 // InvalidArgument, naming the problem, when: floor is not in [0, 1); a score is not a number, is
 // below the floor or above 1; a random score is not in [0, 1]; records_a, records_b or
