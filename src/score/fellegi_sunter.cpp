@@ -76,6 +76,8 @@ namespace {
 using internal::StrCat;
 using score_internal::CheckCutpoints;
 
+// CountPatterns counts with a hash map up to this many distinct patterns, then by sorting.
+constexpr std::size_t kHashedPatterns = std::size_t{1} << 18;
 // EM visits the patterns in blocks of this many (the unit of its threads' work).
 constexpr std::size_t kEmBlock = 1 << 14;
 // Below this many pairs Compare runs on one thread: starting threads costs more than it saves.
@@ -140,7 +142,7 @@ void RadixSort(std::unique_ptr<std::uint64_t[]>& keys, std::size_t n, unsigned b
 // bit_width(levels) bits per field), else it is keyed by its bytes. Weights are summed per set in
 // pair order and then across sets in order, so the result does not depend on hashing.
 // InvalidArgument for a level out of range.
-absl::StatusOr<Patterns> CountPatterns(const std::vector<WeightedVectors>& sets) {
+absl::StatusOr<Patterns> CountPatterns(const std::vector<WeightedVectors>& sets, int threads) {
   const std::vector<FieldLevels>& fields = sets.front().vectors->fields;
   const std::size_t nf = fields.size();
   std::vector<unsigned> shift(nf);
@@ -172,36 +174,68 @@ absl::StatusOr<Patterns> CountPatterns(const std::vector<WeightedVectors>& sets)
     std::vector<std::size_t> runs;  // where each set's sorted run starts
     for (const WeightedVectors& set : sets) {
       runs.push_back(weighted.size());
-      std::vector<std::pair<Key, std::uint64_t>> sorted;
+      const auto add = [&](const Key& key, std::uint64_t count) {
+        weighted.emplace_back(key, static_cast<double>(count) * set.weight);
+        out.pairs += static_cast<double>(count) * set.weight;
+      };
+      const ComparisonVectors& v = *set.vectors;
+      const std::size_t n = v.size();
+      bool counted = false;
       if constexpr (std::is_same_v<Key, std::uint64_t>) {
-        // Packed keys: sorted by radix and counted in runs, which beats a hash map once there
-        // are millions of pairs and patterns (random access into a large table).
-        const ComparisonVectors& v = *set.vectors;
-        const std::size_t n = v.size();
-        auto keys = std::make_unique_for_overwrite<std::uint64_t[]>(n);
-        for (std::size_t p = 0; p < n; ++p) {
+        // A hash map while the patterns are few (the usual case: it stays in cache); packed keys
+        // sorted by radix and counted in runs once they are many (random access into a large
+        // table costs more than two passes over the keys).
+        absl::flat_hash_map<Key, std::uint64_t> counts;
+        std::size_t p = 0;
+        for (; p < n && counts.size() <= kHashedPatterns; ++p) {
           const std::uint8_t* row = v.levels.data() + p * nf;
           for (std::size_t f = 0; f < nf; ++f) {
             if (row[f] != kMissingLevel && row[f] >= levels[f]) return LevelOutOfRange(v, p, f);
           }
-          keys[p] = key_of(row);
+          ++counts[key_of(row)];
+        }
+        if (p == n) {
+          std::vector<std::pair<Key, std::uint64_t>> sorted(counts.begin(), counts.end());
+          std::sort(sorted.begin(), sorted.end());
+          for (const auto& [key, count] : sorted) add(key, count);
+          counted = true;
+        }
+      }
+      if (counted) {
+        // done above
+      } else if constexpr (std::is_same_v<Key, std::uint64_t>) {
+        auto keys = std::make_unique_for_overwrite<std::uint64_t[]>(n);
+        const auto count = static_cast<std::int64_t>(n);
+        bool bad = false;
+#pragma omp parallel for num_threads(threads) schedule(static) reduction(|| : bad)
+        for (std::int64_t q = 0; q < count; ++q) {
+          const std::uint8_t* row = v.levels.data() + static_cast<std::size_t>(q) * nf;
+          for (std::size_t f = 0; f < nf; ++f) {
+            bad = bad || (row[f] != kMissingLevel && row[f] >= levels[f]);
+          }
+          keys[static_cast<std::size_t>(q)] = key_of(row);
+        }
+        if (bad) {  // name the first bad level
+          for (std::size_t q = 0; q < n; ++q) {
+            const std::uint8_t* row = v.levels.data() + q * nf;
+            for (std::size_t f = 0; f < nf; ++f) {
+              if (row[f] != kMissingLevel && row[f] >= levels[f]) return LevelOutOfRange(v, q, f);
+            }
+          }
         }
         RadixSort(keys, n, total_bits);
         for (std::size_t i = 0; i < n;) {
           std::size_t j = i + 1;
           while (j < n && keys[j] == keys[i]) ++j;
-          sorted.emplace_back(keys[i], j - i);
+          add(keys[i], j - i);
           i = j;
         }
       } else {
         absl::flat_hash_map<Key, std::uint64_t> counts;
-        BLOOMLINK_RETURN_IF_ERROR(count_set(*set.vectors, key_of, counts));
-        sorted.assign(counts.begin(), counts.end());
+        BLOOMLINK_RETURN_IF_ERROR(count_set(v, key_of, counts));
+        std::vector<std::pair<Key, std::uint64_t>> sorted(counts.begin(), counts.end());
         std::sort(sorted.begin(), sorted.end());
-      }
-      for (const auto& [key, count] : sorted) {
-        weighted.emplace_back(key, static_cast<double>(count) * set.weight);
-        out.pairs += static_cast<double>(count) * set.weight;
+        for (const auto& [key, c] : sorted) add(key, c);
       }
       out.observed_pairs += set.vectors->size();
     }
@@ -614,7 +648,8 @@ absl::StatusOr<FsModel> EstimateModel(const ComparisonVectors& vectors, FsModel 
   if (background != nullptr && background->vectors.size() > 0) {
     sets.push_back({&background->vectors, background->weight});
   }
-  BLOOMLINK_ASSIGN_OR_RETURN(const Patterns patterns, CountPatterns(sets));
+  const int threads = options.threads > 0 ? options.threads : omp_get_num_procs();
+  BLOOMLINK_ASSIGN_OR_RETURN(const Patterns patterns, CountPatterns(sets, threads));
 
   // Parameters in flat arrays: field f's level l is slot offset[f] + l; one extra slot (index
   // `slots`) stands for "missing", with a zero log ratio, whose sums are thrown away.
@@ -652,8 +687,7 @@ absl::StatusOr<FsModel> EstimateModel(const ComparisonVectors& vectors, FsModel 
   const std::size_t nblocks = (np + kEmBlock - 1) / kEmBlock;
   const std::size_t stride = 2 * (slots + 1) + 1;  // a block's sum_m, sum_u and matches
   std::vector<double> partial(nblocks * stride);
-  int nthreads = options.threads > 0 ? options.threads : omp_get_num_procs();
-  if (nblocks < 2) nthreads = 1;
+  const int nthreads = nblocks < 2 ? 1 : threads;
   while (iterations < options.max_iterations) {
     // E-step: posterior match probability of every pattern, from its log-odds.
     for (std::size_t s = 0; s < slots; ++s) log_ratio[s] = std::log(m[s]) - std::log(u[s]);
