@@ -80,7 +80,8 @@ struct FloorChoice {
   std::uint64_t sampled_pairs = 0;
   std::string reason;   // one line: the floor and how it was chosen
   std::string warning;  // empty, or why the CLKs are too full and what to change
-  // random_dice: the sampled pairs' Dice, which the label-free Dice decision reuses.
+  // random_dice: the sampled pairs' Dice, which the label-free Dice decision reuses (Link()
+  // empties it before it returns its report).
   std::vector<float> random_dice;
 };
 FloorChoice ChooseCandidateFloor(const EncodedDataset& a, const EncodedDataset& b,
@@ -104,7 +105,7 @@ struct FsOptions {
   double decision = 0.5;
   // all_pairs: estimate the model of the whole comparison space, the candidates together with
   // a random sample of u_sample_pairs pairs standing for the rest (score::BackgroundPairs);
-  // false: EM over the candidates alone (bloomlink 0.x's method).
+  // false: EM over the candidates alone (the method of earlier versions).
   bool all_pairs = true;
   score::EmOptions em = {.m_pseudo_count = 1, .u_pseudo_count = 1};
 };
@@ -182,8 +183,9 @@ struct LinkReport {
 // ErrorEstimate: a linkage's expected errors, estimated without labels from the model's match
 // probabilities p: false matches, the sum of 1 - p over the pairs kept; missed matches, the sum
 // of p over the candidates not kept and over the pairs below the candidate floor (estimated from
-// a random sample of them); hence precision, recall and F1 as the model expects them. They are
-// as good as the model's probabilities are calibrated (docs/matching.md).
+// a random sample of them); hence precision, recall and F1 as the model expects them. With kDice
+// and a decision chosen without labels, the decision's own expected false and missed matches
+// (score::DiceDecision). They are as good as the model is (docs/matching.md).
 struct ErrorEstimate {
   double true_matches = 0;  // expected true matches among the pairs kept
   double false_matches = 0;
@@ -219,14 +221,16 @@ struct Linkage {
   std::optional<ErrorEstimate> estimate;
 };
 
-// Link(a, b, options, report): InvalidArgument for options ValidateLinkOptions refuses. Pairs
-// ordered by score (Dice, or with Fellegi-Sunter the match
-// weight, which orders as the probability does but without its ties at 1; highest first), then
-// index in A, then index in B; one-to-one resolution uses the same order. Fellegi-Sunter needs
-// field-level filters present in both datasets (FailedPrecondition otherwise) and, with a given
-// model, a model for those fields and cut-points (InvalidArgument). With no candidates and no
-// given model there is nothing to estimate: no pairs, no model, and a warning in the report.
-// Deduplication resolves one-to-one within the dataset (solve::SolveOneToOneWithin).
+// Link(a, b, options, report): InvalidArgument for options ValidateLinkOptions refuses. First the
+// automatic choices: the method (ResolveMethod, report->method) and, with kAutoThreshold, the
+// candidate floor (ChooseCandidateFloor, report->floor, with its warning in report->warnings).
+// Pairs ordered by score (Dice, or with Fellegi-Sunter the match weight, which orders as the
+// probability does but without its ties at 1; highest first), then index in A, then index in B;
+// one-to-one resolution uses the same order. Fellegi-Sunter needs field-level filters present in
+// both datasets (FailedPrecondition otherwise) and, with a given model, a model for those fields
+// and cut-points (InvalidArgument). With no candidates and no given model there is nothing to
+// estimate: no pairs, no model, and a warning in the report. Deduplication resolves one-to-one
+// within the dataset (solve::SolveOneToOneWithin).
 absl::StatusOr<Linkage> Link(const EncodedDataset& a, const EncodedDataset& b,
                              const LinkOptions& options, LinkReport* report = nullptr);
 

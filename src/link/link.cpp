@@ -543,6 +543,7 @@ absl::StatusOr<Linkage> Link(const EncodedDataset& a, const EncodedDataset& b,
       Linkage result, MethodOf(options.method).decide(a, b, std::move(candidates), options, rep));
   result.deduplicated = options.deduplicate;
   result.one_to_one = OneToOneOf(options);
+  if (rep.floor) rep.floor->random_dice = {};  // served the decision; the report stays small
   return result;
 }
 
