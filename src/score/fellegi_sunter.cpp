@@ -155,19 +155,22 @@ absl::StatusOr<Patterns> CountPatterns(const std::vector<WeightedVectors>& sets,
   }
   Patterns out;
   out.fields = nf;
-  // Per set, exact integer counts; then weighted and summed across the sets.
-  const auto count_set = [&]<typename Key>(
-                             const ComparisonVectors& v, auto key_of,
-                             absl::flat_hash_map<Key, std::uint64_t>& counts) -> absl::Status {
+  // Per set, exact integer counts; then weighted and summed across the sets. count_set counts
+  // v's patterns into `counts` and says whether it finished: it gives up once there are more
+  // than `cap` distinct patterns.
+  const auto count_set = [&]<typename Key>(const ComparisonVectors& v, auto key_of,
+                                           absl::flat_hash_map<Key, std::uint64_t>& counts,
+                                           std::size_t cap) -> absl::StatusOr<bool> {
     const std::size_t n = v.size();
     for (std::size_t p = 0; p < n; ++p) {
+      if (counts.size() > cap) return false;
       const std::uint8_t* row = v.levels.data() + p * nf;
       for (std::size_t f = 0; f < nf; ++f) {
         if (row[f] != kMissingLevel && row[f] >= levels[f]) return LevelOutOfRange(v, p, f);
       }
       ++counts[key_of(row)];
     }
-    return absl::OkStatus();
+    return true;
   };
   const auto gather = [&]<typename Key>(auto key_of, auto unpack) -> absl::Status {
     std::vector<std::pair<Key, double>> weighted;
@@ -180,30 +183,20 @@ absl::StatusOr<Patterns> CountPatterns(const std::vector<WeightedVectors>& sets,
       };
       const ComparisonVectors& v = *set.vectors;
       const std::size_t n = v.size();
-      bool counted = false;
-      if constexpr (std::is_same_v<Key, std::uint64_t>) {
-        // A hash map while the patterns are few (the usual case: it stays in cache); packed keys
-        // sorted by radix and counted in runs once they are many (random access into a large
-        // table costs more than two passes over the keys).
-        absl::flat_hash_map<Key, std::uint64_t> counts;
-        std::size_t p = 0;
-        for (; p < n && counts.size() <= kHashedPatterns; ++p) {
-          const std::uint8_t* row = v.levels.data() + p * nf;
-          for (std::size_t f = 0; f < nf; ++f) {
-            if (row[f] != kMissingLevel && row[f] >= levels[f]) return LevelOutOfRange(v, p, f);
-          }
-          ++counts[key_of(row)];
-        }
-        if (p == n) {
-          std::vector<std::pair<Key, std::uint64_t>> sorted(counts.begin(), counts.end());
-          std::sort(sorted.begin(), sorted.end());
-          for (const auto& [key, count] : sorted) add(key, count);
-          counted = true;
-        }
-      }
-      if (counted) {
-        // done above
-      } else if constexpr (std::is_same_v<Key, std::uint64_t>) {
+      // A hash map while the patterns are few (the usual case: it stays in cache). Packed keys,
+      // once there are many, are sorted by radix and counted in runs instead: random access into
+      // a large table costs more than two passes over the keys.
+      constexpr bool kPacked = std::is_same_v<Key, std::uint64_t>;
+      absl::flat_hash_map<Key, std::uint64_t> counts;
+      BLOOMLINK_ASSIGN_OR_RETURN(
+          const bool complete,
+          count_set(v, key_of, counts,
+                    kPacked ? kHashedPatterns : std::numeric_limits<std::size_t>::max()));
+      if (complete) {
+        std::vector<std::pair<Key, std::uint64_t>> sorted(counts.begin(), counts.end());
+        std::sort(sorted.begin(), sorted.end());
+        for (const auto& [key, count] : sorted) add(key, count);
+      } else if constexpr (kPacked) {
         auto keys = std::make_unique_for_overwrite<std::uint64_t[]>(n);
         const auto count = static_cast<std::int64_t>(n);
         bool bad = false;
@@ -230,12 +223,6 @@ absl::StatusOr<Patterns> CountPatterns(const std::vector<WeightedVectors>& sets,
           add(keys[i], j - i);
           i = j;
         }
-      } else {
-        absl::flat_hash_map<Key, std::uint64_t> counts;
-        BLOOMLINK_RETURN_IF_ERROR(count_set(v, key_of, counts));
-        std::vector<std::pair<Key, std::uint64_t>> sorted(counts.begin(), counts.end());
-        std::sort(sorted.begin(), sorted.end());
-        for (const auto& [key, c] : sorted) add(key, c);
       }
       out.observed_pairs += set.vectors->size();
     }

@@ -548,6 +548,43 @@ TEST(EstimateModel, ManyFieldsUseByteKeyedPatterns) {
   EXPECT_NEAR(model->fields[0].u[0], truth.u[0][0], 0.03);
 }
 
+TEST(EstimateModel, ManyPatternsAreCountedBySortingWithTheSameResult) {
+  // Over 2^18 distinct patterns: counted by radix sort instead of a hash map. The patterns, the
+  // model and its weights must be what counting them any other way gives: the same as for the
+  // pairs in reverse order, the same for any thread count, and the number of patterns that of a
+  // set of the rows.
+  ComparisonVectors cv;
+  for (int f = 0; f < 8; ++f) {
+    cv.fields.push_back({.field = "f" + std::to_string(f),
+                         .cutpoints = {0.95, 0.85, 0.75, 0.65, 0.55, 0.45, 0.35}});
+  }
+  std::mt19937_64 rng(2718);
+  const std::size_t n = 300000, nf = cv.fields.size();
+  cv.levels.resize(n * nf);
+  for (std::size_t p = 0; p < n; ++p) {
+    const bool match = p % 10 == 0;
+    for (std::size_t f = 0; f < nf; ++f) {
+      const std::uint64_t r = rng();
+      const std::uint8_t level =
+          static_cast<std::uint8_t>(match ? (r % 3 == 0 ? (r >> 8) % 8 : 0) : (r >> 8) % 8);
+      cv.levels[p * nf + f] = r % 20 == 1 ? kMissingLevel : level;
+    }
+  }
+  ASSERT_GT(DistinctPatterns(cv), std::size_t{1} << 18);
+  ComparisonVectors reversed = cv;
+  for (std::size_t p = 0; p < n; ++p) {
+    std::copy(cv.levels.begin() + static_cast<std::ptrdiff_t>(p * nf),
+              cv.levels.begin() + static_cast<std::ptrdiff_t>((p + 1) * nf),
+              reversed.levels.begin() + static_cast<std::ptrdiff_t>((n - 1 - p) * nf));
+  }
+  const FsModel start = InitialModel(cv.fields);
+  auto a = EstimateModel(cv, start, {.max_iterations = 20, .threads = 1});
+  auto b = EstimateModel(reversed, start, {.max_iterations = 20, .threads = 2});
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->distinct_patterns, DistinctPatterns(cv));
+  EXPECT_EQ(ModelToJson(*a), ModelToJson(*b));
+}
+
 TEST(EstimateModel, MaxIterationsZeroReturnsTheStart) {
   const TrueModel truth = MakeTrueModel(3, 0.1);
   const ComparisonVectors cv = Simulate(truth, 1000, 81);
