@@ -156,6 +156,12 @@ int RunLink(const LinkArgs& args) {
   for (const std::string& w : *warnings) Warn(w);
   auto truth = LoadTruth(args.truth, &*a, &b, args.dedupe);
   if (!truth.ok()) return Fail(truth.status());
+  if (link::ResolveMethod(*a, b, options) == link::Method::kDice &&
+      (!args.save_model.empty() || args.explain)) {
+    return Fail(absl::InvalidArgumentError(
+        "--save-model and --explain go with method fs, and the files carry no field-level "
+        "filters in common, so the method is dice"));
+  }
 
   const double loaded = NowSeconds();
   Progress progress("comparing");
@@ -169,11 +175,6 @@ int RunLink(const LinkArgs& args) {
   progress.Finish();
   if (!result.ok()) return Fail(result.status());
   for (const std::string& w : report.warnings) Warn(w);
-  if (report.method == link::Method::kDice && (!args.save_model.empty() || args.explain)) {
-    return Fail(absl::InvalidArgumentError(
-        "--save-model and --explain go with method fs, and the datasets carry no field-level "
-        "filters in common, so the method is dice"));
-  }
   if (!args.save_model.empty()) {
     if (!result->model) {
       return Fail(absl::FailedPreconditionError(internal::StrCat(

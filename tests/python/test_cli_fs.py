@@ -240,6 +240,17 @@ def test_fs_options_refused_with_dice(cli, files, tmp_path, option):
     assert not out.exists() and not (tmp_path / "m.json").exists()
 
 
+@pytest.mark.parametrize("option", [["--save-model", "m.json"], ["--explain"]])
+def test_fs_outputs_refused_when_auto_means_dice(cli, files, tmp_path, option):
+    """With no method, files without field-level filters are linked by Dice: the options of fs
+    are refused before any linking, and nothing is written."""
+    out = tmp_path / "p.csv"
+    proc = cli("link", files["plain_a"], files["plain_b"], "--output", out, *option, expect=None)
+    assert proc.returncode != 0
+    assert "the method is dice" in proc.stderr and "linked" not in proc.stdout
+    assert not out.exists() and not (tmp_path / "m.json").exists()
+
+
 def test_unknown_method_is_refused(cli, files, tmp_path):
     out = tmp_path / "p.csv"
     proc = cli("link", files["a"], files["b"], "--threshold", 0.6, "--output", out,
