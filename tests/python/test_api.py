@@ -1188,8 +1188,8 @@ def test_kernel():
 
 def test_every_public_name_is_documented():
     assert set(bloomlink.__all__) == {
-        "EncodedDataset", "Error", "FileError", "FsModel", "InputError", "Linkage", "Metrics",
-        "Schema",
+        "EncodedDataset", "Error", "Estimate", "FileError", "FsModel", "InputError", "Linkage",
+        "Metrics", "Schema",
         "SyntheticExtracts", "encode", "evaluate", "kernel", "link", "synth", "__version__"}
     for name in bloomlink.__all__:
         if name == "__version__":

@@ -15,11 +15,12 @@ True
 Everything heavy runs in the C++ core, with the GIL released. Errors arrive as InputError (a
 ValueError) or FileError (an OSError) with the library's message, naming the record and field.
 """
-from ._api import (EncodedDataset, FsModel, Linkage, Metrics, Schema, SyntheticExtracts, encode,
-                   evaluate, kernel, link, synth)
+from ._api import (EncodedDataset, Estimate, FsModel, Linkage, Metrics, Schema, SyntheticExtracts,
+                   encode, evaluate, kernel, link, synth)
 from ._core import Error, FileError, InputError, __version__
 
 __all__ = [
-    "EncodedDataset", "Error", "FileError", "FsModel", "InputError", "Linkage", "Metrics", "Schema",
+    "EncodedDataset", "Error", "Estimate", "FileError", "FsModel", "InputError", "Linkage", "Metrics",
+    "Schema",
     "SyntheticExtracts", "encode", "evaluate", "kernel", "link", "synth", "__version__",
 ]
