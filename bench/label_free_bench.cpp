@@ -21,6 +21,7 @@
 #include "bloomlink/encoded_dataset.hpp"
 #include "bloomlink/link.hpp"
 #include "bloomlink/score/fellegi_sunter.hpp"
+#include "simulated_vectors.hpp"
 
 namespace bloomlink {
 namespace {
@@ -28,40 +29,22 @@ namespace {
 constexpr std::size_t kFields = 8;
 constexpr std::size_t kLevels = 8;
 
-// Vectors(n, seed, lambda): n pairs simulated from a fixed model over kFields x kLevels.
+// Vectors(n, seed, lambda): n pairs simulated from a fixed model over kFields x kLevels: m falls
+// and u rises with the level, each field a little differently; field f misses 2.5 f % of values.
 score::ComparisonVectors Vectors(std::size_t n, std::uint64_t seed, double lambda) {
-  std::mt19937_64 rng(seed);
-  score::ComparisonVectors out;
+  bench::SimulatedModel model;
+  model.lambda = lambda;
+  model.cutpoints = {0.95, 0.85, 0.75, 0.65, 0.55, 0.45, 0.35};
   for (std::size_t f = 0; f < kFields; ++f) {
-    out.fields.push_back({.field = "field" + std::to_string(f),
-                          .cutpoints = {0.95, 0.85, 0.75, 0.65, 0.55, 0.45, 0.35}});
-  }
-  // m falls and u rises with the level, each field a little differently.
-  std::vector<std::vector<double>> m(kFields), u(kFields);
-  for (std::size_t f = 0; f < kFields; ++f) {
+    model.m.emplace_back();
+    model.u.emplace_back();
     for (std::size_t l = 0; l < kLevels; ++l) {
-      m[f].push_back(1.0 / static_cast<double>((l + 1) * (l + 1 + f % 3)));
-      u[f].push_back(static_cast<double>((l + 1) * (l + 1 + f % 2)));
+      model.m[f].push_back(1.0 / static_cast<double>((l + 1) * (l + 1 + f % 3)));
+      model.u[f].push_back(static_cast<double>((l + 1) * (l + 1 + f % 2)));
     }
+    model.missing.push_back(0.025 * static_cast<double>(f));
   }
-  std::vector<std::discrete_distribution<int>> dm, du;
-  for (std::size_t f = 0; f < kFields; ++f) {
-    dm.emplace_back(m[f].begin(), m[f].end());
-    du.emplace_back(u[f].begin(), u[f].end());
-  }
-  std::bernoulli_distribution is_match(lambda);
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
-  out.levels.resize(n * kFields);
-  for (std::size_t p = 0; p < n; ++p) {
-    const bool match = is_match(rng);
-    for (std::size_t f = 0; f < kFields; ++f) {
-      const int level = match ? dm[f](rng) : du[f](rng);
-      out.levels[p * kFields + f] = unit(rng) < 0.025 * static_cast<double>(f)
-                                        ? score::kMissingLevel
-                                        : static_cast<std::uint8_t>(level);
-    }
-  }
-  return out;
+  return bench::SimulateVectors(model, n, seed);
 }
 
 void BM_LabelFreeEstimate10M(benchmark::State& state) {
