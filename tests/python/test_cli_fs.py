@@ -233,10 +233,11 @@ def test_python_module_model_show_bad_file_has_no_traceback(tmp_path):
                                     ["--explain"], ["--u-from-sample"]])
 def test_fs_options_refused_with_dice(cli, files, tmp_path, option):
     out = tmp_path / "p.csv"
+    option = [tmp_path / o if o.endswith(".json") else o for o in option]
     proc = cli("link", files["a"], files["b"], "--threshold", 0.6, "--output", out,
                "--method", "dice", *option, expect=None)
     assert proc.returncode != 0
-    assert "go with method fs" in proc.stderr and option[0] in proc.stderr
+    assert "go with method fs" in proc.stderr and str(option[0]) in proc.stderr
     assert not out.exists() and not (tmp_path / "m.json").exists()
 
 
@@ -245,6 +246,7 @@ def test_fs_outputs_refused_when_auto_means_dice(cli, files, tmp_path, option):
     """With no method, files without field-level filters are linked by Dice: the options of fs
     are refused before any linking, and nothing is written."""
     out = tmp_path / "p.csv"
+    option = [tmp_path / o if o.endswith(".json") else o for o in option]
     proc = cli("link", files["plain_a"], files["plain_b"], "--output", out, *option, expect=None)
     assert proc.returncode != 0
     assert "the method is dice" in proc.stderr and "linked" not in proc.stdout
