@@ -66,7 +66,10 @@ void BM_DecideDiceThreshold(benchmark::State& state) {
                                 .comparison_pairs = kRecords * kRecords,
                                 .records_a = kRecords,
                                 .records_b = kRecords,
-                                .one_to_one = one_to_one};
+                                .one_to_one = one_to_one,
+                                .look_alikes = {},
+                                .look_alike_records = 0,
+                                .look_alike_weights = {}};
   score::DiceDecision last;
   for (auto _ : state) {
     absl::StatusOr<score::DiceDecision> d = score::DecideDiceThreshold(input);

@@ -12,6 +12,7 @@
 #include "internal/popcount.hpp"
 #include "internal/status_macros.hpp"
 #include "internal/strings.hpp"
+#include "link/look_alikes.hpp"
 
 namespace bloomlink::link {
 namespace {
@@ -409,16 +410,28 @@ absl::StatusOr<Linkage> ResolveByDice(const EncodedDataset& a, const EncodedData
     // and keeping the pairs that reach the threshold is the resolution at the threshold (the
     // solvers take pairs by score), so the pairs are cut, not resolved again.
     const std::uint64_t na = a.size(), nb = b.size();
-    BLOOMLINK_ASSIGN_OR_RETURN(
-        score::DiceDecision decision,
-        score::DecideDiceThreshold(
-            {.scores = result.pairs.score,
-             .floor = options.candidates.threshold,
-             .random_scores = rep.floor->random_dice,
-             .comparison_pairs = options.deduplicate ? eval::PairsWithin(na) : na * nb,
-             .records_a = na,
-             .records_b = options.deduplicate ? na : nb,
-             .one_to_one = OneToOneOf(options) != solve::OneToOne::kNone}));
+    const bool one_to_one = OneToOneOf(options) != solve::OneToOne::kNone;
+    // Two datasets: their look-alikes within themselves count the non-matches. Within one
+    // dataset there is no such reference (its look-alikes are the pairs being decided), so the
+    // decision fits a mixture to the scores.
+    link_internal::LookAlikes look_alikes;
+    if (!options.deduplicate) {
+      BLOOMLINK_ASSIGN_OR_RETURN(
+          look_alikes, link_internal::FindLookAlikes(a, b, options.candidates.threshold, one_to_one,
+                                                     options.candidates.threads));
+    }
+    score::DiceScores input;
+    input.scores = result.pairs.score;
+    input.floor = options.candidates.threshold;
+    input.random_scores = rep.floor->random_dice;
+    input.comparison_pairs = options.deduplicate ? eval::PairsWithin(na) : na * nb;
+    input.records_a = na;
+    input.records_b = options.deduplicate ? na : nb;
+    input.one_to_one = one_to_one;
+    input.look_alikes = look_alikes.scores;
+    input.look_alike_records = look_alikes.records;
+    input.look_alike_weights = look_alikes.weights;
+    BLOOMLINK_ASSIGN_OR_RETURN(score::DiceDecision decision, score::DecideDiceThreshold(input));
     match::CandidatePairs kept;
     for (std::size_t i = 0; i < result.pairs.size(); ++i) {
       if (result.pairs.score[i] >= static_cast<float>(decision.threshold)) {

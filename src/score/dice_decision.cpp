@@ -16,6 +16,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -467,6 +468,22 @@ std::vector<double> MonotonePosterior(const std::vector<double>& r,
   return out;
 }
 
+// CheckScore(scores, i, floor): InvalidArgument naming scores[i] when it is not in [floor, 1].
+// Scores are single precision: a candidate whose Dice reaches the floor has a float score at
+// least the floor rounded to float (rounding is monotonic), so the check is in float.
+absl::Status CheckScore(std::span<const float> scores, std::size_t i, double floor) {
+  const float v = scores[i];
+  if (v >= static_cast<float>(floor) && v <= 1.0f) return absl::OkStatus();
+  if (std::isnan(v)) {
+    return absl::InvalidArgumentError(StrCat("dice decision: scores[", i, "] is not a number"));
+  }
+  if (v > 1.0f) {
+    return absl::InvalidArgumentError(StrCat("dice decision: scores[", i, "] is above 1"));
+  }
+  return absl::InvalidArgumentError(
+      StrCat("dice decision: scores[", i, "] is below the floor ", floor));
+}
+
 absl::Status Validate(const DiceScores& in) {
   if (!(in.floor >= 0.0 && in.floor < 1.0)) {
     return absl::InvalidArgumentError(
@@ -506,7 +523,182 @@ absl::Status Validate(const DiceScores& in) {
                                                std::isnan(v) ? "not a number" : "outside [0, 1]"));
     }
   }
+  const auto float_floor = static_cast<float>(in.floor);
+  for (std::size_t i = 0; i < in.look_alikes.size(); ++i) {
+    const float v = in.look_alikes[i];
+    if (!(v >= float_floor && v <= 1.0f)) {
+      return absl::InvalidArgumentError(
+          StrCat("dice decision: look_alikes[", i, "] is ",
+                 std::isnan(v) ? "not a number" : "outside [floor, 1]"));
+    }
+  }
+  if (!in.look_alikes.empty() && in.look_alike_records == 0) {
+    return absl::InvalidArgumentError(
+        "dice decision: look_alikes given but look_alike_records is 0 (the records sampled)");
+  }
+  if (in.one_to_one && in.look_alikes.size() > in.look_alike_records) {
+    return absl::InvalidArgumentError(StrCat("dice decision: ", in.look_alikes.size(),
+                                             " best look-alikes from ", in.look_alike_records,
+                                             " sampled records: at most one each"));
+  }
+  if (in.one_to_one && !in.look_alike_weights.empty()) {
+    return absl::InvalidArgumentError(
+        "dice decision: look_alike_weights are for links without one-to-one; with one-to-one "
+        "each look-alike is one record's best");
+  }
+  if (!in.one_to_one && in.look_alike_weights.size() != in.look_alikes.size()) {
+    return absl::InvalidArgumentError(StrCat(
+        "dice decision: ", in.look_alike_weights.size(), " look_alike_weights for ",
+        in.look_alikes.size(), " look_alikes: one weight per look-alike without one-to-one"));
+  }
+  for (std::size_t i = 0; i < in.look_alike_weights.size(); ++i) {
+    if (!(in.look_alike_weights[i] > 0.0 && std::isfinite(in.look_alike_weights[i]))) {
+      return absl::InvalidArgumentError(
+          StrCat("dice decision: look_alike_weights[", i, "] must be a positive number"));
+    }
+  }
   return absl::OkStatus();
+}
+
+// The decision from look-alikes (DecideDiceThreshold, two datasets): the number of non-matches at
+// or above each score is estimated from pairs known not to be matches, drawn the way the link's
+// non-matches are, instead of a mixture fitted to the scores' shape. On the quality lab's hard
+// sets the mixture could not tell a corrupted match from a best look-alike (heavy corruption,
+// 35% missing fields) and claimed pairs where the datasets shared nobody; counting look-alikes
+// needs no shape at all.
+
+// Sweep(descending, matches, tp_at, surely_tp): the threshold with the best expected F1 among those
+// whose accepted pairs are expected to be at least half matches. descending: the scores from the
+// highest; tp_at(i): the expected matches among descending[0..i]; matches: among all. Returns the
+// index of the last accepted score, or -1 for none. surely_tp(i): a lower bound of tp_at(i) for the
+// check that the accepted pairs are at least half matches (the look-alikes are a sample: where they
+// are few, a handful of high scores must not pass for matches).
+template <typename TruePositives, typename SurelyTruePositives>
+std::ptrdiff_t Sweep(const std::vector<float>& descending, double matches, TruePositives tp_at,
+                     SurelyTruePositives surely_tp) {
+  std::ptrdiff_t best = -1;
+  double best_f1 = -1.0;
+  for (std::size_t i = 0; i < descending.size(); ++i) {
+    if (i + 1 < descending.size() && descending[i + 1] == descending[i]) continue;  // a tie
+    const double accepted = static_cast<double>(i + 1);
+    const double tp = tp_at(i);
+    if (surely_tp(i) < 0.5 * accepted) continue;
+    const double f1 = 2.0 * tp / (accepted + matches);
+    if (f1 > best_f1) {
+      best_f1 = f1;
+      best = static_cast<std::ptrdiff_t>(i);
+    }
+  }
+  return best;
+}
+
+DiceDecision DecideByLookAlikes(const DiceScores& in) {
+  DiceDecision out;
+  out.model = DiceModel::kLookAlikes;
+  out.window_start = in.floor;
+  out.window_scores = in.scores.size();
+  std::vector<float> v(in.scores.begin(), in.scores.end());
+  std::sort(v.begin(), v.end(), std::greater<>());
+  const std::size_t n = v.size();
+  const std::string resolved = in.one_to_one ? "one-to-one resolved" : "candidate";
+  if (n == 0) {
+    out.model = DiceModel::kNoScores;
+    out.reason = "no scores: nothing to accept";
+    return out;
+  }
+  // The look-alikes from the highest, and how many non-matches of the scores each stands for.
+  std::vector<std::size_t> order(in.look_alikes.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+    return in.look_alikes[x] > in.look_alikes[y] ||
+           (in.look_alikes[x] == in.look_alikes[y] && x < y);
+  });
+  std::vector<float> v0(order.size());
+  for (std::size_t i = 0; i < order.size(); ++i) v0[i] = in.look_alikes[order[i]];
+  std::vector<double> weight(order.size());
+  std::string how;
+  if (in.one_to_one) {
+    // The non-matches among the resolved pairs, N0, read below the look-alikes' median m where
+    // non-matches dominate: N0 = #(scores < m) / (share of look-alikes < m), at most every score.
+    double non_matches = 0.0;
+    if (!v0.empty()) {
+      const float median = v0[v0.size() / 2];
+      const auto below_v0 = static_cast<double>(
+          v0.end() - std::lower_bound(v0.begin(), v0.end(), median, std::greater<>()));
+      const auto below_v = static_cast<double>(
+          v.end() - std::lower_bound(v.begin(), v.end(), median, std::greater<>()));
+      // With no look-alike below the median (all equal), every score below it is a non-match.
+      non_matches = below_v0 > 0.0 ? std::min(static_cast<double>(n),
+                                              below_v * static_cast<double>(v0.size()) / below_v0)
+                                   : below_v;
+      std::fill(weight.begin(), weight.end(), non_matches / static_cast<double>(v0.size()));
+    }
+    how = StrCat("the best look-alikes within their own dataset of ",
+                 Thousands(in.look_alike_records), " sampled records (", Thousands(v0.size()),
+                 " at or above the floor) put ", Count(non_matches), " non-matches among the ",
+                 Thousands(n), " ", resolved, " pairs");
+  } else {
+    double total = 0.0;
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      weight[i] = in.look_alike_weights[order[i]];
+      total += weight[i];
+    }
+    how = StrCat(Thousands(v0.size()), " look-alike pairs of ", Thousands(in.look_alike_records),
+                 " sampled records within their own dataset stand for ", Count(total),
+                 " non-matches among the ", Thousands(n), " ", resolved, " pairs");
+  }
+  double total_weight = 0.0;
+  for (double w : weight) total_weight += w;
+  const double mean_weight = v0.empty() ? 0.0 : total_weight / static_cast<double>(v0.size());
+  // tp[i]: the expected matches among v[0..i]: the scores less the look-alikes' estimate of the
+  // non-matches among them, never fewer than at a higher score (adding pairs cannot remove a
+  // match), never more than the pairs. surely_tp[i]: the same with the estimate's Poisson
+  // uncertainty, two standard deviations and one more look-alike where none was seen.
+  std::vector<double> tp(n), surely_tp(n);
+  std::size_t j = 0;
+  double null_weight = 0.0, best = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    while (j < v0.size() && v0[j] >= v[i]) null_weight += weight[j++];
+    const auto accepted = static_cast<double>(i + 1);
+    best = std::min(std::max(best, accepted - null_weight), accepted);
+    tp[i] = best;
+    const double k = static_cast<double>(j) + 1.0;
+    surely_tp[i] = accepted - null_weight - mean_weight * (1.0 + 2.0 * std::sqrt(k));
+  }
+  const double matches = best;
+  const std::ptrdiff_t last = Sweep(
+      v, matches, [&](std::size_t i) { return tp[i]; },
+      [&](std::size_t i) { return surely_tp[i]; });
+  const double accepted_tp = last >= 0 ? tp[static_cast<std::size_t>(last)] : 0.0;
+  const double accepted = last >= 0 ? static_cast<double>(last + 1) : 0.0;
+  out.threshold = last >= 0 ? static_cast<double>(v[static_cast<std::size_t>(last)]) : 1.0;
+  std::uint64_t count = 0;
+  for (const float s : v) count += static_cast<double>(s) >= out.threshold ? 1 : 0;
+  out.accepted = count;
+  out.expected_matches = matches;
+  if (last < 0) {
+    // Only exact copies: count them as matches.
+    out.expected_false_matches = 0.0;
+    out.expected_missed_matches = std::max(0.0, matches - static_cast<double>(count));
+  } else {
+    out.expected_false_matches = accepted - accepted_tp;
+    out.expected_missed_matches = std::max(0.0, matches - accepted_tp);
+  }
+  const double tp_final = static_cast<double>(out.accepted) - out.expected_false_matches;
+  out.precision = out.accepted > 0 ? tp_final / static_cast<double>(out.accepted) : 1.0;
+  out.recall = matches > 0.0 ? std::min(1.0, tp_final / matches) : 1.0;
+  const double denom = 2.0 * tp_final + out.expected_false_matches + out.expected_missed_matches;
+  out.f1 = denom > 0.0 ? 2.0 * tp_final / denom : 1.0;
+  out.equal_odds_threshold = out.threshold;  // no per-pair posterior: the counts are cumulative
+  out.reason =
+      last >= 0 ? StrCat(how, "; ", Count(matches), " matches expected; threshold ",
+                         Fixed(out.threshold, 4), " maximises the expected F1 (", Fixed(out.f1, 4),
+                         ": ", Count(out.expected_false_matches), " false and ",
+                         Count(out.expected_missed_matches), " missed matches expected)")
+                : StrCat(how,
+                         "; no threshold's pairs are expected to be half matches: only scores of "
+                         "exactly 1 accepted");
+  return out;
 }
 
 }  // namespace
@@ -521,12 +713,20 @@ std::string_view DiceModelName(DiceModel model) {
       return "matches only";
     case DiceModel::kNoMatches:
       return "no matches";
+    case DiceModel::kLookAlikes:
+      return "look-alikes";
   }
   return "unknown";
 }
 
 absl::StatusOr<DiceDecision> DecideDiceThreshold(const DiceScores& in) {
   if (absl::Status st = Validate(in); !st.ok()) return st;
+  if (in.look_alike_records > 0) {
+    for (std::size_t i = 0; i < in.scores.size(); ++i) {
+      if (absl::Status st = CheckScore(in.scores, i, in.floor); !st.ok()) return st;
+    }
+    return DecideByLookAlikes(in);
+  }
   const double floor = in.floor;
   const std::span<const float> scores = in.scores;
   const std::string resolved = in.one_to_one ? "one-to-one resolved" : "candidate";
@@ -540,16 +740,7 @@ absl::StatusOr<DiceDecision> DecideDiceThreshold(const DiceScores& in) {
   const auto float_floor = static_cast<float>(floor);
   for (std::size_t i = 0; i < scores.size(); ++i) {
     const float v = scores[i];
-    if (!(v >= float_floor && v <= 1.0f)) {
-      if (std::isnan(v)) {
-        return absl::InvalidArgumentError(StrCat("dice decision: scores[", i, "] is not a number"));
-      }
-      if (v > 1.0f) {
-        return absl::InvalidArgumentError(StrCat("dice decision: scores[", i, "] is above 1"));
-      }
-      return absl::InvalidArgumentError(
-          StrCat("dice decision: scores[", i, "] is below the floor ", floor));
-    }
+    if (!(v >= float_floor && v <= 1.0f)) return CheckScore(scores, i, floor);
     if (v == 1.0f) {
       ++atom_count;
       continue;

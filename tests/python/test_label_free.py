@@ -156,3 +156,54 @@ def test_clk_only_files_are_linked_by_dice():
     assert abs(linkage.estimate.f1 - m.f1) <= 0.03, (linkage.estimate, m)
     with pytest.raises(bloomlink.InputError, match="field-level filters"):
         bloomlink.link(a, b, method="fs")
+
+
+def best_single_threshold(a, b, truth_frame, one_to_one=None):
+    """The best F1 any CLK Dice threshold reaches with hindsight (with the labels)."""
+    dice = bloomlink.link(a, b, threshold=0.5, method="dice", one_to_one=one_to_one)
+    truth = set(zip(truth_frame["id_a"], truth_frame["id_b"]))
+    ids_a, ids_b = np.asarray(a.ids, dtype=object), np.asarray(b.ids, dtype=object)
+    hit = np.array([(x, y) in truth for x, y in zip(ids_a[dice.left], ids_b[dice.right])])
+    best = 0.0
+    for t in np.arange(0.5, 1.0, 0.005):
+        kept = dice.score >= np.float32(t)
+        tp = int((kept & hit).sum())
+        if tp:
+            best = max(best, 2 * tp / (int(kept.sum()) + len(truth)))
+    return best
+
+
+def test_clk_only_no_overlap_claims_no_matches():
+    """CLKs only (the Dice decision), files sharing nobody: each record's best look-alike in the
+    other file is not taken for a match. The mixture fitted to the scores claimed 182 (greedy)
+    and 358 (no one-to-one) such pairs on the quality lab's 5,000-record version."""
+    ex = bloomlink.synth(1500, seed=8, overlap=0.0)
+    a, b = encode_pair(ex, Schema.starter().to_dict())
+    for one_to_one in (None, "none"):
+        linkage = bloomlink.link(a, b, one_to_one=one_to_one)
+        assert linkage.decision["model"] == "look-alikes", linkage.decision
+        assert len(linkage) == 0, linkage.decision
+        assert linkage.estimate.false_matches == 0
+
+
+def test_clk_only_heavy_corruption_and_missing_fields_reach_the_best_single_threshold():
+    """CLKs only, most true pairs corrupted in several fields or missing some: the Dice
+    decision's threshold, chosen without labels, is close to the best any threshold reaches with
+    hindsight. The mixture fitted to the scores reached F1 0.714 against 0.888 on heavy
+    corruption and 0.051 against 0.628 on high missingness (quality lab, greedy)."""
+    cases = [
+        dict(seed=7, exact_share=0.1, missing=0.1,
+             field_corruption={"given_name": 0.4, "family_name": 0.4, "date_of_birth": 0.3,
+                               "postcode": 0.5, "nhs_number": 0.3}),
+        dict(seed=9, missing=0.35),
+    ]
+    for keywords in cases:
+        ex = bloomlink.synth(1500, **keywords)
+        a, b = encode_pair(ex, Schema.starter().to_dict())
+        for one_to_one in (None, "none"):
+            linkage = bloomlink.link(a, b, one_to_one=one_to_one)
+            m = quality(linkage, ex.truth)
+            best = best_single_threshold(a, b, ex.truth, one_to_one)
+            # Measured (greedy / none): heavy corruption 0.902 / 0.881 against 0.907 / 0.882,
+            # high missingness 0.652 / 0.592 against 0.669 / 0.632.
+            assert m.f1 >= best - 0.05, (keywords, one_to_one, m, best, linkage.decision)

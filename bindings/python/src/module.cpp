@@ -572,7 +572,10 @@ py::dict DecideDice(py::array_t<float, py::array::c_style | py::array::forcecast
       .comparison_pairs = comparison_pairs,
       .records_a = records_a,
       .records_b = records_b,
-      .one_to_one = one_to_one};
+      .one_to_one = one_to_one,
+      .look_alikes = {},
+      .look_alike_records = 0,
+      .look_alike_weights = {}};
   absl::StatusOr<score::DiceDecision> d;
   {
     py::gil_scoped_release release;

@@ -56,6 +56,20 @@ struct DiceScores {
   // one_to_one: the scores were resolved one-to-one (greedy, optimal or mutual): at most
   // min(records_a, records_b) of them, each record in at most one pair.
   bool one_to_one = false;
+  // look_alikes: scores of pairs that are not matches, found the way this link's non-matches
+  // are: records sampled from each dataset compared with the rest of their own dataset (two
+  // extracts of one organisation's records rarely hold a person twice). With one_to_one, each
+  // sampled record's best look-alike at or above the floor; otherwise every pair of a sampled
+  // record at or above the floor, with look_alike_weights. When given (two datasets, not
+  // deduplication), the decision counts non-matches from them (see DecideDiceThreshold) instead
+  // of fitting a mixture. Each in [floor, 1].
+  std::span<const float> look_alikes;
+  // look_alike_records: how many records were sampled to find the look-alikes (0: no look-alikes,
+  // fit the mixture). A sampled record whose look-alikes all score below the floor adds none.
+  std::uint64_t look_alike_records = 0;
+  // look_alike_weights: without one_to_one, how many pairs of the comparison space each
+  // look-alike stands for (one per look-alike, each > 0); empty with one_to_one.
+  std::span<const double> look_alike_weights;
 };
 
 // DiceModel: what DecideDiceThreshold found in the scores.
@@ -64,9 +78,10 @@ enum class DiceModel {
   kMixture,      // matches and non-matches
   kMatchesOnly,  // the scores are all matches (one-to-one only; nearly every record has a partner)
   kNoMatches,    // no match component is supported: only scores of exactly 1 are accepted
+  kLookAlikes,   // non-matches counted from each dataset's look-alikes within itself
 };
 
-// DiceModelName: "no scores", "mixture", "matches only", "no matches".
+// DiceModelName: "no scores", "mixture", "matches only", "no matches", "look-alikes".
 std::string_view DiceModelName(DiceModel model);
 
 // DiceDecision: the chosen threshold and what it is expected to achieve. The expectations are
@@ -128,10 +143,31 @@ struct DiceDecision {
 // threshold maximises the expected F1, 2 TP / (2 TP + FP + FN), over the bin edges (in the middle
 // of a run of empty bins that all give the best value); scores of exactly 1 are always accepted.
 //
+// With look-alikes (look_alike_records > 0: a link of two datasets) the non-matches are counted
+// instead of fitted; the look-alikes are drawn the way the link's non-matches are, so the number of
+// non-matches among the scores at or above any t is estimated from them:
+//   one_to_one: the non-matches among the resolved pairs are best look-alikes. Their number N0
+//     is read where non-matches dominate, below the look-alikes' median m: N0 = #(scores < m) /
+//     share of look-alikes < m (at most all scores); each look-alike stands for N0 / (their
+//     number) of them.
+//   otherwise: each look-alike pair stands for look_alike_weights of them.
+// The matches among the scores at or above t are the scores at or above t less the look-alikes'
+// weight at or above t, never fewer than at a higher t; the matches in all are those at the
+// floor. Matches scoring below the look-alikes' median count as non-matches there: the
+// estimates lean to fewer matches, by about twice the matches scoring that low.
+// The threshold maximises the expected F1 among the thresholds whose accepted pairs are expected
+// to be at least half matches, allowing for the look-alikes being a sample (two Poisson standard
+// deviations); when none is, only scores of exactly 1 are accepted. equal_odds_threshold is the
+// threshold (there is no per-pair posterior). Nothing is claimed where the datasets share nobody:
+// the scores then look like the look-alikes.
+//
 // InvalidArgument, naming the problem, when: floor is not in [0, 1); a score is not a number, is
 // below the floor or above 1; a random score is not in [0, 1]; records_a, records_b or
 // comparison_pairs is 0; comparison_pairs exceeds records_a x records_b; there are more scores
-// than comparison_pairs; or, with one_to_one, more scores than min(records_a, records_b).
+// than comparison_pairs; with one_to_one, more scores than min(records_a, records_b); a
+// look-alike is below the floor or above 1; there are look-alikes but look_alike_records is 0
+// (or more of them than records, with one_to_one); or look_alike_weights is not one positive weight
+// per look-alike without one_to_one (or not empty with it).
 absl::StatusOr<DiceDecision> DecideDiceThreshold(const DiceScores& input);
 
 }  // namespace bloomlink::score
