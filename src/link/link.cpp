@@ -416,9 +416,9 @@ absl::StatusOr<Linkage> ResolveByDice(const EncodedDataset& a, const EncodedData
     // decision fits a mixture to the scores.
     link_internal::LookAlikes look_alikes;
     if (!options.deduplicate) {
-      BLOOMLINK_ASSIGN_OR_RETURN(
-          look_alikes, link_internal::FindLookAlikes(a, b, options.candidates.threshold, one_to_one,
-                                                     options.candidates.threads));
+      BLOOMLINK_ASSIGN_OR_RETURN(look_alikes,
+                                 link_internal::FindLookAlikes(a, b, options.candidates.threshold,
+                                                               options.candidates.threads));
     }
     score::DiceScores input;
     input.scores = result.pairs.score;
@@ -427,10 +427,24 @@ absl::StatusOr<Linkage> ResolveByDice(const EncodedDataset& a, const EncodedData
     input.comparison_pairs = options.deduplicate ? eval::PairsWithin(na) : na * nb;
     input.records_a = na;
     input.records_b = options.deduplicate ? na : nb;
-    input.one_to_one = one_to_one;
-    input.look_alikes = look_alikes.scores;
+    input.one_to_one = true;
+    input.look_alikes = look_alikes.best;
     input.look_alike_records = look_alikes.records;
-    input.look_alike_weights = look_alikes.weights;
+    if (!one_to_one && !options.deduplicate) {
+      // How many matches there are is read off a greedy resolution of the same candidates.
+      BLOOMLINK_ASSIGN_OR_RETURN(
+          match::CandidatePairs greedy,
+          solve::SolveOneToOne(candidates, solve::OneToOne::kGreedy, na, nb));
+      input.scores = greedy.score;
+      BLOOMLINK_ASSIGN_OR_RETURN(score::DiceDecision resolved, score::DecideDiceThreshold(input));
+      input.matches = resolved.expected_matches;
+      input.scores = result.pairs.score;
+    }
+    if (!one_to_one) {
+      input.one_to_one = false;
+      input.look_alikes = look_alikes.pairs;
+      input.look_alike_weights = look_alikes.weights;
+    }
     BLOOMLINK_ASSIGN_OR_RETURN(score::DiceDecision decision, score::DecideDiceThreshold(input));
     match::CandidatePairs kept;
     for (std::size_t i = 0; i < result.pairs.size(); ++i) {

@@ -14,7 +14,7 @@ namespace {
 // AddLookAlikes: the look-alikes of a sample of `x`'s records; other_records is the size of the
 // other dataset (for the weights).
 absl::Status AddLookAlikes(const BitMatrix& x, std::uint64_t other_records, double floor,
-                           bool best_only, int threads, std::uint64_t seed, LookAlikes& out) {
+                           int threads, std::uint64_t seed, LookAlikes& out) {
   const std::size_t n = x.rows();
   if (n < 2) return absl::OkStatus();
   const std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(n, kLookAlikeRecords));
@@ -39,26 +39,21 @@ absl::Status AddLookAlikes(const BitMatrix& x, std::uint64_t other_records, doub
   BLOOMLINK_ASSIGN_OR_RETURN(match::CandidatePairs pairs,
                              match::FindCandidates(sample, x, options, nullptr));
   out.records += k;
-  if (best_only) {
-    std::vector<float> best(k, -1.0f);
-    for (std::size_t p = 0; p < pairs.size(); ++p) {
-      const std::uint32_t i = pairs.left[p];
-      if (pairs.right[p] != index[i]) best[i] = std::max(best[i], pairs.score[p]);
-    }
-    for (const float s : best) {
-      if (s >= 0.0f) out.scores.push_back(s);
-    }
-    return absl::OkStatus();
-  }
   // A sampled record's pairs with the n - 1 others of its dataset stand for its pairs with the
   // other dataset's records (x other/(n - 1)), and the k sampled records for all n (x n/k); the
   // two datasets' look-alikes share the estimate (x 1/2).
   const double weight = 0.5 * static_cast<double>(n) * static_cast<double>(other_records) /
                         (static_cast<double>(k) * static_cast<double>(n - 1));
+  std::vector<float> best(k, -1.0f);
   for (std::size_t p = 0; p < pairs.size(); ++p) {
-    if (pairs.right[p] == index[pairs.left[p]]) continue;
-    out.scores.push_back(pairs.score[p]);
+    const std::uint32_t i = pairs.left[p];
+    if (pairs.right[p] == index[i]) continue;  // the record itself
+    best[i] = std::max(best[i], pairs.score[p]);
+    out.pairs.push_back(pairs.score[p]);
     out.weights.push_back(weight);
+  }
+  for (const float s : best) {
+    if (s >= 0.0f) out.best.push_back(s);
   }
   return absl::OkStatus();
 }
@@ -66,12 +61,12 @@ absl::Status AddLookAlikes(const BitMatrix& x, std::uint64_t other_records, doub
 }  // namespace
 
 absl::StatusOr<LookAlikes> FindLookAlikes(const EncodedDataset& a, const EncodedDataset& b,
-                                          double floor, bool best_only, int threads) {
+                                          double floor, int threads) {
   LookAlikes out;
   BLOOMLINK_RETURN_IF_ERROR(
-      AddLookAlikes(a.clks, b.size(), floor, best_only, threads, 0x6C6F6F6B616C696Bull, out));
+      AddLookAlikes(a.clks, b.size(), floor, threads, 0x6C6F6F6B616C696Bull, out));
   BLOOMLINK_RETURN_IF_ERROR(
-      AddLookAlikes(b.clks, a.size(), floor, best_only, threads, 0x616C696B656C6F6Full, out));
+      AddLookAlikes(b.clks, a.size(), floor, threads, 0x616C696B656C6F6Full, out));
   return out;
 }
 

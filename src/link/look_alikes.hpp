@@ -16,19 +16,20 @@ namespace bloomlink::link::link_internal {
 inline constexpr std::uint64_t kLookAlikeRecords = 2000;
 
 struct LookAlikes {
-  // scores: with best_only, each sampled record's best look-alike at or above the floor;
-  // otherwise every pair of a sampled record with another record of its dataset at or above it.
-  std::vector<float> scores;
-  // weights: without best_only, how many pairs of A x B each look-alike pair stands for.
+  // best: each sampled record's best look-alike at or above the floor.
+  std::vector<float> best;
+  // pairs: every pair of a sampled record with another record of its dataset at or above the
+  // floor; weights: how many pairs of A x B each stands for.
+  std::vector<float> pairs;
   std::vector<double> weights;
   std::uint64_t records = 0;  // records sampled, from both datasets
 };
 
-// FindLookAlikes(a, b, floor, best_only, threads): up to kLookAlikeRecords records of each of a
+// FindLookAlikes(a, b, floor, threads): up to kLookAlikeRecords records of each of a
 // and b, chosen by a fixed sequence (the same on every run), compared with every other record of
 // their own dataset by the candidate search (its kernels and threads): deterministic whatever
 // the thread count. Errors are the candidate search's.
 absl::StatusOr<LookAlikes> FindLookAlikes(const EncodedDataset& a, const EncodedDataset& b,
-                                          double floor, bool best_only, int threads);
+                                          double floor, int threads);
 
 }  // namespace bloomlink::link::link_internal

@@ -532,6 +532,9 @@ absl::Status Validate(const DiceScores& in) {
                  std::isnan(v) ? "not a number" : "outside [floor, 1]"));
     }
   }
+  if (std::isnan(in.matches)) {
+    return absl::InvalidArgumentError("dice decision: matches is not a number");
+  }
   if (!in.look_alikes.empty() && in.look_alike_records == 0) {
     return absl::InvalidArgumentError(
         "dice decision: look_alikes given but look_alike_records is 0 (the records sampled)");
@@ -655,17 +658,19 @@ DiceDecision DecideByLookAlikes(const DiceScores& in) {
   // match), never more than the pairs. surely_tp[i]: the same with the estimate's Poisson
   // uncertainty, two standard deviations and one more look-alike where none was seen.
   std::vector<double> tp(n), surely_tp(n);
+  const bool known_matches = !in.one_to_one && in.matches >= 0.0;
   std::size_t j = 0;
   double null_weight = 0.0, best = 0.0;
   for (std::size_t i = 0; i < n; ++i) {
     while (j < v0.size() && v0[j] >= v[i]) null_weight += weight[j++];
     const auto accepted = static_cast<double>(i + 1);
     best = std::min(std::max(best, accepted - null_weight), accepted);
+    if (known_matches) best = std::min(best, in.matches);
     tp[i] = best;
     const double k = static_cast<double>(j) + 1.0;
     surely_tp[i] = accepted - null_weight - mean_weight * (1.0 + 2.0 * std::sqrt(k));
   }
-  const double matches = best;
+  const double matches = known_matches ? in.matches : best;
   const std::ptrdiff_t last = Sweep(
       v, matches, [&](std::size_t i) { return tp[i]; },
       [&](std::size_t i) { return surely_tp[i]; });

@@ -70,6 +70,13 @@ struct DiceScores {
   // look_alike_weights: without one_to_one, how many pairs of the comparison space each
   // look-alike stands for (one per look-alike, each > 0); empty with one_to_one.
   std::span<const double> look_alike_weights;
+  // matches: without one_to_one, the number of true matches among the scores when it is known
+  // better than the look-alike pairs tell it, or negative. Link() gives the matches a one-to-one
+  // decision on the same candidates expects (a person has at most one record in each dataset,
+  // so a one-to-one resolution keeps nearly every match): near the floor, where the candidates
+  // are many, a dataset's look-alikes within itself count the other dataset's non-matches too
+  // roughly to leave the few matches among them.
+  double matches = -1.0;
 };
 
 // DiceModel: what DecideDiceThreshold found in the scores.
@@ -150,7 +157,8 @@ struct DiceDecision {
 //     is read where non-matches dominate, below the look-alikes' median m: N0 = #(scores < m) /
 //     share of look-alikes < m (at most all scores); each look-alike stands for N0 / (their
 //     number) of them.
-//   otherwise: each look-alike pair stands for look_alike_weights of them.
+//   otherwise: each look-alike pair stands for look_alike_weights of them; with `matches` given,
+//     the matches expected at any t are at most that many, and that many in all.
 // The matches among the scores at or above t are the scores at or above t less the look-alikes'
 // weight at or above t, never fewer than at a higher t; the matches in all are those at the
 // floor. Matches scoring below the look-alikes' median count as non-matches there: the
