@@ -17,6 +17,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
+#include "internal/huge_pages.hpp"
 #include "internal/popcount.hpp"
 #include "internal/random.hpp"
 #include "internal/status_macros.hpp"
@@ -78,6 +79,7 @@ using score_internal::CheckCutpoints;
 
 // CountPatterns counts with a hash map up to this many distinct patterns, then by sorting.
 constexpr std::size_t kHashedPatterns = std::size_t{1} << 18;
+constexpr std::size_t kHashProbe = std::size_t{1} << 16;
 // EM visits the patterns in blocks of this many (the unit of its threads' work).
 constexpr std::size_t kEmBlock = 1 << 14;
 // Below this many pairs Compare runs on one thread: starting threads costs more than it saves.
@@ -116,31 +118,49 @@ struct WeightedVectors {
   double weight;
 };
 
-// RadixSort(keys, bits): sorts keys whose values fit in `bits` bits, least significant 16-bit
-// digit first.
-// (The arrays are not zeroed first: every element is written before it is read.)
-void RadixSort(std::unique_ptr<std::uint64_t[]>& keys, std::size_t n, unsigned bits) {
-  constexpr unsigned kDigit = 16;
-  auto scratch = std::make_unique_for_overwrite<std::uint64_t[]>(n);
-  std::vector<std::size_t> offsets(std::size_t{1} << kDigit);
-  for (unsigned shift = 0; shift < bits; shift += kDigit) {
-    std::fill(offsets.begin(), offsets.end(), 0);
-    for (std::size_t i = 0; i < n; ++i) ++offsets[(keys[i] >> shift) & 0xFFFF];
+// RadixSort(keys, n, bits): sorts n keys whose values fit in `bits` bits, least significant
+// 11-bit digit first (2,048 buckets: the scatter stays within the caches, where 16-bit digits'
+// 65,536 did not), with every digit's histogram taken in one read.
+// (The scratch array is not zeroed first: every element is written before it is read.)
+template <typename Key>
+void RadixSort(std::unique_ptr<Key[]>& keys, std::size_t n, unsigned bits) {
+  constexpr unsigned kDigit = 11;
+  constexpr std::size_t kBuckets = std::size_t{1} << kDigit;
+  const unsigned passes = (bits + kDigit - 1) / kDigit;
+  if (passes == 0 || n < 2) return;
+  std::vector<std::size_t> offsets(passes * kBuckets, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    for (unsigned d = 0; d < passes; ++d)
+      ++offsets[d * kBuckets + ((keys[i] >> (d * kDigit)) & (kBuckets - 1))];
+  }
+  auto scratch = std::make_unique_for_overwrite<Key[]>(n);
+  internal::AdviseHugePages(scratch.get(), n * sizeof(Key));
+  for (unsigned d = 0; d < passes; ++d) {
+    std::size_t* o = offsets.data() + d * kBuckets;
     std::size_t total = 0;
-    for (std::size_t& o : offsets) {
-      const std::size_t count = o;
-      o = total;
+    for (std::size_t b = 0; b < kBuckets; ++b) {
+      const std::size_t count = o[b];
+      o[b] = total;
       total += count;
     }
-    for (std::size_t i = 0; i < n; ++i) scratch[offsets[(keys[i] >> shift) & 0xFFFF]++] = keys[i];
+    const unsigned shift = d * kDigit;
+    for (std::size_t i = 0; i < n; ++i) scratch[o[(keys[i] >> shift) & (kBuckets - 1)]++] = keys[i];
     keys.swap(scratch);
   }
 }
 
+// SortedCounts: one set's distinct keys in ascending order, and how many pairs have each.
+template <typename Key>
+struct SortedCounts {
+  std::vector<Key> keys;
+  std::vector<std::uint64_t> counts;
+};
+
 // CountPatterns(sets): aggregates the pairs' patterns over every set (all with the same fields).
-// A pattern is packed into a 64-bit key when its fields fit (level + 1, or 0 for missing, in
-// bit_width(levels) bits per field), else it is keyed by its bytes. Weights are summed per set in
-// pair order and then across sets in order, so the result does not depend on hashing.
+// A pattern is packed into an integer key when its fields fit (level + 1, or 0 for missing, in
+// bit_width(levels) bits per field: 32-bit keys when they fit, else 64-bit), else it is keyed by
+// its bytes. Each set's patterns are counted exactly, then merged in key order with the sets'
+// weights added in the sets' order, so the result does not depend on hashing or threads.
 // InvalidArgument for a level out of range.
 absl::StatusOr<Patterns> CountPatterns(const std::vector<WeightedVectors>& sets, int threads) {
   const std::vector<FieldLevels>& fields = sets.front().vectors->fields;
@@ -155,113 +175,166 @@ absl::StatusOr<Patterns> CountPatterns(const std::vector<WeightedVectors>& sets,
   }
   Patterns out;
   out.fields = nf;
-  // Per set, exact integer counts; then weighted and summed across the sets. count_set counts
-  // v's patterns into `counts` and says whether it finished: it gives up once there are more
-  // than `cap` distinct patterns.
-  const auto count_set = [&]<typename Key>(const ComparisonVectors& v, auto key_of,
-                                           absl::flat_hash_map<Key, std::uint64_t>& counts,
-                                           std::size_t cap) -> absl::StatusOr<bool> {
+  const auto first_bad_level = [&](const ComparisonVectors& v) -> absl::Status {
+    for (std::size_t q = 0; q < v.size(); ++q) {
+      const std::uint8_t* row = v.levels.data() + q * nf;
+      for (std::size_t f = 0; f < nf; ++f) {
+        if (row[f] != kMissingLevel && row[f] >= levels[f]) return LevelOutOfRange(v, q, f);
+      }
+    }
+    return absl::OkStatus();
+  };
+  // count_set(v, key_of): v's patterns, sorted. A hash map while the patterns are few (the usual
+  // case: it stays in cache); packed keys, once there are more than kHashedPatterns, are built
+  // on every thread, sorted by radix and counted in runs instead: random access into a large
+  // table costs more than a few passes over the keys.
+  const auto count_set = [&]<typename Key>(const ComparisonVectors& v,
+                                           auto key_of) -> absl::StatusOr<SortedCounts<Key>> {
+    constexpr bool kPacked = std::is_integral_v<Key>;
     const std::size_t n = v.size();
+    const std::size_t cap = kPacked ? kHashedPatterns : std::numeric_limits<std::size_t>::max();
+    SortedCounts<Key> sorted;
+    absl::flat_hash_map<Key, std::uint64_t> counts;
+    bool complete = true;
     for (std::size_t p = 0; p < n; ++p) {
-      if (counts.size() > cap) return false;
+      // Give up on the map once it holds more than `cap` patterns, or early when the first
+      // kHashProbe pairs show so many (over half of them new) that it will (the result is the
+      // same either way; filling the map first only costs time).
+      if (counts.size() > cap || (p == kHashProbe && n > cap && counts.size() > kHashProbe / 2)) {
+        complete = false;
+        break;
+      }
       const std::uint8_t* row = v.levels.data() + p * nf;
       for (std::size_t f = 0; f < nf; ++f) {
         if (row[f] != kMissingLevel && row[f] >= levels[f]) return LevelOutOfRange(v, p, f);
       }
       ++counts[key_of(row)];
     }
-    return true;
-  };
-  const auto gather = [&]<typename Key>(auto key_of, auto unpack) -> absl::Status {
-    std::vector<std::pair<Key, double>> weighted;
-    std::vector<std::size_t> runs;  // where each set's sorted run starts
-    for (const WeightedVectors& set : sets) {
-      runs.push_back(weighted.size());
-      const auto add = [&](const Key& key, std::uint64_t count) {
-        weighted.emplace_back(key, static_cast<double>(count) * set.weight);
-        out.pairs += static_cast<double>(count) * set.weight;
-      };
-      const ComparisonVectors& v = *set.vectors;
-      const std::size_t n = v.size();
-      // A hash map while the patterns are few (the usual case: it stays in cache). Packed keys,
-      // once there are many, are sorted by radix and counted in runs instead: random access into
-      // a large table costs more than two passes over the keys.
-      constexpr bool kPacked = std::is_same_v<Key, std::uint64_t>;
-      absl::flat_hash_map<Key, std::uint64_t> counts;
-      BLOOMLINK_ASSIGN_OR_RETURN(
-          const bool complete,
-          count_set(v, key_of, counts,
-                    kPacked ? kHashedPatterns : std::numeric_limits<std::size_t>::max()));
-      if (complete) {
-        std::vector<std::pair<Key, std::uint64_t>> sorted(counts.begin(), counts.end());
-        std::sort(sorted.begin(), sorted.end());
-        for (const auto& [key, count] : sorted) add(key, count);
-      } else if constexpr (kPacked) {
-        auto keys = std::make_unique_for_overwrite<std::uint64_t[]>(n);
-        const auto count = static_cast<std::int64_t>(n);
-        bool bad = false;
+    if (complete) {
+      std::vector<std::pair<Key, std::uint64_t>> pairs(counts.begin(), counts.end());
+      std::sort(pairs.begin(), pairs.end());
+      sorted.keys.reserve(pairs.size());
+      sorted.counts.reserve(pairs.size());
+      for (const auto& [key, count] : pairs) {
+        sorted.keys.push_back(key);
+        sorted.counts.push_back(count);
+      }
+      return sorted;
+    }
+    if constexpr (kPacked) {
+      counts = {};
+      auto keys = std::make_unique_for_overwrite<Key[]>(n);
+      internal::AdviseHugePages(keys.get(), n * sizeof(Key));
+      const auto count = static_cast<std::int64_t>(n);
+      // Each field's byte to its part of the key, and whether the byte is a valid level, by
+      // table: a load and an OR per field.
+      std::vector<Key> part(nf * 256, 0);
+      std::vector<std::uint8_t> invalid(nf * 256, 0);
+      for (std::size_t f = 0; f < nf; ++f) {
+        for (unsigned byte = 0; byte < 256; ++byte) {
+          const auto level = static_cast<std::uint8_t>(byte);
+          invalid[f * 256 + byte] = level != kMissingLevel && level >= levels[f];
+          if (level != kMissingLevel && level < levels[f]) {
+            part[f * 256 + byte] = static_cast<Key>(static_cast<Key>(level + 1) << shift[f]);
+          }
+        }
+      }
+      bool bad = false;
 #pragma omp parallel for num_threads(threads) schedule(static) reduction(|| : bad)
-        for (std::int64_t q = 0; q < count; ++q) {
-          const std::uint8_t* row = v.levels.data() + static_cast<std::size_t>(q) * nf;
-          for (std::size_t f = 0; f < nf; ++f) {
-            bad = bad || (row[f] != kMissingLevel && row[f] >= levels[f]);
-          }
-          keys[static_cast<std::size_t>(q)] = key_of(row);
+      for (std::int64_t q = 0; q < count; ++q) {
+        const std::uint8_t* row = v.levels.data() + static_cast<std::size_t>(q) * nf;
+        Key key = 0;
+        std::uint8_t wrong = 0;
+        for (std::size_t f = 0; f < nf; ++f) {
+          key |= part[f * 256 + row[f]];
+          wrong |= invalid[f * 256 + row[f]];
         }
-        if (bad) {  // name the first bad level
-          for (std::size_t q = 0; q < n; ++q) {
-            const std::uint8_t* row = v.levels.data() + q * nf;
-            for (std::size_t f = 0; f < nf; ++f) {
-              if (row[f] != kMissingLevel && row[f] >= levels[f]) return LevelOutOfRange(v, q, f);
-            }
-          }
-        }
-        RadixSort(keys, n, total_bits);
-        for (std::size_t i = 0; i < n;) {
-          std::size_t j = i + 1;
-          while (j < n && keys[j] == keys[i]) ++j;
-          add(keys[i], j - i);
-          i = j;
-        }
+        keys[static_cast<std::size_t>(q)] = key;
+        bad = bad || wrong != 0;
       }
+      if (bad) return first_bad_level(v);
+      RadixSort(keys, n, total_bits);
+      std::size_t distinct = 0;
+      for (std::size_t i = 0; i < n; ++i) distinct += i == 0 || keys[i] != keys[i - 1] ? 1 : 0;
+      sorted.keys.reserve(distinct);
+      internal::AdviseHugePages(sorted.keys.data(), distinct * sizeof(Key));
+      sorted.counts.reserve(distinct);
+      internal::AdviseHugePages(sorted.counts.data(), distinct * sizeof(std::uint64_t));
+      for (std::size_t i = 0; i < n;) {
+        std::size_t j = i + 1;
+        while (j < n && keys[j] == keys[i]) ++j;
+        sorted.keys.push_back(keys[i]);
+        sorted.counts.push_back(j - i);
+        i = j;
+      }
+    }
+    return sorted;
+  };
+  // gather: every set counted, then merged by key (the sets are few: the candidates and the
+  // background), each key's weight summed in the sets' order.
+  const auto gather = [&]<typename Key>(auto key_of, auto unpack) -> absl::Status {
+    std::vector<SortedCounts<Key>> counted;
+    std::size_t most = 0;
+    for (const WeightedVectors& set : sets) {
+      BLOOMLINK_ASSIGN_OR_RETURN(SortedCounts<Key> c,
+                                 count_set.template operator()<Key>(*set.vectors, key_of));
+      most += c.keys.size();
       out.observed_pairs += set.vectors->size();
+      counted.push_back(std::move(c));
     }
-    // Merge the sets' sorted runs (stable: the sets' order within a key is kept, so sums are
-    // fixed), then add up equal keys.
-    const auto by_key = [](const auto& x, const auto& y) { return x.first < y.first; };
-    for (std::size_t r = 1; r < runs.size(); ++r) {
-      const std::size_t end = r + 1 < runs.size() ? runs[r + 1] : weighted.size();
-      std::inplace_merge(weighted.begin(), weighted.begin() + static_cast<std::ptrdiff_t>(runs[r]),
-                         weighted.begin() + static_cast<std::ptrdiff_t>(end), by_key);
-    }
-    for (std::size_t i = 0; i < weighted.size();) {
-      double total = 0.0;
-      std::size_t j = i;
-      for (; j < weighted.size() && weighted[j].first == weighted[i].first; ++j) {
-        total += weighted[j].second;
+    out.counts.reserve(most);
+    internal::AdviseHugePages(out.counts.data(), most * sizeof(double));
+    out.levels.reserve(most * nf);
+    internal::AdviseHugePages(out.levels.data(), most * nf);
+    std::vector<std::size_t> at(counted.size(), 0);
+    while (true) {
+      const Key* lowest = nullptr;
+      for (std::size_t k = 0; k < counted.size(); ++k) {
+        if (at[k] < counted[k].keys.size() &&
+            (lowest == nullptr || counted[k].keys[at[k]] < *lowest)) {
+          lowest = &counted[k].keys[at[k]];
+        }
       }
-      unpack(weighted[i].first);
+      if (lowest == nullptr) break;
+      const Key key = *lowest;
+      double total = 0.0;
+      for (std::size_t k = 0; k < counted.size(); ++k) {
+        if (at[k] < counted[k].keys.size() && counted[k].keys[at[k]] == key) {
+          total += static_cast<double>(counted[k].counts[at[k]]) * sets[k].weight;
+          ++at[k];
+        }
+      }
+      unpack(key);
       out.counts.push_back(total);
-      i = j;
+    }
+    for (std::size_t k = 0; k < counted.size(); ++k) {
+      for (std::uint64_t c : counted[k].counts)
+        out.pairs += static_cast<double>(c) * sets[k].weight;
     }
     return absl::OkStatus();
   };
-  if (total_bits <= 64) {
+  const auto packed = [&]<typename Key>() -> absl::Status {
     const auto key_of = [&](const std::uint8_t* row) {
-      std::uint64_t key = 0;
+      Key key = 0;
       for (std::size_t f = 0; f < nf; ++f) {
-        if (row[f] != kMissingLevel) key |= static_cast<std::uint64_t>(row[f] + 1) << shift[f];
+        if (row[f] != kMissingLevel)
+          key |= static_cast<Key>(static_cast<Key>(row[f] + 1) << shift[f]);
       }
       return key;
     };
-    const auto unpack = [&](std::uint64_t key) {
+    const auto unpack = [&](Key key) {
       for (std::size_t f = 0; f < nf; ++f) {
-        const std::uint64_t mask = (std::uint64_t{1} << std::bit_width(levels[f])) - 1;
+        const Key mask = static_cast<Key>((std::uint64_t{1} << std::bit_width(levels[f])) - 1);
         const auto code = static_cast<unsigned>((key >> shift[f]) & mask);
         out.levels.push_back(code == 0 ? kMissingLevel : static_cast<std::uint8_t>(code - 1));
       }
     };
-    BLOOMLINK_RETURN_IF_ERROR(gather.template operator()<std::uint64_t>(key_of, unpack));
+    return gather.template operator()<Key>(key_of, unpack);
+  };
+  if (total_bits <= 32) {
+    BLOOMLINK_RETURN_IF_ERROR(packed.template operator()<std::uint32_t>());
+  } else if (total_bits <= 64) {
+    BLOOMLINK_RETURN_IF_ERROR(packed.template operator()<std::uint64_t>());
   } else {
     // The row's bytes are the key: the map copies them only for a new pattern.
     const auto key_of = [&](const std::uint8_t* row) {
@@ -675,6 +748,15 @@ absl::StatusOr<FsModel> EstimateModel(const ComparisonVectors& vectors, FsModel 
   const std::size_t stride = 2 * (slots + 1) + 1;  // a block's sum_m, sum_u and matches
   std::vector<double> partial(nblocks * stride);
   const int nthreads = nblocks < 2 ? 1 : threads;
+  // slot_pairs[k]: the pairs (weighted) whose pattern has slot k; in each E-step the non-matches'
+  // sum of a slot is this less the matches' sum, so only the matches' sums are accumulated.
+  std::vector<double> slot_pairs(slots + 1, 0.0);
+  for (std::size_t p = 0; p < np; ++p) {
+    const std::uint8_t* row = patterns.levels.data() + p * nf;
+    for (std::size_t f = 0; f < nf; ++f) {
+      slot_pairs[row[f] == kMissingLevel ? slots : offset[f] + row[f]] += patterns.counts[p];
+    }
+  }
   while (iterations < options.max_iterations) {
     // E-step: posterior match probability of every pattern, from its log-odds.
     for (std::size_t s = 0; s < slots; ++s) log_ratio[s] = std::log(m[s]) - std::log(u[s]);
@@ -699,26 +781,20 @@ absl::StatusOr<FsModel> EstimateModel(const ComparisonVectors& vectors, FsModel 
         double g, h;
         Posterior(d, g, h);
         const double wm = patterns.counts[p] * g;
-        const double wu = patterns.counts[p] * h;
         bmatches += wm;
-        for (std::size_t f = 0; f < nf; ++f) {
-          bm[s[f]] += wm;
-          bu[s[f]] += wu;
-        }
+        // Only the matches' sums: the non-matches' are the slot's pairs less those (slot_pairs).
+        for (std::size_t f = 0; f < nf; ++f) bm[s[f]] += wm;
       }
     }
     std::fill(sum_m.begin(), sum_m.end(), 0.0);
-    std::fill(sum_u.begin(), sum_u.end(), 0.0);
     double matches = 0.0;
     for (std::size_t block = 0; block < nblocks; ++block) {
       const double* bm = partial.data() + block * stride;
       const double* bu = bm + (slots + 1);
-      for (std::size_t k = 0; k <= slots; ++k) {
-        sum_m[k] += bm[k];
-        sum_u[k] += bu[k];
-      }
+      for (std::size_t k = 0; k <= slots; ++k) sum_m[k] += bm[k];
       matches += bu[slots + 1];
     }
+    for (std::size_t k = 0; k <= slots; ++k) sum_u[k] = std::max(0.0, slot_pairs[k] - sum_m[k]);
     // M-step.
     double change = 0.0;
     if (options.estimate_lambda) {
