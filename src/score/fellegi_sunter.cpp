@@ -82,6 +82,8 @@ constexpr std::size_t kHashedPatterns = std::size_t{1} << 18;
 constexpr std::size_t kHashProbe = std::size_t{1} << 16;
 // EM visits the patterns in blocks of this many (the unit of its threads' work).
 constexpr std::size_t kEmBlock = 1 << 14;
+// EM's E-step groups fields whose combinations of codes number at most this (see EstimateModel).
+constexpr std::size_t kChunkCombos = 4096;
 // Below this many pairs Compare runs on one thread: starting threads costs more than it saves.
 constexpr std::size_t kParallelCutoff = 4096;
 // Compare fetches the filters of the pair this many pairs ahead.
@@ -744,56 +746,131 @@ absl::StatusOr<FsModel> EstimateModel(const ComparisonVectors& vectors, FsModel 
   std::vector<double> next(slots);
   int iterations = 0;
   bool converged = false;
-  const std::size_t nblocks = (np + kEmBlock - 1) / kEmBlock;
-  const std::size_t stride = 2 * (slots + 1) + 1;  // a block's sum_m, sum_u and matches
-  std::vector<double> partial(nblocks * stride);
-  const int nthreads = nblocks < 2 ? 1 : threads;
-  // slot_pairs[k]: the pairs (weighted) whose pattern has slot k; in each E-step the non-matches'
-  // sum of a slot is this less the matches' sum, so only the matches' sums are accumulated.
-  std::vector<double> slot_pairs(slots + 1, 0.0);
-  for (std::size_t p = 0; p < np; ++p) {
-    const std::uint8_t* row = patterns.levels.data() + p * nf;
-    for (std::size_t f = 0; f < nf; ++f) {
-      slot_pairs[row[f] == kMissingLevel ? slots : offset[f] + row[f]] += patterns.counts[p];
+  // The E-step by chunks of fields: consecutive fields are grouped while their combinations of
+  // codes (each level, or missing) number at most kChunkCombos, and each pattern is stored as its
+  // combination in every chunk. An iteration first adds up the log-ratios of every combination
+  // (a small table), so that a pattern costs one lookup and one add per chunk instead of one per
+  // field: 8 fields of 8 levels are 3 chunks.
+  struct Chunk {
+    std::size_t first_field, end_field, offset, combos;
+  };
+  std::vector<Chunk> chunks;
+  for (std::size_t f = 0; f < nf;) {
+    Chunk c{f, f, 0, 1};
+    while (c.end_field < nf &&
+           c.combos * (LevelCount(vectors.fields[c.end_field]) + 1) <= kChunkCombos) {
+      c.combos *= LevelCount(vectors.fields[c.end_field]) + 1;
+      ++c.end_field;
+    }
+    if (c.end_field == c.first_field) {  // a field with more codes than kChunkCombos: alone
+      c.combos = LevelCount(vectors.fields[f]) + 1;
+      ++c.end_field;
+    }
+    c.offset = chunks.empty() ? 0 : chunks.back().offset + chunks.back().combos;
+    chunks.push_back(c);
+    f = c.end_field;
+  }
+  const std::size_t nchunks = chunks.size();
+  const std::size_t table_size = chunks.back().offset + chunks.back().combos;
+  // combo_slots[t]: the slots (one per field of the chunk; `slots` for missing) of combination t.
+  std::vector<std::size_t> combo_slots;
+  std::vector<std::size_t> combo_first(table_size + 1);
+  for (const Chunk& c : chunks) {
+    for (std::size_t t = 0; t < c.combos; ++t) {
+      combo_first[c.offset + t] = combo_slots.size();
+      std::size_t rest = t;
+      for (std::size_t f = c.first_field; f < c.end_field; ++f) {
+        const std::size_t codes = LevelCount(vectors.fields[f]) + 1;
+        const std::size_t code = rest % codes;
+        rest /= codes;
+        combo_slots.push_back(code == 0 ? slots : offset[f] + code - 1);
+      }
     }
   }
-  while (iterations < options.max_iterations) {
-    // E-step: posterior match probability of every pattern, from its log-odds.
-    for (std::size_t s = 0; s < slots; ++s) log_ratio[s] = std::log(m[s]) - std::log(u[s]);
-    const double prior = std::log(lambda) - std::log1p(-lambda);
-    // Patterns in fixed blocks, each summed on its own and the blocks added in order: the sums
-    // are the same whatever the number of threads.
+  combo_first[table_size] = combo_slots.size();
+  // Each pattern's combination per chunk, as an index into the table.
+  std::vector<std::uint32_t> pattern_combos(np * nchunks);
+  internal::AdviseHugePages(pattern_combos.data(), pattern_combos.size() * sizeof(std::uint32_t));
+  const std::size_t nblocks = (np + kEmBlock - 1) / kEmBlock;
+  const int nthreads = nblocks < 2 ? 1 : threads;
+#pragma omp parallel for num_threads(nthreads) schedule(static)
+  for (std::int64_t q = 0; q < static_cast<std::int64_t>(np); ++q) {
+    const auto p = static_cast<std::size_t>(q);
+    const std::uint8_t* row = patterns.levels.data() + p * nf;
+    for (std::size_t c = 0; c < nchunks; ++c) {
+      std::size_t t = 0, scale = 1;
+      for (std::size_t f = chunks[c].first_field; f < chunks[c].end_field; ++f) {
+        t += (row[f] == kMissingLevel ? 0 : row[f] + 1u) * scale;
+        scale *= LevelCount(vectors.fields[f]) + 1;
+      }
+      pattern_combos[p * nchunks + c] = static_cast<std::uint32_t>(chunks[c].offset + t);
+    }
+  }
+  const std::size_t stride = table_size + 1;  // a block's matches per combination, and in all
+  std::vector<double> partial(nblocks * stride);
+  std::vector<double> combo_log_ratio(table_size), combo_m(table_size);
+  // SumByCombination(weight_of, by_combo): by_combo[t] = the sum of weight_of(p) over the patterns
+  // with combination t, by blocks on every thread and the blocks added in order (the same sums
+  // whatever the number of threads); returns the sum over all patterns.
+  const auto sum_by_combination = [&](auto weight_of, std::vector<double>& by_combo) {
 #pragma omp parallel for num_threads(nthreads) schedule(static)
     for (std::int64_t block = 0; block < static_cast<std::int64_t>(nblocks); ++block) {
       double* bm = partial.data() + static_cast<std::size_t>(block) * stride;
-      double* bu = bm + (slots + 1);
-      double& bmatches = bu[slots + 1];
       std::fill(bm, bm + stride, 0.0);
-      std::vector<std::size_t> s(nf);  // the pattern's slots (slots: missing)
       const std::size_t end = std::min(np, static_cast<std::size_t>(block + 1) * kEmBlock);
       for (std::size_t p = static_cast<std::size_t>(block) * kEmBlock; p < end; ++p) {
-        const std::uint8_t* row = patterns.levels.data() + p * nf;
-        double d = prior;
-        for (std::size_t f = 0; f < nf; ++f) {
-          s[f] = row[f] == kMissingLevel ? slots : offset[f] + row[f];
-          d += log_ratio[s[f]];
-        }
-        double g, h;
-        Posterior(d, g, h);
-        const double wm = patterns.counts[p] * g;
-        bmatches += wm;
-        // Only the matches' sums: the non-matches' are the slot's pairs less those (slot_pairs).
-        for (std::size_t f = 0; f < nf; ++f) bm[s[f]] += wm;
+        const std::uint32_t* combo = pattern_combos.data() + p * nchunks;
+        const double w = weight_of(p, combo);
+        bm[table_size] += w;
+        for (std::size_t c = 0; c < nchunks; ++c) bm[combo[c]] += w;
       }
     }
-    std::fill(sum_m.begin(), sum_m.end(), 0.0);
-    double matches = 0.0;
+    std::fill(by_combo.begin(), by_combo.end(), 0.0);
+    double total = 0.0;
     for (std::size_t block = 0; block < nblocks; ++block) {
       const double* bm = partial.data() + block * stride;
-      const double* bu = bm + (slots + 1);
-      for (std::size_t k = 0; k <= slots; ++k) sum_m[k] += bm[k];
-      matches += bu[slots + 1];
+      for (std::size_t t = 0; t < table_size; ++t) by_combo[t] += bm[t];
+      total += bm[table_size];
     }
+    return total;
+  };
+  // by_slot(by_combo, out): out[k] = the sum of by_combo over the combinations with slot k.
+  const auto by_slot = [&](const std::vector<double>& by_combo, std::vector<double>& out) {
+    std::fill(out.begin(), out.end(), 0.0);
+    for (std::size_t t = 0; t < table_size; ++t) {
+      for (std::size_t i = combo_first[t]; i < combo_first[t + 1]; ++i) {
+        out[combo_slots[i]] += by_combo[t];
+      }
+    }
+  };
+  // slot_pairs[k]: the pairs (weighted) whose pattern has slot k; in each E-step the non-matches'
+  // sum of a slot is this less the matches' sum, so only the matches' sums are accumulated.
+  std::vector<double> slot_pairs(slots + 1, 0.0);
+  sum_by_combination([&](std::size_t p, const std::uint32_t*) { return patterns.counts[p]; },
+                     combo_m);
+  by_slot(combo_m, slot_pairs);
+  while (iterations < options.max_iterations) {
+    // E-step: posterior match probability of every pattern, from its log-odds.
+    for (std::size_t s = 0; s < slots; ++s) log_ratio[s] = std::log(m[s]) - std::log(u[s]);
+    for (std::size_t t = 0; t < table_size; ++t) {
+      double sum = 0.0;
+      for (std::size_t i = combo_first[t]; i < combo_first[t + 1]; ++i) {
+        sum += log_ratio[combo_slots[i]];
+      }
+      combo_log_ratio[t] = sum;
+    }
+    const double prior = std::log(lambda) - std::log1p(-lambda);
+    const double matches = sum_by_combination(
+        [&](std::size_t p, const std::uint32_t* combo) {
+          double d = prior;
+          for (std::size_t c = 0; c < nchunks; ++c) d += combo_log_ratio[combo[c]];
+          double g, h;
+          Posterior(d, g, h);
+          return patterns.counts[p] * g;
+        },
+        combo_m);
+    // Only the matches' sums: the non-matches' are the slot's pairs less those (slot_pairs).
+    by_slot(combo_m, sum_m);
     for (std::size_t k = 0; k <= slots; ++k) sum_u[k] = std::max(0.0, slot_pairs[k] - sum_m[k]);
     // M-step.
     double change = 0.0;
