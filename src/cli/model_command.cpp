@@ -30,6 +30,17 @@ int RunShow(const std::string& path) {
                 m.converged ? ", converged" : ", not converged",
                 std::string(score::UMethodName(m.u_method)).c_str());
   }
+  if (m.estimate) {
+    // What the linkage that estimated the model expected of itself (no labels).
+    const score::FsModel::Estimate& e = *m.estimate;
+    std::printf(
+        "  its linkage's own estimate: %s true, %s false and %s missed matches; "
+        "precision=%.4f recall=%.4f F1=%.4f\n",
+        Thousands(static_cast<std::uint64_t>(std::llround(e.true_matches))).c_str(),
+        Thousands(static_cast<std::uint64_t>(std::llround(e.false_matches))).c_str(),
+        Thousands(static_cast<std::uint64_t>(std::llround(e.missed_matches))).c_str(), e.precision,
+        e.recall, e.f1);
+  }
   if (!m.schema_fingerprint.empty()) {
     std::printf("  schema fingerprint %s\n", m.schema_fingerprint.c_str());
   }

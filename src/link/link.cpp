@@ -393,6 +393,16 @@ absl::StatusOr<Linkage> ScoreFellegiSunter(const EncodedDataset& a, const Encode
   }
   estimate.Finish(kept_p);
   result.estimate = estimate;
+  if (!fs.model) {  // estimated here: the model file records what this linkage expected
+    model.estimate = score::FsModel::Estimate{
+        .true_matches = estimate.true_matches,
+        .false_matches = estimate.false_matches,
+        .missed_matches = estimate.missed_matches,
+        .precision = estimate.precision,
+        .recall = estimate.recall,
+        .f1 = estimate.f1,
+    };
+  }
   result.model = std::move(model);
   rep.matches = result.pairs.size();
   return result;

@@ -624,6 +624,7 @@ DiceDecision DecideByLookAlikes(const DiceScores& in) {
     // The non-matches among the resolved pairs, N0, read below the look-alikes' median m where
     // non-matches dominate: N0 = #(scores < m) / (share of look-alikes < m), at most every score.
     double non_matches = 0.0;
+    std::string scaled = "none reaches the floor: no non-matches expected";
     if (!v0.empty()) {
       const float median = v0[v0.size() / 2];
       const auto below_v0 = static_cast<double>(
@@ -635,11 +636,13 @@ DiceDecision DecideByLookAlikes(const DiceScores& in) {
                                               below_v * static_cast<double>(v0.size()) / below_v0)
                                    : below_v;
       std::fill(weight.begin(), weight.end(), non_matches / static_cast<double>(v0.size()));
+      scaled = StrCat("scaled to the ", Count(below_v), " resolved pairs below their median Dice ",
+                      Fixed(median, 4), ", count the non-matches among the ", Thousands(n), " ",
+                      resolved, " pairs");
     }
-    how = StrCat("the best look-alikes within their own dataset of ",
-                 Thousands(in.look_alike_records), " sampled records (", Thousands(v0.size()),
-                 " at or above the floor) put ", Count(non_matches), " non-matches among the ",
-                 Thousands(n), " ", resolved, " pairs");
+    how = StrCat("the best look-alikes of ", Thousands(in.look_alike_records),
+                 " records sampled within their own dataset (", Thousands(v0.size()),
+                 " at or above the floor), ", scaled);
   } else {
     double total = 0.0;
     for (std::size_t i = 0; i < order.size(); ++i) {

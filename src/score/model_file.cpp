@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "bloomlink/io/atomic_file.hpp"
@@ -112,9 +113,8 @@ absl::StatusOr<FsModel::Field> ParseField(const Json& value, std::string path,
 }
 
 absl::Status ParseTraining(const JsonObject& obj, FsModel& model) {
-  BLOOMLINK_RETURN_IF_ERROR(
-      obj.Only({"u_method", "iterations", "converged", "pairs", "space_pairs",
-                "distinct_patterns"}));
+  BLOOMLINK_RETURN_IF_ERROR(obj.Only({"u_method", "iterations", "converged", "pairs", "space_pairs",
+                                      "distinct_patterns", "estimate"}));
   if (obj.Has("u_method")) {
     BLOOMLINK_ASSIGN_OR_RETURN(
         model.u_method,
@@ -134,6 +134,27 @@ absl::Status ParseTraining(const JsonObject& obj, FsModel& model) {
   BLOOMLINK_ASSIGN_OR_RETURN(const auto distinct,
                              obj.OptionalInteger("distinct_patterns", 0, kMax));
   if (distinct) model.distinct_patterns = static_cast<std::uint64_t>(*distinct);
+  BLOOMLINK_ASSIGN_OR_RETURN(const std::optional<JsonObject> e, obj.OptionalObject("estimate"));
+  if (e) {
+    BLOOMLINK_RETURN_IF_ERROR(
+        e->Only({"true_matches", "false_matches", "missed_matches", "precision", "recall", "f1"}));
+    FsModel::Estimate estimate;
+    // Expected counts are at least 0; the rates within [0, 1].
+    const std::tuple<const char*, double*, double> values[] = {
+        {"true_matches", &estimate.true_matches, std::numeric_limits<double>::infinity()},
+        {"false_matches", &estimate.false_matches, std::numeric_limits<double>::infinity()},
+        {"missed_matches", &estimate.missed_matches, std::numeric_limits<double>::infinity()},
+        {"precision", &estimate.precision, 1.0},
+        {"recall", &estimate.recall, 1.0},
+        {"f1", &estimate.f1, 1.0}};
+    for (const auto& [key, target, most] : values) {
+      BLOOMLINK_ASSIGN_OR_RETURN(*target, e->Number(key));
+      if (!(*target >= 0.0 && *target <= most)) {
+        return e->Error(key, most == 1.0 ? "a number in [0, 1]" : "a number at least 0");
+      }
+    }
+    model.estimate = estimate;
+  }
   return absl::OkStatus();
 }
 
@@ -163,6 +184,17 @@ std::string ModelToJson(const FsModel& model) {
   training["pairs"] = model.training_pairs;
   training["space_pairs"] = model.space_pairs;
   training["distinct_patterns"] = model.distinct_patterns;
+  if (model.estimate) {
+    const FsModel::Estimate& e = *model.estimate;
+    OrderedJson estimate;
+    estimate["true_matches"] = e.true_matches;
+    estimate["false_matches"] = e.false_matches;
+    estimate["missed_matches"] = e.missed_matches;
+    estimate["precision"] = e.precision;
+    estimate["recall"] = e.recall;
+    estimate["f1"] = e.f1;
+    training["estimate"] = estimate;
+  }
   internal::StrAppend(out, "  \"training\": ", dump(training), "\n}\n");
   return out;
 }

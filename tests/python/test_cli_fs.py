@@ -169,6 +169,12 @@ def test_model_show_prints_every_field_and_level(cli, files, tmp_path):
     assert f"{saved['training']['pairs']:,} pairs (the candidates and a random sample" in out
     assert f"share of matches among all {saved['training']['space_pairs']:,} pairs" in out
     assert "converged" in out and "u by em" in out
+    # The linkage that estimated the model recorded its own estimate of its errors.
+    estimate = saved["training"]["estimate"]
+    assert set(estimate) == {"true_matches", "false_matches", "missed_matches", "precision",
+                             "recall", "f1"}
+    assert f"its linkage's own estimate: {round(estimate['true_matches']):,} true" in out
+    assert f"F1={estimate['f1']:.4f}" in out
     assert saved["schema_fingerprint"] in out
     lines = out.splitlines()
     header = next(i for i, line in enumerate(lines) if line.split()[:2] == ["field", "level"])

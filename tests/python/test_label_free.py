@@ -123,6 +123,10 @@ def test_estimated_errors_are_close_to_the_truth():
         assert e.true_matches + e.false_matches == pytest.approx(len(linkage))
         assert abs(e.f1 - m.f1) <= 0.02, (e, m)
         assert abs(e.precision - m.precision) <= 0.02 and abs(e.recall - m.recall) <= 0.02
+        # The model keeps it: what the linkage that estimated the model expected of itself.
+        kept = linkage.model.training["estimate"]
+        assert kept["f1"] == e.f1 and kept["false_matches"] == e.false_matches
+        assert kept["missed_matches"] == e.missed_matches
 
 
 def test_the_default_is_the_same_for_any_thread_count_and_with_the_model_reused():

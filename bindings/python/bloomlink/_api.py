@@ -333,7 +333,10 @@ class FsModel:
 
     @property
     def training(self) -> dict:
-        """How the model was estimated: u_method, iterations, converged, pairs, patterns."""
+        """How the model was estimated: u_method, iterations, converged, pairs, space_pairs,
+        distinct_patterns and, when a linkage estimated it, ``estimate``: the errors that
+        linkage expected of itself without labels (true_matches, false_matches,
+        missed_matches, precision, recall, f1; see :class:`Estimate`)."""
         return dict(self._dict.get("training", {}))
 
     @property

@@ -23,6 +23,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,6 +93,14 @@ struct FsModel {
   // space; else training_pairs); lambda is the share of matches among them.
   std::uint64_t space_pairs = 0;
   std::uint64_t distinct_patterns = 0;
+  // estimate: the errors the linkage that estimated the model expected of itself, without labels
+  // (link::ErrorEstimate: expected true, false and missed matches, and so precision, recall and
+  // F1), recorded by link::Link() and kept in the model file; absent when not recorded.
+  struct Estimate {
+    double true_matches = 0, false_matches = 0, missed_matches = 0;
+    double precision = 1, recall = 1, f1 = 1;
+  };
+  std::optional<Estimate> estimate;
 };
 
 // InitialModel(fields): starting values for EM: m decreasing with the level (agreement is

@@ -380,6 +380,11 @@ TEST(FellegiSunterLinkTest, FindsTheMatchesWithoutLabels) {
   EXPECT_NEAR(l.estimate->precision, precision, 0.03);
   EXPECT_NEAR(l.estimate->recall, recall, 0.03);
   EXPECT_NEAR(l.estimate->false_matches + l.estimate->true_matches, static_cast<double>(n), 1e-3);
+  // The model keeps the estimate of the linkage that estimated it.
+  ASSERT_TRUE(l.model->estimate.has_value());
+  EXPECT_EQ(l.model->estimate->false_matches, l.estimate->false_matches);
+  EXPECT_EQ(l.model->estimate->missed_matches, l.estimate->missed_matches);
+  EXPECT_EQ(l.model->estimate->f1, l.estimate->f1);
   EXPECT_EQ(l.model->u_method, score::UMethod::kEm);
   EXPECT_GT(l.model->training_pairs, 0u);
   // One-to-one: no record twice.

@@ -942,6 +942,25 @@ TEST(ModelFile, RoundTripIsExact) {
   EXPECT_EQ(ModelToJson(*back), json);
 }
 
+TEST(ModelFile, TheLinkagesEstimateRoundTrips) {
+  FsModel model = TrainedModel();
+  model.estimate = FsModel::Estimate{.true_matches = 4990.5,
+                                     .false_matches = 9.5,
+                                     .missed_matches = 12.25,
+                                     .precision = 0.998,
+                                     .recall = 0.9975,
+                                     .f1 = 0.99775};
+  const std::string json = ModelToJson(model);
+  EXPECT_THAT(json, HasSubstr("\"estimate\":{\"true_matches\":4990.5,\"false_matches\":9.5,"));
+  auto back = ParseModel(json, "model.json");
+  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_TRUE(back->estimate.has_value());
+  EXPECT_EQ(back->estimate->missed_matches, 12.25);
+  EXPECT_EQ(back->estimate->f1, 0.99775);
+  EXPECT_EQ(ModelToJson(*back), json);
+  EXPECT_FALSE(ParseModel(ModelToJson(TrainedModel()), "m.json")->estimate.has_value());
+}
+
 TEST(ModelFile, SaveAndLoad) {
   testing::TempDir dir;
   const FsModel model = TrainedModel();
@@ -1032,6 +1051,20 @@ TEST(ModelFile, ErrorsNameTheSourceAndPath) {
       {"\"iterations\": 12", "\"iterations\": -1", "m.json: training.iterations: expected"},
       {"\"converged\": true", "\"converged\": 1", "m.json: training.converged: expected true"},
       {"\"pairs\": 1000", "\"pairs\": 1000, \"seed\": 3", "m.json: training.seed: unknown key"},
+      {"\"pairs\": 1000", "\"pairs\": 1000, \"estimate\": 3",
+       "m.json: training.estimate: expected an object"},
+      {"\"pairs\": 1000",
+       "\"pairs\": 1000, \"estimate\": {\"true_matches\": 10, \"false_matches\": 1, "
+       "\"missed_matches\": 2, \"precision\": 0.9, \"recall\": 0.8, \"f1\": 1.5}",
+       "m.json: training.estimate.f1: expected a number in [0, 1]"},
+      {"\"pairs\": 1000",
+       "\"pairs\": 1000, \"estimate\": {\"true_matches\": 10, \"false_matches\": -1, "
+       "\"missed_matches\": 2, \"precision\": 0.9, \"recall\": 0.8, \"f1\": 0.85}",
+       "m.json: training.estimate.false_matches: expected a number at least 0"},
+      {"\"pairs\": 1000", "\"pairs\": 1000, \"estimate\": {\"fp\": 1}",
+       "m.json: training.estimate.fp: unknown key"},
+      {"\"pairs\": 1000", "\"pairs\": 1000, \"estimate\": {\"f1\": 0.5}",
+       "m.json: training.estimate.true_matches: missing"},
       {"\"fields\": [", "\"fields\": [3, ", "m.json: fields[0]: expected an object, got 3"},
   };
   for (const Case& c : cases) {
