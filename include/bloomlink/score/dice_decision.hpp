@@ -4,16 +4,17 @@
 // estimates: the clkhash/anonlink case, where the encodings have no field-level filters and the
 // only evidence about a pair is the Dice similarity of its two CLKs.
 //
-// The scores of the pairs that may be matches (after one-to-one resolution when one is applied,
-// otherwise every candidate above the floor) are a mixture of two populations: true matches,
-// mostly near 1, and non-matches (a record's best look-alike, or the upper tail of all pairs),
-// lower. DecideDiceThreshold fits a two-component mixture to those scores by EM on a fine
-// histogram, picks the threshold that maximises the F1 expected under the fitted mixture, and
-// returns it with the expected numbers of true matches, of false matches among the accepted pairs
-// and of matches missed among the rejected ones. The random-pair sample places the non-matches of
-// a one-to-one resolution and tests whether a match component is supported at all; when the data
-// do not support one, nothing below Dice 1 is accepted. docs/matching.md describes the method, its
-// estimates and when they are unreliable.
+// How many of the pairs at a given score are not matches is the hard part. Between two datasets
+// it is counted from look-alikes: records of each dataset compared with the rest of their own
+// dataset (look_alikes below; link::Link() finds them), nearly all of them not matches and
+// found the way the link's non-matches are. Within one dataset there is no such reference, and
+// the scores of the pairs that may be matches (after one-to-one resolution when one is applied,
+// otherwise every candidate above the floor) are fitted with a two-component mixture: true
+// matches, mostly near 1, and non-matches (a record's best look-alike, or the upper tail of all
+// pairs), lower, by EM on a fine histogram. Either way the threshold is the one that maximises
+// the F1 expected, returned with the expected numbers of true matches, of false matches among
+// the accepted pairs and of matches missed among the rejected ones. docs/matching.md describes
+// both methods, their estimates and when they are unreliable.
 //
 //   match::CandidatePairs pairs = ...;                     // greedy one-to-one at Dice >= 0.5
 //   std::vector<float> sample = ...;                       // Dice of 200,000 random pairs
