@@ -11,6 +11,7 @@
 #include "bloomlink/io/encodings.hpp"
 #include "bloomlink/io/pairs_csv.hpp"
 #include "bloomlink/link.hpp"
+#include "bloomlink/match/blocking.hpp"
 #include "bloomlink/memory_limit.hpp"
 #include "bloomlink/score/fellegi_sunter.hpp"
 #include "cli/common.hpp"
@@ -75,6 +76,8 @@ struct LinkArgs {
   std::string a, b, output;
   std::string threshold = "auto";
   int top_k = 0;
+  std::string blocking = "exhaustive";
+  double lsh_completeness = 0.99;
   std::string one_to_one;  // default: greedy (none with --dedupe)
   int threads = 0;
   bool quiet = false;
@@ -107,6 +110,12 @@ int RunLink(const LinkArgs& args) {
     options.candidates.threshold = threshold;
   }
   options.candidates.top_k = args.top_k;
+  {
+    auto blocking = match::ParseBlocking(args.blocking);
+    if (!blocking.ok()) return Fail(blocking.status());
+    options.candidates.blocking = *blocking;
+    options.candidates.lsh.completeness = args.lsh_completeness;
+  }
   options.candidates.threads = args.threads;
   if (!args.one_to_one.empty()) {
     auto one_to_one = solve::ParseOneToOne(args.one_to_one);
@@ -199,12 +208,22 @@ int RunLink(const LinkArgs& args) {
                 NowSeconds() - start);
   }
   std::printf("  read and checked the encodings in %.2f s\n", loaded - start);
-  std::printf(
-      "  compared %s pairs, %s ruled out by popcount alone (%.1f%%), in %.2f s "
-      "(%s kernel, %d thread%s)\n",
-      Thousands(c.comparisons).c_str(), Thousands(c.pruned).c_str(),
-      c.pairs > 0 ? 100.0 * static_cast<double>(c.pruned) / static_cast<double>(c.pairs) : 0.0,
-      c.seconds, c.kernel.c_str(), c.threads, c.threads == 1 ? "" : "s");
+  if (c.blocking_reason.empty()) {
+    std::printf(
+        "  compared %s pairs, %s ruled out by popcount alone (%.1f%%), in %.2f s "
+        "(%s kernel, %d thread%s)\n",
+        Thousands(c.comparisons).c_str(), Thousands(c.pruned).c_str(),
+        c.pairs > 0 ? 100.0 * static_cast<double>(c.pruned) / static_cast<double>(c.pairs) : 0.0,
+        c.seconds, c.kernel.c_str(), c.threads, c.threads == 1 ? "" : "s");
+  } else {
+    std::printf("  compared %s of the %s pairs (%.2f%%) in %.2f s (%s kernel, %d thread%s)\n",
+                Thousands(c.comparisons).c_str(), Thousands(c.pairs).c_str(),
+                c.pairs > 0
+                    ? 100.0 * static_cast<double>(c.comparisons) / static_cast<double>(c.pairs)
+                    : 0.0,
+                c.seconds, c.kernel.c_str(), c.threads, c.threads == 1 ? "" : "s");
+    std::printf("  blocking: %s\n", c.blocking_reason.c_str());
+  }
   const double floor = report.floor ? report.floor->threshold : options.candidates.threshold;
   std::printf(
       "  %s candidate pairs with Dice >= %g%s\n", Thousands(c.candidates).c_str(), floor,
@@ -336,6 +355,13 @@ void AddLinkCommand(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--top-k", args->top_k,
                   "keep only each A record's K best candidates (the threshold is then a floor)");
+  cmd->add_option("--blocking", args->blocking,
+                  "which pairs to compare: exhaustive (every pair) or lsh (Hamming LSH on the CLK "
+                  "bits: far fewer comparisons, a predicted share of the candidates found)")
+      ->capture_default_str();
+  cmd->add_option("--lsh-completeness", args->lsh_completeness,
+                  "lsh: the share of the pairs at the threshold to find, in (0, 1)")
+      ->capture_default_str();
   cmd->add_option("--one-to-one", args->one_to_one,
                   "greedy, optimal, mutual or none (default: greedy; none with --dedupe)");
   cmd->add_flag("--dedupe", args->dedupe,

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <tuple>
 
+#include "bloomlink/match/lsh.hpp"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -307,6 +309,10 @@ absl::Status ValidateCandidateOptions(const CandidateOptions& options) {
     return absl::InvalidArgumentError(
         StrCat("top-k must be 0 (no limit) to ", kMaxTopK, ", got ", options.top_k));
   }
+  if (options.blocking == Blocking::kLsh && options.top_k != 0) {
+    return absl::InvalidArgumentError(
+        "LSH blocking keeps every candidate it finds: top-k must be 0 (no limit) with it");
+  }
   return CheckThreads(options.threads);
 }
 
@@ -326,6 +332,46 @@ absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatri
   const bool same = options.same_dataset;
   if (same && (a.rows() != b.rows())) {
     return absl::InvalidArgumentError("same_dataset: the two matrices differ in size");
+  }
+  std::string exhaustive_instead;  // why LSH was planned but not used
+  if (options.blocking == Blocking::kLsh) {
+    BLOOMLINK_ASSIGN_OR_RETURN(const LshPlan plan, PlanLsh(a, b, t, same, options.lsh));
+    const double all = same ? static_cast<double>(a.rows()) * (a.rows() - (a.rows() > 0)) / 2
+                            : static_cast<double>(a.rows()) * static_cast<double>(b.rows());
+    if (plan.expected_comparisons >= kLshWorthwhile * all) {
+      // Near random pairs' similarity a pair at the threshold agrees on a bit hardly more often
+      // than a random pair: the tables would compare more than they save.
+      exhaustive_instead =
+          StrCat(plan.reason, "; not worth it at this threshold: compared exhaustively instead");
+    }
+  }
+  if (options.blocking == Blocking::kLsh && exhaustive_instead.empty()) {
+    BLOOMLINK_ASSIGN_OR_RETURN(const LshPlan plan, PlanLsh(a, b, t, same, options.lsh));
+    LshStats lsh;
+    BLOOMLINK_ASSIGN_OR_RETURN(CandidatePairs result, FindCandidatesLsh(a, b, options, plan, &lsh));
+    if (stats != nullptr) {
+      const KernelTable* kernel = options.kernel;
+      if (kernel == nullptr) {
+        BLOOMLINK_ASSIGN_OR_RETURN(kernel, Kernels());
+      }
+      stats->pairs = same ? static_cast<std::uint64_t>(a.rows()) * (a.rows() - (a.rows() > 0)) / 2
+                          : static_cast<std::uint64_t>(a.rows()) * b.rows();
+      stats->comparisons = lsh.comparisons;
+      stats->pruned = stats->pairs - std::min(stats->pairs, lsh.comparisons);
+      stats->candidates = result.size();
+      stats->kernel = std::string(kernel->name);
+      stats->threads = options.threads > 0 ? options.threads : omp_get_num_procs();
+      stats->seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
+      stats->blocking_reason = plan.reason;
+      stats->skipped_pairs = lsh.capped_pairs;
+      if (lsh.capped_buckets > 0) {
+        stats->blocking_reason +=
+            StrCat("; ", lsh.capped_buckets, " buckets of more than ", plan.max_bucket_pairs,
+                   " pairs skipped (", lsh.capped_pairs, " pairs not compared)");
+      }
+    }
+    return result;
   }
   Search search;
   search.upper = same && options.top_k == 0;
@@ -494,6 +540,7 @@ absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatri
     stats->threads = threads;
     stats->seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
+    stats->blocking_reason = exhaustive_instead;
   }
   return result;
 }

@@ -499,7 +499,8 @@ def link(a: EncodedDataset, b: Optional[EncodedDataset] = None, *,
          top_k: int = 0, one_to_one: Optional[str] = None, threads: int = 0,
          method: Optional[str] = None, model: Optional[FsModel] = None,
          u_from_sample: bool = False,
-         decision: float = 0.5, max_memory: Union[int, str, None] = "80%") -> Linkage:
+         decision: float = 0.5, max_memory: Union[int, str, None] = "80%",
+         blocking: str = "exhaustive", lsh_completeness: float = 0.99) -> Linkage:
     """Finds the pairs of records whose encodings match and resolves them one-to-one.
 
     With no ``method`` and no ``threshold`` it does the best it can without labels: the candidate
@@ -518,6 +519,12 @@ def link(a: EncodedDataset, b: Optional[EncodedDataset] = None, *,
     ``model``; pairs whose match probability reaches ``decision`` are matches, resolved
     one-to-one by match weight. ``linkage.estimate`` then holds the expected false and missed
     matches, and so an estimated precision, recall and F1, computed without labels.
+
+    ``blocking``: which pairs are compared: ``"exhaustive"`` (every pair, the default) or
+    ``"lsh"`` (Hamming LSH on the CLK bits: only pairs that agree on every sampled bit of some
+    table, planned to find ``lsh_completeness`` of the pairs at the threshold; it falls back to
+    the exhaustive search where, near random pairs' similarity, it would not save).
+    ``linkage.stats["blocking"]`` says how it went.
 
     ``one_to_one``: ``"greedy"`` (highest first; the default), ``"optimal"`` (largest total),
     ``"mutual"`` (each other's best) or ``"none"`` (every pair; the default when deduplicating).
@@ -556,7 +563,8 @@ def link(a: EncodedDataset, b: Optional[EncodedDataset] = None, *,
                       None if one_to_one is None else str(one_to_one), _bounded_int(threads),
                       "auto" if method is None else str(method),
                       deduplicate, model._json if model is not None else None,
-                      bool(u_from_sample), float(decision), max_memory)
+                      bool(u_from_sample), float(decision), max_memory, str(blocking),
+                      float(lsh_completeness))
     for w in core.warnings:
         warnings.warn(w, stacklevel=2)
     return Linkage(a, b, core)

@@ -399,10 +399,13 @@ std::shared_ptr<LinkResult> Link(const Dataset& a, const Dataset& b,
                                  const std::optional<std::string>& one_to_one, long long threads,
                                  const std::string& method, bool deduplicate,
                                  const std::optional<std::string>& model_json, bool u_from_sample,
-                                 double decision, std::uint64_t max_memory) {
+                                 double decision, std::uint64_t max_memory,
+                                 const std::string& blocking, double lsh_completeness) {
   link::LinkOptions options;
   options.candidates.threshold = threshold.value_or(link::kAutoThreshold);
   options.candidates.top_k = ClampToInt(top_k);
+  options.candidates.blocking = Unwrap(match::ParseBlocking(blocking));
+  options.candidates.lsh.completeness = lsh_completeness;
   options.candidates.threads = ClampToInt(threads);
   options.candidates.cancelled = CheckSignals;
   if (one_to_one) options.one_to_one = Unwrap(solve::ParseOneToOne(*one_to_one));
@@ -438,6 +441,8 @@ py::dict LinkStats(const LinkResult& r) {
   stats["comparisons"] = report.candidates.comparisons;
   stats["pruned"] = report.candidates.pruned;
   stats["candidates"] = report.candidates.candidates;
+  stats["blocking"] = report.candidates.blocking_reason;
+  stats["skipped_pairs"] = report.candidates.skipped_pairs;
   stats["matches"] = report.matches;
   stats["kernel"] = report.candidates.kernel;
   stats["threads"] = report.candidates.threads;
@@ -832,7 +837,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("link", &Link, py::arg("a"), py::arg("b"), py::arg("threshold"), py::arg("top_k"),
         py::arg("one_to_one"), py::arg("threads"), py::arg("method"), py::arg("deduplicate"),
         py::arg("model_json"), py::arg("u_from_sample"), py::arg("decision"),
-        py::arg("max_memory"));
+        py::arg("max_memory"), py::arg("blocking"), py::arg("lsh_completeness"));
   m.def("parse_memory_limit",
         [](const std::string& text) { return Unwrap(ParseMemoryLimit(text)); });
   m.def("model_table", [](const std::string& json) {

@@ -28,6 +28,7 @@
 
 #include "absl/status/statusor.h"
 #include "bloomlink/bitmatrix.hpp"
+#include "bloomlink/match/blocking.hpp"
 #include "bloomlink/match/candidate_pairs.hpp"
 #include "bloomlink/match/kernels.hpp"
 
@@ -60,6 +61,10 @@ struct CandidateOptions {
   // it has found more candidate pairs than this (a memory bound; checked after each tile of
   // queries, so a few more may be held briefly).
   std::uint64_t max_candidates = 0;
+  // blocking: which pairs are compared (bloomlink/match/blocking.hpp); with kLsh, lsh's settings
+  // (top_k must be 0).
+  Blocking blocking = Blocking::kExhaustive;
+  LshOptions lsh = {};
   // kernel: nullptr uses Kernels() (CPUID, or BLOOMLINK_KERNEL).
   const KernelTable* kernel = nullptr;
   // cancelled: polled between tiles from a single thread; returning true stops the search with
@@ -77,6 +82,10 @@ struct CandidateStats {
   std::string kernel;  // the kernel that ran
   int threads = 1;
   double seconds = 0;
+  // With blocking other than exhaustive: how the pairs to compare were chosen and what that is
+  // expected to miss (one line), and pairs in oversized blocks that were not compared.
+  std::string blocking_reason;
+  std::uint64_t skipped_pairs = 0;
 };
 
 // ValidateCandidateOptions(options): InvalidArgument when the threshold is outside [0, 1], top_k
