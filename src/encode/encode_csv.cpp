@@ -1,6 +1,7 @@
 #include "bloomlink/encode/encode_csv.hpp"
 
 #include <cstring>
+#include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "internal/status_macros.hpp"
@@ -224,6 +225,55 @@ class DatasetBuilder {
   std::vector<BitMatrix*> filter_matrices_;
 };
 
+// RawBatch: up to `batch` records' raw values, copied into `arena` (the reader reuses its
+// records) and viewed by ids and values; lines name the records in messages.
+struct RawBatch {
+  std::string arena;
+  // Per record: where its id ends, then where each field's value ends (nfields + 1 entries).
+  std::vector<std::size_t> ends;
+  std::vector<std::string_view> ids;
+  std::vector<std::string_view> values;
+  std::vector<std::uint64_t> lines;
+  std::size_t rows = 0;
+  bool more = true;  // the file may hold more records after this batch
+};
+
+// ReadBatch(reader, id_column, columns, schema, batch, out): the next up to `batch` records.
+absl::Status ReadBatch(io::CsvReader& reader, std::size_t id_column,
+                       const std::vector<std::size_t>& columns, const LinkageSchema& schema,
+                       std::size_t batch, RawBatch& out) {
+  const std::size_t nfields = schema.fields.size();
+  out.arena.clear();
+  out.ends.clear();
+  out.lines.clear();
+  out.rows = 0;
+  io::CsvRecord record;
+  while (out.rows < batch) {
+    BLOOMLINK_ASSIGN_OR_RETURN(out.more, reader.Next(record));
+    if (!out.more) break;
+    out.arena.append(record[id_column]);
+    out.ends.push_back(out.arena.size());
+    for (std::size_t j = 0; j < nfields; ++j) {
+      if (!schema.fields[j].ignored) out.arena.append(record[columns[j]]);
+      out.ends.push_back(out.arena.size());
+    }
+    out.lines.push_back(record.line());
+    ++out.rows;
+  }
+  out.values.resize(out.rows * nfields);
+  out.ids.resize(out.rows);
+  const std::string_view arena(out.arena);
+  for (std::size_t r = 0, k = 0; r < out.rows; ++r) {
+    const std::size_t begin = r == 0 ? 0 : out.ends[k - 1];
+    out.ids[r] = arena.substr(begin, out.ends[k] - begin);
+    ++k;
+    for (std::size_t j = 0; j < nfields; ++j, ++k) {
+      out.values[r * nfields + j] = arena.substr(out.ends[k - 1], out.ends[k] - out.ends[k - 1]);
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<EncodedDataset> EncodeCsv(const std::string& path, Encoder& encoder,
@@ -236,7 +286,6 @@ absl::StatusOr<EncodedDataset> EncodeCsv(const std::string& path, Encoder& encod
         StrCat(std::string(id_column.status().message()), " (the id column)"));
   }
   BLOOMLINK_ASSIGN_OR_RETURN(std::vector<std::size_t> columns, FieldColumns(reader, schema));
-  const std::size_t nfields = schema.fields.size();
   const std::size_t batch = std::max<std::size_t>(1, options.batch_records);
 
   EncodeReport local;
@@ -244,63 +293,50 @@ absl::StatusOr<EncodedDataset> EncodeCsv(const std::string& path, Encoder& encod
   DatasetBuilder builder(encoder, Where{reader.name(), true, "on line"},
                          StrCat("column ", *id_column + 1, " (", options.id_column, "): "), rep);
 
-  // One batch of raw values: copied into `arena` (records are reused by the reader), then viewed.
-  std::string arena;
-  // Per record: where its id ends, then where each field's value ends (nfields + 1 entries).
-  std::vector<std::size_t> ends;
-  std::vector<std::string_view> ids;
-  std::vector<std::string_view> values;
-  std::vector<std::uint64_t> lines;
+  // Reading and parsing the next batch (one thread) overlaps encoding the current one (the
+  // encoder's threads): two batches alternate. With one thread there is nothing to overlap.
+  const bool pipelined = encoder.threads() > 1;
+  RawBatch batches[2];
+  const auto read_batch = [&](RawBatch& out) -> absl::Status {
+    return ReadBatch(reader, *id_column, columns, schema, batch, out);
+  };
+  BLOOMLINK_RETURN_IF_ERROR(read_batch(batches[0]));
   std::uint64_t last_progress_bytes = 0;
   bool reserved = false;
-  io::CsvRecord record;
-  bool more = true;
-  while (more) {
-    arena.clear();
-    ends.clear();
-    lines.clear();
-    std::size_t rows = 0;
-    while (rows < batch) {
-      BLOOMLINK_ASSIGN_OR_RETURN(more, reader.Next(record));
-      if (!more) break;
-      arena.append(record[*id_column]);
-      ends.push_back(arena.size());
-      for (std::size_t j = 0; j < nfields; ++j) {
-        if (!schema.fields[j].ignored) arena.append(record[columns[j]]);
-        ends.push_back(arena.size());
-      }
-      lines.push_back(record.line());
-      ++rows;
-    }
-    if (rows == 0) break;
-    values.resize(rows * nfields);
-    ids.resize(rows);
-    for (std::size_t r = 0, k = 0; r < rows; ++r) {
-      std::size_t begin = r == 0 ? 0 : ends[k - 1];
-      ids[r] = std::string_view(arena).substr(begin, ends[k] - begin);
-      ++k;
-      for (std::size_t j = 0; j < nfields; ++j, ++k) {
-        values[r * nfields + j] =
-            std::string_view(arena).substr(ends[k - 1], ends[k] - ends[k - 1]);
-      }
-    }
-    if (!reserved && more && reader.total_bytes() > 0) {
+  for (std::size_t current = 0;; current ^= 1) {
+    RawBatch& raw = batches[current];
+    if (raw.rows == 0) break;
+    if (!reserved && raw.more && reader.total_bytes() > 0) {
       // After the first batch the file size gives a good estimate of the record count: reserve
       // for it (plus 5%) so that a large file is not copied as the matrix grows.
       const double per_record =
-          static_cast<double>(reader.bytes_read()) / static_cast<double>(rows);
+          static_cast<double>(reader.bytes_read()) / static_cast<double>(raw.rows);
       builder.Reserve(static_cast<std::size_t>(1.05 * static_cast<double>(reader.total_bytes()) /
                                                std::max(per_record, 1.0)));
       reserved = true;
     }
-    BLOOMLINK_RETURN_IF_ERROR(builder.AddBatch(ids, values, lines));
+    const std::uint64_t bytes_read = reader.bytes_read();
+    RawBatch& next = batches[current ^ 1];
+    next.rows = 0;
+    absl::Status next_status;
+    std::thread ahead;
+    if (raw.more) {
+      if (pipelined) {
+        ahead = std::thread([&] { next_status = read_batch(next); });
+      }
+    }
+    absl::Status added = builder.AddBatch(raw.ids, raw.values, raw.lines);
+    if (ahead.joinable()) ahead.join();
+    BLOOMLINK_RETURN_IF_ERROR(added);
+    if (raw.more && !pipelined) next_status = read_batch(next);
     if (options.progress) {
-      last_progress_bytes = reader.bytes_read();
+      last_progress_bytes = bytes_read;
       options.progress(rep.records_read, last_progress_bytes, reader.total_bytes());
     }
     if (options.cancelled && options.cancelled()) {
       return absl::CancelledError(StrCat(reader.name(), ": encoding cancelled"));
     }
+    BLOOMLINK_RETURN_IF_ERROR(next_status);
   }
   if (options.progress && reader.total_bytes() > 0 && last_progress_bytes != reader.total_bytes()) {
     // Trailing blank lines are read after the last batch: end on 100%.

@@ -440,6 +440,32 @@ TEST(EncodeCsvTest, BatchSizeDoesNotChangeTheDataset) {
   }
 }
 
+// With more than one thread the next batch is read while the current one encodes: an error in
+// a later batch (a malformed record, a repeated id) reads the same, and nothing is returned.
+TEST(EncodeCsvTest, ErrorsInALaterBatchAreTheSameWhileTheNextBatchIsRead) {
+  Fixture fx;
+  std::string rows = Many(600);
+  const std::string malformed = rows + "bad,,\"Ann,Smith,,,\n";
+  const std::string path = fx.Write("late.csv", malformed);
+  const std::string repeated = fx.Write("repeated.csv", rows + "id3,,Ann,Smith,,,\n");
+  for (const std::string& file : {path, repeated}) {
+    std::string first_message;
+    for (int threads : {1, 2}) {
+      for (std::size_t batch : {std::size_t{7}, std::size_t{64}, std::size_t{100000}}) {
+        SCOPED_TRACE(::testing::Message() << file << " threads " << threads << " batch " << batch);
+        Encoder encoder = MakeEncoder(fx.schema, threads);
+        CsvEncodeOptions options;
+        options.batch_records = batch;
+        auto data = EncodeCsv(file, encoder, options);
+        ASSERT_FALSE(data.ok());
+        if (first_message.empty()) first_message = std::string(data.status().message());
+        EXPECT_EQ(data.status().message(), first_message);
+      }
+    }
+    EXPECT_NE(first_message.find(file + ":"), std::string::npos) << first_message;
+  }
+}
+
 TEST(EncodeCsvTest, ProgressIsReportedWithIncreasingCounts) {
   Fixture fx;
   const std::string path = fx.Write("many.csv", Many(25));
