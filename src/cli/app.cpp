@@ -42,6 +42,7 @@ int bloomlink::cli::Main(int argc, char** argv) {
   bloomlink::cli::AddInspectCommand(app, exit_code);
   bloomlink::cli::AddConvertCommand(app, exit_code);
   bloomlink::cli::AddLinkCommand(app, exit_code);
+  bloomlink::cli::AddBlockingCommand(app, exit_code);
   bloomlink::cli::AddEvaluateCommand(app, exit_code);
   bloomlink::cli::AddModelCommand(app, exit_code);
   bloomlink::cli::AddSynthCommand(app, exit_code);

@@ -433,4 +433,66 @@ absl::StatusOr<CandidatePairs> FindCandidatesLsh(const BitMatrix& a, const BitMa
   return result;
 }
 
+absl::StatusOr<LshBlocks> CountLshBlocks(const BitMatrix& a, const BitMatrix& b, bool same_dataset,
+                                         const LshPlan& plan, int threads) {
+  if (a.bits() != b.bits()) {
+    return absl::InvalidArgumentError(
+        StrCat("filter lengths differ: ", a.bits(), " and ", b.bits(), " bits"));
+  }
+  for (const std::vector<std::uint32_t>& positions : plan.positions) {
+    if (std::any_of(positions.begin(), positions.end(),
+                    [&](std::uint32_t p) { return p >= a.bits(); })) {
+      return absl::InvalidArgumentError("LSH plan: a table's positions do not fit the filters");
+    }
+  }
+  if (threads <= 0) threads = omp_get_num_procs();
+  LshBlocks out;
+  std::vector<std::uint32_t> sort_counts;
+  const auto keep_largest = [&](const LshBlock& block) {
+    out.largest.push_back(block);
+    std::sort(out.largest.begin(), out.largest.end(), [](const LshBlock& x, const LshBlock& y) {
+      return x.pairs > y.pairs || (x.pairs == y.pairs && x.table < y.table);
+    });
+    if (out.largest.size() > kLargestLshBlocks) out.largest.pop_back();
+  };
+  for (std::size_t table = 0; table < plan.positions.size(); ++table) {
+    const std::vector<Keyed> ka = KeysOf(a, plan.positions[table], threads, sort_counts);
+    const std::vector<Keyed> kb = same_dataset
+                                      ? std::vector<Keyed>()
+                                      : KeysOf(b, plan.positions[table], threads, sort_counts);
+    const std::vector<Keyed>& other = same_dataset ? ka : kb;
+    std::size_t i = 0, j = 0;
+    while (i < ka.size() && j < other.size()) {
+      if (ka[i].key < other[j].key) {
+        ++i;
+      } else if (other[j].key < ka[i].key) {
+        ++j;
+      } else {
+        std::size_t i_end = i, j_end = j;
+        while (i_end < ka.size() && ka[i_end].key == ka[i].key) ++i_end;
+        while (j_end < other.size() && other[j_end].key == other[j].key) ++j_end;
+        const std::uint64_t na = i_end - i, nb = j_end - j;
+        const std::uint64_t pairs = same_dataset ? na * (na - 1) / 2 : na * nb;
+        if (pairs > 0) {
+          out.comparisons += pairs;
+          ++out.buckets;
+          if (out.largest.size() < kLargestLshBlocks || pairs > out.largest.back().pairs) {
+            keep_largest({static_cast<std::uint32_t>(table), na, same_dataset ? na : nb, pairs});
+          }
+        }
+        i = i_end;
+        j = j_end;
+      }
+    }
+  }
+  return out;
+}
+
+bool LshCollides(const std::uint8_t* a_row, const std::uint8_t* b_row, const LshPlan& plan) {
+  for (const std::vector<std::uint32_t>& positions : plan.positions) {
+    if (Key(a_row, positions) == Key(b_row, positions)) return true;
+  }
+  return false;
+}
+
 }  // namespace bloomlink::match

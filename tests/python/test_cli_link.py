@@ -219,3 +219,30 @@ def test_lsh_blocking_finds_nearly_every_candidate_with_fewer_comparisons(cli, s
     proc = cli("link", encoded["a"], encoded["b"], "--blocking", "lsh", "--top-k", 3,
                "--threshold", 0.8, "--output", encoded["dir"] / "x.csv", expect=None)
     assert proc.returncode != 0 and "top-k must be 0" in proc.stderr
+
+
+def test_blocking_report_measures_lsh_against_the_exhaustive_search(cli, starter):
+    """bloomlink blocking report: the pairs, the exhaustive candidates of a sample, LSH's plan,
+    the comparisons it would make (counted, not estimated), its largest blocks, and its pair
+    completeness measured against the exhaustive candidates of the sample."""
+    d = starter["dir"]
+    cli("synth", "--records", 6000, "--seed", 6, "--output", d / "big")
+    a, b = d / "a.bloom", d / "b.bloom"
+    encode(cli, starter["schema"], starter["secret"], d / "big" / "trust.csv", a)
+    encode(cli, starter["schema"], starter["secret"], d / "big" / "council.csv", b)
+    out = cli("blocking", "report", a, b, "--threshold", 0.9, "--sample", 1000).stdout
+    assert "6,000 records) x " in out and "36,000,000 pairs" in out
+    assert "candidate threshold Dice >= 0.9 (given)" in out
+    assert "among the 1,000 sampled records of A" in out
+    assert "lsh: LSH: " in out and "reduction ratio 0.9" in out
+    assert out.count("a large block: table ") == 5
+    completeness = float(out.split("pair completeness against the exhaustive candidates of the "
+                                   "sample: ")[1].split()[0])
+    assert completeness >= 0.99, out
+    auto = cli("blocking", "report", a, b).stdout
+    assert "chosen as `bloomlink link` would" in auto
+    assert "at 10% or more --blocking lsh compares exhaustively instead" in auto
+    dedupe = cli("blocking", "report", a, "--dedupe", "--threshold", 0.9).stdout
+    assert "deduplication): 17,997,000 pairs" in dedupe
+    proc = cli("blocking", "report", a, b, "--threshold", 1.5, expect=None)
+    assert proc.returncode != 0 and "--threshold: expected a Dice threshold in (0, 1]" in proc.stderr

@@ -84,4 +84,27 @@ absl::StatusOr<CandidatePairs> FindCandidatesLsh(const BitMatrix& a, const BitMa
                                                  const CandidateOptions& options,
                                                  const LshPlan& plan, LshStats* stats = nullptr);
 
+// LshBlocks: what a plan's tables would compare, found without comparing anything: the pairs
+// of every bucket over all tables (a pair colliding in several tables counted in each) and the
+// largest buckets, for `bloomlink blocking report`.
+struct LshBlock {
+  std::uint32_t table = 0;
+  std::uint64_t a_records = 0, b_records = 0, pairs = 0;
+};
+struct LshBlocks {
+  std::uint64_t comparisons = 0;
+  std::uint64_t buckets = 0;
+  std::vector<LshBlock> largest;  // the largest (at most kLargestLshBlocks), largest first
+};
+inline constexpr std::size_t kLargestLshBlocks = 5;
+
+// CountLshBlocks(a, b, same_dataset, plan, threads): InvalidArgument when the filter lengths
+// differ or the plan does not fit them.
+absl::StatusOr<LshBlocks> CountLshBlocks(const BitMatrix& a, const BitMatrix& b, bool same_dataset,
+                                         const LshPlan& plan, int threads);
+
+// LshCollides(a_row, b_row, plan): whether two filters (rows of BitMatrix bytes) share a key in
+// one of the plan's tables, i.e. whether FindCandidatesLsh compares them.
+bool LshCollides(const std::uint8_t* a_row, const std::uint8_t* b_row, const LshPlan& plan);
+
 }  // namespace bloomlink::match
