@@ -64,8 +64,13 @@ class IdIndex {
  public:
   // Add(id, line, kept, skipped): an error when `id` was seen before. A kept record's id must
   // already be the last element of `kept`; a skipped record's id is remembered here.
-  absl::Status Add(std::string_view id, std::uint64_t line, const std::vector<std::string>& kept,
-                   bool skipped, const Where& where) {
+  // Hash(id): the key Add takes (computed apart, so that a batch's hashes can be computed, and
+  // their slots fetched, ahead of the adds).
+  static std::uint64_t Hash(std::string_view id) { return absl::HashOf(id); }
+  void Prefetch(std::uint64_t h) const { seen_.prefetch(h); }
+
+  absl::Status Add(std::string_view id, std::uint64_t h, std::uint64_t line,
+                   const std::vector<std::string>& kept, bool skipped, const Where& where) {
     std::uint32_t slot;
     if (skipped) {
       slot = kSkipped | static_cast<std::uint32_t>(skipped_.size());
@@ -73,7 +78,6 @@ class IdIndex {
     } else {
       slot = static_cast<std::uint32_t>(kept.size() - 1);
     }
-    std::uint64_t h = absl::HashOf(id);
     auto [it, inserted] = seen_.try_emplace(h, Entry{slot, line});
     if (inserted) return absl::OkStatus();
     const std::uint32_t other = it->second.slot;
@@ -135,9 +139,12 @@ class DatasetBuilder {
 
   // AddBatch(ids, values, positions): positions name the records in messages (lines or record
   // numbers).
+  // id_hashes: IdIndex::Hash of each id when already computed (the CSV reader's thread does),
+  // else empty.
   absl::Status AddBatch(std::span<const std::string_view> ids,
                         std::span<const std::string_view> values,
-                        std::span<const std::uint64_t> positions) {
+                        std::span<const std::uint64_t> positions,
+                        std::span<const std::uint64_t> id_hashes = {}) {
     const std::size_t rows = ids.size();
     for (std::size_t r = 0; r < rows; ++r) {
       if (ids[r].empty()) {
@@ -161,13 +168,23 @@ class DatasetBuilder {
       return absl::Status(encoded.code(),
                           StrCat(where_(positions[failed]), ": ", std::string(encoded.message())));
     }
-    // Keep the records in input order; drop (and count) those with no usable identifier.
+    // Keep the records in input order; drop (and count) those with no usable identifier. The
+    // ids' slots in the repeated-id index are fetched a few records ahead: a large index is a
+    // cache miss per id otherwise.
+    if (id_hashes.size() != rows) {
+      hashes_.resize(rows);
+      for (std::size_t r = 0; r < rows; ++r) hashes_[r] = IdIndex::Hash(ids[r]);
+      id_hashes = hashes_;
+    }
+    constexpr std::size_t kAhead = 8;
+    for (std::size_t r = 0; r < std::min(rows, kAhead); ++r) id_index_.Prefetch(id_hashes[r]);
     std::size_t kept = first;
     for (std::size_t r = 0; r < rows; ++r) {
+      if (r + kAhead < rows) id_index_.Prefetch(id_hashes[r + kAhead]);
       if (skip_empty_ && !nonempty_[r]) {
         ++report_.records_skipped;
-        BLOOMLINK_RETURN_IF_ERROR(
-            id_index_.Add(ids[r], positions[r], dataset_.ids, /*skipped=*/true, where_));
+        BLOOMLINK_RETURN_IF_ERROR(id_index_.Add(ids[r], id_hashes[r], positions[r], dataset_.ids,
+                                                /*skipped=*/true, where_));
         continue;
       }
       if (dataset_.ids.size() >= 0x7FFFFFFFu) {
@@ -175,8 +192,8 @@ class DatasetBuilder {
             StrCat(where_.source, ": more than 2147483647 records in one dataset"));
       }
       dataset_.ids.emplace_back(ids[r]);
-      BLOOMLINK_RETURN_IF_ERROR(
-          id_index_.Add(ids[r], positions[r], dataset_.ids, /*skipped=*/false, where_));
+      BLOOMLINK_RETURN_IF_ERROR(id_index_.Add(ids[r], id_hashes[r], positions[r], dataset_.ids,
+                                              /*skipped=*/false, where_));
       const std::size_t from = first + r;
       if (from != kept) {
         MoveRow(dataset_.clks, from, kept);
@@ -221,6 +238,7 @@ class DatasetBuilder {
   }
 
   IdIndex id_index_;
+  std::vector<std::uint64_t> hashes_;
   std::vector<std::uint8_t> nonempty_;
   std::vector<BitMatrix*> filter_matrices_;
 };
@@ -234,6 +252,7 @@ struct RawBatch {
   std::vector<std::string_view> ids;
   std::vector<std::string_view> values;
   std::vector<std::uint64_t> lines;
+  std::vector<std::uint64_t> id_hashes;  // IdIndex::Hash of each id
   std::size_t rows = 0;
   bool more = true;  // the file may hold more records after this batch
 };
@@ -262,10 +281,12 @@ absl::Status ReadBatch(io::CsvReader& reader, std::size_t id_column,
   }
   out.values.resize(out.rows * nfields);
   out.ids.resize(out.rows);
+  out.id_hashes.resize(out.rows);
   const std::string_view arena(out.arena);
   for (std::size_t r = 0, k = 0; r < out.rows; ++r) {
     const std::size_t begin = r == 0 ? 0 : out.ends[k - 1];
     out.ids[r] = arena.substr(begin, out.ends[k] - begin);
+    out.id_hashes[r] = IdIndex::Hash(out.ids[r]);
     ++k;
     for (std::size_t j = 0; j < nfields; ++j, ++k) {
       out.values[r * nfields + j] = arena.substr(out.ends[k - 1], out.ends[k] - out.ends[k - 1]);
@@ -325,7 +346,7 @@ absl::StatusOr<EncodedDataset> EncodeCsv(const std::string& path, Encoder& encod
         ahead = std::thread([&] { next_status = read_batch(next); });
       }
     }
-    absl::Status added = builder.AddBatch(raw.ids, raw.values, raw.lines);
+    absl::Status added = builder.AddBatch(raw.ids, raw.values, raw.lines, raw.id_hashes);
     if (ahead.joinable()) ahead.join();
     BLOOMLINK_RETURN_IF_ERROR(added);
     if (raw.more && !pipelined) next_status = read_batch(next);
