@@ -7,7 +7,6 @@
 #include <memory>
 
 #include "absl/strings/numbers.h"
-#include "bloomlink/io/encodings.hpp"
 #include "bloomlink/link.hpp"
 #include "bloomlink/match/candidates.hpp"
 #include "bloomlink/match/lsh.hpp"
@@ -37,29 +36,15 @@ std::pair<double, double> Wilson95(double k, double n) {
 }
 
 int RunBlockingReport(const BlockingArgs& args) {
-  if (args.b.empty() && !args.dedupe) {
-    return Fail(absl::InvalidArgumentError("give two encoded files, or one with --dedupe"));
-  }
-  if (args.dedupe && !args.b.empty() && args.b != args.a) {
-    return Fail(absl::InvalidArgumentError("--dedupe reports on one file with itself: give one"));
-  }
   if (args.sample == 0) {
     return Fail(absl::InvalidArgumentError("--sample: expected at least 1 record"));
   }
   if (absl::Status s = ::bloomlink::CheckThreads(args.threads); !s.ok()) return Fail(s);
-  auto a = io::ReadEncodings(args.a);
-  if (!a.ok()) return Fail(a.status());
-  EncodedDataset read_b;
-  const std::string& path_b = args.dedupe ? args.a : args.b;
-  if (!args.dedupe) {
-    auto b = io::ReadEncodings(path_b);
-    if (!b.ok()) return Fail(b.status());
-    read_b = std::move(*b);
-  }
-  const EncodedDataset& b = args.dedupe ? *a : read_b;
-  auto warnings = link::CheckCompatible(*a, args.a, b, path_b);
-  if (!warnings.ok()) return Fail(warnings.status());
-  for (const std::string& w : *warnings) Warn(w);
+  auto files = ReadLinkedFiles(args.a, args.b, args.dedupe);
+  if (!files.ok()) return Fail(files.status());
+  const EncodedDataset* a = &files->a;
+  const EncodedDataset& b = files->b();
+  const std::string& path_b = files->path_b;
 
   double threshold = 0;
   std::string why;

@@ -5,6 +5,9 @@
 #include <chrono>
 #include <cstdio>
 
+#include "bloomlink/io/encodings.hpp"
+#include "bloomlink/link.hpp"
+#include "internal/status_macros.hpp"
 #include "internal/strings.hpp"
 
 namespace bloomlink::cli {
@@ -68,6 +71,28 @@ void Progress::Finish() {
     std::fflush(stderr);
     shown_ = false;
   }
+}
+
+absl::StatusOr<LinkedFiles> ReadLinkedFiles(const std::string& a, const std::string& b,
+                                            bool dedupe) {
+  if (b.empty() && !dedupe) {
+    return absl::InvalidArgumentError("give two encoded files, or one with --dedupe");
+  }
+  if (dedupe && !b.empty() && b != a) {
+    return absl::InvalidArgumentError("--dedupe links one file with itself: give one file");
+  }
+  LinkedFiles files;
+  files.dedupe = dedupe;
+  files.path_a = a;
+  files.path_b = dedupe ? a : b;
+  BLOOMLINK_ASSIGN_OR_RETURN(files.a, io::ReadEncodings(a));
+  if (!dedupe) {
+    BLOOMLINK_ASSIGN_OR_RETURN(files.read_b, io::ReadEncodings(b));
+  }
+  BLOOMLINK_ASSIGN_OR_RETURN(const std::vector<std::string> warnings,
+                             link::CheckCompatible(files.a, files.path_a, files.b(), files.path_b));
+  for (const std::string& w : warnings) Warn(w);
+  return files;
 }
 
 }  // namespace bloomlink::cli

@@ -8,6 +8,8 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "bloomlink/encoded_dataset.hpp"
 #include "internal/strings.hpp"
 
 namespace bloomlink::cli {
@@ -34,6 +36,19 @@ int Fail(const absl::Status& status);
 void Warn(std::string_view message);
 
 // Commands: each adds its subcommand to `app`; when it runs it stores its exit code.
+// LinkedFiles: the encoded files of a link, read and checked against each other (their
+// warnings printed); with dedupe B is A itself.
+struct LinkedFiles {
+  EncodedDataset a, read_b;
+  std::string path_a, path_b;
+  bool dedupe = false;
+  const EncodedDataset& b() const { return dedupe ? a : read_b; }
+};
+// ReadLinkedFiles(a, b, dedupe): InvalidArgument for a missing B without dedupe or a second file
+// with it; the files' read errors; link::CheckCompatible's refusals.
+absl::StatusOr<LinkedFiles> ReadLinkedFiles(const std::string& a, const std::string& b,
+                                            bool dedupe);
+
 void AddEncodeCommand(CLI::App& app, int& exit_code);
 void AddInspectCommand(CLI::App& app, int& exit_code);
 void AddConvertCommand(CLI::App& app, int& exit_code);

@@ -150,19 +150,11 @@ int RunLink(const LinkArgs& args) {
     if (path.empty()) continue;
     if (auto probe = io::AtomicFileWriter::Create(path); !probe.ok()) return Fail(probe.status());
   }
-  const std::string& path_b = args.dedupe ? args.a : args.b;
-  auto a = io::ReadEncodings(args.a);
-  if (!a.ok()) return Fail(a.status());
-  EncodedDataset read_b;
-  if (!args.dedupe) {
-    auto b = io::ReadEncodings(path_b);
-    if (!b.ok()) return Fail(b.status());
-    read_b = std::move(*b);
-  }
-  const EncodedDataset& b = args.dedupe ? *a : read_b;
-  auto warnings = link::CheckCompatible(*a, args.a, b, path_b);
-  if (!warnings.ok()) return Fail(warnings.status());
-  for (const std::string& w : *warnings) Warn(w);
+  auto files = ReadLinkedFiles(args.a, args.b, args.dedupe);
+  if (!files.ok()) return Fail(files.status());
+  const EncodedDataset* a = &files->a;
+  const EncodedDataset& b = files->b();
+  const std::string& path_b = files->path_b;
   auto truth = LoadTruth(args.truth, &*a, &b, args.dedupe);
   if (!truth.ok()) return Fail(truth.status());
   if (link::ResolveMethod(*a, b, options) == link::Method::kDice &&

@@ -99,6 +99,29 @@ struct Bucket {
   std::size_t a_begin, a_end, b_begin, b_end;
 };
 
+// Buckets(ka, other, same): the runs of equal keys present in both sorted key lists (within one
+// dataset, other is ka and a run needs two records or more to hold a pair).
+std::vector<Bucket> Buckets(const std::vector<Keyed>& ka, const std::vector<Keyed>& other,
+                            bool same) {
+  std::vector<Bucket> buckets;
+  std::size_t i = 0, j = 0;
+  while (i < ka.size() && j < other.size()) {
+    if (ka[i].key < other[j].key) {
+      ++i;
+    } else if (other[j].key < ka[i].key) {
+      ++j;
+    } else {
+      std::size_t i_end = i, j_end = j;
+      while (i_end < ka.size() && ka[i_end].key == ka[i].key) ++i_end;
+      while (j_end < other.size() && other[j_end].key == other[j].key) ++j_end;
+      if (!same || i_end - i >= 2) buckets.push_back({i, i_end, j, j_end});
+      i = i_end;
+      j = j_end;
+    }
+  }
+  return buckets;
+}
+
 // Workspace: one thread's buffers.
 struct Workspace {
   AlignedWords queries, groups;
@@ -305,23 +328,7 @@ absl::StatusOr<CandidatePairs> FindCandidatesLsh(const BitMatrix& a, const BitMa
     const std::vector<Keyed> kb =
         same ? std::vector<Keyed>() : KeysOf(b, positions, threads, sort_counts);
     const std::vector<Keyed>& other = same ? ka : kb;
-    // The buckets: runs of equal keys present on both sides (within A: runs of two or more).
-    std::vector<Bucket> buckets;
-    std::size_t i = 0, j = 0;
-    while (i < ka.size() && j < other.size()) {
-      if (ka[i].key < other[j].key) {
-        ++i;
-      } else if (other[j].key < ka[i].key) {
-        ++j;
-      } else {
-        std::size_t i_end = i, j_end = j;
-        while (i_end < ka.size() && ka[i_end].key == ka[i].key) ++i_end;
-        while (j_end < other.size() && other[j_end].key == other[j].key) ++j_end;
-        if (!same || i_end - i >= 2) buckets.push_back({i, i_end, j, j_end});
-        i = i_end;
-        j = j_end;
-      }
-    }
+    const std::vector<Bucket> buckets = Buckets(ka, other, same);
     local.buckets += buckets.size();
     std::atomic<std::uint64_t> capped_buckets{0}, capped_pairs{0}, largest{0};
 #pragma omp parallel num_threads(threads)
@@ -461,27 +468,13 @@ absl::StatusOr<LshBlocks> CountLshBlocks(const BitMatrix& a, const BitMatrix& b,
                                       ? std::vector<Keyed>()
                                       : KeysOf(b, plan.positions[table], threads, sort_counts);
     const std::vector<Keyed>& other = same_dataset ? ka : kb;
-    std::size_t i = 0, j = 0;
-    while (i < ka.size() && j < other.size()) {
-      if (ka[i].key < other[j].key) {
-        ++i;
-      } else if (other[j].key < ka[i].key) {
-        ++j;
-      } else {
-        std::size_t i_end = i, j_end = j;
-        while (i_end < ka.size() && ka[i_end].key == ka[i].key) ++i_end;
-        while (j_end < other.size() && other[j_end].key == other[j].key) ++j_end;
-        const std::uint64_t na = i_end - i, nb = j_end - j;
-        const std::uint64_t pairs = same_dataset ? na * (na - 1) / 2 : na * nb;
-        if (pairs > 0) {
-          out.comparisons += pairs;
-          ++out.buckets;
-          if (out.largest.size() < kLargestLshBlocks || pairs > out.largest.back().pairs) {
-            keep_largest({static_cast<std::uint32_t>(table), na, same_dataset ? na : nb, pairs});
-          }
-        }
-        i = i_end;
-        j = j_end;
+    for (const Bucket& bucket : Buckets(ka, other, same_dataset)) {
+      const std::uint64_t na = bucket.a_end - bucket.a_begin, nb = bucket.b_end - bucket.b_begin;
+      const std::uint64_t pairs = same_dataset ? na * (na - 1) / 2 : na * nb;
+      out.comparisons += pairs;
+      ++out.buckets;
+      if (out.largest.size() < kLargestLshBlocks || pairs > out.largest.back().pairs) {
+        keep_largest({static_cast<std::uint32_t>(table), na, same_dataset ? na : nb, pairs});
       }
     }
   }
