@@ -437,21 +437,24 @@ absl::StatusOr<Linkage> ResolveByDice(const EncodedDataset& a, const EncodedData
     input.comparison_pairs = options.deduplicate ? eval::PairsWithin(na) : na * nb;
     input.records_a = na;
     input.records_b = options.deduplicate ? na : nb;
-    input.one_to_one = true;
-    input.look_alikes = look_alikes.best;
-    input.look_alike_records = look_alikes.records;
-    if (!one_to_one && !options.deduplicate) {
-      // How many matches there are is read off a greedy resolution of the same candidates.
+    input.one_to_one = one_to_one;
+    input.look_alike_records = look_alikes.records;  // 0 within one dataset: the mixture
+    if (one_to_one) {
+      input.look_alikes = look_alikes.best;
+    } else if (!options.deduplicate) {
+      // Every candidate: the look-alike pairs, weighted, count the non-matches; how many
+      // matches there are is read off the one-to-one decision on a greedy resolution of the
+      // same candidates (a person has at most one record in each dataset).
       BLOOMLINK_ASSIGN_OR_RETURN(
-          match::CandidatePairs greedy,
+          const match::CandidatePairs greedy,
           solve::SolveOneToOne(candidates, solve::OneToOne::kGreedy, na, nb));
-      input.scores = greedy.score;
-      BLOOMLINK_ASSIGN_OR_RETURN(score::DiceDecision resolved, score::DecideDiceThreshold(input));
-      input.matches = resolved.expected_matches;
-      input.scores = result.pairs.score;
-    }
-    if (!one_to_one) {
-      input.one_to_one = false;
+      score::DiceScores resolved = input;
+      resolved.scores = greedy.score;
+      resolved.one_to_one = true;
+      resolved.look_alikes = look_alikes.best;
+      BLOOMLINK_ASSIGN_OR_RETURN(const score::DiceDecision by_greedy,
+                                 score::DecideDiceThreshold(resolved));
+      input.matches = by_greedy.expected_matches;
       input.look_alikes = look_alikes.pairs;
       input.look_alike_weights = look_alikes.weights;
     }
