@@ -9,10 +9,8 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
-#include <numeric>
 #include <utility>
 
-#include "bloomlink/threads.hpp"
 #include "internal/popcount.hpp"
 #include "internal/random.hpp"
 #include "internal/status_macros.hpp"
@@ -29,7 +27,10 @@ constexpr double kMinFrequency = 0.05;
 constexpr double kMaxFrequency = 0.95;
 // Records of each dataset whose bits plan the tables.
 constexpr std::size_t kPlanRecords = 10000;
-// The work of keying and grouping one record in one table, in pair comparisons (for choosing K).
+// The work of keying and grouping one record in one table, in pair comparisons within buckets
+// (for choosing K): about 60 ns against 1.5 ns on 100,000 x 100,000 synth extracts (16 gave
+// K 14 and 137 tables at Dice 0.8, 1.82 s; 150 gave K 10 and 51 tables, 2.39 s; 40: K 12 and 84
+// tables, 1.54 s).
 constexpr double kKeyCost = 40.0;
 // Keys of at most this many bits are sorted by counting (2^bits counters).
 constexpr std::size_t kCountingSortBits = 22;
