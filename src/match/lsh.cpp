@@ -317,27 +317,37 @@ absl::StatusOr<CandidatePairs> FindCandidatesLsh(const BitMatrix& a, const BitMa
   const int threads = options.threads > 0 ? options.threads : omp_get_num_procs();
   std::vector<Workspace> workspaces(static_cast<std::size_t>(threads));
   LshStats local;
-  std::uint64_t found = 0;
-  std::vector<std::uint32_t> sort_counts;  // KeysOf's counters, reused by every table
-
-  for (std::size_t table = 0; table < plan.positions.size(); ++table) {
-    if (options.cancelled && options.cancelled()) {
-      return absl::CancelledError("candidate search cancelled");
-    }
-    const std::vector<std::uint32_t>& positions = plan.positions[table];
-    const std::vector<Keyed> ka = KeysOf(a, positions, threads, sort_counts);
-    const std::vector<Keyed> kb =
-        same ? std::vector<Keyed>() : KeysOf(b, positions, threads, sort_counts);
-    const std::vector<Keyed>& other = same ? ka : kb;
-    const std::vector<Bucket> buckets = Buckets(ka, other, same);
-    local.buckets += buckets.size();
-    std::atomic<std::uint64_t> capped_buckets{0}, capped_pairs{0}, largest{0};
+  // Tables are independent: each thread takes whole tables (keys, buckets, comparisons) on its
+  // own, so there is one parallel region instead of several per table (whose barriers, with a
+  // serial sort between them, cost a third of the time). Which table keeps a pair depends only
+  // on the keys, so the result does not depend on which thread ran which table.
+  std::atomic<bool> stop{false}, exhausted{false}, cancelled{false};
+  std::atomic<std::uint64_t> found{0}, buckets_total{0}, capped_buckets{0}, capped_pairs{0},
+      largest{0};
+  const auto tables = static_cast<std::int64_t>(plan.positions.size());
 #pragma omp parallel num_threads(threads)
-    {
-      Workspace& ws = workspaces[static_cast<std::size_t>(omp_get_thread_num())];
-#pragma omp for schedule(dynamic, 4)
-      for (std::int64_t bi = 0; bi < static_cast<std::int64_t>(buckets.size()); ++bi) {
-        const Bucket& bucket = buckets[static_cast<std::size_t>(bi)];
+  {
+    Workspace& ws = workspaces[static_cast<std::size_t>(omp_get_thread_num())];
+    std::vector<std::uint32_t> sort_counts;  // KeysOf's counters, reused by this thread's tables
+    const bool poller = omp_get_thread_num() == 0;
+#pragma omp for schedule(dynamic, 1)
+    for (std::int64_t table_index = 0; table_index < tables; ++table_index) {
+      if (stop.load(std::memory_order_relaxed)) continue;
+      if (poller && options.cancelled && options.cancelled()) {
+        cancelled.store(true);
+        stop.store(true);
+        continue;
+      }
+      const auto table = static_cast<std::size_t>(table_index);
+      const std::vector<std::uint32_t>& positions = plan.positions[table];
+      const std::vector<Keyed> ka = KeysOf(a, positions, 1, sort_counts);
+      const std::vector<Keyed> kb =
+          same ? std::vector<Keyed>() : KeysOf(b, positions, 1, sort_counts);
+      const std::vector<Keyed>& other = same ? ka : kb;
+      const std::vector<Bucket> buckets = Buckets(ka, other, same);
+      buckets_total.fetch_add(buckets.size(), std::memory_order_relaxed);
+      const std::size_t before = ws.out.size();
+      for (const Bucket& bucket : buckets) {
         const std::size_t nq = bucket.a_end - bucket.a_begin;
         const std::size_t nt = bucket.b_end - bucket.b_begin;
         const std::uint64_t bucket_pairs = same ? static_cast<std::uint64_t>(nq) * (nq - 1) / 2
@@ -404,22 +414,28 @@ absl::StatusOr<CandidatePairs> FindCandidatesLsh(const BitMatrix& a, const BitMa
           }
         }
       }
-    }
-    local.capped_buckets += capped_buckets.load();
-    local.capped_pairs += capped_pairs.load();
-    local.largest_bucket_pairs =
-        std::max<std::uint64_t>(local.largest_bucket_pairs, largest.load());
-    found = 0;
-    for (const Workspace& ws : workspaces) found += ws.out.size();
-    if (options.max_candidates > 0 && found > options.max_candidates) {
-      return absl::ResourceExhaustedError(StrCat("the candidate search found more than ",
-                                                 options.max_candidates, " candidate pairs"));
+      const std::uint64_t total =
+          found.fetch_add(ws.out.size() - before, std::memory_order_relaxed) + ws.out.size() -
+          before;
+      if (options.max_candidates > 0 && total > options.max_candidates) {
+        exhausted.store(true);
+        stop.store(true);
+      }
     }
   }
+  if (cancelled.load()) return absl::CancelledError("candidate search cancelled");
+  if (exhausted.load()) {
+    return absl::ResourceExhaustedError(StrCat("the candidate search found more than ",
+                                               options.max_candidates, " candidate pairs"));
+  }
+  local.buckets = buckets_total.load();
+  local.capped_buckets = capped_buckets.load();
+  local.capped_pairs = capped_pairs.load();
+  local.largest_bucket_pairs = largest.load();
   // Every pair once (the first table it collides in), put in (left, right) order: the same
   // result whatever the thread count.
   std::vector<std::pair<std::uint64_t, float>> all;
-  all.reserve(found);
+  all.reserve(found.load());
   for (Workspace& ws : workspaces) {
     for (std::size_t p = 0; p < ws.out.size(); ++p) {
       all.emplace_back((static_cast<std::uint64_t>(ws.out.left[p]) << 32) | ws.out.right[p],
