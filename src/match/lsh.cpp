@@ -388,6 +388,12 @@ absl::StatusOr<CandidatePairs> FindCandidatesLsh(const BitMatrix& a, const BitMa
           }
           continue;
         }
+        // Most pairs in a bucket are far below the threshold: an integer bound per query
+        // (from the bucket's smallest target popcount) rejects them before the exact test.
+        std::uint32_t min_target = std::numeric_limits<std::uint32_t>::max();
+        for (std::size_t r = 0; r < nt; ++r) {
+          min_target = std::min(min_target, b.popcount(other[bucket.b_begin + r].row));
+        }
         // Queries: the bucket's records of A, copied together; targets: its records of B,
         // packed for the kernel.
         if (ws.queries.size() < nq * words) ws.queries = AlignedWords(nq * words);
@@ -407,10 +413,16 @@ absl::StatusOr<CandidatePairs> FindCandidatesLsh(const BitMatrix& a, const BitMa
                              ws.counts.data(), stride);
         for (std::size_t q = 0; q < nq; ++q) {
           const std::uint32_t left = ka[bucket.a_begin + q].row;
+          // A candidate needs 2c >= t (|a| + |b|) >= t (|a| + min_target): c at most `below`
+          // (one under that bound, rounded down, so rounding cannot reject a candidate) fails.
+          const double bound = t * static_cast<double>(a.popcount(left) + min_target) / 2.0;
+          const auto below = bound >= 1.0 ? static_cast<std::uint32_t>(bound) - 1 : 0u;
+          const std::uint32_t* counts = ws.counts.data() + q * stride;
           for (std::size_t r = 0; r < nt; ++r) {
+            if (counts[r] <= below) continue;
             const std::uint32_t right = other[bucket.b_begin + r].row;
             if (same && left >= right) continue;  // each unordered pair once, never with itself
-            emit(left, right, ws.counts[q * stride + r]);
+            emit(left, right, counts[r]);
           }
         }
       }
