@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <tuple>
 
 #include "bloomlink/match/lsh.hpp"
@@ -334,21 +335,23 @@ absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatri
     return absl::InvalidArgumentError("same_dataset: the two matrices differ in size");
   }
   std::string exhaustive_instead;  // why LSH was planned but not used
+  std::optional<LshPlan> plan;
   if (options.blocking == Blocking::kLsh) {
-    BLOOMLINK_ASSIGN_OR_RETURN(const LshPlan plan, PlanLsh(a, b, t, same, options.lsh));
+    BLOOMLINK_ASSIGN_OR_RETURN(plan, PlanLsh(a, b, t, same, options.lsh));
     const double all = same ? static_cast<double>(a.rows()) * (a.rows() - (a.rows() > 0)) / 2
                             : static_cast<double>(a.rows()) * static_cast<double>(b.rows());
-    if (plan.expected_comparisons >= kLshWorthwhile * all) {
+    if (plan->expected_comparisons >= kLshWorthwhile * all) {
       // Near random pairs' similarity a pair at the threshold agrees on a bit hardly more often
       // than a random pair: the tables would compare more than they save.
       exhaustive_instead =
-          StrCat(plan.reason, "; not worth it at this threshold: compared exhaustively instead");
+          StrCat(plan->reason, "; not worth it at this threshold: compared exhaustively instead");
+      plan.reset();
     }
   }
-  if (options.blocking == Blocking::kLsh && exhaustive_instead.empty()) {
-    BLOOMLINK_ASSIGN_OR_RETURN(const LshPlan plan, PlanLsh(a, b, t, same, options.lsh));
+  if (plan) {
     LshStats lsh;
-    BLOOMLINK_ASSIGN_OR_RETURN(CandidatePairs result, FindCandidatesLsh(a, b, options, plan, &lsh));
+    BLOOMLINK_ASSIGN_OR_RETURN(CandidatePairs result,
+                               FindCandidatesLsh(a, b, options, *plan, &lsh));
     if (stats != nullptr) {
       const KernelTable* kernel = options.kernel;
       if (kernel == nullptr) {
@@ -363,11 +366,11 @@ absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatri
       stats->threads = options.threads > 0 ? options.threads : omp_get_num_procs();
       stats->seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
-      stats->blocking_reason = plan.reason;
+      stats->blocking_reason = plan->reason;
       stats->skipped_pairs = lsh.capped_pairs;
       if (lsh.capped_buckets > 0) {
         stats->blocking_reason +=
-            StrCat("; ", lsh.capped_buckets, " buckets of more than ", plan.max_bucket_pairs,
+            StrCat("; ", lsh.capped_buckets, " buckets of more than ", plan->max_bucket_pairs,
                    " pairs skipped (", lsh.capped_pairs, " pairs not compared)");
       }
     }
