@@ -317,12 +317,9 @@ absl::Status ValidateCandidateOptions(const CandidateOptions& options) {
   return CheckThreads(options.threads);
 }
 
-absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatrix& b,
-                                              const CandidateOptions& options,
-                                              CandidateStats* stats) {
-  const auto start_time = std::chrono::steady_clock::now();
+absl::Status ValidateCandidateInputs(const BitMatrix& a, const BitMatrix& b,
+                                     const CandidateOptions& options) {
   BLOOMLINK_RETURN_IF_ERROR(ValidateCandidateOptions(options));
-  const double t = options.threshold;
   if (a.bits() != b.bits()) {
     return absl::InvalidArgumentError(
         StrCat("filter lengths differ: ", a.bits(), " and ", b.bits(), " bits"));
@@ -330,10 +327,19 @@ absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatri
   if (a.rows() > 0xFFFFFFFFu || b.rows() > 0xFFFFFFFFu) {
     return absl::InvalidArgumentError("more than 4294967295 records in one dataset");
   }
-  const bool same = options.same_dataset;
-  if (same && (a.rows() != b.rows())) {
+  if (options.same_dataset && a.rows() != b.rows()) {
     return absl::InvalidArgumentError("same_dataset: the two matrices differ in size");
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatrix& b,
+                                              const CandidateOptions& options,
+                                              CandidateStats* stats) {
+  const auto start_time = std::chrono::steady_clock::now();
+  BLOOMLINK_RETURN_IF_ERROR(ValidateCandidateInputs(a, b, options));
+  const double t = options.threshold;
+  const bool same = options.same_dataset;
   std::string exhaustive_instead;  // why LSH was planned but not used
   std::optional<LshPlan> plan;
   if (options.blocking == Blocking::kLsh) {

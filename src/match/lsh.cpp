@@ -286,21 +286,11 @@ absl::StatusOr<CandidatePairs> FindCandidatesLsh(const BitMatrix& a, const BitMa
                                                  const CandidateOptions& options,
                                                  const LshPlan& plan, LshStats* stats) {
   const auto start_time = std::chrono::steady_clock::now();
-  BLOOMLINK_RETURN_IF_ERROR(ValidateCandidateOptions(options));
+  BLOOMLINK_RETURN_IF_ERROR(ValidateCandidateInputs(a, b, options));
   if (options.top_k != 0) {
     return absl::InvalidArgumentError("LSH blocking keeps every candidate: top-k must be 0");
   }
-  if (a.bits() != b.bits()) {
-    return absl::InvalidArgumentError(
-        StrCat("filter lengths differ: ", a.bits(), " and ", b.bits(), " bits"));
-  }
-  if (a.rows() > 0xFFFFFFFFu || b.rows() > 0xFFFFFFFFu) {
-    return absl::InvalidArgumentError("more than 4294967295 records in one dataset");
-  }
   const bool same = options.same_dataset;
-  if (same && a.rows() != b.rows()) {
-    return absl::InvalidArgumentError("same_dataset: the two matrices differ in size");
-  }
   for (const std::vector<std::uint32_t>& positions : plan.positions) {
     if (positions.size() > static_cast<std::size_t>(kMaxLshBits) ||
         std::any_of(positions.begin(), positions.end(),

@@ -92,6 +92,12 @@ struct CandidateStats {
 // outside [0, kMaxTopK] or the thread count out of range (CheckThreads).
 absl::Status ValidateCandidateOptions(const CandidateOptions& options);
 
+// ValidateCandidateInputs(a, b, options): ValidateCandidateOptions, and InvalidArgument when the
+// filter lengths differ, a matrix has more than 2^32 - 1 rows, or same_dataset is set for two
+// matrices of different sizes (every candidate source checks the same).
+absl::Status ValidateCandidateInputs(const BitMatrix& a, const BitMatrix& b,
+                                     const CandidateOptions& options);
+
 // FindCandidates(a, b, options, stats): InvalidArgument for options ValidateCandidateOptions
 // refuses or filter lengths that differ; Cancelled when options.cancelled said so.
 absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatrix& b,
