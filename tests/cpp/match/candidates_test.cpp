@@ -7,6 +7,7 @@
 #include <random>
 #include <tuple>
 
+#include "random_matrix.hpp"
 #include "test_support.hpp"
 
 namespace bloomlink::match {
@@ -17,17 +18,7 @@ using testing::StatusIs;
 
 using Triple = std::tuple<std::uint32_t, std::uint32_t, float>;
 
-BitMatrix RandomMatrix(std::size_t rows, std::size_t bits, double density, std::mt19937_64& rng) {
-  BitMatrix m(rows, bits);
-  std::bernoulli_distribution bit(density);
-  for (std::size_t r = 0; r < rows; ++r) {
-    for (std::size_t i = 0; i < bits; ++i) {
-      if (bit(rng)) m.SetBit(r, i);
-    }
-  }
-  m.UpdatePopcounts();
-  return m;
-}
+using testing_matrices::RandomMatrix;
 
 // NearCopies(a, rows, flips): rows derived from random rows of `a` with a few bits flipped, so that
 // high thresholds have candidates.
