@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bloomlink/bitmatrix.hpp"
+#include "bloomlink/blocking_keys.hpp"
 
 namespace bloomlink {
 
@@ -40,6 +41,8 @@ struct EncodedDataset {
   // clks row i is record i's CLK; clks.bits() is the filter length.
   BitMatrix clks;
   std::vector<FieldFilters> field_filters;
+  // blocking_keys: the schema's keyed blocking tokens, when it declares blocking rules.
+  BlockingKeys blocking_keys;
   // Absent when the encodings came from outside bloomlink (clkhash JSON, CSV of base64).
   std::optional<Digest> schema_fingerprint;
   std::optional<Digest> key_check;

@@ -148,6 +148,32 @@ struct KdfSpec {
   int key_size = 64;  // clkhash only
 };
 
+// BlockingTransform: the part of a field's clean value (docs/schema.md, Cleaning) that a
+// blocking rule uses. Each applies to some field types only (BlockingTransformApplies).
+enum class BlockingTransform {
+  kValue,     // the whole clean value (any type)
+  kSoundex,   // American Soundex of the value's letters, e.g. "R163" (name, text)
+  kInitial,   // the first character (name, text)
+  kYear,      // YYYY of YYYYMMDD (date)
+  kMonth,     // MM of YYYYMMDD (date)
+  kDistrict,  // the outward code, e.g. "SW1A" of SW1A1AA (postcode)
+  kArea,      // the outward code's letters, e.g. "SW" (postcode)
+};
+
+// BlockingPart: one field's contribution to a blocking key. field indexes LinkageSchema::fields.
+struct BlockingPart {
+  std::size_t field = 0;
+  BlockingTransform transform = BlockingTransform::kValue;
+};
+
+// BlockingRule: a keyed blocking token per record (bloomlink/blocking_keys.hpp): the HMAC, under
+// the rule's own key, of its parts' values; a record with any part missing has no token for the
+// rule. Records that share a token are compared (`link --blocking keys`).
+struct BlockingRule {
+  std::string name;
+  std::vector<BlockingPart> parts;
+};
+
 struct LinkageSchema {
   SchemaDialect dialect = SchemaDialect::kBloomlink;
   int version = 1;  // of the dialect's schema format
@@ -157,6 +183,8 @@ struct LinkageSchema {
   int xor_folds = 0;
   KdfSpec kdf;
   std::vector<FieldSpec> fields;
+  // blocking: the keyed blocking rules (bloomlink schemas only; none by default).
+  std::vector<BlockingRule> blocking;
   // canonical_json is the schema in canonical form (every default filled in, keys sorted, no
   // white space, descriptions dropped); fingerprint is its SHA-256.
   std::string canonical_json;
@@ -184,6 +212,8 @@ const IdentifierType* IdentifierTypeOf(FieldKind kind);
 
 // Limits (docs/schema.md); filters are at most kMaxFilterBits (bloomlink/encoded_dataset.hpp).
 inline constexpr std::size_t kMaxFields = 256;
+inline constexpr std::size_t kMaxBlockingRules = 16;
+inline constexpr std::size_t kMaxBlockingParts = 8;
 
 // ParseSchema(json, source) parses and validates a schema of either dialect. Errors are
 // InvalidArgument with the source name, the JSON path and what was expected:
@@ -204,5 +234,12 @@ std::string_view DialectName(SchemaDialect dialect);
 // (clkhash's names, and OpenSSL's digest names).
 std::string_view LetterCaseName(LetterCase rule);
 std::string_view HkdfHashName(HkdfHash hash);
+// BlockingTransformName: "value", "soundex", "initial", "year", "month", "district", "area".
+std::string_view BlockingTransformName(BlockingTransform transform);
+// BlockingTransformApplies(transform, kind): whether the transform is defined on a field type.
+bool BlockingTransformApplies(BlockingTransform transform, FieldKind kind);
+// BlockingPartText(schema, part): the part as a schema writes it: "soundex(family_name)", or
+// the field's name alone for the whole value.
+std::string BlockingPartText(const LinkageSchema& schema, const BlockingPart& part);
 
 }  // namespace bloomlink

@@ -348,8 +348,9 @@ void AddLinkCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--top-k", args->top_k,
                   "keep only each A record's K best candidates (the threshold is then a floor)");
   cmd->add_option("--blocking", args->blocking,
-                  "which pairs to compare: exhaustive (every pair) or lsh (Hamming LSH on the CLK "
-                  "bits: far fewer comparisons, a predicted share of the candidates found)")
+                  "which pairs to compare: exhaustive (every pair), lsh (Hamming LSH on the CLK "
+                  "bits: far fewer comparisons, a predicted share of the candidates found) or keys "
+                  "(pairs sharing a keyed blocking token of the schema's blocking rules)")
       ->capture_default_str();
   cmd->add_option("--lsh-completeness", args->lsh_completeness,
                   "lsh: the share of the pairs at the threshold to find, in (0, 1)")

@@ -126,6 +126,8 @@ class DatasetBuilder {
       dataset_.field_filters.push_back(
           FieldFilters{schema.fields[j].name, BitMatrix(0, schema.fields[j].field_filter.bits)});
     }
+    for (const BlockingRule& rule : schema.blocking)
+      dataset_.blocking_keys.rules.push_back(rule.name);
     report_ = EncodeReport{};
     report_.stats.fields.resize(schema.fields.size());
   }
@@ -133,6 +135,7 @@ class DatasetBuilder {
   void Reserve(std::size_t records) {
     dataset_.clks.Reserve(records);
     for (FieldFilters& f : dataset_.field_filters) f.filters.Reserve(records);
+    dataset_.blocking_keys.tokens.reserve(records * dataset_.blocking_keys.rules.size());
     dataset_.ids.reserve(records);
     id_index_.Reserve(records);
   }
@@ -161,9 +164,13 @@ class DatasetBuilder {
       filter_matrices_.push_back(&f.filters);
     }
     nonempty_.assign(rows, 1);
+    const std::size_t rules = dataset_.blocking_keys.rules.size();
+    std::vector<std::uint64_t>& tokens = dataset_.blocking_keys.tokens;
+    tokens.resize((first + rows) * rules);
     std::size_t failed = 0;
-    absl::Status encoded = encoder_.EncodeBatch(values, rows, dataset_.clks, first, report_.stats,
-                                                nonempty_, filter_matrices_, &failed);
+    absl::Status encoded =
+        encoder_.EncodeBatch(values, rows, dataset_.clks, first, report_.stats, nonempty_,
+                             filter_matrices_, &failed, rules > 0 ? tokens.data() : nullptr);
     if (!encoded.ok()) {
       return absl::Status(encoded.code(),
                           StrCat(where_(positions[failed]), ": ", std::string(encoded.message())));
@@ -198,10 +205,13 @@ class DatasetBuilder {
       if (from != kept) {
         MoveRow(dataset_.clks, from, kept);
         for (FieldFilters& f : dataset_.field_filters) MoveRow(f.filters, from, kept);
+        std::copy_n(tokens.begin() + static_cast<std::ptrdiff_t>(from * rules), rules,
+                    tokens.begin() + static_cast<std::ptrdiff_t>(kept * rules));
       }
       ++kept;
     }
     dataset_.clks.Resize(kept);
+    tokens.resize(kept * rules);
     for (FieldFilters& f : dataset_.field_filters) f.filters.Resize(kept);
     return absl::OkStatus();
   }

@@ -6,10 +6,12 @@
 #include <atomic>
 #include <cstring>
 #include <map>
+#include <optional>
 
 #include "bloomlink/encode/keyed_hash.hpp"
 #include "bloomlink/encode/tokenise.hpp"
 #include "bloomlink/threads.hpp"
+#include "encode/blocking_keyer.hpp"
 #include "encode/field_formatter.hpp"
 #include "encode/field_hasher.hpp"
 #include "internal/status_macros.hpp"
@@ -53,6 +55,11 @@ struct Workspace {
   std::vector<encode_internal::FieldHasher> filter_hashers;
   std::vector<std::vector<std::uint8_t>> filter_scratch;
   ThreadCounts counts;
+  // Blocking: the keyer, and the clean values of the fields the rules read (present[j] says
+  // whether clean[j] holds field j's clean value for the current record).
+  std::optional<encode_internal::BlockingKeyer> keyer;
+  std::vector<std::string> clean;
+  std::vector<std::uint8_t> present;
   // matcher: for the fields' clkhash patterns (one per thread; it serves every field).
   internal::RegexMatcher matcher;
   // failure: this thread's lowest record whose encoding failed in the current batch, and why.
@@ -129,13 +136,17 @@ struct Encoder::Impl {
   // or -1; filter_templates[slot] hashes into it (its own key, its own length).
   std::vector<int> filter_slot;
   std::vector<encode_internal::FieldHashTemplate> filter_templates;
+  // blocking_field[j]: whether a blocking rule reads field j.
+  std::vector<std::uint8_t> blocking_field;
   std::vector<std::unique_ptr<Workspace>> workspaces;
 
   // EncodeRecord: one record's CLK into `row` and, when filter_rows is not null, its field-level
   // filters into filter_rows[slot]. An error (a pattern that cannot be decided on a value) leaves
   // the row and the thread's counts half done: the batch is abandoned.
+  // tokens, when not null, receives the record's blocking tokens (one per rule).
   absl::Status EncodeRecord(Workspace& ws, const std::string_view* values, std::uint8_t* row,
-                            std::uint8_t* const* filter_rows, bool& nonempty);
+                            std::uint8_t* const* filter_rows, bool& nonempty,
+                            std::uint64_t* tokens);
 };
 
 Encoder::Encoder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -192,8 +203,22 @@ absl::StatusOr<Encoder> Encoder::Create(const LinkageSchema& schema, const Secre
     impl->filter_slot.push_back(static_cast<int>(impl->filter_templates.size()));
     impl->filter_templates.push_back(std::move(t));
   }
+  impl->blocking_field.assign(s.fields.size(), 0);
+  std::optional<encode_internal::BlockingKeyer> keyer;
+  if (!s.blocking.empty()) {
+    for (const BlockingRule& rule : s.blocking) {
+      for (const BlockingPart& part : rule.parts) impl->blocking_field[part.field] = 1;
+    }
+    BLOOMLINK_ASSIGN_OR_RETURN(std::vector<FieldKeys> blocking_keys, DeriveBlockingKeys(s, secret));
+    BLOOMLINK_ASSIGN_OR_RETURN(keyer, encode_internal::BlockingKeyer::Create(s, blocking_keys));
+  }
   for (int t = 0; t < impl->threads; ++t) {
     auto ws = std::make_unique<Workspace>();
+    if (keyer) {
+      BLOOMLINK_ASSIGN_OR_RETURN(ws->keyer, keyer->Clone());
+      ws->clean.resize(s.fields.size());
+      ws->present.assign(s.fields.size(), 0);
+    }
     for (std::size_t j = 0; j < s.fields.size(); ++j) {
       const encode_internal::FieldHashTemplate& tmpl = impl->templates[j];
       if (s.fields[j].ignored) {
@@ -227,7 +252,7 @@ absl::StatusOr<Encoder> Encoder::Create(const LinkageSchema& schema, const Secre
 
 absl::Status Encoder::Impl::EncodeRecord(Workspace& ws, const std::string_view* values,
                                          std::uint8_t* row, std::uint8_t* const* filter_rows,
-                                         bool& nonempty) {
+                                         bool& nonempty, std::uint64_t* tokens) {
   // Bits are set in a per-thread scratch filter that stays in L1 cache, then copied (or XOR-folded)
   // into the row once: setting them in the row itself would take a cache miss (and, for a fresh
   // matrix, a page fault) in the middle of the hashing.
@@ -244,6 +269,10 @@ absl::Status Encoder::Impl::EncodeRecord(Workspace& ws, const std::string_view* 
     ThreadCounts::Field& counts = ws.counts.fields[j];
     BLOOMLINK_ASSIGN_OR_RETURN(encode_internal::FormatResult r,
                                formatters[j].Format(values[j], &ws.value, ws.matcher));
+    if (ws.keyer && blocking_field[j]) {
+      ws.present[j] = r.status == CleanStatus::kValid;
+      if (ws.present[j]) ws.clean[j] = ws.value;
+    }
     if (r.status == CleanStatus::kInvalid) {
       ws.counts.CountInvalid(j, r.reason);
       continue;
@@ -272,6 +301,11 @@ absl::Status Encoder::Impl::EncodeRecord(Workspace& ws, const std::string_view* 
       std::memcpy(filter_rows[sl], ws.filter_scratch[sl].data(), ws.filter_scratch[sl].size());
     }
   }
+  if (tokens != nullptr && ws.keyer) {
+    for (std::size_t k = 0; k < ws.keyer->rules(); ++k) {
+      tokens[k] = ws.keyer->Token(k, ws.clean, ws.present);
+    }
+  }
   ++ws.counts.records;
   if (!nonempty) ++ws.counts.empty_records;
   return absl::OkStatus();
@@ -289,8 +323,10 @@ absl::Status Encoder::EncodeBatch(std::span<const std::string_view> values, std:
                                   BitMatrix& out, std::size_t first_row, EncodeStats& stats,
                                   std::span<std::uint8_t> nonempty,
                                   std::span<BitMatrix* const> field_filters,
-                                  std::size_t* failed_record) {
+                                  std::size_t* failed_record, std::uint64_t* blocking_tokens) {
   Impl& impl = *impl_;
+  const std::size_t rules = impl.schema.blocking.size();
+  if (rules == 0) blocking_tokens = nullptr;
   const std::size_t slots = impl.filter_templates.size();
   const bool with_filters = !field_filters.empty() && slots > 0;
   const std::size_t nfields = impl.schema.fields.size();
@@ -316,7 +352,8 @@ absl::Status Encoder::EncodeBatch(std::span<const std::string_view> values, std:
       }
       absl::Status encoded =
           impl.EncodeRecord(ws, data + static_cast<std::size_t>(r) * nfields, out.row_bytes(row),
-                            with_filters ? filter_rows.data() : nullptr, any);
+                            with_filters ? filter_rows.data() : nullptr, any,
+                            blocking_tokens == nullptr ? nullptr : blocking_tokens + row * rules);
       if (!encoded.ok()) {
         // Records run in increasing order within a thread: its first failure is its lowest.
         if (ws.failure.ok()) {

@@ -90,6 +90,20 @@ absl::StatusOr<std::vector<FieldKeys>> DeriveFieldKeys(const LinkageSchema& sche
   return result;
 }
 
+absl::StatusOr<std::vector<FieldKeys>> DeriveBlockingKeys(const LinkageSchema& schema,
+                                                          const Secret& secret) {
+  std::vector<FieldKeys> result(schema.blocking.size());
+  const std::string fingerprint = HexEncode(schema.fingerprint);
+  for (std::size_t r = 0; r < schema.blocking.size(); ++r) {
+    auto key =
+        Hkdf(HkdfHash::kSha256, secret.bytes(), schema.kdf.salt,
+             StrCat("bloomlink/v1/blocking/", fingerprint, "/", schema.blocking[r].name), 32);
+    if (!key.ok()) return key.status();
+    result[r].keys.push_back(std::move(*key));
+  }
+  return result;
+}
+
 absl::StatusOr<Digest> KeyCheckValue(const Secret& secret) {
   auto key = Hkdf(HkdfHash::kSha256, secret.bytes(), kKeyCheckSalt, {}, 32);
   if (!key.ok()) return key.status();

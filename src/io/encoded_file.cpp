@@ -54,6 +54,8 @@ constexpr Tag kTagIds = {'I', 'D', 'S', ' '};
 constexpr Tag kTagClks = {'C', 'L', 'K', 'S'};
 constexpr Tag kTagField = {'F', 'F', 'L', 'T'};
 constexpr Tag kTagEnd = {'E', 'N', 'D', ' '};
+// Keyed blocking tokens: ancillary (lower-case), so a reader that predates them skips them.
+constexpr Tag kTagBlocking = {'b', 'k', 'e', 'y'};
 
 constexpr std::size_t kChunkBytes = std::size_t{4} << 20;
 
@@ -222,6 +224,25 @@ absl::Status CheckPadding(const BitMatrix& m, std::string_view prefix, std::stri
   return absl::OkStatus();
 }
 
+// CheckRuleNames(names, prefix): blocking rule names, as field names are checked.
+absl::Status CheckRuleNames(const std::vector<std::string>& names, std::string_view prefix) {
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string& name = names[i];
+    if (name.empty() || name.size() > kMaxFieldNameBytes || !internal::IsValidUtf8(name)) {
+      return absl::InvalidArgumentError(StrCat(prefix, ": the name of blocking rule #", i,
+                                               " is empty, over ", kMaxFieldNameBytes,
+                                               " bytes or not valid UTF-8"));
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (names[j] == name) {
+        return absl::InvalidArgumentError(StrCat(prefix, ": blocking rule ", QuoteForMessage(name),
+                                                 " is named twice (#", j, " and #", i, ")"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckFieldNames(const std::vector<std::string>& names, std::string_view prefix) {
   for (std::size_t i = 0; i < names.size(); ++i) {
     const std::string& name = names[i];
@@ -282,6 +303,7 @@ class Parser {
   absl::Status ReadClks(std::uint64_t len);
   absl::Status ReadFieldFilters(std::uint64_t len);
   absl::Status ReadEnd(std::uint64_t len);
+  absl::Status ReadBlockingKeys(std::uint64_t len);
   absl::Status ReadRows(BitMatrix& m);
   absl::Status CheckContents();
   static Tag ExpectedTag(Stage stage);
@@ -292,6 +314,7 @@ class Parser {
   Sha256 sha_;
   Stage stage_ = Stage::kHead;
   std::uint32_t field_sections_ = 0;
+  bool blocking_read_ = false;
 };
 
 Tag Parser::ExpectedTag(Stage stage) {
@@ -525,6 +548,53 @@ absl::Status Parser::ReadFieldFilters(std::uint64_t len) {
   return absl::OkStatus();
 }
 
+absl::Status Parser::ReadBlockingKeys(std::uint64_t len) {
+  const std::string where = "section bkey (blocking tokens)";
+  if (blocking_read_) return Error(where, "the file has this section twice");
+  blocking_read_ = true;
+  if (len < 4) return Error(where, StrCat("the section is ", len, " bytes, shorter than 4"));
+  std::array<std::uint8_t, 4> count_bytes;
+  BLOOMLINK_RETURN_IF_ERROR(ReadHashed(count_bytes.data(), count_bytes.size()));
+  const std::uint32_t rules = GetU32(count_bytes.data());
+  if (rules == 0 || rules > kMaxBlockingRuleCount) {
+    return Error(where, StrCat(rules, " blocking rules; expected 1 to ", kMaxBlockingRuleCount));
+  }
+  std::uint64_t left = len - 4;
+  std::vector<std::string> names;
+  for (std::uint32_t r = 0; r < rules; ++r) {
+    if (left < 4) return Error(where, "truncated: the rule names do not fit the section");
+    BLOOMLINK_RETURN_IF_ERROR(ReadHashed(count_bytes.data(), count_bytes.size()));
+    const std::uint32_t name_len = GetU32(count_bytes.data());
+    left -= 4;
+    if (name_len > kMaxFieldNameBytes || name_len > left) {
+      return Error(where, StrCat("rule #", r, ": a name of ", name_len,
+                                 " bytes does not fit the section or is over the limit of ",
+                                 kMaxFieldNameBytes));
+    }
+    std::string name(name_len, '\0');
+    BLOOMLINK_RETURN_IF_ERROR(ReadHashed(name.data(), name.size()));
+    left -= name_len;
+    names.push_back(std::move(name));
+  }
+  BLOOMLINK_RETURN_IF_ERROR(CheckRuleNames(names, StrCat(in_.path(), ": ", where)));
+  const std::uint64_t n = header.records;
+  if ((n != 0 && left / n / 8 != rules) || left != n * rules * 8) {
+    return Error(where, StrCat("the tokens take ", left, " bytes; expected ", n, " records × ",
+                               rules, " rules × 8 bytes"));
+  }
+  header.blocking_rules = names;
+  if (mode_ != Mode::kFull) return SkipPayload(left);
+  BlockingKeys& keys = dataset.blocking_keys;
+  keys.rules = std::move(names);
+  keys.tokens.resize(static_cast<std::size_t>(n * rules));
+  // Read as bytes, then turned into integers (little-endian whatever the host).
+  BLOOMLINK_RETURN_IF_ERROR(ReadHashed(keys.tokens.data(), keys.tokens.size() * 8));
+  if constexpr (std::endian::native != std::endian::little) {
+    for (std::uint64_t& t : keys.tokens) t = GetU64(reinterpret_cast<const std::uint8_t*>(&t));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Parser::ReadEnd(std::uint64_t len) {
   const std::string where = "section END";
   if (len != kChecksumBytes) {
@@ -594,6 +664,10 @@ absl::Status Parser::Run() {
     }
     const bool known =
         tag == kTagHead || tag == kTagIds || tag == kTagClks || tag == kTagField || tag == kTagEnd;
+    if (tag == kTagBlocking && stage_ != Stage::kHead) {
+      BLOOMLINK_RETURN_IF_ERROR(ReadBlockingKeys(len));
+      continue;
+    }
     if (!known) {
       if (IsAncillary(tag) && stage_ != Stage::kHead) {
         // An optional section from a newer bloomlink: covered by the checksum, otherwise ignored.
@@ -772,6 +846,24 @@ absl::Status WriteBody(const EncodedDataset& dataset, BodyWriter<Sink>& w) {
     BLOOMLINK_RETURN_IF_ERROR(w.Write(fixed));
     BLOOMLINK_RETURN_IF_ERROR(w.WriteRows(ff.filters));
   }
+  const BlockingKeys& keys = dataset.blocking_keys;
+  if (!keys.empty()) {
+    std::string fixed;
+    PutU32(fixed, static_cast<std::uint32_t>(keys.rules.size()));
+    for (const std::string& rule : keys.rules) {
+      PutU32(fixed, static_cast<std::uint32_t>(rule.size()));
+      fixed += rule;
+    }
+    BLOOMLINK_RETURN_IF_ERROR(w.SectionHeader(kTagBlocking, fixed.size() + keys.tokens.size() * 8));
+    BLOOMLINK_RETURN_IF_ERROR(w.Write(fixed));
+    if constexpr (std::endian::native == std::endian::little) {
+      BLOOMLINK_RETURN_IF_ERROR(w.Write(keys.tokens.data(), keys.tokens.size() * 8));
+    } else {
+      std::string buffer;
+      for (std::uint64_t t : keys.tokens) PutU64(buffer, t);
+      BLOOMLINK_RETURN_IF_ERROR(w.Write(buffer));
+    }
+  }
   return w.SectionHeader(kTagEnd, kChecksumBytes);
 }
 
@@ -824,6 +916,22 @@ absl::Status ValidateEncodedDataset(const EncodedDataset& dataset, std::string_v
     }
     BLOOMLINK_RETURN_IF_ERROR(CheckPadding(ff.filters, name, what));
   }
+  const BlockingKeys& keys = dataset.blocking_keys;
+  if (!keys.empty()) {
+    if (keys.rules.size() > kMaxBlockingRuleCount) {
+      return absl::InvalidArgumentError(StrCat(name, ": ", keys.rules.size(),
+                                               " blocking rules, over the limit of ",
+                                               kMaxBlockingRuleCount));
+    }
+    BLOOMLINK_RETURN_IF_ERROR(CheckRuleNames(keys.rules, name));
+    if (keys.tokens.size() != n * keys.rules.size()) {
+      return absl::InvalidArgumentError(StrCat(name, ": ", keys.tokens.size(),
+                                               " blocking tokens for ", n, " records and ",
+                                               keys.rules.size(), " rules"));
+    }
+  } else if (!keys.tokens.empty()) {
+    return absl::InvalidArgumentError(StrCat(name, ": blocking tokens without rule names"));
+  }
   return absl::OkStatus();
 }
 
@@ -847,6 +955,11 @@ absl::Status WriteEncodedFile(const EncodedDataset& dataset, const std::string& 
   if (dataset.clks.bits() == 0) {
     return absl::InvalidArgumentError(
         StrCat(path, ": cannot write: the filter length is 0 bits; expected at least 1"));
+  }
+  if (dataset.blocking_keys.tokens.size() != n * dataset.blocking_keys.rules.size()) {
+    return absl::InvalidArgumentError(StrCat(name, ": ", dataset.blocking_keys.tokens.size(),
+                                             " blocking tokens for ", n, " records and ",
+                                             dataset.blocking_keys.rules.size(), " rules"));
   }
   BLOOMLINK_ASSIGN_OR_RETURN(AtomicFileWriter out, AtomicFileWriter::Create(path));
   Sha256 sha;

@@ -157,13 +157,16 @@ absl::StatusOr<score::FsModel> EstimateOverAllPairs(
   const std::uint64_t space = options.deduplicate ? eval::PairsWithin(na) : na * nb;
   match::CandidatePairs sample =
       score::SampleRandomPairs(na, nb, fs.u_sample_pairs, fs.seed, options.deduplicate);
-  // The sample's pairs that are not candidates. Without top-k the candidates are exactly the
-  // pairs at or above the floor; with it, a pair at or above the floor may have been left out.
-  absl::flat_hash_set<std::uint64_t> kept_by_top_k;
-  if (options.candidates.top_k > 0) {
-    kept_by_top_k.reserve(candidates.size());
+  // The sample's pairs that are not candidates. Without top-k or blocking the candidates are
+  // exactly the pairs at or above the floor; with them, a pair at or above the floor may have
+  // been left out.
+  const bool subset =
+      options.candidates.top_k > 0 || options.candidates.blocking != match::Blocking::kExhaustive;
+  absl::flat_hash_set<std::uint64_t> candidate_set;
+  if (subset) {
+    candidate_set.reserve(candidates.size());
     for (std::size_t i = 0; i < candidates.size(); ++i) {
-      kept_by_top_k.insert((std::uint64_t{candidates.left[i]} << 32) | candidates.right[i]);
+      candidate_set.insert((std::uint64_t{candidates.left[i]} << 32) | candidates.right[i]);
     }
   }
   match::CandidatePairs below;
@@ -171,8 +174,8 @@ absl::StatusOr<score::FsModel> EstimateOverAllPairs(
   for (std::size_t k = 0; k < sample.size(); ++k) {
     const std::uint32_t i = sample.left[k], j = sample.right[k];
     bool candidate;
-    if (options.candidates.top_k > 0) {
-      candidate = kept_by_top_k.contains((std::uint64_t{i} << 32) | j);
+    if (subset) {
+      candidate = candidate_set.contains((std::uint64_t{i} << 32) | j);
     } else {
       const std::uint32_t c =
           internal::AndPopcount(a.clks.row_words(i), b.clks.row_words(j), words);
@@ -545,6 +548,8 @@ absl::StatusOr<Linkage> Link(const EncodedDataset& a, const EncodedDataset& b,
   const LinkOptions& options = resolved;
   match::CandidateOptions candidate_options = options.candidates;
   candidate_options.same_dataset = options.deduplicate;
+  candidate_options.keys.a = &a.blocking_keys;
+  candidate_options.keys.b = &b.blocking_keys;
   MemoryEstimate memory;
   bool limited_by_memory = false;  // the search's candidate limit is the memory limit's
   if (options.max_memory > 0) {
@@ -579,6 +584,9 @@ absl::StatusOr<Linkage> Link(const EncodedDataset& a, const EncodedDataset& b,
         "): raise the limit, raise the threshold, or keep each record's best few (top-k)"));
   }
   BLOOMLINK_ASSIGN_OR_RETURN(match::CandidatePairs candidates, std::move(found));
+  for (const std::string& warning : rep.candidates.blocking_warnings) {
+    rep.warnings.push_back(warning);
+  }
   BLOOMLINK_ASSIGN_OR_RETURN(
       Linkage result, MethodOf(options.method).decide(a, b, std::move(candidates), options, rep));
   result.deduplicated = options.deduplicate;

@@ -6,10 +6,12 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <tuple>
 
+#include "bloomlink/match/keyed_blocking.hpp"
 #include "bloomlink/match/lsh.hpp"
 
 #if defined(__SSE2__)
@@ -25,6 +27,14 @@ namespace bloomlink::match {
 namespace {
 
 using internal::StrCat;
+
+// FormatShare(x): a share as a percentage with two significant decimals ("4.20%", "0.0031%").
+std::string FormatShare(double x) {
+  char buf[32];
+  const double percent = 100.0 * x;
+  std::snprintf(buf, sizeof buf, percent >= 0.1 || percent == 0 ? "%.2f%%" : "%.2g%%", percent);
+  return buf;
+}
 
 // Tiling: a tile of queries (sorted by popcount, so they share a target slice) is run against
 // blocks of target groups small enough to stay in L2 (256 groups of 1024-bit filters = 256 KiB),
@@ -340,6 +350,41 @@ absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatri
   BLOOMLINK_RETURN_IF_ERROR(ValidateCandidateInputs(a, b, options));
   const double t = options.threshold;
   const bool same = options.same_dataset;
+  if (options.blocking == Blocking::kKeys) {
+    KeyedBlockingStats keyed;
+    BLOOMLINK_ASSIGN_OR_RETURN(CandidatePairs result, FindCandidatesByKeys(a, b, options, &keyed));
+    if (stats != nullptr) {
+      const KernelTable* kernel = options.kernel;
+      if (kernel == nullptr) {
+        BLOOMLINK_ASSIGN_OR_RETURN(kernel, Kernels());
+      }
+      *stats = CandidateStats{};
+      stats->pairs = same ? static_cast<std::uint64_t>(a.rows()) * (a.rows() - (a.rows() > 0)) / 2
+                          : static_cast<std::uint64_t>(a.rows()) * b.rows();
+      stats->comparisons = keyed.comparisons;
+      stats->pruned = stats->pairs - std::min(stats->pairs, keyed.comparisons);
+      stats->candidates = result.size();
+      stats->kernel = std::string(kernel->name);
+      stats->threads = options.threads > 0 ? options.threads : omp_get_num_procs();
+      stats->seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
+      std::string rules;
+      for (const KeyedRuleBlocks& rule : keyed.rules) {
+        rules += StrCat(rules.empty() ? "" : ", ", rule.rule);
+      }
+      stats->blocking_reason =
+          StrCat("keyed blocking: pairs sharing a token of ", keyed.rules.size(),
+                 keyed.rules.size() == 1 ? " rule (" : " rules (", rules, "), ",
+                 internal::Thousands(keyed.comparisons), " comparisons (",
+                 FormatShare(static_cast<double>(keyed.comparisons) /
+                             static_cast<double>(std::max<std::uint64_t>(stats->pairs, 1))),
+                 " of the pairs)");
+      stats->skipped_pairs = keyed.capped_pairs;
+      stats->blocking_warnings = BlockingWarnings(keyed.rules, keyed.capped_blocks,
+                                                  keyed.capped_pairs, options.keys.max_block_pairs);
+    }
+    return result;
+  }
   std::string exhaustive_instead;  // why LSH was planned but not used
   std::optional<LshPlan> plan;
   if (options.blocking == Blocking::kLsh) {

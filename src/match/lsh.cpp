@@ -15,11 +15,15 @@
 #include "internal/random.hpp"
 #include "internal/status_macros.hpp"
 #include "internal/strings.hpp"
+#include "match/bucket_join.hpp"
 
 namespace bloomlink::match {
 namespace {
 
 using internal::StrCat;
+using match_internal::Bucket;
+using match_internal::Buckets;
+using match_internal::Keyed;
 
 // Positions set in fewer than kMinFrequency or more than kMaxFrequency of the records are not
 // sampled: they agree for nearly every pair.
@@ -34,9 +38,6 @@ constexpr std::size_t kPlanRecords = 10000;
 constexpr double kKeyCost = 40.0;
 // Keys of at most this many bits are sorted by counting (2^bits counters).
 constexpr std::size_t kCountingSortBits = 22;
-// Buckets with at most this many pairs are compared pair by pair, without packing them for the
-// SIMD kernels (which costs more than it saves on a few pairs).
-constexpr std::uint64_t kDirectBucketPairs = 16;
 
 std::string Fixed(double v, int digits) {
   char buf[64];
@@ -63,19 +64,12 @@ inline std::uint64_t Key(const std::uint8_t* row, const std::vector<std::uint32_
   return key;
 }
 
-// Keyed: a record's key in one table, sorted by key then record.
-struct Keyed {
-  std::uint64_t key;
-  std::uint32_t row;
-  bool operator<(const Keyed& o) const { return key < o.key || (key == o.key && row < o.row); }
-};
-
-// KeysOf(m, positions, threads): every record's key in one table, sorted by key then record:
-// by counting when the keys have at most kCountingSortBits bits (one pass, no comparisons),
-// else by comparison.
-std::vector<Keyed> KeysOf(const BitMatrix& m, const std::vector<std::uint32_t>& positions,
-                          int threads, std::vector<std::uint32_t>& counts) {
-  std::vector<Keyed> keys(m.rows());
+// KeysOf(m, positions, threads, keys, counts): every record's key in one table, sorted by key
+// then record: by counting when the keys have at most kCountingSortBits bits (one pass, no
+// comparisons), else by comparison.
+void KeysOf(const BitMatrix& m, const std::vector<std::uint32_t>& positions, int threads,
+            std::vector<Keyed>& keys, std::vector<std::uint32_t>& counts) {
+  keys.resize(m.rows());
   const auto n = static_cast<std::int64_t>(m.rows());
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (std::int64_t r = 0; r < n; ++r) {
@@ -84,7 +78,7 @@ std::vector<Keyed> KeysOf(const BitMatrix& m, const std::vector<std::uint32_t>& 
   }
   if (positions.size() > kCountingSortBits) {
     std::sort(keys.begin(), keys.end());
-    return keys;
+    return;
   }
   // Records are visited in order, so equal keys stay in record order.
   counts.assign((std::size_t{1} << positions.size()) + 1, 0);
@@ -92,44 +86,23 @@ std::vector<Keyed> KeysOf(const BitMatrix& m, const std::vector<std::uint32_t>& 
   for (std::size_t i = 1; i < counts.size(); ++i) counts[i] += counts[i - 1];
   std::vector<Keyed> sorted(keys.size());
   for (const Keyed& k : keys) sorted[counts[k.key]++] = k;
-  return sorted;
+  keys.swap(sorted);
 }
 
-// Bucket: records [a_begin, a_end) of A's sorted keys and [b_begin, b_end) of B's share a key.
-struct Bucket {
-  std::size_t a_begin, a_end, b_begin, b_end;
-};
-
-// Buckets(ka, other, same): the runs of equal keys present in both sorted key lists (within one
-// dataset, other is ka and a run needs two records or more to hold a pair).
-std::vector<Bucket> Buckets(const std::vector<Keyed>& ka, const std::vector<Keyed>& other,
-                            bool same) {
-  std::vector<Bucket> buckets;
-  std::size_t i = 0, j = 0;
-  while (i < ka.size() && j < other.size()) {
-    if (ka[i].key < other[j].key) {
-      ++i;
-    } else if (other[j].key < ka[i].key) {
-      ++j;
-    } else {
-      std::size_t i_end = i, j_end = j;
-      while (i_end < ka.size() && ka[i_end].key == ka[i].key) ++i_end;
-      while (j_end < other.size() && other[j_end].key == other[j].key) ++j_end;
-      if (!same || i_end - i >= 2) buckets.push_back({i, i_end, j, j_end});
-      i = i_end;
-      j = j_end;
-    }
+// LshSource: the plan's tables, for JoinTables (src/match/bucket_join.hpp).
+struct LshSource {
+  const BitMatrix& a;
+  const BitMatrix& b;
+  const LshPlan& plan;
+  std::size_t tables() const { return plan.positions.size(); }
+  void Keys(std::size_t table, bool side_b, std::vector<Keyed>& out,
+            std::vector<std::uint32_t>& scratch) const {
+    KeysOf(side_b ? b : a, plan.positions[table], 1, out, scratch);
   }
-  return buckets;
-}
-
-// Workspace: one thread's buffers.
-struct Workspace {
-  AlignedWords queries, groups;
-  std::vector<const std::uint64_t*> target_rows;
-  std::vector<std::uint32_t> counts;
-  CandidatePairs out;
-  std::uint64_t comparisons = 0;
+  bool KeyOf(std::size_t table, bool side_b, std::uint32_t row, std::uint64_t& key) const {
+    key = Key((side_b ? b : a).row_bytes(row), plan.positions[table]);
+    return true;
+  }
 };
 
 }  // namespace
@@ -140,16 +113,18 @@ std::string_view BlockingName(Blocking blocking) {
       return "exhaustive";
     case Blocking::kLsh:
       return "lsh";
+    case Blocking::kKeys:
+      return "keys";
   }
   return "unknown";
 }
 
 absl::StatusOr<Blocking> ParseBlocking(std::string_view name) {
-  for (Blocking b : {Blocking::kExhaustive, Blocking::kLsh}) {
+  for (Blocking b : {Blocking::kExhaustive, Blocking::kLsh, Blocking::kKeys}) {
     if (name == BlockingName(b)) return b;
   }
   return absl::InvalidArgumentError(
-      StrCat("unknown blocking \"", name, "\": expected exhaustive or lsh"));
+      StrCat("unknown blocking \"", name, "\": expected exhaustive, lsh or keys"));
 }
 
 absl::StatusOr<LshPlan> PlanLsh(const BitMatrix& a, const BitMatrix& b, double threshold,
@@ -290,7 +265,6 @@ absl::StatusOr<CandidatePairs> FindCandidatesLsh(const BitMatrix& a, const BitMa
   if (options.top_k != 0) {
     return absl::InvalidArgumentError("LSH blocking keeps every candidate: top-k must be 0");
   }
-  const bool same = options.same_dataset;
   for (const std::vector<std::uint32_t>& positions : plan.positions) {
     if (positions.size() > static_cast<std::size_t>(kMaxLshBits) ||
         std::any_of(positions.begin(), positions.end(),
@@ -298,187 +272,21 @@ absl::StatusOr<CandidatePairs> FindCandidatesLsh(const BitMatrix& a, const BitMa
       return absl::InvalidArgumentError("LSH plan: a table's positions do not fit the filters");
     }
   }
-  const KernelTable* kernel = options.kernel;
-  if (kernel == nullptr) {
-    BLOOMLINK_ASSIGN_OR_RETURN(kernel, Kernels());
+  match_internal::JoinStats join;
+  BLOOMLINK_ASSIGN_OR_RETURN(CandidatePairs result,
+                             match_internal::JoinTables(a, b, options, LshSource{a, b, plan},
+                                                        plan.max_bucket_pairs, join));
+  if (stats != nullptr) {
+    *stats = LshStats{
+        .comparisons = join.comparisons,
+        .buckets = join.buckets,
+        .largest_bucket_pairs = join.largest_bucket_pairs,
+        .capped_buckets = join.capped_buckets,
+        .capped_pairs = join.capped_pairs,
+        .seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count(),
+    };
   }
-  const double t = options.threshold;
-  const std::size_t words = a.words_per_row();
-  const int threads = options.threads > 0 ? options.threads : omp_get_num_procs();
-  std::vector<Workspace> workspaces(static_cast<std::size_t>(threads));
-  LshStats local;
-  // Tables are independent: each thread takes whole tables (keys, buckets, comparisons) on its
-  // own, so there is one parallel region instead of several per table (whose barriers, with a
-  // serial sort between them, cost a third of the time). Which table keeps a pair depends only
-  // on the keys, so the result does not depend on which thread ran which table.
-  std::atomic<bool> stop{false}, exhausted{false}, cancelled{false};
-  std::atomic<std::uint64_t> found{0}, buckets_total{0}, capped_buckets{0}, capped_pairs{0},
-      largest{0};
-  const auto tables = static_cast<std::int64_t>(plan.positions.size());
-#pragma omp parallel num_threads(threads)
-  {
-    Workspace& ws = workspaces[static_cast<std::size_t>(omp_get_thread_num())];
-    std::vector<std::uint32_t> sort_counts;  // KeysOf's counters, reused by this thread's tables
-    const bool poller = omp_get_thread_num() == 0;
-#pragma omp for schedule(dynamic, 1)
-    for (std::int64_t table_index = 0; table_index < tables; ++table_index) {
-      if (stop.load(std::memory_order_relaxed)) continue;
-      if (poller && options.cancelled && options.cancelled()) {
-        cancelled.store(true);
-        stop.store(true);
-        continue;
-      }
-      const auto table = static_cast<std::size_t>(table_index);
-      const std::vector<std::uint32_t>& positions = plan.positions[table];
-      const std::vector<Keyed> ka = KeysOf(a, positions, 1, sort_counts);
-      const std::vector<Keyed> kb =
-          same ? std::vector<Keyed>() : KeysOf(b, positions, 1, sort_counts);
-      const std::vector<Keyed>& other = same ? ka : kb;
-      const std::vector<Bucket> buckets = Buckets(ka, other, same);
-      buckets_total.fetch_add(buckets.size(), std::memory_order_relaxed);
-      const std::size_t before = ws.out.size();
-      // A table visits the records in an order of its own (by key), so each bucket's rows are
-      // far apart in memory: fetch the next buckets' rows and popcounts while this one is
-      // compared (on a million records a side, waiting for them was most of the time).
-      const auto prefetch = [&](std::size_t index) {
-        if (index >= buckets.size()) return;
-        const Bucket& next = buckets[index];
-        const std::size_t bytes = a.words_per_row() * 8;
-        for (std::size_t i = next.a_begin; i < next.a_end; ++i) {
-          const std::uint8_t* row = a.row_bytes(ka[i].row);
-          for (std::size_t at = 0; at < bytes; at += 64) __builtin_prefetch(row + at);
-          __builtin_prefetch(a.popcounts().data() + ka[i].row);
-        }
-        if (same) return;
-        for (std::size_t j = next.b_begin; j < next.b_end; ++j) {
-          const std::uint8_t* row = b.row_bytes(other[j].row);
-          for (std::size_t at = 0; at < bytes; at += 64) __builtin_prefetch(row + at);
-          __builtin_prefetch(b.popcounts().data() + other[j].row);
-        }
-      };
-      constexpr std::size_t kPrefetchBuckets = 2;
-      for (std::size_t i = 0; i < std::min(kPrefetchBuckets, buckets.size()); ++i) prefetch(i);
-      for (std::size_t bucket_index = 0; bucket_index < buckets.size(); ++bucket_index) {
-        prefetch(bucket_index + kPrefetchBuckets);
-        const Bucket& bucket = buckets[bucket_index];
-        const std::size_t nq = bucket.a_end - bucket.a_begin;
-        const std::size_t nt = bucket.b_end - bucket.b_begin;
-        const std::uint64_t bucket_pairs = same ? static_cast<std::uint64_t>(nq) * (nq - 1) / 2
-                                                : static_cast<std::uint64_t>(nq) * nt;
-        std::uint64_t seen = largest.load(std::memory_order_relaxed);
-        while (bucket_pairs > seen &&
-               !largest.compare_exchange_weak(seen, bucket_pairs, std::memory_order_relaxed)) {
-        }
-        if (plan.max_bucket_pairs > 0 && bucket_pairs > plan.max_bucket_pairs) {
-          capped_buckets.fetch_add(1, std::memory_order_relaxed);
-          capped_pairs.fetch_add(bucket_pairs, std::memory_order_relaxed);
-          continue;
-        }
-        ws.comparisons += bucket_pairs;
-        // emit(left, right, c): keeps a candidate pair in the first table it collides in.
-        const auto emit = [&](std::uint32_t left, std::uint32_t right, std::uint32_t c) {
-          const std::uint32_t sum = a.popcount(left) + b.popcount(right);
-          if (!IsCandidate(c, sum, t)) return;
-          for (std::size_t e = 0; e < table; ++e) {
-            if (Key(a.row_bytes(left), plan.positions[e]) ==
-                Key(b.row_bytes(right), plan.positions[e])) {
-              return;
-            }
-          }
-          ws.out.push_back(
-              left, right,
-              static_cast<float>(2.0 * static_cast<double>(c) / static_cast<double>(sum)));
-        };
-        if (bucket_pairs <= kDirectBucketPairs) {
-          for (std::size_t q = 0; q < nq; ++q) {
-            const std::uint32_t left = ka[bucket.a_begin + q].row;
-            for (std::size_t r = 0; r < nt; ++r) {
-              const std::uint32_t right = other[bucket.b_begin + r].row;
-              if (same && left >= right) continue;
-              emit(left, right,
-                   internal::AndPopcount(a.row_words(left), b.row_words(right), words));
-            }
-          }
-          continue;
-        }
-        // Most pairs in a bucket are far below the threshold: an integer bound per query
-        // (from the bucket's smallest target popcount) rejects them before the exact test.
-        std::uint32_t min_target = std::numeric_limits<std::uint32_t>::max();
-        for (std::size_t r = 0; r < nt; ++r) {
-          min_target = std::min(min_target, b.popcount(other[bucket.b_begin + r].row));
-        }
-        // Queries: the bucket's records of A, copied together; targets: its records of B,
-        // packed for the kernel.
-        if (ws.queries.size() < nq * words) ws.queries = AlignedWords(nq * words);
-        for (std::size_t q = 0; q < nq; ++q) {
-          const std::uint64_t* row = a.row_words(ka[bucket.a_begin + q].row);
-          std::copy(row, row + words, ws.queries.data() + q * words);
-        }
-        ws.target_rows.resize(nt);
-        for (std::size_t r = 0; r < nt; ++r) {
-          ws.target_rows[r] = b.row_words(other[bucket.b_begin + r].row);
-        }
-        PackTargetGroups(ws.target_rows, words, ws.groups);
-        const std::size_t ngroups = (nt + kGroupLanes - 1) / kGroupLanes;
-        const std::size_t stride = ngroups * kGroupLanes;
-        ws.counts.resize(nq * stride);
-        kernel->and_popcount(ws.queries.data(), nq, words, ws.groups.data(), ngroups, words,
-                             ws.counts.data(), stride);
-        for (std::size_t q = 0; q < nq; ++q) {
-          const std::uint32_t left = ka[bucket.a_begin + q].row;
-          // A candidate needs 2c >= t (|a| + |b|) >= t (|a| + min_target): c at most `below`
-          // (one under that bound, rounded down, so rounding cannot reject a candidate) fails.
-          const double bound = t * static_cast<double>(a.popcount(left) + min_target) / 2.0;
-          const auto below = bound >= 1.0 ? static_cast<std::uint32_t>(bound) - 1 : 0u;
-          const std::uint32_t* counts = ws.counts.data() + q * stride;
-          for (std::size_t r = 0; r < nt; ++r) {
-            if (counts[r] <= below) continue;
-            const std::uint32_t right = other[bucket.b_begin + r].row;
-            if (same && left >= right) continue;  // each unordered pair once, never with itself
-            emit(left, right, counts[r]);
-          }
-        }
-      }
-      const std::uint64_t total =
-          found.fetch_add(ws.out.size() - before, std::memory_order_relaxed) + ws.out.size() -
-          before;
-      if (options.max_candidates > 0 && total > options.max_candidates) {
-        exhausted.store(true);
-        stop.store(true);
-      }
-    }
-  }
-  if (cancelled.load()) return absl::CancelledError("candidate search cancelled");
-  if (exhausted.load()) {
-    return absl::ResourceExhaustedError(StrCat("the candidate search found more than ",
-                                               options.max_candidates, " candidate pairs"));
-  }
-  local.buckets = buckets_total.load();
-  local.capped_buckets = capped_buckets.load();
-  local.capped_pairs = capped_pairs.load();
-  local.largest_bucket_pairs = largest.load();
-  // Every pair once (the first table it collides in), put in (left, right) order: the same
-  // result whatever the thread count.
-  std::vector<std::pair<std::uint64_t, float>> all;
-  all.reserve(found.load());
-  for (Workspace& ws : workspaces) {
-    for (std::size_t p = 0; p < ws.out.size(); ++p) {
-      all.emplace_back((static_cast<std::uint64_t>(ws.out.left[p]) << 32) | ws.out.right[p],
-                       ws.out.score[p]);
-    }
-    local.comparisons += ws.comparisons;
-    ws.out = CandidatePairs();
-  }
-  std::sort(all.begin(), all.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
-  CandidatePairs result;
-  result.reserve(all.size());
-  for (const auto& [pair, score] : all) {
-    result.push_back(static_cast<std::uint32_t>(pair >> 32),
-                     static_cast<std::uint32_t>(pair & 0xFFFFFFFFu), score);
-  }
-  local.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
-  if (stats != nullptr) *stats = local;
   return result;
 }
 
@@ -497,6 +305,7 @@ absl::StatusOr<LshBlocks> CountLshBlocks(const BitMatrix& a, const BitMatrix& b,
   if (threads <= 0) threads = omp_get_num_procs();
   LshBlocks out;
   std::vector<std::uint32_t> sort_counts;
+  std::vector<Keyed> ka, kb;
   const auto keep_largest = [&](const LshBlock& block) {
     out.largest.push_back(block);
     std::sort(out.largest.begin(), out.largest.end(), [](const LshBlock& x, const LshBlock& y) {
@@ -505,10 +314,8 @@ absl::StatusOr<LshBlocks> CountLshBlocks(const BitMatrix& a, const BitMatrix& b,
     if (out.largest.size() > kLargestLshBlocks) out.largest.pop_back();
   };
   for (std::size_t table = 0; table < plan.positions.size(); ++table) {
-    const std::vector<Keyed> ka = KeysOf(a, plan.positions[table], threads, sort_counts);
-    const std::vector<Keyed> kb = same_dataset
-                                      ? std::vector<Keyed>()
-                                      : KeysOf(b, plan.positions[table], threads, sort_counts);
+    KeysOf(a, plan.positions[table], threads, ka, sort_counts);
+    if (!same_dataset) KeysOf(b, plan.positions[table], threads, kb, sort_counts);
     const std::vector<Keyed>& other = same_dataset ? ka : kb;
     for (const Bucket& bucket : Buckets(ka, other, same_dataset)) {
       const std::uint64_t na = bucket.a_end - bucket.a_begin, nb = bucket.b_end - bucket.b_begin;

@@ -228,9 +228,97 @@ absl::StatusOr<FieldSpec> ParseBloomlinkField(const JsonObject& f, std::uint32_t
   return spec;
 }
 
+constexpr BlockingTransform kBlockingTransforms[] = {
+    BlockingTransform::kValue, BlockingTransform::kSoundex, BlockingTransform::kInitial,
+    BlockingTransform::kYear,  BlockingTransform::kMonth,   BlockingTransform::kDistrict,
+    BlockingTransform::kArea,
+};
+
+// ParseBlockingPart(text, schema, where): "field" or "transform(field)".
+absl::StatusOr<BlockingPart> ParseBlockingPart(std::string_view text, const LinkageSchema& schema,
+                                               std::string_view where) {
+  BlockingPart part;
+  std::string_view field = text;
+  const std::size_t open = text.find('(');
+  if (open != std::string_view::npos) {
+    if (text.back() != ')') {
+      return absl::InvalidArgumentError(
+          StrCat(where, ": expected \"field\" or \"transform(field)\", got \"", text, "\""));
+    }
+    const std::string_view name = text.substr(0, open);
+    field = text.substr(open + 1, text.size() - open - 2);
+    bool known = false;
+    std::string names;
+    for (BlockingTransform t : kBlockingTransforms) {
+      if (t == BlockingTransform::kValue) continue;
+      names += StrCat(names.empty() ? "" : ", ", BlockingTransformName(t));
+      if (BlockingTransformName(t) == name) {
+        part.transform = t;
+        known = true;
+      }
+    }
+    if (!known) {
+      return absl::InvalidArgumentError(
+          StrCat(where, ": unknown transform \"", name, "\" (expected one of: ", names, ")"));
+    }
+  }
+  const auto it = std::find_if(schema.fields.begin(), schema.fields.end(),
+                               [&](const FieldSpec& f) { return f.name == field; });
+  if (it == schema.fields.end()) {
+    return absl::InvalidArgumentError(
+        StrCat(where, ": \"", field, "\" is not a field of this schema"));
+  }
+  if (it->ignored) {
+    return absl::InvalidArgumentError(StrCat(where, ": field \"", field, "\" is ignored"));
+  }
+  if (!BlockingTransformApplies(part.transform, it->kind)) {
+    return absl::InvalidArgumentError(StrCat(where, ": ", BlockingTransformName(part.transform),
+                                             " does not apply to field \"", field, "\" (type ",
+                                             FieldKindName(it->kind), ")"));
+  }
+  part.field = static_cast<std::size_t>(it - schema.fields.begin());
+  return part;
+}
+
+// ParseBlocking: the schema's "blocking" rules, once its fields are known.
+absl::Status ParseBlocking(const JsonObject& top, std::string_view source, LinkageSchema& schema) {
+  const Json* rules = top.Find("blocking");
+  if (rules == nullptr) return absl::OkStatus();
+  if (!rules->is_array() || rules->empty() || rules->size() > kMaxBlockingRules) {
+    return top.Error("blocking", StrCat("an array of 1..", kMaxBlockingRules, " blocking rules"));
+  }
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < rules->size(); ++i) {
+    BLOOMLINK_ASSIGN_OR_RETURN(JsonObject r,
+                               JsonObject::Open((*rules)[i], StrCat("blocking[", i, "]"), source));
+    BLOOMLINK_RETURN_IF_ERROR(r.Only({"name", "on", "description"}));
+    BlockingRule rule;
+    BLOOMLINK_ASSIGN_OR_RETURN(rule.name, r.String("name"));
+    if (!ValidFieldName(rule.name)) {
+      return r.Error("name", "a name of 1..64 letters, digits, '_', '-' or '.'");
+    }
+    if (!names.insert(rule.name).second) {
+      return r.Error("name", "a name not used by another blocking rule");
+    }
+    BLOOMLINK_ASSIGN_OR_RETURN(std::vector<std::string> on, r.StringArray("on"));
+    if (on.empty() || on.size() > kMaxBlockingParts) {
+      return r.Error("on", StrCat("an array of 1..", kMaxBlockingParts,
+                                  " parts such as \"family_name\" or \"soundex(family_name)\""));
+    }
+    for (std::size_t k = 0; k < on.size(); ++k) {
+      BLOOMLINK_ASSIGN_OR_RETURN(
+          BlockingPart part,
+          ParseBlockingPart(on[k], schema, StrCat(source, ": ", r.PathOf("on"), "[", k, "]")));
+      rule.parts.push_back(part);
+    }
+    schema.blocking.push_back(std::move(rule));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ParseBloomlink(const JsonObject& top, std::string_view source, LinkageSchema& schema) {
-  BLOOMLINK_RETURN_IF_ERROR(top.Only(
-      {"bloomlink_schema", "description", "filter", "hashing", "missing_values", "fields"}));
+  BLOOMLINK_RETURN_IF_ERROR(top.Only({"bloomlink_schema", "description", "filter", "hashing",
+                                      "missing_values", "fields", "blocking"}));
   BLOOMLINK_ASSIGN_OR_RETURN(std::int64_t version, top.Integer("bloomlink_schema", 1, kIntMax));
   if (version > 1) {
     return absl::InvalidArgumentError(StrCat(source, ": bloomlink_schema: version ", version,
@@ -293,7 +381,7 @@ absl::Status ParseBloomlink(const JsonObject& top, std::string_view source, Link
     }
     schema.fields.push_back(std::move(*field));
   }
-  return absl::OkStatus();
+  return ParseBlocking(top, source, schema);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -650,6 +738,16 @@ void Canonicalise(LinkageSchema& schema) {
   Json fields = Json::array();
   for (const FieldSpec& f : schema.fields) fields.push_back(CanonicalField(f));
   j["fields"] = fields;
+  // Only when there are rules, so that schemas without them keep the fingerprints they had.
+  if (!schema.blocking.empty()) {
+    Json rules = Json::array();
+    for (const BlockingRule& rule : schema.blocking) {
+      Json on = Json::array();
+      for (const BlockingPart& part : rule.parts) on.push_back(BlockingPartText(schema, part));
+      rules.push_back({{"name", rule.name}, {"on", on}});
+    }
+    j["blocking"] = rules;
+  }
   // nlohmann::json objects keep keys sorted; dump() without indent has no white space.
   schema.canonical_json = j.dump();
   unsigned int len = 0;
@@ -743,6 +841,49 @@ std::string_view HkdfHashName(HkdfHash hash) {
       return "SHA512";
   }
   return "?";
+}
+
+std::string_view BlockingTransformName(BlockingTransform transform) {
+  switch (transform) {
+    case BlockingTransform::kValue:
+      return "value";
+    case BlockingTransform::kSoundex:
+      return "soundex";
+    case BlockingTransform::kInitial:
+      return "initial";
+    case BlockingTransform::kYear:
+      return "year";
+    case BlockingTransform::kMonth:
+      return "month";
+    case BlockingTransform::kDistrict:
+      return "district";
+    case BlockingTransform::kArea:
+      return "area";
+  }
+  return "?";
+}
+
+bool BlockingTransformApplies(BlockingTransform transform, FieldKind kind) {
+  switch (transform) {
+    case BlockingTransform::kValue:
+      return IdentifierTypeOf(kind) != nullptr;
+    case BlockingTransform::kSoundex:
+    case BlockingTransform::kInitial:
+      return kind == FieldKind::kName || kind == FieldKind::kText;
+    case BlockingTransform::kYear:
+    case BlockingTransform::kMonth:
+      return kind == FieldKind::kDate;
+    case BlockingTransform::kDistrict:
+    case BlockingTransform::kArea:
+      return kind == FieldKind::kPostcode;
+  }
+  return false;
+}
+
+std::string BlockingPartText(const LinkageSchema& schema, const BlockingPart& part) {
+  const std::string& field = schema.fields.at(part.field).name;
+  if (part.transform == BlockingTransform::kValue) return field;
+  return StrCat(BlockingTransformName(part.transform), "(", field, ")");
 }
 
 absl::StatusOr<LinkageSchema> ParseSchema(std::string_view json, std::string_view source) {

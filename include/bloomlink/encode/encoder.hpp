@@ -77,6 +77,8 @@ class Encoder {
   // says whether record r had at least one token. Counts are added to `stats`.
   // field_filters, when not empty, holds one matrix per field with a field-level filter (in the
   // order of field_filter_fields()); record r's filters go to their row first_row + r.
+  // blocking_tokens, when not null and the schema has blocking rules, receives record r's token
+  // for rule k at blocking_tokens[(first_row + r) * rules + k] (bloomlink/blocking_keys.hpp).
   // A value that fails its field's format is no error (it is counted as invalid). The one error
   // is InvalidArgument when a clkhash pattern cannot be decided on a value because matching it
   // needs more than the regex limits allow (docs/schema.md, Limits): the message names the field
@@ -88,7 +90,8 @@ class Encoder {
                            BitMatrix& out, std::size_t first_row, EncodeStats& stats,
                            std::span<std::uint8_t> nonempty = {},
                            std::span<BitMatrix* const> field_filters = {},
-                           std::size_t* failed_record = nullptr);
+                           std::size_t* failed_record = nullptr,
+                           std::uint64_t* blocking_tokens = nullptr);
 
   // field_filter_fields(): the schema indices of the fields with a field-level filter.
   std::vector<std::size_t> field_filter_fields() const;

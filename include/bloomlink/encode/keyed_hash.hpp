@@ -42,6 +42,12 @@ struct FieldKeys {
 absl::StatusOr<std::vector<FieldKeys>> DeriveFieldKeys(const LinkageSchema& schema,
                                                        const Secret& secret);
 
+// DeriveBlockingKeys(schema, secret): one key per blocking rule of a bloomlink schema,
+// HKDF-SHA256(secret, salt = the schema's salt, info = "bloomlink/v1/blocking/" + fingerprint hex
+// + "/" + rule name), 32 bytes, for HMAC-SHA256 (bloomlink/blocking_keys.hpp).
+absl::StatusOr<std::vector<FieldKeys>> DeriveBlockingKeys(const LinkageSchema& schema,
+                                                          const Secret& secret);
+
 // KeyCheckValue(secret): see the file comment.
 absl::StatusOr<Digest> KeyCheckValue(const Secret& secret);
 

@@ -42,6 +42,8 @@ inline constexpr std::uint64_t kMaxIdBytes = std::uint64_t{1} << 20;
 // kMaxFieldFilters bounds the number of field-filter sections; kMaxFieldNameBytes a field name.
 inline constexpr std::uint32_t kMaxFieldFilters = 4096;
 inline constexpr std::uint32_t kMaxFieldNameBytes = 1024;
+// kMaxBlockingRuleCount: the most blocking rules a file's bkey section may name.
+inline constexpr std::uint32_t kMaxBlockingRuleCount = 256;
 
 // FieldFilterInfo: the description of one field-filter section (name and filter length).
 struct FieldFilterInfo {
@@ -58,6 +60,8 @@ struct EncodedFileHeader {
   std::uint64_t records = 0;
   std::uint64_t records_skipped = 0;
   std::vector<FieldFilterInfo> field_filters;
+  // blocking_rules: the names of the keyed blocking rules (section bkey), if any.
+  std::vector<std::string> blocking_rules;
   // file_bytes is the size of the file.
   std::uint64_t file_bytes = 0;
   // checksum is the SHA-256 stored in the file; checksum_verified says whether it was checked

@@ -10,15 +10,17 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "bloomlink/blocking_keys.hpp"
 
 namespace bloomlink::match {
 
 enum class Blocking {
   kExhaustive,  // every pair (with exact popcount pruning)
   kLsh,         // Hamming LSH on CLK bits (bloomlink/match/lsh.hpp)
+  kKeys,        // keyed blocking tokens (bloomlink/match/keyed_blocking.hpp)
 };
 
-// BlockingName: "exhaustive", "lsh"; ParseBlocking: the reverse, InvalidArgument naming the
+// BlockingName: "exhaustive", "lsh", "keys"; ParseBlocking: the reverse, InvalidArgument naming the
 // choices for anything else.
 std::string_view BlockingName(Blocking blocking);
 absl::StatusOr<Blocking> ParseBlocking(std::string_view name);
@@ -36,6 +38,17 @@ struct LshOptions {
   // max_bucket_pairs: a bucket whose pairs exceed this is skipped (counted in LshStats); 0 for
   // no limit.
   std::uint64_t max_bucket_pairs = 50000000;
+};
+
+// KeyOptions: keyed blocking's inputs and settings (bloomlink/match/keyed_blocking.hpp).
+struct KeyOptions {
+  // a, b: the datasets' blocking tokens (EncodedDataset::blocking_keys); b is a's within one
+  // dataset.
+  const BlockingKeys* a = nullptr;
+  const BlockingKeys* b = nullptr;
+  // max_block_pairs: a block (the records sharing one token) whose pairs exceed this is not
+  // compared (counted and warned about); 0 for no limit.
+  std::uint64_t max_block_pairs = 50000000;
 };
 
 }  // namespace bloomlink::match

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "bloomlink/bitmatrix.hpp"
@@ -65,6 +66,8 @@ struct CandidateOptions {
   // (top_k must be 0).
   Blocking blocking = Blocking::kExhaustive;
   LshOptions lsh = {};
+  // keys: with kKeys, the blocking tokens and settings (top_k must be 0).
+  KeyOptions keys = {};
   // kernel: nullptr uses Kernels() (CPUID, or BLOOMLINK_KERNEL).
   const KernelTable* kernel = nullptr;
   // cancelled: polled between tiles from a single thread; returning true stops the search with
@@ -83,9 +86,11 @@ struct CandidateStats {
   int threads = 1;
   double seconds = 0;
   // With blocking other than exhaustive: how the pairs to compare were chosen and what that is
-  // expected to miss (one line), and pairs in oversized blocks that were not compared.
+  // expected to miss (one line), pairs in oversized blocks that were not compared, and what a
+  // user should know about the blocks (e.g. a token shared by very many records).
   std::string blocking_reason;
   std::uint64_t skipped_pairs = 0;
+  std::vector<std::string> blocking_warnings;
 };
 
 // ValidateCandidateOptions(options): InvalidArgument when the threshold is outside [0, 1], top_k
