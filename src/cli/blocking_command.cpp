@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "bloomlink/link.hpp"
 #include "bloomlink/match/candidates.hpp"
+#include "bloomlink/match/keyed_blocking.hpp"
 #include "bloomlink/match/lsh.hpp"
 #include "bloomlink/threads.hpp"
 #include "cli/common.hpp"
@@ -25,6 +26,12 @@ struct BlockingArgs {
   std::size_t sample = 2000;
   int threads = 0;
 };
+
+std::string Fixed(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4f", v);
+  return buf;
+}
 
 // Wilson95(k, n): the 95% Wilson score interval of a proportion k / n.
 std::pair<double, double> Wilson95(double k, double n) {
@@ -102,6 +109,69 @@ int RunBlockingReport(const BlockingArgs& args) {
           .c_str(),
       Thousands(reference_pairs).c_str(), Thousands(k).c_str());
 
+  // The reduction ratio of `comparisons` among all the pairs, as the report says it.
+  const auto reduction_of = [&](std::uint64_t comparisons) {
+    const double share =
+        pairs > 0 ? static_cast<double>(comparisons) / static_cast<double>(pairs) : 0.0;
+    char ratio[32];
+    std::snprintf(ratio, sizeof ratio, "%.4f", 1.0 - share);
+    return share < 1.0 ? internal::StrCat("reduction ratio ", ratio)
+                       : std::string("more than all of them: no reduction");
+  };
+  // The share of the sample's exhaustive candidates that a source compares (collides(from, to)).
+  const auto completeness = [&](const auto& collides) {
+    std::uint64_t found = 0;
+    for (std::size_t p = 0; p < reference->size(); ++p) {
+      const std::uint32_t from = rows[reference->left[p]], to = reference->right[p];
+      if (args.dedupe && to == from) continue;
+      if (collides(from, to)) ++found;
+    }
+    const auto [lo, hi] =
+        Wilson95(static_cast<double>(found), static_cast<double>(reference_pairs));
+    return internal::StrCat("pair completeness against the exhaustive candidates of the sample: ",
+                            Fixed(reference_pairs > 0 ? static_cast<double>(found) /
+                                                            static_cast<double>(reference_pairs)
+                                                      : 1.0),
+                            " (", Thousands(found), " of ", Thousands(reference_pairs),
+                            "; 95% interval ", Fixed(lo), "-", Fixed(hi), ")");
+  };
+
+  const BlockingKeys& keys_a = a->blocking_keys;
+  const BlockingKeys& keys_b = b.blocking_keys;
+  if (absl::Status usable = match::CheckBlockingKeys(&keys_a, na, &keys_b, nb); !usable.ok()) {
+    std::printf("  keys: not possible: %s\n", std::string(usable.message()).c_str());
+  } else {
+    auto rules = match::CountKeyedBlocks(keys_a, keys_b, args.dedupe);
+    if (!rules.ok()) return Fail(rules.status());
+    std::uint64_t comparisons = 0;
+    for (const match::KeyedRuleBlocks& rule : *rules) comparisons += rule.pairs;
+    std::printf(
+        "  keys: %zu keyed blocking rule%s would compare %s pairs (%s%% of all pairs, "
+        "pairs shared by several rules counted in each; %s)\n",
+        rules->size(), rules->size() == 1 ? "" : "s", Thousands(comparisons).c_str(),
+        Fixed(100.0 * static_cast<double>(comparisons) /
+              static_cast<double>(std::max<std::uint64_t>(pairs, 1)))
+            .c_str(),
+        reduction_of(comparisons).c_str());
+    const std::uint64_t cap = match::KeyOptions{}.max_block_pairs;
+    for (const match::KeyedRuleBlocks& rule : *rules) {
+      std::printf(
+          "    rule %s: tokens on %s and %s records, %s shared tokens, %s pairs; the "
+          "largest block %s x %s records = %s pairs%s\n",
+          rule.rule.c_str(), Thousands(rule.a_with_token).c_str(),
+          Thousands(rule.b_with_token).c_str(), Thousands(rule.blocks).c_str(),
+          Thousands(rule.pairs).c_str(), Thousands(rule.largest_a).c_str(),
+          Thousands(rule.largest_b).c_str(), Thousands(rule.largest_pairs).c_str(),
+          rule.largest_pairs > cap ? " (over the cap: skipped)" : "");
+    }
+    for (const std::string& warning : match::BlockingWarnings(*rules, 0, 0, cap)) {
+      std::printf("    warning: %s\n", warning.c_str());
+    }
+    std::printf("    %s\n", completeness([&](std::uint32_t from, std::uint32_t to) {
+                              return match::KeysShared(keys_a, from, keys_b, to);
+                            }).c_str());
+  }
+
   match::LshOptions lsh;
   lsh.completeness = args.lsh_completeness;
   auto plan = match::PlanLsh(a->clks, b.clks, threshold, args.dedupe, lsh);
@@ -114,13 +184,9 @@ int RunBlockingReport(const BlockingArgs& args) {
   const double share =
       pairs > 0 ? static_cast<double>(blocks->comparisons) / static_cast<double>(pairs) : 0.0;
   std::printf("  lsh: %s\n", plan->reason.c_str());
-  char ratio[32];
-  std::snprintf(ratio, sizeof ratio, "%.4f", 1.0 - share);
-  const std::string reduction = share < 1.0 ? internal::StrCat("reduction ratio ", ratio)
-                                            : std::string("more than all of them: no reduction");
   std::printf("    would compare %s pairs in %s buckets (%.2f%% of all pairs, %s)%s\n",
               Thousands(blocks->comparisons).c_str(), Thousands(blocks->buckets).c_str(),
-              100.0 * share, reduction.c_str(),
+              100.0 * share, reduction_of(blocks->comparisons).c_str(),
               share >= match::kLshWorthwhile
                   ? "; at 10% or more --blocking lsh compares exhaustively instead"
                   : "");
@@ -132,33 +198,26 @@ int RunBlockingReport(const BlockingArgs& args) {
                     ? " (over the cap: skipped)"
                     : "");
   }
-  std::uint64_t found = 0;
-  for (std::size_t p = 0; p < reference->size(); ++p) {
-    const std::uint32_t from = rows[reference->left[p]], to = reference->right[p];
-    if (args.dedupe && to == from) continue;
-    if (match::LshCollides(a->clks.row_bytes(from), b.clks.row_bytes(to), *plan)) ++found;
-  }
-  const auto [lo, hi] = Wilson95(static_cast<double>(found), static_cast<double>(reference_pairs));
-  std::printf(
-      "    pair completeness against the exhaustive candidates of the sample: %.4f (%s of %s; "
-      "95%% interval %.4f-%.4f); predicted at the threshold %.4f\n",
-      reference_pairs > 0 ? static_cast<double>(found) / static_cast<double>(reference_pairs) : 1.0,
-      Thousands(found).c_str(), Thousands(reference_pairs).c_str(), lo, hi,
-      plan->predicted_completeness);
+  std::printf("    %s; predicted at the threshold %.4f\n",
+              completeness([&](std::uint32_t from, std::uint32_t to) {
+                return match::LshCollides(a->clks.row_bytes(from), b.clks.row_bytes(to), *plan);
+              }).c_str(),
+              plan->predicted_completeness);
   return kExitOk;
 }
 
 }  // namespace
 
 void AddBlockingCommand(CLI::App& app, int& exit_code) {
-  CLI::App* blocking = app.add_subcommand(
-      "blocking", "Compare candidate sources (exhaustive, LSH) on encoded files before linking");
+  CLI::App* blocking = app.add_subcommand("blocking",
+                                          "Compare candidate sources (exhaustive, keyed blocking, "
+                                          "LSH) on encoded files before linking");
   blocking->require_subcommand(1);
   auto args = std::make_shared<BlockingArgs>();
   CLI::App* report = blocking->add_subcommand(
       "report",
       "Print the comparisons each candidate source would make, the largest blocks, the "
-      "reduction ratio and LSH's pair completeness measured on a sample");
+      "reduction ratio and the pair completeness of keyed blocking and LSH measured on a sample");
   report->add_option("a", args->a, "encodings of dataset A")->required();
   report->add_option("b", args->b, "encodings of dataset B (not with --dedupe)");
   report->add_flag("--dedupe", args->dedupe, "report on one file linked with itself");

@@ -7,6 +7,7 @@
 
 #include "bloomlink/io/encodings.hpp"
 #include "bloomlink/link.hpp"
+#include "bloomlink/match/keyed_blocking.hpp"
 #include "internal/status_macros.hpp"
 #include "internal/strings.hpp"
 
@@ -70,6 +71,26 @@ void Progress::Finish() {
     std::fprintf(stderr, "\r\033[K");
     std::fflush(stderr);
     shown_ = false;
+  }
+}
+
+void PrintBlockingRules(const BlockingKeys& keys, const char* indent) {
+  if (keys.empty()) return;
+  auto blocks = match::CountKeyedBlocks(keys, keys, /*same_dataset=*/true);
+  if (!blocks.ok()) {
+    Warn(std::string(blocks.status().message()));
+    return;
+  }
+  const double n = static_cast<double>(std::max<std::size_t>(keys.records(), 1));
+  for (const match::KeyedRuleBlocks& rule : *blocks) {
+    // Blocks are counted from two records up; a token held once is the largest when none is shared.
+    const std::uint64_t most = std::max<std::uint64_t>(rule.largest_a, rule.a_with_token > 0);
+    std::printf(
+        "%sblocking rule %s: %s records with a token (%.1f%%), the most sharing one: %s "
+        "(%.2f%%)\n",
+        indent, rule.rule.c_str(), internal::Thousands(rule.a_with_token).c_str(),
+        100.0 * static_cast<double>(rule.a_with_token) / n, internal::Thousands(most).c_str(),
+        100.0 * static_cast<double>(most) / n);
   }
 }
 

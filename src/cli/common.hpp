@@ -44,6 +44,11 @@ struct LinkedFiles {
   bool dedupe = false;
   const EncodedDataset& b() const { return dedupe ? a : read_b; }
 };
+// PrintBlockingRules(keys, indent): one line per keyed blocking rule: the records with a token
+// and the largest block (the most records sharing one token), so that a placeholder value that
+// would make one huge block shows before a link.
+void PrintBlockingRules(const BlockingKeys& keys, const char* indent);
+
 // ReadLinkedFiles(a, b, dedupe): InvalidArgument for a missing B without dedupe or a second file
 // with it; the files' read errors; link::CheckCompatible's refusals.
 absl::StatusOr<LinkedFiles> ReadLinkedFiles(const std::string& a, const std::string& b,

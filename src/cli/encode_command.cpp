@@ -80,6 +80,7 @@ void PrintSummary(const EncodeArgs& args, const LinkageSchema& schema,
   std::printf("  invalid values were encoded as missing; schema fingerprint %s, key check %s\n",
               HexEncode(schema.fingerprint).substr(0, 16).c_str(),
               HexEncode(*data.key_check).substr(0, 16).c_str());
+  PrintBlockingRules(data.blocking_keys, "  ");
 }
 
 int RunEncode(const EncodeArgs& args) {

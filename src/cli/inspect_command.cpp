@@ -81,6 +81,7 @@ int RunInspect(const std::string& path) {
       std::printf("field filter %s: %zu bits\n", f.field.c_str(), f.filters.bits());
     }
   }
+  PrintBlockingRules(data->blocking_keys, "");
   PrintPopcounts(data->clks);
   return kExitOk;
 }

@@ -59,6 +59,13 @@ int RunCheck(const std::string& path) {
     std::printf("  %-20s column %-20s %s\n", f.name.c_str(), f.column.c_str(),
                 DescribeField(f).c_str());
   }
+  for (const BlockingRule& rule : schema->blocking) {
+    std::string parts;
+    for (const BlockingPart& part : rule.parts) {
+      internal::StrAppend(parts, parts.empty() ? "" : " + ", BlockingPartText(*schema, part));
+    }
+    std::printf("  blocking rule %s: %s\n", rule.name.c_str(), parts.c_str());
+  }
   return kExitOk;
 }
 
