@@ -154,6 +154,12 @@ class EncodedDataset:
         """Names of the fields with field-level filters (for method="fs")."""
         return self._core.field_filters
 
+    @property
+    def blocking_rules(self) -> list:
+        """Names of the schema's keyed blocking rules whose tokens the records carry (for
+        ``blocking="keys"``); empty when the schema declares none."""
+        return self._core.blocking_rules
+
     def field_bits(self, field: str) -> np.ndarray:
         """Read-only uint8 view (records x bytes) of one field's field-level filters."""
         return self._core.field_bits(field)
@@ -520,10 +526,12 @@ def link(a: EncodedDataset, b: Optional[EncodedDataset] = None, *,
     one-to-one by match weight. ``linkage.estimate`` then holds the expected false and missed
     matches, and so an estimated precision, recall and F1, computed without labels.
 
-    ``blocking``: which pairs are compared: ``"exhaustive"`` (every pair, the default) or
+    ``blocking``: which pairs are compared: ``"exhaustive"`` (every pair, the default),
     ``"lsh"`` (Hamming LSH on the CLK bits: only pairs that agree on every sampled bit of some
     table, planned to find ``lsh_completeness`` of the pairs at the threshold; it falls back to
-    the exhaustive search where, near random pairs' similarity, it would not save).
+    the exhaustive search where, near random pairs' similarity, it would not save) or ``"keys"``
+    (only pairs sharing a keyed blocking token of one of the schema's ``blocking`` rules, which
+    both datasets must carry: see ``Dataset.blocking_rules``).
     ``linkage.stats["blocking"]`` says how it went.
 
     ``one_to_one``: ``"greedy"`` (highest first; the default), ``"optimal"`` (largest total),

@@ -686,6 +686,8 @@ PYBIND11_MODULE(_core, m) {
                                  names.push_back(f.field);
                                return names;
                              })
+      .def_property_readonly("blocking_rules",
+                             [](const Dataset& d) { return d.data->blocking_keys.rules; })
       .def(
           "field_bits",
           [](py::object self, const std::string& field) {
@@ -836,8 +838,8 @@ PYBIND11_MODULE(_core, m) {
           py::arg("path"), py::arg("explain"));
   m.def("link", &Link, py::arg("a"), py::arg("b"), py::arg("threshold"), py::arg("top_k"),
         py::arg("one_to_one"), py::arg("threads"), py::arg("method"), py::arg("deduplicate"),
-        py::arg("model_json"), py::arg("u_from_sample"), py::arg("decision"),
-        py::arg("max_memory"), py::arg("blocking"), py::arg("lsh_completeness"));
+        py::arg("model_json"), py::arg("u_from_sample"), py::arg("decision"), py::arg("max_memory"),
+        py::arg("blocking"), py::arg("lsh_completeness"));
   m.def("parse_memory_limit",
         [](const std::string& text) { return Unwrap(ParseMemoryLimit(text)); });
   m.def("model_table", [](const std::string& json) {
