@@ -153,5 +153,149 @@ BENCHMARK(BM_Compare)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
+// The whole Fellegi-Sunter stage over 10,000,000 candidate pairs x 8 fields of 256-bit field
+// filters (100,000 records a side; every record of A has 100 candidates in order of A, one of
+// them its match: B's record i is A's record i with about 10% of each field's bits moved, so
+// the patterns are those of matches and non-matches), from the filters to the accepted pairs:
+// levels, pattern counts, EM, scores and the decision (probability >= 0.5).
+//   BM_FsStage/streaming:0  the stage as it was: Compare (a byte per pair and field), EM over the
+//                           comparison vectors, Score (8 bytes per pair), decision;
+//   BM_FsStage/streaming:1  ComparePatterns (record-major filters, levels straight into pattern
+//                           keys, 4 bytes per pair), EM over the counts, Score per pattern,
+//                           decision by each pair's pattern.
+// candidates_per_s counts pairs through the whole stage; both must accept the same pairs.
+constexpr std::size_t kStagePairs = 10000000;
+constexpr std::size_t kStageRecords = 100000;
+
+const CompareData& StageData() {
+  static const std::unique_ptr<CompareData> data = [] {
+    auto d = std::make_unique<CompareData>();
+    constexpr std::size_t kBits = 256;
+    std::mt19937_64 rng(11);
+    for (std::size_t f = 0; f < kFields; ++f) {
+      d->a.emplace_back(kStageRecords, kBits);
+      d->b.emplace_back(kStageRecords, kBits);
+      BitMatrix& a = d->a.back();
+      BitMatrix& b = d->b.back();
+      for (std::size_t r = 0; r < kStageRecords; ++r) {
+        const bool missing = rng() % 20 == 0;
+        for (std::size_t w = 0; w < a.words_per_row(); ++w) {
+          if (missing) continue;
+          // About 24 bits per field, like a name's bigrams at 8 bits per token.
+          const std::uint64_t x = rng() & rng() & rng() & (rng() | rng());
+          std::uint64_t noise = 0;
+          for (int k = 0; k < 2; ++k) noise |= std::uint64_t{1} << (rng() % 64);
+          a.row_words(r)[w] = x;
+          b.row_words(r)[w] = rng() % 3 == 0 ? (x ^ noise) : x;
+        }
+      }
+      a.UpdatePopcounts();
+      b.UpdatePopcounts();
+      std::string name = "field";
+      name += std::to_string(f);
+      d->fields.push_back({.field = name, .cutpoints = {0.95, 0.85, 0.75, 0.65, 0.55, 0.45, 0.35}});
+    }
+    const std::size_t per = kStagePairs / kStageRecords;
+    d->pairs.reserve(kStagePairs);
+    for (std::size_t i = 0; i < kStageRecords; ++i) {
+      const std::size_t match_at = rng() % per;
+      for (std::size_t k = 0; k < per; ++k) {
+        const std::size_t j = k == match_at ? i : rng() % kStageRecords;
+        d->pairs.push_back(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j), 0.7f);
+      }
+    }
+    return d;
+  }();
+  return *data;
+}
+
+void BM_FsStage(benchmark::State& state) {
+  const CompareData& d = StageData();
+  std::vector<const BitMatrix*> a, b;
+  for (std::size_t f = 0; f < kFields; ++f) {
+    a.push_back(&d.a[f]);
+    b.push_back(&d.b[f]);
+  }
+  const bool streaming = state.range(0) != 0;
+  const int threads = static_cast<int>(state.range(1));
+  score::EmOptions em{.m_pseudo_count = 1, .u_pseudo_count = 1};
+  em.threads = threads;
+  std::size_t accepted = 0, patterns = 0;
+  for (auto _ : state) {
+    accepted = 0;
+    if (streaming) {
+      auto pp = score::ComparePatterns(a, b, d.pairs, d.fields, threads);
+      if (!pp.ok()) {
+        state.SkipWithError(std::string(pp.status().message()).c_str());
+        return;
+      }
+      auto model = score::EstimateModel(pp->counts, score::InitialModel(d.fields), em);
+      if (!model.ok()) {
+        state.SkipWithError(std::string(model.status().message()).c_str());
+        return;
+      }
+      const score::PairScores s = score::Score(*model, pp->counts.patterns, false);
+      std::vector<char> accept(s.probability.size());
+      for (std::size_t k = 0; k < accept.size(); ++k) accept[k] = s.probability[k] >= 0.5f;
+      for (std::uint32_t k : pp->pattern) accepted += static_cast<std::size_t>(accept[k]);
+      patterns = pp->counts.size();
+    } else {
+      auto cv = score::Compare(a, b, d.pairs, d.fields, threads);
+      if (!cv.ok()) {
+        state.SkipWithError(std::string(cv.status().message()).c_str());
+        return;
+      }
+      auto model = score::EstimateModel(*cv, score::InitialModel(d.fields), em);
+      if (!model.ok()) {
+        state.SkipWithError(std::string(model.status().message()).c_str());
+        return;
+      }
+      const score::PairScores s = score::Score(*model, *cv, false);
+      for (float p : s.probability) accepted += p >= 0.5f ? 1 : 0;
+      patterns = model->distinct_patterns;
+    }
+  }
+  state.counters["candidates_per_s"] =
+      benchmark::Counter(static_cast<double>(kStagePairs) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
+  state.counters["accepted"] = static_cast<double>(accepted);
+  state.counters["patterns"] = static_cast<double>(patterns);
+}
+BENCHMARK(BM_FsStage)
+    ->ArgNames({"streaming", "threads"})
+    ->Args({0, 1})
+    ->Args({1, 1})
+    ->Args({0, 2})
+    ->Args({1, 2})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+void BM_ComparePatterns(benchmark::State& state) {
+  const CompareData& d = FieldFilters();
+  std::vector<const BitMatrix*> a, b;
+  for (std::size_t f = 0; f < kFields; ++f) {
+    a.push_back(&d.a[f]);
+    b.push_back(&d.b[f]);
+  }
+  const int threads = static_cast<int>(state.range(0));
+  for (auto _ : state) {
+    auto pp = score::ComparePatterns(a, b, d.pairs, d.fields, threads);
+    if (!pp.ok()) {
+      state.SkipWithError(std::string(pp.status().message()).c_str());
+      return;
+    }
+    benchmark::DoNotOptimize(pp->pattern.data());
+  }
+  state.counters["field_comparisons_per_s"] = benchmark::Counter(
+      static_cast<double>(kPairs * kFields) * static_cast<double>(state.iterations()),
+      benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_ComparePatterns)
+    ->ArgName("threads")
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
 }  // namespace
 }  // namespace bloomlink

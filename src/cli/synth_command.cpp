@@ -19,7 +19,28 @@ struct SynthArgs {
   double exact_share = 0, missing = 0;
   bool exact_share_given = false, missing_given = false;
   std::string field_corruption;
+  std::string records_per_person;  // "3-20": one file to deduplicate
 };
+
+// ParseRecordsPerPerson("3-20" or "5", options): sets options.records_per_person (the range is
+// checked by synth::ValidateSynthOptions).
+absl::Status ParseRecordsPerPerson(std::string_view spec, synth::SynthOptions& options) {
+  const auto number = [](std::string_view text, std::uint32_t& out) {
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return !text.empty() && ec == std::errc() && end == text.data() + text.size();
+  };
+  const std::size_t dash = spec.find('-');
+  synth::RecordsPerPerson per;
+  const bool ok = dash == std::string_view::npos ? number(spec, per.min) && number(spec, per.max)
+                                                 : number(spec.substr(0, dash), per.min) &&
+                                                       number(spec.substr(dash + 1), per.max);
+  if (!ok) {
+    return absl::InvalidArgumentError(internal::StrCat(
+        "--records-per-person: expected MIN-MAX or N (such as 3-20), got \"", spec, "\""));
+  }
+  options.records_per_person = per;
+  return absl::OkStatus();
+}
 
 // ParseFieldCorruption("date_of_birth=0.5,postcode=0.3", options): sets the fields' rates
 // (their range is checked by synth::ValidateSynthOptions).
@@ -66,6 +87,21 @@ int RunSynth(const SynthArgs& given) {
       return Fail(status);
     }
   }
+  if (!args.records_per_person.empty()) {
+    if (absl::Status status = ParseRecordsPerPerson(args.records_per_person, args.options);
+        !status.ok()) {
+      return Fail(status);
+    }
+    auto dedup = synth::WriteSynthDedup(args.options, args.output);
+    if (!dedup.ok()) return Fail(dedup.status());
+    std::printf(
+        "wrote %s records of %s persons to %s and %s true pairs to %s in %.2f s (seed %llu)\n",
+        Thousands(dedup->records).c_str(), Thousands(dedup->persons).c_str(),
+        dedup->records_path.c_str(), Thousands(dedup->true_pairs).c_str(),
+        dedup->truth_path.c_str(), NowSeconds() - start,
+        static_cast<unsigned long long>(args.options.seed));
+    return kExitOk;
+  }
   auto summary = synth::WriteSynthExtracts(args.options, args.output);
   if (!summary.ok()) return Fail(summary.status());
   std::printf(
@@ -85,7 +121,8 @@ void AddSynthCommand(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "synth",
       "Write synthetic UK-style extracts of a trust and a council (trust.csv, council.csv) with "
-      "known true matches (truth.csv). No real persons.");
+      "known true matches (truth.csv), or with --records-per-person one file to deduplicate "
+      "(records.csv, truth.csv). No real persons.");
   cmd->add_option("--records", args->options.records, "persons in the trust extract")
       ->capture_default_str();
   cmd->add_option("--seed", args->options.seed, "random seed (same seed, same files)")
@@ -109,6 +146,10 @@ void AddSynthCommand(CLI::App& app, int& exit_code) {
       cmd->add_option("--missing", args->missing,
                       "share of the values of every field left empty, in both extracts (default: "
                       "built-in rates per field, times --corruption)");
+  cmd->add_option("--records-per-person", args->records_per_person,
+                  "MIN-MAX (such as 3-20): write one file to deduplicate instead "
+                  "(records.csv, --records rows of persons with MIN to MAX records each, and "
+                  "truth.csv with every pair of records of one person)");
   cmd->add_option("--output", args->output, "output folder (created if missing)")->required();
   cmd->callback([args, exact_share, missing, &exit_code] {
     args->exact_share_given = exact_share->count() > 0;

@@ -149,7 +149,7 @@ absl::StatusOr<match::CandidatePairs> Resolve(const match::CandidatePairs& pairs
 absl::StatusOr<score::FsModel> EstimateOverAllPairs(
     const EncodedDataset& a, const EncodedDataset& b, const std::vector<const BitMatrix*>& fa,
     const std::vector<const BitMatrix*>& fb, const std::vector<score::FieldLevels>& levels,
-    const match::CandidatePairs& candidates, const score::ComparisonVectors& vectors,
+    const match::CandidatePairs& candidates, const score::PatternCounts& counts,
     const LinkOptions& options, score::BackgroundPairs& background) {
   const FsOptions& fs = options.fs;
   const int threads = options.candidates.threads;
@@ -215,7 +215,7 @@ absl::StatusOr<score::FsModel> EstimateOverAllPairs(
     initial.u_method = score::UMethod::kSample;
     em.estimate_u = false;
   }
-  return score::EstimateModel(vectors, initial, em, have_background ? &background : nullptr);
+  return score::EstimateModel(counts, initial, em, have_background ? &background : nullptr);
 }
 
 // ScoreFellegiSunter: the Fellegi-Sunter stage over the candidates: levels, model, scores,
@@ -260,13 +260,17 @@ absl::StatusOr<Linkage> ScoreFellegiSunter(const EncodedDataset& a, const Encode
         "model from, and no pairs are matched");
     return result;
   }
-  BLOOMLINK_ASSIGN_OR_RETURN(score::ComparisonVectors vectors,
-                             score::Compare(fa, fb, candidates, levels, threads));
+  // Each candidate's agreement pattern (4 bytes a pair), and the distinct patterns with their
+  // counts: what EM needs, and through the patterns' scores, every candidate's.
+  BLOOMLINK_ASSIGN_OR_RETURN(score::PairPatterns compared,
+                             score::ComparePatterns(fa, fb, candidates, levels, threads));
+  const score::ComparisonVectors& patterns = compared.counts.patterns;
+  const std::vector<std::uint32_t>& pattern_of = compared.pattern;
   score::FsModel model;
   score::BackgroundPairs background;
   if (fs.model) {
     model = *fs.model;
-    BLOOMLINK_RETURN_IF_ERROR(score::CheckModelFits(model, vectors));
+    BLOOMLINK_RETURN_IF_ERROR(score::CheckModelFits(model, patterns));
     if (a.schema_fingerprint && !model.schema_fingerprint.empty() &&
         model.schema_fingerprint != HexEncode(*a.schema_fingerprint)) {
       rep.warnings.push_back(
@@ -276,7 +280,7 @@ absl::StatusOr<Linkage> ScoreFellegiSunter(const EncodedDataset& a, const Encode
     }
   } else if (fs.all_pairs) {
     BLOOMLINK_ASSIGN_OR_RETURN(model, EstimateOverAllPairs(a, b, fa, fb, levels, candidates,
-                                                           vectors, options, background));
+                                                           compared.counts, options, background));
     if (a.schema_fingerprint) model.schema_fingerprint = HexEncode(*a.schema_fingerprint);
   } else {
     score::FsModel initial = score::InitialModel(levels);
@@ -292,7 +296,7 @@ absl::StatusOr<Linkage> ScoreFellegiSunter(const EncodedDataset& a, const Encode
       initial.u_method = score::UMethod::kSample;
       em.estimate_u = false;
     }
-    BLOOMLINK_ASSIGN_OR_RETURN(model, score::EstimateModel(vectors, initial, em));
+    BLOOMLINK_ASSIGN_OR_RETURN(model, score::EstimateModel(compared.counts, initial, em));
     if (model.lambda > 0.5) {
       const int percent = static_cast<int>(model.lambda * 100 + 0.5);
       rep.warnings.push_back(
@@ -309,21 +313,31 @@ absl::StatusOr<Linkage> ScoreFellegiSunter(const EncodedDataset& a, const Encode
     }
     if (a.schema_fingerprint) model.schema_fingerprint = HexEncode(*a.schema_fingerprint);
   }
-  const score::PairScores scores = score::Score(model, vectors, /*contributions=*/false);
+  // Scores per pattern: a candidate's are its pattern's.
+  const score::PairScores scores = score::Score(model, patterns, /*contributions=*/false);
+  const float* weight_of = scores.weight.data();
+  const float* probability_of = scores.probability.data();
   // Matches by the decision rule, resolved one-to-one by match weight: the same order as the
   // probability, without its ties (in single precision every weight above about 25 has
   // probability 1). The solver needs scores >= 0: weights are shifted by the lowest kept.
-  match::CandidatePairs decided;
-  std::vector<std::uint32_t> candidate_of;
+  std::vector<bool> accepted(scores.probability.size());
   float lowest = 0;
-  for (std::size_t i = 0; i < candidates.size(); ++i) {
-    if (scores.probability[i] >= fs.decision) {
-      lowest = candidate_of.empty() ? scores.weight[i] : std::min(lowest, scores.weight[i]);
-      candidate_of.push_back(static_cast<std::uint32_t>(i));
+  bool any = false;
+  for (std::size_t k = 0; k < accepted.size(); ++k) {
+    accepted[k] = probability_of[k] >= fs.decision && compared.counts.counts[k] > 0;
+    if (accepted[k]) {
+      lowest = any ? std::min(lowest, weight_of[k]) : weight_of[k];
+      any = true;
     }
   }
+  match::CandidatePairs decided;
+  std::vector<std::uint32_t> candidate_of;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    if (accepted[pattern_of[i]]) candidate_of.push_back(static_cast<std::uint32_t>(i));
+  }
+  decided.reserve(candidate_of.size());
   for (std::uint32_t i : candidate_of) {
-    decided.push_back(candidates.left[i], candidates.right[i], scores.weight[i] - lowest);
+    decided.push_back(candidates.left[i], candidates.right[i], weight_of[pattern_of[i]] - lowest);
   }
   rep.score_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -339,17 +353,21 @@ absl::StatusOr<Linkage> ScoreFellegiSunter(const EncodedDataset& a, const Encode
   }
   const std::size_t nfields = result.fs_fields.size();
   score::ComparisonVectors kept_vectors;  // the kept pairs' levels, for their explanations
-  kept_vectors.fields = vectors.fields;
+  kept_vectors.fields = patterns.fields;
   kept_vectors.levels.reserve(kept.size() * nfields);
+  result.pairs.reserve(kept.size());
+  result.probability.reserve(kept.size());
+  result.weight.reserve(kept.size());
   for (std::size_t i = 0; i < kept.size(); ++i) {
     const std::uint32_t c = index.at((std::uint64_t{kept.left[i]} << 32) | kept.right[i]);
+    const std::size_t k = pattern_of[c];
     result.pairs.push_back(candidates.left[c], candidates.right[c], candidates.score[c]);
-    result.probability.push_back(scores.probability[c]);
-    result.weight.push_back(scores.weight[c]);
+    result.probability.push_back(probability_of[k]);
+    result.weight.push_back(weight_of[k]);
     kept_vectors.levels.insert(
         kept_vectors.levels.end(),
-        vectors.levels.begin() + static_cast<std::ptrdiff_t>(std::size_t{c} * nfields),
-        vectors.levels.begin() + static_cast<std::ptrdiff_t>((std::size_t{c} + 1) * nfields));
+        patterns.levels.begin() + static_cast<std::ptrdiff_t>(k * nfields),
+        patterns.levels.begin() + static_cast<std::ptrdiff_t>((k + 1) * nfields));
   }
   result.contributions = score::Score(model, kept_vectors).contributions;
   // Expected errors under the model: a kept pair is a false match with probability 1 - p, a
@@ -364,8 +382,8 @@ absl::StatusOr<Linkage> ScoreFellegiSunter(const EncodedDataset& a, const Encode
   for (float p : result.probability) kept_p += p;
   estimate.false_matches = static_cast<double>(result.pairs.size()) - kept_p;
   if (result.one_to_one == solve::OneToOne::kNone) {
-    double all_p = 0.0;
-    for (float p : scores.probability) all_p += p;
+    double all_p = 0.0;  // in the candidates' order, as ever
+    for (std::uint32_t k : pattern_of) all_p += probability_of[k];
     estimate.missed_matches = all_p - kept_p;
   } else {
     std::vector<bool> matched_a(a.size(), false), matched_b(b.size(), false);
@@ -378,7 +396,7 @@ absl::StatusOr<Linkage> ScoreFellegiSunter(const EncodedDataset& a, const Encode
       const std::uint32_t l = candidates.left[i], r = candidates.right[i];
       if (matched_a[l] || matched_b[r]) continue;
       float& best = best_unmatched[l];
-      best = std::max(best, scores.probability[i]);
+      best = std::max(best, probability_of[pattern_of[i]]);
     }
     // Summed in record order, so the total does not depend on hashing.
     std::vector<std::pair<std::uint32_t, float>> sorted(best_unmatched.begin(),

@@ -33,12 +33,19 @@ MemoryEstimate EstimateMemory(const EncodedDataset& a, const EncodedDataset& b,
   // Targets packed for the kernels, and both sides' popcount orders.
   e.search = nb * b.clks.words_per_row() * 8 + (na + nb) * 8;
   const std::uint64_t all_pairs = options.deduplicate ? eval::PairsWithin(na) : na * nb;
-  // Per candidate at the peak: 12 bytes in the search's buffers and 12 in the result; the
-  // solver's working copy (12); with Fellegi-Sunter the levels (1 per field) and the scores
-  // (8, plus 4 per field for the contributions).
-  e.bytes_per_candidate = 36;
+  // Per candidate at the peak: 12 bytes in the search's buffers and 12 in the result. With Dice,
+  // the solver's working copy of every candidate (12). With Fellegi-Sunter, each candidate's
+  // pattern (4 bytes; ComparePatterns keeps no levels or scores per candidate): only the
+  // accepted pairs are copied on, and those are assumed few beside the candidates. Its
+  // record-major copy of the field filters is fixed, counted with the search.
   if (options.method == Method::kFellegiSunter) {
-    e.bytes_per_candidate += 8 + 5 * std::max<std::uint64_t>(a.field_filters.size(), 1);
+    e.bytes_per_candidate = 28;
+    std::uint64_t words = 0;
+    for (const FieldFilters& f : a.field_filters) words += f.filters.words_per_row();
+    const std::uint64_t row_bytes = ((words + (a.field_filters.size() + 1) / 2 + 7) / 8) * 64;
+    e.search += row_bytes * (na + (options.deduplicate ? 0 : nb));
+  } else {
+    e.bytes_per_candidate = 36;
   }
   if (all_pairs == 0) return e;
   // The share of random pairs that reach the threshold.

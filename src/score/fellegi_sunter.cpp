@@ -69,6 +69,50 @@ absl::Status CheckProbabilities(const std::vector<double>& values, std::size_t l
   return absl::OkStatus();
 }
 
+absl::Status CheckCompareInputs(const std::vector<const BitMatrix*>& a,
+                                const std::vector<const BitMatrix*>& b,
+                                const match::CandidatePairs& pairs,
+                                const std::vector<score::FieldLevels>& fields) {
+  const std::size_t nf = fields.size();
+  if (nf == 0) return absl::InvalidArgumentError("Compare: no fields to compare");
+  if (a.size() != nf || b.size() != nf) {
+    return absl::InvalidArgumentError(StrCat("Compare: ", nf, " fields but ", a.size(),
+                                             " field filter matrices for A and ", b.size(),
+                                             " for B; expected one per field on each side"));
+  }
+  if (pairs.right.size() != pairs.left.size()) {
+    return absl::InvalidArgumentError(StrCat("Compare: candidate pairs have ", pairs.left.size(),
+                                             " left and ", pairs.right.size(), " right indices"));
+  }
+  std::size_t rows_a = std::numeric_limits<std::size_t>::max();
+  std::size_t rows_b = rows_a;
+  for (std::size_t f = 0; f < nf; ++f) {
+    BLOOMLINK_RETURN_IF_ERROR(CheckCutpoints(fields[f], "Compare: "));
+    if (a[f] == nullptr || b[f] == nullptr) {
+      return absl::InvalidArgumentError(
+          StrCat("Compare: field \"", fields[f].field, "\": no filter matrix (null)"));
+    }
+    if (a[f]->bits() != b[f]->bits()) {
+      return absl::InvalidArgumentError(StrCat("Compare: field \"", fields[f].field,
+                                               "\": ", a[f]->bits(), "-bit filters in A but ",
+                                               b[f]->bits(), "-bit filters in B"));
+    }
+    rows_a = std::min(rows_a, a[f]->rows());
+    rows_b = std::min(rows_b, b[f]->rows());
+  }
+  const std::size_t n = pairs.size();
+  for (std::size_t p = 0; p < n; ++p) {
+    if (pairs.left[p] >= rows_a || pairs.right[p] >= rows_b) {
+      const bool left = pairs.left[p] >= rows_a;
+      return absl::InvalidArgumentError(StrCat("Compare: pair ", p, ": ", left ? "left" : "right",
+                                               " index ", left ? pairs.left[p] : pairs.right[p],
+                                               " is out of range (dataset ", left ? "A" : "B",
+                                               " has ", left ? rows_a : rows_b, " records)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace bloomlink::score_internal
 
 namespace bloomlink::score {
@@ -114,10 +158,12 @@ absl::Status LevelOutOfRange(const ComparisonVectors& v, std::size_t pair, std::
              " means missing)"));
 }
 
-// WeightedVectors: a set of comparison vectors whose every pair stands for `weight` pairs.
+// WeightedVectors: a set of comparison vectors whose every pair stands for `weight` pairs; with
+// `counts`, row k of the vectors stands for counts[k] pairs (patterns counted already).
 struct WeightedVectors {
   const ComparisonVectors* vectors;
   double weight;
+  const std::vector<std::uint64_t>* counts;
 };
 
 // RadixSort(keys, n, bits): sorts n keys whose values fit in `bits` bits, least significant
@@ -191,10 +237,14 @@ absl::StatusOr<Patterns> CountPatterns(const std::vector<WeightedVectors>& sets,
   // on every thread, sorted by radix and counted in runs instead: random access into a large
   // table costs more than a few passes over the keys.
   const auto count_set = [&]<typename Key>(const ComparisonVectors& v,
+                                           const std::vector<std::uint64_t>* counted_rows,
                                            auto key_of) -> absl::StatusOr<SortedCounts<Key>> {
     constexpr bool kPacked = std::is_integral_v<Key>;
     const std::size_t n = v.size();
-    const std::size_t cap = kPacked ? kHashedPatterns : std::numeric_limits<std::size_t>::max();
+    // Rows counted already are few (distinct patterns): always by the map.
+    const std::size_t cap = kPacked && counted_rows == nullptr
+                                ? kHashedPatterns
+                                : std::numeric_limits<std::size_t>::max();
     SortedCounts<Key> sorted;
     absl::flat_hash_map<Key, std::uint64_t> counts;
     bool complete = true;
@@ -210,7 +260,7 @@ absl::StatusOr<Patterns> CountPatterns(const std::vector<WeightedVectors>& sets,
       for (std::size_t f = 0; f < nf; ++f) {
         if (row[f] != kMissingLevel && row[f] >= levels[f]) return LevelOutOfRange(v, p, f);
       }
-      ++counts[key_of(row)];
+      counts[key_of(row)] += counted_rows == nullptr ? 1 : (*counted_rows)[p];
     }
     if (complete) {
       std::vector<std::pair<Key, std::uint64_t>> pairs(counts.begin(), counts.end());
@@ -278,10 +328,14 @@ absl::StatusOr<Patterns> CountPatterns(const std::vector<WeightedVectors>& sets,
     std::vector<SortedCounts<Key>> counted;
     std::size_t most = 0;
     for (const WeightedVectors& set : sets) {
-      BLOOMLINK_ASSIGN_OR_RETURN(SortedCounts<Key> c,
-                                 count_set.template operator()<Key>(*set.vectors, key_of));
+      BLOOMLINK_ASSIGN_OR_RETURN(SortedCounts<Key> c, count_set.template operator()<Key>(
+                                                          *set.vectors, set.counts, key_of));
       most += c.keys.size();
-      out.observed_pairs += set.vectors->size();
+      if (set.counts == nullptr) {
+        out.observed_pairs += set.vectors->size();
+      } else {
+        for (std::uint64_t k : *set.counts) out.observed_pairs += k;
+      }
       counted.push_back(std::move(c));
     }
     out.counts.reserve(most);
@@ -433,43 +487,9 @@ absl::StatusOr<ComparisonVectors> Compare(const std::vector<const BitMatrix*>& a
                                           const std::vector<const BitMatrix*>& b,
                                           const match::CandidatePairs& pairs,
                                           const std::vector<FieldLevels>& fields, int threads) {
+  BLOOMLINK_RETURN_IF_ERROR(score_internal::CheckCompareInputs(a, b, pairs, fields));
   const std::size_t nf = fields.size();
-  if (nf == 0) return absl::InvalidArgumentError("Compare: no fields to compare");
-  if (a.size() != nf || b.size() != nf) {
-    return absl::InvalidArgumentError(StrCat("Compare: ", nf, " fields but ", a.size(),
-                                             " field filter matrices for A and ", b.size(),
-                                             " for B; expected one per field on each side"));
-  }
-  if (pairs.right.size() != pairs.left.size()) {
-    return absl::InvalidArgumentError(StrCat("Compare: candidate pairs have ", pairs.left.size(),
-                                             " left and ", pairs.right.size(), " right indices"));
-  }
-  std::size_t rows_a = std::numeric_limits<std::size_t>::max();
-  std::size_t rows_b = rows_a;
-  for (std::size_t f = 0; f < nf; ++f) {
-    BLOOMLINK_RETURN_IF_ERROR(CheckCutpoints(fields[f], "Compare: "));
-    if (a[f] == nullptr || b[f] == nullptr) {
-      return absl::InvalidArgumentError(
-          StrCat("Compare: field \"", fields[f].field, "\": no filter matrix (null)"));
-    }
-    if (a[f]->bits() != b[f]->bits()) {
-      return absl::InvalidArgumentError(StrCat("Compare: field \"", fields[f].field,
-                                               "\": ", a[f]->bits(), "-bit filters in A but ",
-                                               b[f]->bits(), "-bit filters in B"));
-    }
-    rows_a = std::min(rows_a, a[f]->rows());
-    rows_b = std::min(rows_b, b[f]->rows());
-  }
   const std::size_t n = pairs.size();
-  for (std::size_t p = 0; p < n; ++p) {
-    if (pairs.left[p] >= rows_a || pairs.right[p] >= rows_b) {
-      const bool left = pairs.left[p] >= rows_a;
-      return absl::InvalidArgumentError(StrCat("Compare: pair ", p, ": ", left ? "left" : "right",
-                                               " index ", left ? pairs.left[p] : pairs.right[p],
-                                               " is out of range (dataset ", left ? "A" : "B",
-                                               " has ", left ? rows_a : rows_b, " records)"));
-    }
-  }
 
   // Everything the loop reads, copied out of the matrices and vectors: the loop stores bytes,
   // which may alias anything, so members read through pointers would be reloaded every time.
@@ -651,15 +671,30 @@ absl::Status ValidateModel(const FsModel& model) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<FsModel> EstimateModel(const ComparisonVectors& vectors, FsModel start,
-                                      const EmOptions& options, const BackgroundPairs* background) {
+namespace {
+
+// EstimateModelOf(vectors, counts, ...): EstimateModel over `vectors`, each row one pair, or with
+// `counts` row k standing for counts[k] pairs.
+absl::StatusOr<FsModel> EstimateModelOf(const ComparisonVectors& vectors,
+                                        const std::vector<std::uint64_t>* counts, FsModel start,
+                                        const EmOptions& options,
+                                        const BackgroundPairs* background) {
   const std::size_t nf = vectors.fields.size();
   if (nf == 0) return absl::InvalidArgumentError("EstimateModel: no fields");
   if (vectors.levels.size() % nf != 0) {
     return absl::InvalidArgumentError(StrCat("EstimateModel: ", vectors.levels.size(),
                                              " levels is not a multiple of ", nf, " fields"));
   }
-  if (vectors.size() == 0) {
+  if (counts != nullptr && counts->size() != vectors.size()) {
+    return absl::InvalidArgumentError(
+        StrCat("EstimateModel: ", vectors.size(), " patterns but ", counts->size(), " counts"));
+  }
+  std::uint64_t pairs = vectors.size();
+  if (counts != nullptr) {
+    pairs = 0;
+    for (std::uint64_t k : *counts) pairs += k;
+  }
+  if (pairs == 0) {
     return absl::InvalidArgumentError("EstimateModel: no pairs to estimate the model from");
   }
   for (const FieldLevels& field : vectors.fields) {
@@ -706,9 +741,9 @@ absl::StatusOr<FsModel> EstimateModel(const ComparisonVectors& vectors, FsModel 
                                              "; expected a value in (0, 1)"));
   }
 
-  std::vector<WeightedVectors> sets = {{&vectors, 1.0}};
+  std::vector<WeightedVectors> sets = {{&vectors, 1.0, counts}};
   if (background != nullptr && background->vectors.size() > 0) {
-    sets.push_back({&background->vectors, background->weight});
+    sets.push_back({&background->vectors, background->weight, nullptr});
   }
   const int threads = options.threads > 0 ? options.threads : omp_get_num_procs();
   BLOOMLINK_ASSIGN_OR_RETURN(const Patterns patterns, CountPatterns(sets, threads));
@@ -949,6 +984,18 @@ absl::StatusOr<FsModel> EstimateModel(const ComparisonVectors& vectors, FsModel 
   model.space_pairs = static_cast<std::uint64_t>(std::llround(patterns.pairs));
   model.distinct_patterns = np;
   return model;
+}
+
+}  // namespace
+
+absl::StatusOr<FsModel> EstimateModel(const ComparisonVectors& vectors, FsModel start,
+                                      const EmOptions& options, const BackgroundPairs* background) {
+  return EstimateModelOf(vectors, nullptr, std::move(start), options, background);
+}
+
+absl::StatusOr<FsModel> EstimateModel(const PatternCounts& counts, FsModel start,
+                                      const EmOptions& options, const BackgroundPairs* background) {
+  return EstimateModelOf(counts.patterns, &counts.counts, std::move(start), options, background);
 }
 
 std::vector<std::vector<double>> EstimateU(const ComparisonVectors& sample,

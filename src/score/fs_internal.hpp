@@ -20,4 +20,12 @@ inline constexpr double kSumTolerance = 1e-6;
 absl::Status CheckProbabilities(const std::vector<double>& values, std::size_t levels,
                                 std::string_view what);
 
+// CheckCompareInputs(a, b, pairs, fields): Compare's checks of its arguments (one filter matrix
+// per field on each side, the same lengths, valid cut-points, pairs' indices in range); OK or
+// InvalidArgument "Compare: ...".
+absl::Status CheckCompareInputs(const std::vector<const BitMatrix*>& a,
+                                const std::vector<const BitMatrix*>& b,
+                                const match::CandidatePairs& pairs,
+                                const std::vector<score::FieldLevels>& fields);
+
 }  // namespace bloomlink::score_internal

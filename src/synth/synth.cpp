@@ -514,7 +514,20 @@ class Engine {
   void TrustRecord(std::uint64_t row, SynthRecord* record, std::string* match_id) const;
   void CouncilRecord(std::uint64_t row, SynthRecord* record) const;
 
+  // Deduplication mode (records_per_person set): persons_ persons, person q's records at slots
+  // [person_first_[q], person_first_[q + 1]) of a keyed permutation of the rows.
+  std::uint64_t persons() const { return persons_; }
+  // DedupRecord(row, record): row `row` of the one file; returns its person.
+  std::uint64_t DedupRecord(std::uint64_t row, SynthRecord* record) const;
+  // DedupSlot(row): the row's place in its person's block of slots.
+  std::uint64_t DedupSlot(std::uint64_t row) const { return dedup_rows_(row); }
+  const std::vector<std::uint64_t>& person_first() const { return person_first_; }
+  int id_width() const { return trust_id_width_; }
+
  private:
+  // The fields of a record as the trust / the council write them (all but the id).
+  void TrustFields(const Person& person, Rng& rng, const Plan& plan, SynthRecord* r) const;
+  void CouncilFields(const Person& person, Rng& rng, const Plan& plan, SynthRecord* r) const;
   Plan PlanFor(std::uint64_t p) const;
   bool Marry(const Person& person, Rng& rng, std::string& name) const;
   void CorruptGiven(std::string& name, Rng& rng) const;
@@ -553,6 +566,10 @@ class Engine {
   NameList community_given_[synth_internal::kNumCommunities][2];
   NameList community_surnames_[synth_internal::kNumCommunities];
   std::unordered_map<std::string_view, std::vector<std::string_view>> variants_;
+  std::uint64_t persons_ = 0;
+  std::vector<std::uint64_t> person_first_;  // persons_ + 1 entries
+  Permutation dedup_rows_;
+  std::uint64_t key_dedup_ = 0;
 };
 
 Engine::Engine(const SynthOptions& options)
@@ -572,6 +589,19 @@ Engine::Engine(const SynthOptions& options)
   council_ids_ = Permutation(Hash(seed, 7), std::uint64_t{1} << 32);
   nhs_slots_ = Permutation(Hash(seed, 8), kNhsHeads * kNhsSlotsPerHead);
   key_plan_ = Hash(seed, 9);
+  if (options.records_per_person.has_value()) {
+    // Persons' sizes drawn one by one until the rows are used up; the last takes what is left.
+    const RecordsPerPerson& per = *options.records_per_person;
+    key_dedup_ = Hash(seed, 10);
+    dedup_rows_ = Permutation(Hash(seed, 11), n);
+    person_first_.push_back(0);
+    for (std::uint64_t q = 0; person_first_.back() < n; ++q) {
+      Rng size(Hash(key_dedup_, q));
+      const std::uint64_t k = per.min + size.Below(per.max - per.min + 1);
+      person_first_.push_back(std::min(n, person_first_.back() + k));
+    }
+    persons_ = person_first_.size() - 1;
+  }
 
   plans_ = options.exact_share.has_value();
   for (const auto& rate : options.field_corruption) plans_ = plans_ || rate.has_value();
@@ -861,7 +891,15 @@ void Engine::TrustRecord(std::uint64_t row, SynthRecord* r, std::string* match_i
 
   r->id.assign("T");
   AppendPadded(r->id, row + 1, trust_id_width_);
+  TrustFields(person, rng, plan, r);
 
+  if (match_id != nullptr) {
+    match_id->clear();
+    if (p < shared_) AppendCouncilId(*match_id, p);
+  }
+}
+
+void Engine::TrustFields(const Person& person, Rng& rng, const Plan& plan, SynthRecord* r) const {
   r->nhs_number.clear();
   if (!rng.Chance(rates_.trust_nhs_missing)) AppendPadded(r->nhs_number, person.nhs, 10);
 
@@ -901,11 +939,6 @@ void Engine::TrustRecord(std::uint64_t row, SynthRecord* r, std::string* match_i
   r->postcode.clear();
   if (!rng.Chance(rates_.trust_postcode_missing)) {
     AppendPostcode(r->postcode, person.postcode, /*space=*/false, /*lower=*/false);
-  }
-
-  if (match_id != nullptr) {
-    match_id->clear();
-    if (p < shared_) AppendCouncilId(*match_id, p);
   }
 }
 
@@ -1033,7 +1066,10 @@ void Engine::CouncilRecord(std::uint64_t row, SynthRecord* r) const {
 
   r->id.clear();
   AppendCouncilId(r->id, p);
+  CouncilFields(person, rng, plan, r);
+}
 
+void Engine::CouncilFields(const Person& person, Rng& rng, const Plan& plan, SynthRecord* r) const {
   // NHS number: often missing; rarely mistyped (which the check digit catches); written with
   // spaces by some staff.
   r->nhs_number.clear();
@@ -1142,6 +1178,27 @@ void Engine::CouncilRecord(std::uint64_t row, SynthRecord* r) const {
   }
 }
 
+std::uint64_t Engine::DedupRecord(std::uint64_t row, SynthRecord* r) const {
+  const std::uint64_t slot = dedup_rows_(row);
+  const auto it = std::upper_bound(person_first_.begin(), person_first_.end(), slot);
+  const auto q = static_cast<std::uint64_t>(it - person_first_.begin()) - 1;
+  const std::uint64_t copy = slot - person_first_[q];
+  Person person;
+  MakePerson(q, &person);
+  // Each record has a random stream of its own: a quarter are written as the trust writes
+  // (missing values only), the others as the council does (with its corruptions).
+  Rng rng(Hash(Hash(key_dedup_, q), copy + 1));
+  const Plan plan = PlanFor(Hash(q, copy));
+  r->id.assign("R");
+  AppendPadded(r->id, row + 1, trust_id_width_);
+  if (rng.Below(4) == 0) {
+    TrustFields(person, rng, plan, r);
+  } else {
+    CouncilFields(person, rng, plan, r);
+  }
+  return q;
+}
+
 void AppendCsvRow(std::string& out, const SynthRecord& r) {
   out.append(r.id).push_back(',');
   out.append(r.nhs_number).push_back(',');
@@ -1189,6 +1246,19 @@ absl::Status ValidateSynthOptions(const SynthOptions& options) {
     BLOOMLINK_RETURN_IF_ERROR(share(options.field_corruption[f],
                                     internal::StrCat("field_corruption of ", kFieldNames[f])));
     any_rate = any_rate || FieldRate(options, f) > 0;
+  }
+  if (options.records_per_person.has_value()) {
+    const RecordsPerPerson& per = *options.records_per_person;
+    if (per.min < 1 || per.max < per.min || per.max > kMaxRecordsPerPerson) {
+      return absl::InvalidArgumentError(internal::StrCat(
+          "synth: records per person must be from min to max with 1 <= min <= max <= ",
+          kMaxRecordsPerPerson, ", got ", per.min, " to ", per.max));
+    }
+    if (options.exact_share.has_value()) {
+      return absl::InvalidArgumentError(
+          "synth: exact_share applies to the true pairs of two extracts, not to records per "
+          "person (one file to deduplicate)");
+    }
   }
   if (options.exact_share.has_value() && *options.exact_share < 1.0 && !any_rate) {
     return absl::InvalidArgumentError(internal::StrCat(
@@ -1238,11 +1308,15 @@ void SynthGenerator::CouncilRecord(std::uint64_t row, SynthRecord* record) const
   state_->CouncilRecord(row, record);
 }
 
-absl::StatusOr<SynthSummary> WriteSynthExtracts(const SynthOptions& options,
-                                                const std::string& dir) {
-  BLOOMLINK_ASSIGN_OR_RETURN(SynthGenerator generator, SynthGenerator::Create(options));
-  if (dir.empty()) return absl::InvalidArgumentError("synth: the output folder name is empty");
+std::uint64_t SynthGenerator::persons() const { return state_->persons(); }
 
+std::uint64_t SynthGenerator::DedupRecord(std::uint64_t row, SynthRecord* record) const {
+  return state_->DedupRecord(row, record);
+}
+
+namespace {
+
+absl::Status CreateFolder(const std::string& dir) {
   namespace fs = std::filesystem;
   std::error_code ec, ec_is_dir;
   fs::create_directories(dir, ec);
@@ -1258,6 +1332,18 @@ absl::StatusOr<SynthSummary> WriteSynthExtracts(const SynthOptions& options,
     }
     return absl::InternalError(std::move(message));
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<SynthSummary> WriteSynthExtracts(const SynthOptions& options,
+                                                const std::string& dir) {
+  BLOOMLINK_ASSIGN_OR_RETURN(SynthGenerator generator, SynthGenerator::Create(options));
+  if (dir.empty()) return absl::InvalidArgumentError("synth: the output folder name is empty");
+
+  namespace fs = std::filesystem;
+  BLOOMLINK_RETURN_IF_ERROR(CreateFolder(dir));
 
   SynthSummary summary;
   summary.trust_path = (fs::path(dir) / "trust.csv").string();
@@ -1318,6 +1404,74 @@ absl::StatusOr<SynthSummary> WriteSynthExtracts(const SynthOptions& options,
   }
   BLOOMLINK_RETURN_IF_ERROR(trust.Commit());
   BLOOMLINK_RETURN_IF_ERROR(council.Commit());
+  BLOOMLINK_RETURN_IF_ERROR(truth.Commit());
+  return summary;
+}
+
+absl::StatusOr<SynthDedupSummary> WriteSynthDedup(const SynthOptions& options,
+                                                  const std::string& dir) {
+  if (!options.records_per_person.has_value()) {
+    return absl::InvalidArgumentError(
+        "synth: one file to deduplicate needs records per person (records_per_person)");
+  }
+  BLOOMLINK_RETURN_IF_ERROR(ValidateSynthOptions(options));
+  if (dir.empty()) return absl::InvalidArgumentError("synth: the output folder name is empty");
+  namespace fs = std::filesystem;
+  BLOOMLINK_RETURN_IF_ERROR(CreateFolder(dir));
+  SynthDedupSummary summary;
+  summary.records_path = (fs::path(dir) / "records.csv").string();
+  summary.truth_path = (fs::path(dir) / "truth.csv").string();
+  BLOOMLINK_ASSIGN_OR_RETURN(io::AtomicFileWriter records,
+                             io::AtomicFileWriter::Create(summary.records_path));
+  BLOOMLINK_ASSIGN_OR_RETURN(io::AtomicFileWriter truth,
+                             io::AtomicFileWriter::Create(summary.truth_path));
+  const Engine engine(options);
+  const std::uint64_t n = options.records;
+  // row_of_slot: each person's rows, by the slots that DedupRecord places them in.
+  std::vector<std::uint64_t> row_of_slot(n);
+  SynthRecord record;
+  std::string chunk;
+  chunk.reserve(kChunk + 1024);
+  chunk.append(kExtractHeader);
+  for (std::uint64_t row = 0; row < n; ++row) {
+    engine.DedupRecord(row, &record);
+    row_of_slot[engine.DedupSlot(row)] = row;
+    AppendCsvRow(chunk, record);
+    if (chunk.size() >= kChunk) {
+      BLOOMLINK_RETURN_IF_ERROR(records.Write(chunk));
+      chunk.clear();
+    }
+  }
+  BLOOMLINK_RETURN_IF_ERROR(records.Write(chunk));
+  chunk.assign("id_a,id_b\n");
+  const std::vector<std::uint64_t>& first = engine.person_first();
+  std::vector<std::uint64_t> rows;
+  const auto append_id = [&](std::uint64_t row) {
+    chunk.push_back('R');
+    AppendPadded(chunk, row + 1, engine.id_width());
+  };
+  for (std::uint64_t q = 0; q < engine.persons(); ++q) {
+    rows.assign(row_of_slot.begin() + static_cast<std::ptrdiff_t>(first[q]),
+                row_of_slot.begin() + static_cast<std::ptrdiff_t>(first[q + 1]));
+    std::sort(rows.begin(), rows.end());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      for (std::size_t j = i + 1; j < rows.size(); ++j) {
+        append_id(rows[i]);
+        chunk.push_back(',');
+        append_id(rows[j]);
+        chunk.push_back('\n');
+        ++summary.true_pairs;
+      }
+      if (chunk.size() >= kChunk) {
+        BLOOMLINK_RETURN_IF_ERROR(truth.Write(chunk));
+        chunk.clear();
+      }
+    }
+  }
+  BLOOMLINK_RETURN_IF_ERROR(truth.Write(chunk));
+  summary.records = n;
+  summary.persons = engine.persons();
+  BLOOMLINK_RETURN_IF_ERROR(records.Commit());
   BLOOMLINK_RETURN_IF_ERROR(truth.Commit());
   return summary;
 }

@@ -68,6 +68,39 @@ absl::StatusOr<ComparisonVectors> Compare(const std::vector<const BitMatrix*>& a
                                           const match::CandidatePairs& pairs,
                                           const std::vector<FieldLevels>& fields, int threads = 0);
 
+// PatternCounts: the distinct agreement patterns of some pairs and how many pairs show each:
+// row k of `patterns` (a distinct pattern) is shown by counts[k] pairs.
+struct PatternCounts {
+  ComparisonVectors patterns;
+  std::vector<std::uint64_t> counts;
+  std::size_t size() const { return counts.size(); }
+};
+
+// PairPatterns: what Compare says of each pair, as its pattern: pair p's levels are row
+// pattern[p] of counts.patterns (4 bytes per pair, whatever the number of fields).
+struct PairPatterns {
+  PatternCounts counts;
+  std::vector<std::uint32_t> pattern;
+};
+
+// ComparePatterns(a, b, pairs, fields, threads): the levels Compare gives the pairs, as distinct
+// patterns with their counts and each pair's pattern (pair p has Compare's levels row p exactly).
+// Same arguments and errors as Compare. The patterns are in a fixed order (by their levels; it
+// depends neither on the pairs' order nor on the thread count), so the result is the same for
+// any thread count.
+//
+// How: the field filters are copied record-major first (all fields of a record side by side,
+// with their popcounts, so a pair reads a few consecutive cache lines instead of two scattered
+// rows per field), each pair's levels are packed into an integer key as they are computed (a
+// level from a table of the intersections that reach each cut-point, per popcount sum), and the
+// keys are counted per thread; no per-field level is stored. The copy costs about as much as
+// comparing one pair per record, so for a few pairs among many records Compare is cheaper.
+absl::StatusOr<PairPatterns> ComparePatterns(const std::vector<const BitMatrix*>& a,
+                                             const std::vector<const BitMatrix*>& b,
+                                             const match::CandidatePairs& pairs,
+                                             const std::vector<FieldLevels>& fields,
+                                             int threads = 0);
+
 // UMethod: how a model's u was obtained: by EM, from a random sample of pairs, or fixed (given).
 enum class UMethod { kEm, kSample, kFixed };
 
@@ -168,6 +201,13 @@ struct BackgroundPairs {
 // their weight beside the candidates (see BackgroundPairs); InvalidArgument when its fields or
 // cut-points differ from the candidates' or its weight is not positive.
 absl::StatusOr<FsModel> EstimateModel(const ComparisonVectors& vectors, FsModel start,
+                                      const EmOptions& options = {},
+                                      const BackgroundPairs* background = nullptr);
+
+// EstimateModel(counts, start, options, background): the same, over pairs already counted by
+// pattern (ComparePatterns): the same model as EstimateModel over the comparison vectors those
+// pairs have. InvalidArgument also when counts.counts and the patterns differ in size.
+absl::StatusOr<FsModel> EstimateModel(const PatternCounts& counts, FsModel start,
                                       const EmOptions& options = {},
                                       const BackgroundPairs* background = nullptr);
 

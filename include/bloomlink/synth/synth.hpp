@@ -80,6 +80,15 @@ inline constexpr std::array<double, kSynthFieldCount> kSynthDefaultFieldCorrupti
     0.09,   // postcode: moved house (mostly nearby), a mistyped inward code
 };
 
+// RecordsPerPerson: with SynthOptions::records_per_person, how many records each person has in
+// the one file to deduplicate (uniformly from min to max).
+struct RecordsPerPerson {
+  std::uint32_t min = 3;
+  std::uint32_t max = 20;
+};
+// kMaxRecordsPerPerson: the largest RecordsPerPerson::max accepted.
+inline constexpr std::uint32_t kMaxRecordsPerPerson = 1000;
+
 struct SynthOptions {
   // records: persons in the trust extract (1 to kMaxSynthRecords). The council extract has as
   // many, of whom round(overlap * records) are also in the trust extract.
@@ -113,6 +122,13 @@ struct SynthOptions {
   // in the council's). Unset, built-in rates per field and extract (the council's NHS numbers
   // are missing most often, 12%) times corruption.
   std::optional<double> missing;
+  // records_per_person: when set, one file to deduplicate (WriteSynthDedup) instead of two
+  // extracts: `records` rows in all, of persons with min to max records each (the last person
+  // takes the rows left, which may be fewer than min), in a random order. A quarter of the
+  // records are written as the trust writes them, the others as the council does, each with its
+  // own corruptions and missing values at the rates above (so two records of a person may both
+  // be corrupted). overlap does not apply; exact_share cannot be combined with it.
+  std::optional<RecordsPerPerson> records_per_person;
 };
 
 // ValidateSynthOptions(options) is InvalidArgument naming the offending option, else OK.
@@ -155,6 +171,12 @@ class SynthGenerator {
   // CouncilRecord(row, record) writes council row `row` (< council_records()) to *record.
   void CouncilRecord(std::uint64_t row, SynthRecord* record) const;
 
+  // With records_per_person (deduplication): persons() is the number of persons, and
+  // DedupRecord(row, record) writes row `row` (< options().records) of the one file to *record
+  // and returns its person (in [0, persons())). persons() is 0 otherwise.
+  std::uint64_t persons() const;
+  std::uint64_t DedupRecord(std::uint64_t row, SynthRecord* record) const;
+
  private:
   struct State;
   explicit SynthGenerator(std::shared_ptr<const State> state);
@@ -167,6 +189,20 @@ struct SynthSummary {
   std::uint64_t true_matches = 0;
   std::string trust_path, council_path, truth_path;
 };
+
+struct SynthDedupSummary {
+  std::uint64_t records = 0;
+  std::uint64_t persons = 0;
+  std::uint64_t true_pairs = 0;  // pairs of records of one person
+  std::string records_path, truth_path;
+};
+
+// WriteSynthDedup(options, dir) writes, for options with records_per_person, dir/records.csv
+// (the trust's columns; ids R0000001, ... in row order, revealing nothing) and dir/truth.csv
+// (id_a,id_b: every pair of records of one person, once, id_a the earlier row), atomically each.
+// InvalidArgument without records_per_person; otherwise as WriteSynthExtracts.
+absl::StatusOr<SynthDedupSummary> WriteSynthDedup(const SynthOptions& options,
+                                                  const std::string& dir);
 
 // WriteSynthExtracts(options, dir) writes dir/trust.csv, dir/council.csv and dir/truth.csv
 // (atomically each, with a header row). The folder is created if missing. Same options, same

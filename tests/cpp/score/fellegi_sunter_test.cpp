@@ -5,8 +5,11 @@
 #include "bloomlink/score/fellegi_sunter.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <map>
 #include <numeric>
 #include <random>
 #include <set>
@@ -282,6 +285,184 @@ TEST(Compare, RefusesBadInput) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// ComparePatterns: the same levels as Compare, as patterns.
+
+// FixtureOf(widths, cuts, ...): like MakeFixture, with the given fields (a field f of widths[f]
+// bits and cut-points cuts[f % cuts.size()]).
+CompareFixture FixtureOf(const std::vector<std::size_t>& widths,
+                         const std::vector<std::vector<double>>& cuts, std::size_t na,
+                         std::size_t nb, std::size_t npairs, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  CompareFixture fx;
+  std::vector<std::size_t> sources(nb / 2);
+  for (std::size_t& s : sources) s = rng() % na;
+  for (std::size_t f = 0; f < widths.size(); ++f) {
+    fx.a.push_back(RandomFilters(na, widths[f], 0.3, 0.1, rng));
+    BitMatrix near = NearCopy(fx.a.back(), sources, widths[f] / 16, rng);
+    BitMatrix other = RandomFilters(nb - nb / 2, widths[f], 0.3, 0.1, rng);
+    BitMatrix b(nb, widths[f]);
+    for (std::size_t r = 0; r < nb; ++r) {
+      const BitMatrix& src = r < nb / 2 ? near : other;
+      const std::size_t sr = r < nb / 2 ? r : r - nb / 2;
+      std::memcpy(b.row_bytes(r), src.row_bytes(sr), src.words_per_row() * 8);
+    }
+    b.UpdatePopcounts();
+    fx.b.push_back(std::move(b));
+    fx.fields.push_back({.field = Name("f", f), .cutpoints = cuts[f % cuts.size()]});
+  }
+  for (std::size_t p = 0; p < npairs; ++p) {
+    if (p % 2 == 0) {
+      const std::size_t r = rng() % sources.size();
+      fx.pairs.push_back(static_cast<std::uint32_t>(sources[r]), static_cast<std::uint32_t>(r),
+                         0.5f);
+    } else {
+      fx.pairs.push_back(static_cast<std::uint32_t>(rng() % na),
+                         static_cast<std::uint32_t>(rng() % nb), 0.5f);
+    }
+  }
+  return fx;
+}
+
+// ExpectSameAsCompare(fx, pp): pair p's pattern row is Compare's row p; the patterns are distinct
+// and each count is the number of pairs with that pattern.
+void ExpectSameAsCompare(const CompareFixture& fx, const PairPatterns& pp) {
+  auto cv = Compare(fx.A(), fx.B(), fx.pairs, fx.fields, 1);
+  ASSERT_TRUE(cv.ok()) << cv.status();
+  const std::size_t nf = fx.fields.size();
+  ASSERT_EQ(pp.pattern.size(), fx.pairs.size());
+  ASSERT_EQ(pp.counts.patterns.fields.size(), nf);
+  ASSERT_EQ(pp.counts.patterns.size(), pp.counts.size());
+  std::vector<std::uint64_t> seen(pp.counts.size(), 0);
+  for (std::size_t p = 0; p < fx.pairs.size(); ++p) {
+    const std::uint32_t k = pp.pattern[p];
+    ASSERT_LT(k, pp.counts.size());
+    ++seen[k];
+    for (std::size_t f = 0; f < nf; ++f) {
+      ASSERT_EQ(pp.counts.patterns.level(k, f), cv->level(p, f)) << "pair " << p << " field " << f;
+    }
+  }
+  EXPECT_EQ(seen, pp.counts.counts);
+  // (std::string keys: GCC 12 warns falsely on comparing vectors of bytes.)
+  std::set<std::string> distinct;
+  const auto* levels = reinterpret_cast<const char*>(pp.counts.patterns.levels.data());
+  for (std::size_t k = 0; k < pp.counts.size(); ++k) distinct.emplace(levels + k * nf, nf);
+  EXPECT_EQ(distinct.size(), pp.counts.size());
+}
+
+TEST(ComparePatterns, SameLevelsAsCompare) {
+  struct Case {
+    const char* what;
+    std::vector<std::size_t> widths;
+    std::vector<std::vector<double>> cuts;
+  };
+  const std::vector<Case> cases = {
+      {"narrow fields, 32-bit keys", {64, 256, 320, 128}, {{0.9}, {0.95, 0.85, 0.7}, {1.0, 0.75}}},
+      {"eight cut-points and more (the general table)",
+       {256, 192},
+       {{0.95, 0.85, 0.75, 0.65, 0.55, 0.45, 0.35, 0.25},
+        {0.99, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1}}},
+      {"64-bit keys", std::vector<std::size_t>(12, 64), {{0.95, 0.85, 0.7}}},
+      {"keys over 64 bits (Compare's vectors)",
+       std::vector<std::size_t>(20, 64),
+       {{0.95, 0.85, 0.75, 0.65}}},
+      {"a field over 31 words (Compare's vectors)", {64, 2560}, {{0.9, 0.5}}},
+      {"exactly 31 words", {1984, 64}, {{0.9, 0.5}}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    const CompareFixture fx = FixtureOf(c.widths, c.cuts, 300, 400, 6000, 3);
+    auto pp = ComparePatterns(fx.A(), fx.B(), fx.pairs, fx.fields, 1);
+    ASSERT_TRUE(pp.ok()) << pp.status();
+    ExpectSameAsCompare(fx, *pp);
+    EXPECT_GT(pp->counts.size(), 5u);
+  }
+}
+
+TEST(ComparePatterns, ExactCutPointDiceReachesTheLevel) {
+  const CompareFixture fx = MakeFixture(50, 60, 500, 4);  // includes a 2,560-bit field
+  CompareFixture narrow = fx;
+  narrow.a.pop_back();
+  narrow.b.pop_back();
+  narrow.fields.pop_back();
+  for (const CompareFixture* f : {&fx, static_cast<const CompareFixture*>(&narrow)}) {
+    auto pp = ComparePatterns(f->A(), f->B(), f->pairs, f->fields, 1);
+    ASSERT_TRUE(pp.ok()) << pp.status();
+    ExpectSameAsCompare(*f, *pp);
+  }
+  // Intersections exactly at a cut-point, as in Compare's test.
+  const std::vector<std::array<std::size_t, 3>> cases = {
+      {4, 4, 3}, {10, 10, 7}, {4, 4, 4}, {5, 3, 2}, {40, 60, 35}, {1, 1, 0}, {0, 5, 0}, {5, 0, 0}};
+  BitMatrix a(cases.size(), 256), b(cases.size(), 256);
+  CompareFixture exact;
+  for (std::size_t r = 0; r < cases.size(); ++r) {
+    SetRun(a, r, 0, cases[r][0]);
+    SetRun(b, r, cases[r][0] - cases[r][2], cases[r][1]);
+    exact.pairs.push_back(static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(r), 0.f);
+  }
+  a.UpdatePopcounts();
+  b.UpdatePopcounts();
+  exact.a.push_back(std::move(a));
+  exact.b.push_back(std::move(b));
+  exact.fields = {{.field = "x", .cutpoints = {1.0, 0.75, 0.7}}};
+  auto pp = ComparePatterns(exact.A(), exact.B(), exact.pairs, exact.fields, 1);
+  ASSERT_TRUE(pp.ok()) << pp.status();
+  ExpectSameAsCompare(exact, *pp);
+}
+
+TEST(ComparePatterns, SameResultForAnyThreadCount) {
+  const CompareFixture fx =
+      FixtureOf({128, 256, 64}, {{0.95, 0.85, 0.75, 0.65, 0.55, 0.45, 0.35}}, 500, 500, 50000, 5);
+  auto one = ComparePatterns(fx.A(), fx.B(), fx.pairs, fx.fields, 1);
+  ASSERT_TRUE(one.ok()) << one.status();
+  for (int threads : {2, 3, 0}) {
+    auto many = ComparePatterns(fx.A(), fx.B(), fx.pairs, fx.fields, threads);
+    ASSERT_TRUE(many.ok()) << many.status();
+    EXPECT_EQ(many->pattern, one->pattern) << threads << " threads";
+    EXPECT_EQ(many->counts.counts, one->counts.counts) << threads << " threads";
+    EXPECT_EQ(many->counts.patterns.levels, one->counts.patterns.levels) << threads << " threads";
+  }
+}
+
+TEST(ComparePatterns, OneDatasetWithItselfAndNoPairs) {
+  CompareFixture fx = FixtureOf({128, 256}, {{0.9, 0.7}}, 400, 400, 8000, 6);
+  fx.b.clear();
+  auto a = fx.A();
+  // The same matrices on both sides (a deduplication): one copy of the filters.
+  for (std::size_t p = 0; p < fx.pairs.size(); ++p) fx.pairs.right[p] %= 400;
+  auto pp = ComparePatterns(a, a, fx.pairs, fx.fields, 2);
+  ASSERT_TRUE(pp.ok()) << pp.status();
+  auto cv = Compare(a, a, fx.pairs, fx.fields, 1);
+  ASSERT_TRUE(cv.ok()) << cv.status();
+  for (std::size_t p = 0; p < fx.pairs.size(); ++p) {
+    for (std::size_t f = 0; f < fx.fields.size(); ++f) {
+      ASSERT_EQ(pp->counts.patterns.level(pp->pattern[p], f), cv->level(p, f));
+    }
+  }
+  auto none = ComparePatterns(a, a, {}, fx.fields);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ(none->pattern.size(), 0u);
+  EXPECT_EQ(none->counts.size(), 0u);
+  EXPECT_EQ(none->counts.patterns.fields.size(), fx.fields.size());
+}
+
+TEST(ComparePatterns, RefusesWhatCompareRefuses) {
+  BitMatrix a(3, 128), b(2, 128), wide(2, 192);
+  a.UpdatePopcounts();
+  b.UpdatePopcounts();
+  wide.UpdatePopcounts();
+  match::CandidatePairs pairs;
+  pairs.push_back(0, 5, 0.f);
+  const std::vector<FieldLevels> fields = {{.field = "x"}};
+  EXPECT_THAT(ComparePatterns({&a}, {&b}, pairs, fields),
+              StatusIs(StatusCode::kInvalidArgument, "right index 5 is out of range"));
+  EXPECT_THAT(ComparePatterns({&a}, {&wide}, {}, fields),
+              StatusIs(StatusCode::kInvalidArgument, "192-bit filters in B"));
+  EXPECT_THAT(ComparePatterns({&a}, {&b}, {}, {{.field = "x", .cutpoints = {0.5, 0.7}}}),
+              StatusIs(StatusCode::kInvalidArgument, "strictly decreasing"));
+  EXPECT_THAT(ComparePatterns({}, {}, {}, {}), StatusIs(StatusCode::kInvalidArgument, "no fields"));
+}
+
+// ---------------------------------------------------------------------------------------------
 // EM on simulated comparison vectors.
 
 struct TrueModel {
@@ -427,6 +608,66 @@ TEST(EstimateModel, IsDeterministicAndIgnoresPairOrder) {
     EXPECT_EQ(a->fields[f].m, b->fields[f].m);
     EXPECT_EQ(a->fields[f].u, b->fields[f].u);
   }
+}
+
+// CountRows(cv): cv's distinct rows and their counts, in reverse order of first appearance (any
+// order must do).
+PatternCounts CountRows(const ComparisonVectors& cv) {
+  const std::size_t nf = cv.fields.size();
+  // (std::string keys: GCC 12 warns falsely on comparing vectors of bytes.)
+  std::map<std::string, std::uint64_t> counts;
+  const auto* levels = reinterpret_cast<const char*>(cv.levels.data());
+  for (std::size_t p = 0; p < cv.size(); ++p) ++counts[std::string(levels + p * nf, nf)];
+  PatternCounts out;
+  out.patterns.fields = cv.fields;
+  for (auto it = counts.rbegin(); it != counts.rend(); ++it) {
+    out.patterns.levels.insert(out.patterns.levels.end(), it->first.begin(), it->first.end());
+    out.counts.push_back(it->second);
+  }
+  return out;
+}
+
+void ExpectIdenticalModels(const FsModel& a, const FsModel& b) {
+  EXPECT_EQ(a.lambda, b.lambda);
+  EXPECT_EQ(a.iterations, b.iterations);
+  EXPECT_EQ(a.converged, b.converged);
+  EXPECT_EQ(a.training_pairs, b.training_pairs);
+  EXPECT_EQ(a.space_pairs, b.space_pairs);
+  EXPECT_EQ(a.distinct_patterns, b.distinct_patterns);
+  ASSERT_EQ(a.fields.size(), b.fields.size());
+  for (std::size_t f = 0; f < a.fields.size(); ++f) {
+    EXPECT_EQ(a.fields[f].m, b.fields[f].m);
+    EXPECT_EQ(a.fields[f].u, b.fields[f].u);
+  }
+}
+
+TEST(EstimateModel, FromCountsIsTheModelOfTheVectors) {
+  const TrueModel truth = MakeTrueModel(4, 0.1);
+  const ComparisonVectors cv = Simulate(truth, 50000, 22);
+  const PatternCounts counts = CountRows(cv);
+  ASSERT_LT(counts.size(), cv.size());
+  EmOptions options{.m_pseudo_count = 1, .u_pseudo_count = 1};
+  auto from_vectors = EstimateModel(cv, InitialModel(cv.fields), options);
+  auto from_counts = EstimateModel(counts, InitialModel(cv.fields), options);
+  ASSERT_TRUE(from_vectors.ok() && from_counts.ok());
+  ExpectIdenticalModels(*from_vectors, *from_counts);
+  // With background pairs standing for the rest of the space.
+  BackgroundPairs background{.vectors = Simulate(MakeTrueModel(4, 0.001), 5000, 23),
+                             .weight = 1234.5};
+  background.vectors.fields = cv.fields;
+  from_vectors = EstimateModel(cv, InitialModel(cv.fields), options, &background);
+  from_counts = EstimateModel(counts, InitialModel(cv.fields), options, &background);
+  ASSERT_TRUE(from_vectors.ok() && from_counts.ok());
+  ExpectIdenticalModels(*from_vectors, *from_counts);
+  // Counts that do not fit their patterns, or no pairs at all.
+  PatternCounts bad = counts;
+  bad.counts.pop_back();
+  EXPECT_THAT(EstimateModel(bad, InitialModel(cv.fields)),
+              StatusIs(StatusCode::kInvalidArgument, "counts"));
+  PatternCounts zero = counts;
+  std::fill(zero.counts.begin(), zero.counts.end(), 0);
+  EXPECT_THAT(EstimateModel(zero, InitialModel(cv.fields)),
+              StatusIs(StatusCode::kInvalidArgument, "no pairs"));
 }
 
 TEST(EstimateModel, FixedUIsKept) {

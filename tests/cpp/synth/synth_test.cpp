@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <map>
 #include <optional>
@@ -719,6 +720,86 @@ TEST(SynthTest, CreatesMissingFolders) {
     ++files;
   }
   EXPECT_EQ(files, 3u);
+}
+
+TEST(SynthDedupTest, PersonsWithSeveralRecordsAndEveryPairInTheTruth) {
+  TempDir dir;
+  SynthOptions options = Options(2000, 7);
+  options.records_per_person = RecordsPerPerson{.min = 3, .max = 20};
+  absl::StatusOr<SynthDedupSummary> summary = WriteSynthDedup(options, dir.file("d"));
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->records, 2000u);
+  // 3 to 20 records each, 11.5 on average: about 174 persons.
+  EXPECT_GT(summary->persons, 140u);
+  EXPECT_LT(summary->persons, 220u);
+  const std::vector<std::string> rows = Lines(ReadFile(summary->records_path));
+  ASSERT_EQ(rows.size(), 2001u);
+  EXPECT_EQ(rows[0], "id,nhs_number,given_name,family_name,date_of_birth,sex,postcode");
+  EXPECT_EQ(rows[1].substr(0, 9), "R0000001,");
+  const std::vector<std::string> truth = Lines(ReadFile(summary->truth_path));
+  ASSERT_EQ(truth.size(), summary->true_pairs + 1);
+  EXPECT_EQ(truth[0], "id_a,id_b");
+  // Group the records by the truth's pairs (union-find): every group is a clique of 3 to 20
+  // (the last person may have fewer), and the groups are the persons.
+  std::map<std::string, std::string> parent;
+  std::function<std::string(const std::string&)> find = [&](const std::string& x) {
+    auto it = parent.find(x);
+    if (it == parent.end() || it->second == x) return x;
+    return it->second = find(it->second);
+  };
+  std::set<std::pair<std::string, std::string>> pairs;
+  for (std::size_t i = 1; i < truth.size(); ++i) {
+    const std::size_t comma = truth[i].find(',');
+    const std::string a = truth[i].substr(0, comma), b = truth[i].substr(comma + 1);
+    ASSERT_LT(a, b) << "id_a is the earlier row";
+    ASSERT_TRUE(pairs.emplace(a, b).second) << "each pair once";
+    parent.emplace(a, a);
+    parent.emplace(b, b);
+    parent[find(a)] = find(b);
+  }
+  std::map<std::string, std::size_t> sizes;
+  for (const auto& [id, p] : parent) ++sizes[find(id)];
+  std::size_t in_groups = 0, small = 0;
+  for (const auto& [root, n] : sizes) {
+    EXPECT_LE(n, 20u);
+    small += n < 3 ? 1 : 0;
+    in_groups += n;
+    EXPECT_EQ(n * (n - 1) / 2, static_cast<std::size_t>(std::count_if(
+                                   pairs.begin(), pairs.end(),
+                                   [&](const auto& pr) { return find(pr.first) == root; })));
+  }
+  EXPECT_LE(small, 1u);
+  EXPECT_GE(in_groups, 1998u);  // only a last person of 1 record has no pair
+  EXPECT_EQ(sizes.size() + (2000 - in_groups), summary->persons);
+  // Same options, same bytes; the generator gives the same rows.
+  TempDir again;
+  ASSERT_TRUE(WriteSynthDedup(options, again.file("d")).ok());
+  EXPECT_EQ(ReadFile(again.file("d/records.csv")), ReadFile(summary->records_path));
+  EXPECT_EQ(ReadFile(again.file("d/truth.csv")), ReadFile(summary->truth_path));
+  absl::StatusOr<SynthGenerator> gen = SynthGenerator::Create(options);
+  ASSERT_TRUE(gen.ok());
+  EXPECT_EQ(gen->persons(), summary->persons);
+  SynthRecord record;
+  gen->DedupRecord(4, &record);
+  EXPECT_EQ(rows[5].substr(0, record.id.size()), record.id);
+}
+
+TEST(SynthDedupTest, RejectsBadRanges) {
+  TempDir dir;
+  SynthOptions options = Options(100);
+  EXPECT_THAT(WriteSynthDedup(options, dir.file("d")),
+              StatusIs(absl::StatusCode::kInvalidArgument, "records per person"));
+  for (const RecordsPerPerson bad :
+       {RecordsPerPerson{.min = 0, .max = 3}, RecordsPerPerson{.min = 5, .max = 4},
+        RecordsPerPerson{.min = 1, .max = kMaxRecordsPerPerson + 1}}) {
+    options.records_per_person = bad;
+    EXPECT_THAT(WriteSynthDedup(options, dir.file("d")),
+                StatusIs(absl::StatusCode::kInvalidArgument, "records per person"));
+  }
+  options.records_per_person = RecordsPerPerson{};
+  options.exact_share = 0.5;
+  EXPECT_THAT(ValidateSynthOptions(options),
+              StatusIs(absl::StatusCode::kInvalidArgument, "exact_share"));
 }
 
 TEST(SynthTest, RejectsBadOptions) {

@@ -1,0 +1,395 @@
+// ComparePatterns: the comparison vectors of many pairs as distinct patterns with counts and one
+// pattern index per pair (see bloomlink/score/fellegi_sunter.hpp).
+//
+// A pair's fields are compared on a record-major copy of the field filters (FieldRows: every
+// field of a record side by side, then the record's popcounts), so the partner's fields are a
+// few consecutive cache lines, fetched ahead, rather than a row in each field's matrix. Each
+// field's level comes from a table, per popcount sum, of the smallest intersection reaching each
+// cut-point (the same double-precision rule as Compare), and the levels go straight into an
+// integer key, as EM's pattern counting packs them. Keys are counted per thread, the distinct
+// keys sorted (the patterns' order), and each pair's key replaced by its pattern's index.
+#include <omp.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include <algorithm>
+#include <bit>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <new>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "bloomlink/score/fellegi_sunter.hpp"
+#include "internal/huge_pages.hpp"
+#include "internal/popcount.hpp"
+#include "internal/status_macros.hpp"
+#include "score/fs_internal.hpp"
+
+namespace bloomlink::score {
+namespace {
+
+// Pairs per block: the unit of the threads' work.
+constexpr std::size_t kBlock = std::size_t{1} << 14;
+// Below this many pairs one thread compares them all.
+constexpr std::size_t kParallelCutoff = 4096;
+// The partner rows of the pair this many pairs ahead are fetched.
+constexpr std::size_t kPrefetchDistance = 16;
+
+// FieldRows: one side's field filters, record-major: record r's row holds field f's words at
+// word offset FieldCode::word_offset, then (at word `popcount_word`) the fields' popcounts as
+// uint32, and is padded to whole 64-byte lines.
+struct FieldRows {
+  struct Free {
+    void operator()(std::uint64_t* p) const { std::free(p); }
+  };
+  std::unique_ptr<std::uint64_t[], Free> words;
+  std::size_t stride = 0;  // in words
+  std::size_t popcount_word = 0;
+  const std::uint64_t* row(std::size_t r) const { return words.get() + r * stride; }
+};
+
+FieldRows PackRows(const std::vector<const BitMatrix*>& m, std::size_t rows, int threads) {
+  FieldRows out;
+  const std::size_t nf = m.size();
+  std::size_t w = 0;
+  for (const BitMatrix* f : m) w += f->words_per_row();
+  out.popcount_word = w;
+  const std::size_t used = w + (nf * sizeof(std::uint32_t) + 7) / 8;
+  out.stride = (used + 7) / 8 * 8;
+  const std::size_t bytes = std::max<std::size_t>(64, rows * out.stride * 8);
+  // Not zeroed: every word is written below (huge pages first, so the writes fault rarely).
+  out.words.reset(static_cast<std::uint64_t*>(std::aligned_alloc(64, bytes)));
+  if (out.words == nullptr) throw std::bad_alloc();
+  internal::AdviseHugePages(out.words.get(), bytes);
+  std::uint64_t* base = out.words.get();
+  const std::size_t stride = out.stride, pop = out.popcount_word;
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (std::int64_t q = 0; q < static_cast<std::int64_t>(rows); ++q) {
+    const auto r = static_cast<std::size_t>(q);
+    std::uint64_t* row = base + r * stride;
+    std::fill(row + w, row + stride, 0);
+    std::size_t at = 0;
+    for (std::size_t f = 0; f < nf; ++f) {
+      const std::size_t k = m[f]->words_per_row();
+      std::memcpy(row + at, m[f]->row_words(r), k * 8);
+      at += k;
+      const std::uint32_t count = m[f]->popcount(r);
+      std::memcpy(reinterpret_cast<std::uint8_t*>(row + pop) + f * 4, &count, 4);
+    }
+  }
+  return out;
+}
+
+// FieldCode: how a field's level is found and where it goes in the key.
+struct FieldCode {
+  std::size_t word_offset, words;
+  // reach[s * ncuts + l]: the smallest intersection c with 2c >= cutpoints[l] x s (double
+  // precision, as Compare), for popcount sums s in [0, 2 x bits]; the level of a pair is the
+  // number of cut-points its intersection does not reach.
+  const std::uint32_t* reach;
+  // reach8: the same as 8 int16 per sum (0 past the last cut-point), when there are at most 8
+  // cut-points; else nullptr.
+  const std::int16_t* reach8;
+  std::size_t ncuts;
+  unsigned shift;
+};
+
+std::vector<std::uint32_t> ReachTable(const FieldLevels& field, std::size_t bits) {
+  const std::size_t ncuts = field.cutpoints.size();
+  std::vector<std::uint32_t> reach((2 * bits + 1) * ncuts);
+  for (std::size_t s = 0; s <= 2 * bits; ++s) {
+    for (std::size_t l = 0; l < ncuts; ++l) {
+      const double need = field.cutpoints[l] * static_cast<double>(s);
+      // The predicate 2c >= need grows with c: step from an estimate to the exact boundary.
+      auto c = static_cast<std::int64_t>(need / 2.0);
+      while (c > 0 && 2.0 * static_cast<double>(c - 1) >= need) --c;
+      while (!(2.0 * static_cast<double>(c) >= need)) ++c;
+      reach[s * ncuts + l] = static_cast<std::uint32_t>(c);
+    }
+  }
+  return reach;
+}
+
+// kMaxRowWords: the most words of field filters a record may have for the packed comparison
+// (more: Compare's way); kMaxFieldWords: the most words of one field (its byte counts must add
+// up without overflow).
+constexpr std::size_t kMaxRowWords = 512;
+constexpr std::size_t kMaxFieldWords = 31;
+constexpr std::size_t kReach8 = 8;
+constexpr std::uint64_t kMask1 = 0x5555555555555555ULL;
+constexpr std::uint64_t kMask2 = 0x3333333333333333ULL;
+constexpr std::uint64_t kMask4 = 0x0F0F0F0F0F0F0F0FULL;
+constexpr std::uint64_t kMask8 = 0x00FF00FF00FF00FFULL;
+
+// ByteCounts(x, y, words, out): out[w] holds, in each byte, the ones of that byte of x[w] & y[w].
+inline void ByteCounts(const std::uint64_t* x, const std::uint64_t* y, std::size_t words,
+                       std::uint64_t* out) {
+  std::size_t w = 0;
+#if defined(__SSE2__)
+  const __m128i m1 = _mm_set1_epi64x(static_cast<long long>(kMask1));
+  const __m128i m2 = _mm_set1_epi64x(static_cast<long long>(kMask2));
+  const __m128i m4 = _mm_set1_epi64x(static_cast<long long>(kMask4));
+  for (; w + 2 <= words; w += 2) {
+    __m128i v = _mm_and_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + w)),
+                              _mm_loadu_si128(reinterpret_cast<const __m128i*>(y + w)));
+    v = _mm_sub_epi64(v, _mm_and_si128(_mm_srli_epi64(v, 1), m1));
+    v = _mm_add_epi64(_mm_and_si128(v, m2), _mm_and_si128(_mm_srli_epi64(v, 2), m2));
+    v = _mm_and_si128(_mm_add_epi64(v, _mm_srli_epi64(v, 4)), m4);
+    _mm_store_si128(reinterpret_cast<__m128i*>(out + w), v);
+  }
+#endif
+  for (; w < words; ++w) {
+    std::uint64_t v = x[w] & y[w];
+    v -= (v >> 1) & kMask1;
+    v = (v & kMask2) + ((v >> 2) & kMask2);
+    out[w] = (v + (v >> 4)) & kMask4;
+  }
+}
+
+// KeyedPass: computes pairs' pattern keys (levels packed as EM packs them: level + 1, or 0 for
+// missing, in bit_width(levels) bits per field, the first field lowest).
+template <typename Key>
+struct KeyedPass {
+  const FieldCode* codes;
+  std::size_t nf;
+  const FieldRows* rows_a;
+  const FieldRows* rows_b;
+
+  // KeyOf(i, j): the pattern key of record i of A with record j of B: the intersections of
+  // every field at once (byte counts of each word's ones, two words at a time where SSE2 is the
+  // baseline), summed per field, then each field's level from its table.
+  [[gnu::always_inline]] Key KeyOf(std::size_t i, std::size_t j) const {
+    const std::uint64_t* x = rows_a->row(i);
+    const std::uint64_t* y = rows_b->row(j);
+    const auto* px = reinterpret_cast<const std::uint32_t*>(x + rows_a->popcount_word);
+    const auto* py = reinterpret_cast<const std::uint32_t*>(y + rows_b->popcount_word);
+    alignas(16) std::uint64_t bytes[kMaxRowWords];
+    ByteCounts(x, y, rows_a->popcount_word, bytes);
+    Key key = 0;
+    for (std::size_t f = 0; f < nf; ++f) {
+      const FieldCode& code = codes[f];
+      const std::uint32_t pa = px[f], pb = py[f];
+      if (pa == 0 || pb == 0) continue;  // missing: code 0
+      // Byte counts are at most 8 a word: 31 words add up without overflowing a byte.
+      std::uint64_t acc = 0;
+      for (std::size_t w = 0; w < code.words; ++w) acc += bytes[code.word_offset + w];
+      const std::uint64_t shorts = (acc & kMask8) + ((acc >> 8) & kMask8);
+      const auto c = static_cast<std::uint32_t>((shorts * 0x0001000100010001ULL) >> 48);
+      const std::size_t sum = pa + pb;
+      unsigned level = 0;
+#if defined(__SSE2__)
+      if (code.reach8 != nullptr) {
+        // Eight cut-points at once; the ones not reached are a prefix (the table is
+        // non-increasing), two mask bits each.
+        const __m128i r =
+            _mm_load_si128(reinterpret_cast<const __m128i*>(code.reach8 + sum * kReach8));
+        const auto mask = static_cast<unsigned>(
+            _mm_movemask_epi8(_mm_cmpgt_epi16(r, _mm_set1_epi16(static_cast<short>(c)))));
+        level = static_cast<unsigned>(std::bit_width(mask)) / 2;
+      } else
+#endif
+      {
+        const std::uint32_t* reach = code.reach + sum * code.ncuts;
+        for (std::size_t l = 0; l < code.ncuts; ++l) level += c < reach[l] ? 1u : 0u;
+      }
+      key |= static_cast<Key>(static_cast<Key>(level + 1) << code.shift);
+    }
+    return key;
+  }
+};
+
+inline void Prefetch(const FieldRows& rows, std::size_t r) {
+  const auto* p = reinterpret_cast<const char*>(rows.row(r));
+  for (std::size_t line = 0; line < rows.stride * 8; line += 64) __builtin_prefetch(p + line);
+}
+
+// CountKeys: every pair's key, counted per thread, the distinct keys sorted (the patterns'
+// order), and each key replaced by its pattern's index (in place when keys are 32-bit).
+template <typename Key>
+PairPatterns CountKeys(const std::vector<FieldLevels>& fields, const FieldCode* codes,
+                       const FieldRows& rows_a, const FieldRows& rows_b,
+                       const match::CandidatePairs& pairs, int nthreads) {
+  const std::size_t nf = fields.size();
+  const std::size_t n = pairs.size();
+  const KeyedPass<Key> pass{codes, nf, &rows_a, &rows_b};
+  PairPatterns out;
+  // The keys, in the output's storage when they fit in 32 bits.
+  std::vector<Key> wide;
+  Key* keys;
+  if constexpr (std::is_same_v<Key, std::uint32_t>) {
+    out.pattern.resize(n);
+    keys = out.pattern.data();
+  } else {
+    wide.resize(n);
+    keys = wide.data();
+  }
+  internal::AdviseHugePages(keys, n * sizeof(Key));
+  const std::uint32_t* left = pairs.left.data();
+  const std::uint32_t* right = pairs.right.data();
+  const std::size_t nblocks = (n + kBlock - 1) / kBlock;
+  std::vector<absl::flat_hash_map<Key, std::uint64_t>> counted(static_cast<std::size_t>(nthreads));
+#pragma omp parallel num_threads(nthreads)
+  {
+    absl::flat_hash_map<Key, std::uint64_t>& mine =
+        counted[static_cast<std::size_t>(omp_get_thread_num())];
+#pragma omp for schedule(static)
+    for (std::int64_t block = 0; block < static_cast<std::int64_t>(nblocks); ++block) {
+      const std::size_t begin = static_cast<std::size_t>(block) * kBlock;
+      const std::size_t end = std::min(n, begin + kBlock);
+      Key last_key = 0;
+      std::uint64_t run = 0;  // pairs in a row with last_key, counted at once
+      for (std::size_t p = begin; p < end; ++p) {
+        if (p + kPrefetchDistance < end) {
+          Prefetch(rows_b, right[p + kPrefetchDistance]);
+        }
+        const Key key = pass.KeyOf(left[p], right[p]);
+        keys[p] = key;
+        if (run > 0 && key != last_key) {
+          mine[last_key] += run;
+          run = 0;
+        }
+        last_key = key;
+        ++run;
+      }
+      if (run > 0) mine[last_key] += run;
+    }
+  }
+  // Every thread's counts, added (integers: in any order), then sorted by key.
+  absl::flat_hash_map<Key, std::uint64_t> all = std::move(counted[0]);
+  for (std::size_t t = 1; t < counted.size(); ++t) {
+    for (const auto& [key, count] : counted[t]) all[key] += count;
+    counted[t] = {};
+  }
+  std::vector<std::pair<Key, std::uint64_t>> sorted(all.begin(), all.end());
+  std::sort(sorted.begin(), sorted.end());
+  absl::flat_hash_map<Key, std::uint32_t> index;
+  index.reserve(sorted.size());
+  PatternCounts& pc = out.counts;
+  pc.patterns.fields = fields;
+  pc.patterns.levels.reserve(sorted.size() * nf);
+  pc.counts.reserve(sorted.size());
+  for (std::size_t k = 0; k < sorted.size(); ++k) {
+    const Key key = sorted[k].first;
+    index.emplace(key, static_cast<std::uint32_t>(k));
+    pc.counts.push_back(sorted[k].second);
+    for (std::size_t f = 0; f < nf; ++f) {
+      const unsigned bits = static_cast<unsigned>(std::bit_width(codes[f].ncuts + 1));
+      const auto code = static_cast<unsigned>((key >> codes[f].shift) & ((Key{1} << bits) - 1));
+      pc.patterns.levels.push_back(code == 0 ? kMissingLevel : static_cast<std::uint8_t>(code - 1));
+    }
+  }
+  if constexpr (!std::is_same_v<Key, std::uint32_t>) out.pattern.resize(n);
+  std::uint32_t* pattern = out.pattern.data();
+#pragma omp parallel for num_threads(nthreads) schedule(static)
+  for (std::int64_t q = 0; q < static_cast<std::int64_t>(n); ++q) {
+    const auto p = static_cast<std::size_t>(q);
+    pattern[p] = index.find(keys[p])->second;
+  }
+  return out;
+}
+
+// PatternsOfVectors: the general case (keys wider than 64 bits): Compare's vectors, their rows
+// counted as byte strings.
+PairPatterns PatternsOfVectors(ComparisonVectors vectors) {
+  const std::size_t nf = vectors.fields.size();
+  const std::size_t n = vectors.size();
+  absl::flat_hash_map<std::string_view, std::uint64_t> counts;
+  const auto row = [&](std::size_t p) {
+    return std::string_view(reinterpret_cast<const char*>(vectors.levels.data()) + p * nf, nf);
+  };
+  for (std::size_t p = 0; p < n; ++p) ++counts[row(p)];
+  std::vector<std::pair<std::string_view, std::uint64_t>> sorted(counts.begin(), counts.end());
+  std::sort(sorted.begin(), sorted.end());
+  absl::flat_hash_map<std::string_view, std::uint32_t> index;
+  PairPatterns out;
+  out.counts.patterns.fields = vectors.fields;
+  for (std::size_t k = 0; k < sorted.size(); ++k) {
+    index.emplace(sorted[k].first, static_cast<std::uint32_t>(k));
+    out.counts.patterns.levels.insert(out.counts.patterns.levels.end(), sorted[k].first.begin(),
+                                      sorted[k].first.end());
+    out.counts.counts.push_back(sorted[k].second);
+  }
+  out.pattern.resize(n);
+  for (std::size_t p = 0; p < n; ++p) out.pattern[p] = index.at(row(p));
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<PairPatterns> ComparePatterns(const std::vector<const BitMatrix*>& a,
+                                             const std::vector<const BitMatrix*>& b,
+                                             const match::CandidatePairs& pairs,
+                                             const std::vector<FieldLevels>& fields, int threads) {
+  BLOOMLINK_RETURN_IF_ERROR(score_internal::CheckCompareInputs(a, b, pairs, fields));
+  const std::size_t nf = fields.size();
+  const std::size_t n = pairs.size();
+  unsigned total_bits = 0;
+  for (const FieldLevels& f : fields) {
+    total_bits += static_cast<unsigned>(std::bit_width(f.cutpoints.size() + 1));
+  }
+  std::size_t row_words = 0;
+  bool narrow = true;
+  for (std::size_t f = 0; f < nf; ++f) {
+    row_words += a[f]->words_per_row();
+    narrow = narrow && a[f]->words_per_row() <= kMaxFieldWords;
+  }
+  if (total_bits > 64 || row_words > kMaxRowWords || !narrow ||
+      n > std::numeric_limits<std::uint32_t>::max()) {
+    BLOOMLINK_ASSIGN_OR_RETURN(ComparisonVectors vectors, Compare(a, b, pairs, fields, threads));
+    return PatternsOfVectors(std::move(vectors));
+  }
+  int nthreads = threads > 0 ? threads : omp_get_num_procs();
+  if (n < kParallelCutoff) nthreads = 1;
+  // Every row a pair uses, and no more: with few pairs the copy would cost more than it saves.
+  std::size_t rows_a = std::numeric_limits<std::size_t>::max(), rows_b = rows_a;
+  for (std::size_t f = 0; f < nf; ++f) {
+    rows_a = std::min(rows_a, a[f]->rows());
+    rows_b = std::min(rows_b, b[f]->rows());
+  }
+  const FieldRows packed_a = PackRows(a, n == 0 ? 0 : rows_a, nthreads);
+  const bool same = a == b;  // one dataset with itself: one copy
+  FieldRows packed_b_storage;
+  if (!same) packed_b_storage = PackRows(b, n == 0 ? 0 : rows_b, nthreads);
+  const FieldRows& packed_b = same ? packed_a : packed_b_storage;
+
+  std::vector<std::vector<std::uint32_t>> reach(nf);
+  std::vector<std::unique_ptr<std::int16_t[]>> reach8(nf);
+  std::vector<FieldCode> codes(nf);
+  std::size_t word_offset = 0;
+  unsigned shift = 0;
+  for (std::size_t f = 0; f < nf; ++f) {
+    reach[f] = ReachTable(fields[f], a[f]->bits());
+    const std::size_t ncuts = fields[f].cutpoints.size();
+    if (ncuts <= kReach8) {
+      // 16-byte aligned rows of 8 (the sums are below 2 x 31 x 64 + 1, well within int16).
+      const std::size_t sums = 2 * a[f]->bits() + 1;
+      reach8[f].reset(new (std::align_val_t{16}) std::int16_t[sums * kReach8]());
+      for (std::size_t sum = 0; sum < sums; ++sum) {
+        for (std::size_t l = 0; l < ncuts; ++l) {
+          reach8[f][sum * kReach8 + l] = static_cast<std::int16_t>(reach[f][sum * ncuts + l]);
+        }
+      }
+    }
+    codes[f] = FieldCode{.word_offset = word_offset,
+                         .words = a[f]->words_per_row(),
+                         .reach = reach[f].data(),
+                         .reach8 = reach8[f].get(),
+                         .ncuts = fields[f].cutpoints.size(),
+                         .shift = shift};
+    word_offset += a[f]->words_per_row();
+    shift += static_cast<unsigned>(std::bit_width(fields[f].cutpoints.size() + 1));
+  }
+  if (total_bits <= 32) {
+    return CountKeys<std::uint32_t>(fields, codes.data(), packed_a, packed_b, pairs, nthreads);
+  }
+  return CountKeys<std::uint64_t>(fields, codes.data(), packed_a, packed_b, pairs, nthreads);
+}
+
+}  // namespace bloomlink::score
