@@ -5,12 +5,14 @@ exhaustive candidate with a small share of the comparisons, the same for any thr
 differ."""
 import csv
 import json
+import pathlib
 
 import bloomlink
 import pytest
 
 from conftest import SECRET
 
+EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "schemas" / "starter_blocking.json"
 RULES = [
     {"name": "nhs_number", "on": ["nhs_number"]},
     {"name": "surname_year", "on": ["soundex(family_name)", "year(date_of_birth)"]},
@@ -28,8 +30,10 @@ def pairs_of(path):
 @pytest.fixture()
 def keyed(cli, starter):
     d = starter["dir"]
-    schema = json.loads(starter["schema"].read_text())
-    schema["blocking"] = RULES
+    # The example schema: the starter schema and these rules.
+    schema = json.loads(EXAMPLE.read_text())
+    assert schema["blocking"] == RULES and schema["fields"] == json.loads(
+        starter["schema"].read_text())["fields"]
     path = d / "blocking.json"
     path.write_text(json.dumps(schema))
     cli("synth", "--records", 6000, "--seed", 6, "--output", d / "big")
