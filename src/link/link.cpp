@@ -580,7 +580,9 @@ absl::StatusOr<Linkage> Link(const EncodedDataset& a, const EncodedDataset& b,
           internal::Thousands(memory.expected_candidates), " candidate pairs at Dice >= ",
           options.candidates.threshold, " x ", memory.bytes_per_candidate,
           " bytes, estimated from ", internal::Thousands(memory.sampled_pairs),
-          " random pairs), more than the memory limit of ", FormatBytes(options.max_memory),
+          options.candidates.blocking == match::Blocking::kKeys ? " pairs sharing a token"
+                                                                : " random pairs",
+          "), more than the memory limit of ", FormatBytes(options.max_memory),
           ": raise the limit, raise the threshold, or keep each record's best few (top-k)"));
     }
     // The estimate came from a sample: also stop the search itself at the limit (or at the

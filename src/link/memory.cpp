@@ -5,6 +5,7 @@
 #include "bloomlink/eval/metrics.hpp"
 #include "bloomlink/link.hpp"
 #include "bloomlink/match/candidates.hpp"
+#include "bloomlink/match/keyed_blocking.hpp"
 #include "bloomlink/memory_limit.hpp"
 #include "internal/popcount.hpp"
 #include "internal/random.hpp"
@@ -20,6 +21,7 @@ std::uint64_t DatasetBytes(const EncodedDataset& d) {
   for (const std::string& id : d.ids) bytes += sizeof(std::string) + id.capacity();
   for (const FieldFilters& f : d.field_filters)
     bytes += f.filters.rows() * f.filters.stride_bytes();
+  bytes += d.blocking_keys.tokens.size() * sizeof(std::uint64_t);
   return bytes;
 }
 
@@ -70,6 +72,30 @@ MemoryEstimate EstimateMemory(const EncodedDataset& a, const EncodedDataset& b,
   if (options.candidates.top_k > 0) {
     e.expected_candidates =
         std::min(e.expected_candidates, na * static_cast<std::uint64_t>(options.candidates.top_k));
+  }
+  if (options.candidates.blocking == match::Blocking::kKeys) {
+    // Keyed blocking compares only the pairs sharing a token, whose share above the threshold
+    // is far higher than random pairs': estimated on a sample of those pairs instead (each
+    // rule's sorted tokens, 16 bytes a record, count with the search).
+    auto sample = match::SampleKeyedPairs(a.blocking_keys, b.blocking_keys, options.deduplicate,
+                                          kSamplePairs, 0x6B657965642D626Cull);
+    if (sample.ok()) {
+      std::uint64_t above = 0;
+      for (std::size_t s = 0; s < sample->left.size(); ++s) {
+        const std::uint32_t i = sample->left[s], j = sample->right[s];
+        const std::uint32_t c =
+            internal::AndPopcount(a.clks.row_words(i), b.clks.row_words(j), a.clks.words_per_row());
+        if (match::IsCandidate(c, a.clks.popcount(i) + b.clks.popcount(j), t)) ++above;
+      }
+      e.sampled_pairs = sample->left.size();
+      e.expected_candidates =
+          sample->left.empty()
+              ? 0
+              : static_cast<std::uint64_t>(static_cast<double>(above) /
+                                           static_cast<double>(sample->left.size()) *
+                                           static_cast<double>(sample->compared));
+      e.search += 16 * (na + (options.deduplicate ? 0 : nb));
+    }
   }
   return e;
 }

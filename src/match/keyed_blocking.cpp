@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "internal/random.hpp"
 #include "internal/status_macros.hpp"
 #include "internal/strings.hpp"
 #include "match/bucket_join.hpp"
@@ -140,6 +141,57 @@ absl::StatusOr<std::vector<KeyedRuleBlocks>> CountKeyedBlocks(const BlockingKeys
     out.push_back(std::move(rule));
   }
   return out;
+}
+
+absl::StatusOr<KeyedPairSample> SampleKeyedPairs(const BlockingKeys& a, const BlockingKeys& b,
+                                                 bool same_dataset, std::size_t n,
+                                                 std::uint64_t seed) {
+  BLOOMLINK_ASSIGN_OR_RETURN(const std::vector<KeyedRuleBlocks> rules,
+                             CountKeyedBlocks(a, b, same_dataset));
+  KeyedPairSample sample;
+  for (const KeyedRuleBlocks& rule : rules) sample.compared += rule.pairs;
+  if (sample.compared == 0 || n == 0) return sample;
+  // Sorted positions in [0, compared): each rule's blocks are visited once, in order.
+  internal::SplitMix64 rng(seed);
+  std::vector<std::uint64_t> at(std::min<std::uint64_t>(n, sample.compared));
+  for (std::uint64_t& x : at) x = rng.Next() % sample.compared;
+  std::sort(at.begin(), at.end());
+  std::size_t next = 0;
+  std::uint64_t rule_start = 0;  // the pairs of the rules before this one
+  std::vector<Keyed> ka, kb;
+  for (std::size_t r = 0; r < rules.size() && next < at.size(); ++r) {
+    const std::uint64_t rule_end = rule_start + rules[r].pairs;
+    if (at[next] < rule_end) {
+      TokensOf(a, r, ka);
+      if (!same_dataset) TokensOf(b, r, kb);
+      const std::vector<Keyed>& other = same_dataset ? ka : kb;
+      std::uint64_t block_start = rule_start;
+      for (const match_internal::Bucket& block : match_internal::Buckets(ka, other, same_dataset)) {
+        const std::uint64_t block_end =
+            block_start + match_internal::BucketPairs(block, same_dataset);
+        const std::uint64_t na = block.a_end - block.a_begin, nb = block.b_end - block.b_begin;
+        for (; next < at.size() && at[next] < block_end; ++next) {
+          std::uint64_t k = at[next] - block_start;
+          std::uint64_t i, j;
+          if (same_dataset) {
+            // The k-th pair (i < j) of the block, row by row: row i holds na - 1 - i pairs.
+            i = 0;
+            while (k >= na - 1 - i) k -= na - 1 - i++;
+            j = i + 1 + k;
+          } else {
+            i = k / nb;
+            j = k % nb;
+          }
+          sample.left.push_back(ka[block.a_begin + i].row);
+          sample.right.push_back(other[block.b_begin + j].row);
+        }
+        block_start = block_end;
+        if (next == at.size() || at[next] >= rule_end) break;
+      }
+    }
+    rule_start = rule_end;
+  }
+  return sample;
 }
 
 bool KeysShared(const BlockingKeys& a, std::size_t left, const BlockingKeys& b, std::size_t right) {

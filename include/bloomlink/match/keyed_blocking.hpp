@@ -69,6 +69,19 @@ absl::StatusOr<std::vector<KeyedRuleBlocks>> CountKeyedBlocks(const BlockingKeys
                                                               const BlockingKeys& b,
                                                               bool same_dataset);
 
+// KeyedPairSample: pairs drawn uniformly from the pairs the rules compare (a pair shared by
+// several rules counted in each), for estimating how many of them reach a threshold.
+struct KeyedPairSample {
+  std::uint64_t compared = 0;  // the pairs of all rules' blocks
+  std::vector<std::uint32_t> left, right;
+};
+
+// SampleKeyedPairs(a, b, same_dataset, n, seed): up to n pairs (fewer when the rules compare
+// fewer), the same for the same seed. Errors as CheckBlockingKeys.
+absl::StatusOr<KeyedPairSample> SampleKeyedPairs(const BlockingKeys& a, const BlockingKeys& b,
+                                                 bool same_dataset, std::size_t n,
+                                                 std::uint64_t seed);
+
 // KeysShared(a, left, b, right): whether record left of a and right of b share a token in some
 // rule, i.e. whether FindCandidatesByKeys compares them.
 bool KeysShared(const BlockingKeys& a, std::size_t left, const BlockingKeys& b, std::size_t right);

@@ -171,6 +171,37 @@ TEST(KeyedBlockingTest, CountsBlocksWithoutComparing) {
   EXPECT_EQ((*within)[0].pairs, 1u);  // the two records with token 5
 }
 
+TEST(KeyedBlockingTest, SamplesDrawnFromTheComparedPairs) {
+  std::mt19937_64 rng(11);
+  const BlockingKeys ka = RandomKeys(300, 3, 20, 0.2, rng);
+  const BlockingKeys kb = RandomKeys(200, 3, 20, 0.2, rng);
+  for (bool same : {false, true}) {
+    SCOPED_TRACE(same);
+    const BlockingKeys& other = same ? ka : kb;
+    auto blocks = CountKeyedBlocks(ka, other, same);
+    ASSERT_TRUE(blocks.ok());
+    std::uint64_t compared = 0;
+    for (const KeyedRuleBlocks& rule : *blocks) compared += rule.pairs;
+    auto sample = SampleKeyedPairs(ka, other, same, 5000, 42);
+    ASSERT_TRUE(sample.ok()) << sample.status();
+    EXPECT_EQ(sample->compared, compared);
+    ASSERT_EQ(sample->left.size(), std::min<std::uint64_t>(5000, compared));
+    std::set<std::pair<std::uint32_t, std::uint32_t>> distinct;
+    for (std::size_t s = 0; s < sample->left.size(); ++s) {
+      ASSERT_TRUE(KeysShared(ka, sample->left[s], other, sample->right[s]));
+      if (same) {
+        ASSERT_LT(sample->left[s], sample->right[s]);
+      }
+      distinct.insert({sample->left[s], sample->right[s]});
+    }
+    EXPECT_GT(distinct.size(), compared / 4);  // spread over the blocks, not a few pairs
+    auto again = SampleKeyedPairs(ka, other, same, 5000, 42);
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again->left, sample->left);
+    EXPECT_EQ(again->right, sample->right);
+  }
+}
+
 TEST(KeyedBlockingTest, RefusedWithoutTokensOrWithOtherRules) {
   std::mt19937_64 rng(10);
   const BitMatrix a = RandomMatrix(10, 64, 0.3, rng);
