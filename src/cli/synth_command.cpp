@@ -20,6 +20,7 @@ struct SynthArgs {
   bool exact_share_given = false, missing_given = false;
   std::string field_corruption;
   std::string records_per_person;  // "3-20": one file to deduplicate
+  std::uint32_t sources = 0;       // N >= 2: N extracts of one population
 };
 
 // ParseRecordsPerPerson("3-20" or "5", options): sets options.records_per_person (the range is
@@ -102,6 +103,24 @@ int RunSynth(const SynthArgs& given) {
         static_cast<unsigned long long>(args.options.seed));
     return kExitOk;
   }
+  if (args.sources > 0) {
+    args.options.sources = args.sources;
+    auto several = synth::WriteSynthSources(args.options, args.output);
+    if (!several.ok()) return Fail(several.status());
+    std::uint64_t total = 0;
+    for (std::uint64_t r : several->records) total += r;
+    std::printf("wrote %s records of %s persons in %zu extracts to %s in %.2f s (seed %llu):\n",
+                Thousands(total).c_str(), Thousands(several->persons).c_str(),
+                several->paths.size(), args.output.c_str(), NowSeconds() - start,
+                static_cast<unsigned long long>(args.options.seed));
+    for (std::size_t s = 0; s < several->paths.size(); ++s) {
+      std::printf("  %-14s %12s records  %s\n", several->names[s].c_str(),
+                  Thousands(several->records[s]).c_str(), several->paths[s].c_str());
+    }
+    std::printf("  %s persons are in two extracts or more; truth (source,record_id,entity): %s\n",
+                Thousands(several->persons_in_several).c_str(), several->truth_path.c_str());
+    return kExitOk;
+  }
   auto summary = synth::WriteSynthExtracts(args.options, args.output);
   if (!summary.ok()) return Fail(summary.status());
   std::printf(
@@ -121,8 +140,9 @@ void AddSynthCommand(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "synth",
       "Write synthetic UK-style extracts of a trust and a council (trust.csv, council.csv) with "
-      "known true matches (truth.csv), or with --records-per-person one file to deduplicate "
-      "(records.csv, truth.csv). No real persons.");
+      "known true matches (truth.csv), with --records-per-person one file to deduplicate "
+      "(records.csv, truth.csv), or with --sources N extracts of one population. No real "
+      "persons.");
   cmd->add_option("--records", args->options.records, "persons in the trust extract")
       ->capture_default_str();
   cmd->add_option("--seed", args->options.seed, "random seed (same seed, same files)")
@@ -150,6 +170,11 @@ void AddSynthCommand(CLI::App& app, int& exit_code) {
                   "MIN-MAX (such as 3-20): write one file to deduplicate instead "
                   "(records.csv, --records rows of persons with MIN to MAX records each, and "
                   "truth.csv with every pair of records of one person)");
+  cmd->add_option("--sources", args->sources,
+                  "N (2 to 16): write N extracts of one population of --records persons instead "
+                  "(trust.csv, council.csv, community.csv, gp.csv, ...: each person in each with "
+                  "a share of its own, some recorded twice in every second source after the "
+                  "trust) and truth.csv with columns source,record_id,entity");
   cmd->add_option("--output", args->output, "output folder (created if missing)")->required();
   cmd->callback([args, exact_share, missing, &exit_code] {
     args->exact_share_given = exact_share->count() > 0;

@@ -524,6 +524,14 @@ class Engine {
   const std::vector<std::uint64_t>& person_first() const { return person_first_; }
   int id_width() const { return trust_id_width_; }
 
+  // Several sources (sources set): Copies(s, q): how many records person q has in source s
+  // (0 when absent); SourceRecord(s, q, copy, record): the fields of one (all but the id).
+  std::uint32_t Copies(std::uint32_t s, std::uint64_t q) const;
+  void SourceRecord(std::uint32_t s, std::uint64_t q, std::uint32_t copy, SynthRecord* r) const;
+  std::uint64_t SourceOrder(std::uint32_t s, std::uint64_t q, std::uint32_t copy) const {
+    return Hash(Hash(key_sources_, s + 1000), q * 4 + copy);
+  }
+
  private:
   // The fields of a record as the trust / the council write them (all but the id).
   void TrustFields(const Person& person, Rng& rng, const Plan& plan, SynthRecord* r) const;
@@ -570,6 +578,7 @@ class Engine {
   std::vector<std::uint64_t> person_first_;  // persons_ + 1 entries
   Permutation dedup_rows_;
   std::uint64_t key_dedup_ = 0;
+  std::uint64_t key_sources_ = 0;
 };
 
 Engine::Engine(const SynthOptions& options)
@@ -589,6 +598,7 @@ Engine::Engine(const SynthOptions& options)
   council_ids_ = Permutation(Hash(seed, 7), std::uint64_t{1} << 32);
   nhs_slots_ = Permutation(Hash(seed, 8), kNhsHeads * kNhsSlotsPerHead);
   key_plan_ = Hash(seed, 9);
+  key_sources_ = Hash(seed, 12);
   if (options.records_per_person.has_value()) {
     // Persons' sizes drawn one by one until the rows are used up; the last takes what is left.
     const RecordsPerPerson& per = *options.records_per_person;
@@ -1199,6 +1209,27 @@ std::uint64_t Engine::DedupRecord(std::uint64_t row, SynthRecord* r) const {
   return q;
 }
 
+std::uint32_t Engine::Copies(std::uint32_t s, std::uint64_t q) const {
+  Rng rng(Hash(Hash(key_sources_, s), q));
+  if (rng.Below(1000000) >= static_cast<std::uint32_t>(SynthSourceShare(s) * 1000000)) return 0;
+  if (s % 2 == 0) return 1;  // the trust and every second source: each person at most once
+  const std::uint32_t u = rng.Below(1000);
+  return u < 10 ? 3 : u < 50 ? 2 : 1;  // 4% twice, 1% three times
+}
+
+void Engine::SourceRecord(std::uint32_t s, std::uint64_t q, std::uint32_t copy,
+                          SynthRecord* r) const {
+  Person person;
+  MakePerson(q, &person);
+  Rng rng(Hash(Hash(key_sources_, s + 100), q * 4 + copy));
+  const Plan plan = PlanFor(Hash(Hash(q, s), copy));
+  if (s == 0) {
+    TrustFields(person, rng, plan, r);
+  } else {
+    CouncilFields(person, rng, plan, r);
+  }
+}
+
 void AppendCsvRow(std::string& out, const SynthRecord& r) {
   out.append(r.id).push_back(',');
   out.append(r.nhs_number).push_back(',');
@@ -1260,6 +1291,16 @@ absl::Status ValidateSynthOptions(const SynthOptions& options) {
           "person (one file to deduplicate)");
     }
   }
+  if (options.sources.has_value()) {
+    if (*options.sources < 2 || *options.sources > kMaxSynthSources) {
+      return absl::InvalidArgumentError(internal::StrCat(
+          "synth: sources must be from 2 to ", kMaxSynthSources, ", got ", *options.sources));
+    }
+    if (options.records_per_person.has_value() || options.exact_share.has_value()) {
+      return absl::InvalidArgumentError(
+          "synth: several sources cannot be combined with records per person or exact_share");
+    }
+  }
   if (options.exact_share.has_value() && *options.exact_share < 1.0 && !any_rate) {
     return absl::InvalidArgumentError(internal::StrCat(
         "synth: exact_share ", *options.exact_share,
@@ -1267,6 +1308,18 @@ absl::Status ValidateSynthOptions(const SynthOptions& options) {
         "above 0 or a field_corruption rate above 0"));
   }
   return absl::OkStatus();
+}
+
+std::string SynthSourceName(std::uint32_t s) {
+  static constexpr std::string_view kNames[] = {
+      "trust", "council", "community", "gp", "hospice", "mental_health", "ambulance", "care_home"};
+  if (s < std::size(kNames)) return std::string(kNames[s]);
+  return internal::StrCat("source", s + 1);
+}
+
+double SynthSourceShare(std::uint32_t s) {
+  static constexpr double kShares[] = {0.7, 0.5, 0.35, 0.6, 0.3, 0.4, 0.45, 0.55};
+  return kShares[s % std::size(kShares)];
 }
 
 std::string_view SynthFieldName(SynthField field) {
@@ -1472,6 +1525,86 @@ absl::StatusOr<SynthDedupSummary> WriteSynthDedup(const SynthOptions& options,
   summary.records = n;
   summary.persons = engine.persons();
   BLOOMLINK_RETURN_IF_ERROR(records.Commit());
+  BLOOMLINK_RETURN_IF_ERROR(truth.Commit());
+  return summary;
+}
+
+absl::StatusOr<SynthSourcesSummary> WriteSynthSources(const SynthOptions& options,
+                                                      const std::string& dir) {
+  if (!options.sources.has_value()) {
+    return absl::InvalidArgumentError("synth: several extracts need a number of sources");
+  }
+  BLOOMLINK_RETURN_IF_ERROR(ValidateSynthOptions(options));
+  if (dir.empty()) return absl::InvalidArgumentError("synth: the output folder name is empty");
+  namespace fs = std::filesystem;
+  BLOOMLINK_RETURN_IF_ERROR(CreateFolder(dir));
+  const Engine engine(options);
+  const std::uint32_t nsources = *options.sources;
+  const std::uint64_t n = options.records;
+  SynthSourcesSummary summary;
+  summary.persons = n;
+  summary.truth_path = (fs::path(dir) / "truth.csv").string();
+  BLOOMLINK_ASSIGN_OR_RETURN(io::AtomicFileWriter truth,
+                             io::AtomicFileWriter::Create(summary.truth_path));
+  std::vector<io::AtomicFileWriter> files;
+  for (std::uint32_t s = 0; s < nsources; ++s) {
+    summary.names.push_back(SynthSourceName(s));
+    summary.paths.push_back((fs::path(dir) / (summary.names.back() + ".csv")).string());
+    BLOOMLINK_ASSIGN_OR_RETURN(io::AtomicFileWriter file,
+                               io::AtomicFileWriter::Create(summary.paths.back()));
+    files.push_back(std::move(file));
+  }
+  std::vector<std::uint32_t> sources_of(n, 0);  // how many sources hold each person
+  // Ids: a letter per source and the record's place in a random order of the source's records.
+  static constexpr std::string_view kLetters = "TCMGHPAK";
+  std::string chunk, truth_chunk;
+  truth_chunk.assign("source,record_id,entity\n");
+  SynthRecord record;
+  struct Entry {
+    std::uint64_t order, person;
+    std::uint32_t copy;
+  };
+  std::vector<Entry> entries;
+  for (std::uint32_t s = 0; s < nsources; ++s) {
+    entries.clear();
+    for (std::uint64_t q = 0; q < n; ++q) {
+      const std::uint32_t copies = engine.Copies(s, q);
+      if (copies > 0) ++sources_of[q];
+      for (std::uint32_t c = 0; c < copies; ++c) {
+        entries.push_back({engine.SourceOrder(s, q, c), q, c});
+      }
+    }
+    std::sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) {
+      return x.order < y.order || (x.order == y.order && x.person < y.person) ||
+             (x.order == y.order && x.person == y.person && x.copy < y.copy);
+    });
+    const std::string prefix =
+        s < kLetters.size() ? std::string(1, kLetters[s]) : internal::StrCat("S", s + 1, "-");
+    chunk.assign(kExtractHeader);
+    for (std::size_t row = 0; row < entries.size(); ++row) {
+      engine.SourceRecord(s, entries[row].person, entries[row].copy, &record);
+      record.id.assign(prefix);
+      AppendPadded(record.id, row + 1, engine.id_width());
+      AppendCsvRow(chunk, record);
+      truth_chunk.append(summary.names[s]).push_back(',');
+      truth_chunk.append(record.id).append(",P");
+      AppendPadded(truth_chunk, entries[row].person + 1, engine.id_width());
+      truth_chunk.push_back('\n');
+      if (chunk.size() >= kChunk) {
+        BLOOMLINK_RETURN_IF_ERROR(files[s].Write(chunk));
+        chunk.clear();
+      }
+      if (truth_chunk.size() >= kChunk) {
+        BLOOMLINK_RETURN_IF_ERROR(truth.Write(truth_chunk));
+        truth_chunk.clear();
+      }
+    }
+    BLOOMLINK_RETURN_IF_ERROR(files[s].Write(chunk));
+    summary.records.push_back(entries.size());
+  }
+  BLOOMLINK_RETURN_IF_ERROR(truth.Write(truth_chunk));
+  for (std::uint32_t count : sources_of) summary.persons_in_several += count >= 2;
+  for (io::AtomicFileWriter& file : files) BLOOMLINK_RETURN_IF_ERROR(file.Commit());
   BLOOMLINK_RETURN_IF_ERROR(truth.Commit());
   return summary;
 }

@@ -45,6 +45,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -89,6 +90,9 @@ struct RecordsPerPerson {
 // kMaxRecordsPerPerson: the largest RecordsPerPerson::max accepted.
 inline constexpr std::uint32_t kMaxRecordsPerPerson = 1000;
 
+// kMaxSynthSources: the most extracts SynthOptions::sources may ask for.
+inline constexpr std::uint32_t kMaxSynthSources = 16;
+
 struct SynthOptions {
   // records: persons in the trust extract (1 to kMaxSynthRecords). The council extract has as
   // many, of whom round(overlap * records) are also in the trust extract.
@@ -129,7 +133,21 @@ struct SynthOptions {
   // own corruptions and missing values at the rates above (so two records of a person may both
   // be corrupted). overlap does not apply; exact_share cannot be combined with it.
   std::optional<RecordsPerPerson> records_per_person;
+  // sources: when set (2 to kMaxSynthSources), N extracts of one population of `records`
+  // persons (WriteSynthSources) instead of two. Each person is in each source with a
+  // probability of the source's own (SynthSourceShare); the first source (the trust) holds each
+  // person at most once and writes as the trust does (missing values only), the others as the
+  // council does (with its corruptions), every second one of them (council, gp, ...) with some
+  // persons recorded twice or three times. overlap does not apply; neither exact_share nor
+  // records_per_person can be combined with it.
+  std::optional<std::uint32_t> sources;
 };
+
+// SynthSourceName(s): the name of source s (0-based) of WriteSynthSources: trust, council,
+// community, gp, hospice, mental_health, ambulance, care_home, then source9, source10, ...
+std::string SynthSourceName(std::uint32_t s);
+// SynthSourceShare(s): the probability that a person is in source s (0.3 to 0.7).
+double SynthSourceShare(std::uint32_t s);
 
 // ValidateSynthOptions(options) is InvalidArgument naming the offending option, else OK.
 absl::Status ValidateSynthOptions(const SynthOptions& options);
@@ -203,6 +221,22 @@ struct SynthDedupSummary {
 // InvalidArgument without records_per_person; otherwise as WriteSynthExtracts.
 absl::StatusOr<SynthDedupSummary> WriteSynthDedup(const SynthOptions& options,
                                                   const std::string& dir);
+
+struct SynthSourcesSummary {
+  std::uint64_t persons = 0;             // the population
+  std::uint64_t persons_in_several = 0;  // persons with records in two sources or more
+  std::vector<std::string> names, paths;
+  std::vector<std::uint64_t> records;  // per source
+  std::string truth_path;
+};
+
+// WriteSynthSources(options, dir) writes, for options with sources, one extract per source,
+// dir/<name>.csv (the trust's columns; ids a letter of the source and a number, in a random
+// order that reveals nothing), and dir/truth.csv with columns source,record_id,entity (every
+// record once; entity the person, P0000001, ...), atomically each. InvalidArgument without
+// sources; otherwise as WriteSynthExtracts.
+absl::StatusOr<SynthSourcesSummary> WriteSynthSources(const SynthOptions& options,
+                                                      const std::string& dir);
 
 // WriteSynthExtracts(options, dir) writes dir/trust.csv, dir/council.csv and dir/truth.csv
 // (atomically each, with a header row). The folder is created if missing. Same options, same

@@ -1104,3 +1104,85 @@ TEST(SynthKnobsTest, RejectsBadKnobs) {
 
 }  // namespace
 }  // namespace bloomlink::synth
+
+namespace bloomlink::synth {
+namespace {
+
+TEST(SynthSourcesTest, ExtractsOfOnePopulationWithTheirTruth) {
+  TempDir dir;
+  SynthOptions options;
+  options.records = 3000;
+  options.seed = 11;
+  options.sources = 4;
+  absl::StatusOr<SynthSourcesSummary> summary = WriteSynthSources(options, dir.file("s"));
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  ASSERT_EQ(summary->names, (std::vector<std::string>{"trust", "council", "community", "gp"}));
+  // source -> id -> entity, from the truth; every record of every extract in it once.
+  std::map<std::string, std::map<std::string, std::string>> entity_of;
+  const std::vector<std::string> truth = Lines(ReadFile(summary->truth_path));
+  ASSERT_FALSE(truth.empty());
+  EXPECT_EQ(truth[0], "source,record_id,entity");
+  for (std::size_t i = 1; i < truth.size(); ++i) {
+    const std::vector<std::string> f = Split(truth[i]);
+    ASSERT_EQ(f.size(), 3u) << truth[i];
+    ASSERT_TRUE(entity_of[f[0]].emplace(f[1], f[2]).second) << "once: " << truth[i];
+  }
+  std::map<std::string, std::set<std::string>> sources_of;  // entity -> sources
+  for (std::size_t s = 0; s < summary->names.size(); ++s) {
+    SCOPED_TRACE(summary->names[s]);
+    EXPECT_EQ(summary->paths[s], dir.file("s/" + summary->names[s] + ".csv"));
+    const std::vector<Row> rows = ParseExtract(ReadFile(summary->paths[s]));
+    ASSERT_EQ(rows.size(), summary->records[s]);
+    ASSERT_EQ(entity_of[summary->names[s]].size(), rows.size());
+    // Each person is in a source with its share (0.7, 0.5, 0.35, 0.6 of 3,000).
+    const double persons_expected = SynthSourceShare(static_cast<std::uint32_t>(s)) * 3000;
+    std::map<std::string, int> records_of;
+    for (const Row& row : rows) {
+      ASSERT_TRUE(entity_of[summary->names[s]].contains(row[0])) << row[0];
+      const std::string& entity = entity_of[summary->names[s]][row[0]];
+      ++records_of[entity];
+      sources_of[entity].insert(summary->names[s]);
+    }
+    EXPECT_NEAR(static_cast<double>(records_of.size()), persons_expected,
+                4 * std::sqrt(persons_expected));
+    int repeated = 0;
+    for (const auto& [entity, n] : records_of) repeated += n > 1;
+    if (s % 2 == 0) {
+      EXPECT_EQ(repeated, 0) << "the trust and every second source hold a person once";
+    } else {
+      EXPECT_GT(repeated, 0) << "some persons recorded twice";
+      EXPECT_LT(repeated, static_cast<int>(records_of.size()) / 10);
+    }
+  }
+  std::uint64_t several = 0;
+  for (const auto& [entity, sources] : sources_of) several += sources.size() >= 2;
+  EXPECT_EQ(several, summary->persons_in_several);
+  EXPECT_GT(several, 1000u);
+  // Same options, same bytes.
+  TempDir again;
+  ASSERT_TRUE(WriteSynthSources(options, again.file("s")).ok());
+  for (const std::string name : {"trust", "gp", "truth"}) {
+    EXPECT_EQ(ReadFile(again.file("s/" + name + ".csv")), ReadFile(dir.file("s/" + name + ".csv")));
+  }
+}
+
+TEST(SynthSourcesTest, RejectsBadCounts) {
+  TempDir dir;
+  SynthOptions options;
+  options.records = 10;
+  EXPECT_THAT(WriteSynthSources(options, dir.file("s")),
+              StatusIs(absl::StatusCode::kInvalidArgument, "number of sources"));
+  for (std::uint32_t bad : {0u, 1u, kMaxSynthSources + 1}) {
+    options.sources = bad;
+    EXPECT_THAT(WriteSynthSources(options, dir.file("s")),
+                StatusIs(absl::StatusCode::kInvalidArgument, "sources must be from 2 to 16"));
+  }
+  options.sources = 3;
+  options.records_per_person = RecordsPerPerson{};
+  EXPECT_THAT(ValidateSynthOptions(options),
+              StatusIs(absl::StatusCode::kInvalidArgument, "several sources"));
+  EXPECT_EQ(SynthSourceName(8), "source9");
+}
+
+}  // namespace
+}  // namespace bloomlink::synth
