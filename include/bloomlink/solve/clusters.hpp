@@ -1,0 +1,69 @@
+// bloomlink/solve/clusters.hpp
+//
+// Multi-party clusters: from linked pairs of records (across any number of sources, within and
+// between them) to a partition of the records into persons.
+//
+//  - kConnectedComponents: records joined by any pair are one person. Simple, and it chains:
+//    A ~ B and B ~ C make A = C however unlike A and C are, and one false pair merges two
+//    persons with all their records.
+//  - kAverageLink: agglomerative clustering by average linkage. Two clusters merge when the
+//    average match probability over every pair of their records reaches the threshold, a pair
+//    that was not linked counting 0; the most similar clusters merge first. A group is then held
+//    together by the evidence of most of its pairs, not by a chain: {A, B} and C with A ~ C at
+//    0.9 and B, C unlinked average 0.45 and stay apart at the default 0.5.
+//
+// With either method a cluster never holds two records of a unique source (one that holds each
+// person at most once): a merge that would is not made (average link), or the pair that would
+// make it is not followed (connected components, pairs taken by decreasing probability).
+// The result depends only on the set of pairs, not on their order.
+//
+//   solve::ClusterInput input{.records = n, .source = sources, .unique_sources = {0}};
+//   absl::StatusOr<std::vector<std::uint32_t>> labels = solve::ClusterRecords(input, pairs, {});
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace bloomlink::solve {
+
+enum class ClusterMethod { kConnectedComponents, kAverageLink };
+
+// ParseClusterMethod("average-link" | "components"); InvalidArgument listing the names otherwise.
+absl::StatusOr<ClusterMethod> ParseClusterMethod(std::string_view name);
+std::string_view ClusterMethodName(ClusterMethod method);
+
+// LinkedPair: two records (indices into the records being clustered) and the probability that
+// they are one person, in [0, 1].
+struct LinkedPair {
+  std::uint32_t a = 0, b = 0;
+  float probability = 0;
+};
+
+struct ClusterInput {
+  std::uint32_t records = 0;
+  // source[i]: record i's source (any small integers; empty: all one source).
+  std::span<const std::uint32_t> source;
+  // unique_sources: sources that hold each person at most once (at most 64 distinct values).
+  std::span<const std::uint32_t> unique_sources;
+};
+
+struct ClusterOptions {
+  ClusterMethod method = ClusterMethod::kAverageLink;
+  // threshold: the average probability at which two clusters merge (average link), or the
+  // probability a pair needs to join its records (connected components), in (0, 1].
+  double threshold = 0.5;
+};
+
+// ClusterRecords(input, pairs, options): labels[i] is record i's cluster, numbered 0, 1, ... in
+// the order of each cluster's first record. InvalidArgument for a record index out of range, a
+// pair of a record with itself, a probability outside [0, 1], a source list of the wrong length,
+// more than 64 unique sources or a threshold outside (0, 1].
+absl::StatusOr<std::vector<std::uint32_t>> ClusterRecords(const ClusterInput& input,
+                                                          std::span<const LinkedPair> pairs,
+                                                          const ClusterOptions& options);
+
+}  // namespace bloomlink::solve
