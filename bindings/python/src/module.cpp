@@ -19,6 +19,7 @@
 #include "bloomlink/encode/encode_csv.hpp"
 #include "bloomlink/encode/encoder.hpp"
 #include "bloomlink/encode/secret.hpp"
+#include "bloomlink/eval/clusters.hpp"
 #include "bloomlink/eval/metrics.hpp"
 #include "bloomlink/io/clk_json.hpp"
 #include "bloomlink/io/encoded_file.hpp"
@@ -30,6 +31,7 @@
 #include "bloomlink/schema.hpp"
 #include "bloomlink/score/dice_decision.hpp"
 #include "bloomlink/score/fellegi_sunter.hpp"
+#include "bloomlink/solve/clusters.hpp"
 #include "bloomlink/synth/synth.hpp"
 #include "cli/common.hpp"
 #include "internal/file_errors.hpp"
@@ -867,6 +869,61 @@ PYBIND11_MODULE(_core, m) {
   });
   m.def("load_model_json",
         [](const std::string& path) { return score::ModelToJson(Unwrap(score::LoadModel(path))); });
+  // Multi-party clusters and their measures (the person index's building blocks).
+  m.def(
+      "cluster_records",
+      [](std::uint32_t records, py::array_t<std::uint32_t, py::array::c_style> source,
+         std::vector<std::uint32_t> unique, py::array_t<std::uint32_t, py::array::c_style> a,
+         py::array_t<std::uint32_t, py::array::c_style> b,
+         py::array_t<float, py::array::c_style> probability, const std::string& method,
+         double threshold) {
+        if (a.size() != b.size() || a.size() != probability.size()) {
+          throw py::value_error("cluster_records: a, b and probability differ in length");
+        }
+        std::vector<solve::LinkedPair> pairs(static_cast<std::size_t>(a.size()));
+        for (std::size_t k = 0; k < pairs.size(); ++k) {
+          pairs[k] = {a.data()[k], b.data()[k], probability.data()[k]};
+        }
+        solve::ClusterInput input;
+        input.records = records;
+        input.source =
+            std::span<const std::uint32_t>(source.data(), static_cast<std::size_t>(source.size()));
+        input.unique_sources = unique;
+        solve::ClusterOptions options;
+        options.method = Unwrap(solve::ParseClusterMethod(method));
+        options.threshold = threshold;
+        std::vector<std::uint32_t> labels;
+        {
+          py::gil_scoped_release release;
+          labels = Unwrap(solve::ClusterRecords(input, pairs, options));
+        }
+        return py::array_t<std::uint32_t>(static_cast<py::ssize_t>(labels.size()), labels.data());
+      },
+      py::arg("records"), py::arg("source"), py::arg("unique"), py::arg("a"), py::arg("b"),
+      py::arg("probability"), py::arg("method"), py::arg("threshold"));
+  m.def("compare_clusters", [](py::array_t<std::uint64_t, py::array::c_style> predicted,
+                               py::array_t<std::uint64_t, py::array::c_style> truth) {
+    const eval::ClusterMetrics cm = Unwrap(eval::CompareClusters(
+        std::span<const std::uint64_t>(predicted.data(),
+                                       static_cast<std::size_t>(predicted.size())),
+        std::span<const std::uint64_t>(truth.data(), static_cast<std::size_t>(truth.size()))));
+    const auto scores = [](const eval::Scores& s) {
+      py::dict d;
+      d["precision"] = s.precision;
+      d["recall"] = s.recall;
+      d["f1"] = s.f1;
+      return d;
+    };
+    py::dict d;
+    d["records"] = cm.records;
+    d["clusters"] = cm.clusters;
+    d["entities"] = cm.entities;
+    d["pairwise"] = scores(cm.pairwise);
+    d["bcubed"] = scores(cm.bcubed);
+    d["exact"] = scores(cm.exact);
+    d["exact_groups"] = scores(cm.exact_groups);
+    return d;
+  });
   m.def("compare_pairs", &ComparePairs);
   m.def("compare_pairs_regex", &ComparePairsRegex);
   m.def("reduction_ratio", &eval::ReductionRatio);
