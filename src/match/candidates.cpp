@@ -309,6 +309,28 @@ void ScanTile(const Search& search, Workspace& ws, std::size_t tile, Visit&& vis
   }
 }
 
+// BlockedStats(a, b, options, comparisons, candidates, start, stats): the stats every blocking
+// source reports alike (its reason, skipped pairs and warnings are its own).
+absl::Status BlockedStats(const BitMatrix& a, const BitMatrix& b, const CandidateOptions& options,
+                          std::uint64_t comparisons, std::uint64_t candidates,
+                          std::chrono::steady_clock::time_point start, CandidateStats& stats) {
+  const KernelTable* kernel = options.kernel;
+  if (kernel == nullptr) {
+    BLOOMLINK_ASSIGN_OR_RETURN(kernel, Kernels());
+  }
+  stats = CandidateStats{};
+  stats.pairs = options.same_dataset
+                    ? static_cast<std::uint64_t>(a.rows()) * (a.rows() - (a.rows() > 0)) / 2
+                    : static_cast<std::uint64_t>(a.rows()) * b.rows();
+  stats.comparisons = comparisons;
+  stats.pruned = stats.pairs - std::min(stats.pairs, comparisons);
+  stats.candidates = candidates;
+  stats.kernel = std::string(kernel->name);
+  stats.threads = options.threads > 0 ? options.threads : omp_get_num_procs();
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ValidateCandidateOptions(const CandidateOptions& options) {
@@ -354,20 +376,8 @@ absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatri
     KeyedBlockingStats keyed;
     BLOOMLINK_ASSIGN_OR_RETURN(CandidatePairs result, FindCandidatesByKeys(a, b, options, &keyed));
     if (stats != nullptr) {
-      const KernelTable* kernel = options.kernel;
-      if (kernel == nullptr) {
-        BLOOMLINK_ASSIGN_OR_RETURN(kernel, Kernels());
-      }
-      *stats = CandidateStats{};
-      stats->pairs = same ? static_cast<std::uint64_t>(a.rows()) * (a.rows() - (a.rows() > 0)) / 2
-                          : static_cast<std::uint64_t>(a.rows()) * b.rows();
-      stats->comparisons = keyed.comparisons;
-      stats->pruned = stats->pairs - std::min(stats->pairs, keyed.comparisons);
-      stats->candidates = result.size();
-      stats->kernel = std::string(kernel->name);
-      stats->threads = options.threads > 0 ? options.threads : omp_get_num_procs();
-      stats->seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
+      BLOOMLINK_RETURN_IF_ERROR(
+          BlockedStats(a, b, options, keyed.comparisons, result.size(), start_time, *stats));
       std::string rules;
       for (const KeyedRuleBlocks& rule : keyed.rules) {
         rules += StrCat(rules.empty() ? "" : ", ", rule.rule);
@@ -404,19 +414,8 @@ absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatri
     BLOOMLINK_ASSIGN_OR_RETURN(CandidatePairs result,
                                FindCandidatesLsh(a, b, options, *plan, &lsh));
     if (stats != nullptr) {
-      const KernelTable* kernel = options.kernel;
-      if (kernel == nullptr) {
-        BLOOMLINK_ASSIGN_OR_RETURN(kernel, Kernels());
-      }
-      stats->pairs = same ? static_cast<std::uint64_t>(a.rows()) * (a.rows() - (a.rows() > 0)) / 2
-                          : static_cast<std::uint64_t>(a.rows()) * b.rows();
-      stats->comparisons = lsh.comparisons;
-      stats->pruned = stats->pairs - std::min(stats->pairs, lsh.comparisons);
-      stats->candidates = result.size();
-      stats->kernel = std::string(kernel->name);
-      stats->threads = options.threads > 0 ? options.threads : omp_get_num_procs();
-      stats->seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
+      BLOOMLINK_RETURN_IF_ERROR(
+          BlockedStats(a, b, options, lsh.comparisons, result.size(), start_time, *stats));
       stats->blocking_reason = plan->reason;
       stats->skipped_pairs = lsh.capped_pairs;
       if (lsh.capped_buckets > 0) {
