@@ -122,7 +122,37 @@ struct Avx2Tile {
   }
 };
 
+// PrefetchRow(row, words): asks for the cache lines of `words` words from `row`.
+[[gnu::always_inline]] inline void PrefetchRow(const std::uint64_t* row, std::size_t words) {
+  const auto* bytes = reinterpret_cast<const char*>(row);
+  for (std::size_t at = 0; at < words * sizeof(std::uint64_t); at += 64) {
+    _mm_prefetch(bytes + at, _MM_HINT_T0);
+  }
+}
+
 }  // namespace
+
+// FieldPopcountsAvx2: the POPCNT instruction per word (a pair's fields are a few words each, too
+// few to fill the vpshufb tile's vectors), as the scalar kernel's loops.
+void FieldPopcountsAvx2(const std::uint64_t* a_rows, const std::uint64_t* b_rows,
+                        std::size_t row_stride, const std::uint32_t* left,
+                        const std::uint32_t* right, std::size_t n, std::size_t prefetch_n,
+                        const std::uint32_t* field_end, std::size_t nf,
+                        std::uint32_t* counts) noexcept {
+  for (std::size_t p = 0; p < n; ++p) {
+    if (p + kFieldPrefetchPairs < prefetch_n) {
+      PrefetchRow(b_rows + std::size_t{right[p + kFieldPrefetchPairs]} * row_stride, row_stride);
+    }
+    const std::uint64_t* x = a_rows + std::size_t{left[p]} * row_stride;
+    const std::uint64_t* y = b_rows + std::size_t{right[p]} * row_stride;
+    std::size_t w = 0;
+    for (std::size_t f = 0; f < nf; ++f) {
+      std::uint64_t c = 0;
+      for (; w < field_end[f]; ++w) c += static_cast<std::uint64_t>(_mm_popcnt_u64(x[w] & y[w]));
+      counts[p * nf + f] = static_cast<std::uint32_t>(c);
+    }
+  }
+}
 
 void AndPopcountAvx2(const std::uint64_t* queries, std::size_t nq, std::size_t query_stride,
                      const std::uint64_t* groups, std::size_t ngroups, std::size_t words,

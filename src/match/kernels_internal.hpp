@@ -38,6 +38,30 @@ void AndPopcountAvx512(const std::uint64_t* queries, std::size_t nq, std::size_t
                        std::uint32_t* counts, std::size_t counts_stride) noexcept;
 #endif
 
+// FieldPopcountsScalar / FieldPopcountsAvx2 / FieldPopcountsAvx512: the match::FieldPopcountsFn
+// implementations, with the same CPU requirements as the AndPopcount functions of their files.
+void FieldPopcountsScalar(const std::uint64_t* a_rows, const std::uint64_t* b_rows,
+                          std::size_t row_stride, const std::uint32_t* left,
+                          const std::uint32_t* right, std::size_t n, std::size_t prefetch_n,
+                          const std::uint32_t* field_end, std::size_t nf,
+                          std::uint32_t* counts) noexcept;
+#if defined(BLOOMLINK_HAVE_X86_KERNELS)
+void FieldPopcountsAvx2(const std::uint64_t* a_rows, const std::uint64_t* b_rows,
+                        std::size_t row_stride, const std::uint32_t* left,
+                        const std::uint32_t* right, std::size_t n, std::size_t prefetch_n,
+                        const std::uint32_t* field_end, std::size_t nf,
+                        std::uint32_t* counts) noexcept;
+void FieldPopcountsAvx512(const std::uint64_t* a_rows, const std::uint64_t* b_rows,
+                          std::size_t row_stride, const std::uint32_t* left,
+                          const std::uint32_t* right, std::size_t n, std::size_t prefetch_n,
+                          const std::uint32_t* field_end, std::size_t nf,
+                          std::uint32_t* counts) noexcept;
+#endif
+
+// kFieldPrefetchPairs: how many pairs ahead the FieldPopcounts functions fetch the rows of B
+// (the side a list of pairs sorted by A visits at random).
+inline constexpr std::size_t kFieldPrefetchPairs = 16;
+
 }  // namespace bloomlink::match_internal
 
 // The kernel files define BLOOMLINK_KERNEL_ISA_FILE and see only the declarations above: any

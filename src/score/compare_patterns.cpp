@@ -26,9 +26,9 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "bloomlink/match/kernels.hpp"
 #include "bloomlink/score/fellegi_sunter.hpp"
 #include "internal/huge_pages.hpp"
-#include "internal/popcount.hpp"
 #include "internal/status_macros.hpp"
 #include "score/fs_internal.hpp"
 
@@ -39,12 +39,11 @@ namespace {
 constexpr std::size_t kBlock = std::size_t{1} << 14;
 // Below this many pairs one thread compares them all.
 constexpr std::size_t kParallelCutoff = 4096;
-// The partner rows of the pair this many pairs ahead are fetched.
-constexpr std::size_t kPrefetchDistance = 16;
 
-// FieldRows: one side's field filters, record-major: record r's row holds field f's words at
-// word offset FieldCode::word_offset, then (at word `popcount_word`) the fields' popcounts as
-// uint32, and is padded to whole 64-byte lines.
+// FieldRows: one side's field filters, record-major: record r's row holds the fields' words one
+// field after the other (field f ending at word field_end[f], the layout the field_popcounts
+// kernel takes), then (at word `popcount_word`) the fields' popcounts as uint32, and is padded to
+// whole 64-byte lines.
 struct FieldRows {
   struct Free {
     void operator()(std::uint64_t* p) const { std::free(p); }
@@ -87,9 +86,9 @@ FieldRows PackRows(const std::vector<const BitMatrix*>& m, std::size_t rows, int
   return out;
 }
 
-// FieldCode: how a field's level is found and where it goes in the key.
+// FieldCode: how a field's level is found and where it goes in the key (its words in a row are
+// given to the kernel apart, as field ends).
 struct FieldCode {
-  std::size_t word_offset, words;
   // reach[s * ncuts + l]: the smallest intersection c with 2c >= cutpoints[l] x s (double
   // precision, as Compare), for popcount sums s in [0, 2 x bits]; the level of a pair is the
   // number of cut-points its intersection does not reach.
@@ -118,40 +117,14 @@ std::vector<std::uint32_t> ReachTable(const FieldLevels& field, std::size_t bits
 }
 
 // kMaxRowWords: the most words of field filters a record may have for the packed comparison
-// (more: Compare's way); kMaxFieldWords: the most words of one field (its byte counts must add
-// up without overflow).
+// (more: Compare's way).
 constexpr std::size_t kMaxRowWords = 512;
-constexpr std::size_t kMaxFieldWords = 31;
 constexpr std::size_t kReach8 = 8;
-constexpr std::uint64_t kMask1 = 0x5555555555555555ULL;
-constexpr std::uint64_t kMask2 = 0x3333333333333333ULL;
-constexpr std::uint64_t kMask4 = 0x0F0F0F0F0F0F0F0FULL;
-constexpr std::uint64_t kMask8 = 0x00FF00FF00FF00FFULL;
-
-// ByteCounts(x, y, words, out): out[w] holds, in each byte, the ones of that byte of x[w] & y[w].
-inline void ByteCounts(const std::uint64_t* x, const std::uint64_t* y, std::size_t words,
-                       std::uint64_t* out) {
-  std::size_t w = 0;
-#if defined(__SSE2__)
-  const __m128i m1 = _mm_set1_epi64x(static_cast<long long>(kMask1));
-  const __m128i m2 = _mm_set1_epi64x(static_cast<long long>(kMask2));
-  const __m128i m4 = _mm_set1_epi64x(static_cast<long long>(kMask4));
-  for (; w + 2 <= words; w += 2) {
-    __m128i v = _mm_and_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + w)),
-                              _mm_loadu_si128(reinterpret_cast<const __m128i*>(y + w)));
-    v = _mm_sub_epi64(v, _mm_and_si128(_mm_srli_epi64(v, 1), m1));
-    v = _mm_add_epi64(_mm_and_si128(v, m2), _mm_and_si128(_mm_srli_epi64(v, 2), m2));
-    v = _mm_and_si128(_mm_add_epi64(v, _mm_srli_epi64(v, 4)), m4);
-    _mm_store_si128(reinterpret_cast<__m128i*>(out + w), v);
-  }
-#endif
-  for (; w < words; ++w) {
-    std::uint64_t v = x[w] & y[w];
-    v -= (v >> 1) & kMask1;
-    v = (v & kMask2) + ((v >> 2) & kMask2);
-    out[w] = (v + (v >> 4)) & kMask4;
-  }
-}
+// kMaxFields: the most fields of the packed comparison (each field takes at least 2 of the
+// key's 64 bits).
+constexpr std::size_t kMaxFields = 32;
+// kBatch: pairs per call of the field_popcounts kernel.
+constexpr std::size_t kBatch = 64;
 
 // KeyedPass: computes pairs' pattern keys (levels packed as EM packs them: level + 1, or 0 for
 // missing, in bit_width(levels) bits per field, the first field lowest).
@@ -162,26 +135,17 @@ struct KeyedPass {
   const FieldRows* rows_a;
   const FieldRows* rows_b;
 
-  // KeyOf(i, j): the pattern key of record i of A with record j of B: the intersections of
-  // every field at once (byte counts of each word's ones, two words at a time where SSE2 is the
-  // baseline), summed per field, then each field's level from its table.
-  [[gnu::always_inline]] Key KeyOf(std::size_t i, std::size_t j) const {
-    const std::uint64_t* x = rows_a->row(i);
-    const std::uint64_t* y = rows_b->row(j);
-    const auto* px = reinterpret_cast<const std::uint32_t*>(x + rows_a->popcount_word);
-    const auto* py = reinterpret_cast<const std::uint32_t*>(y + rows_b->popcount_word);
-    alignas(16) std::uint64_t bytes[kMaxRowWords];
-    ByteCounts(x, y, rows_a->popcount_word, bytes);
+  // KeyOf(i, j, c): the pattern key of record i of A with record j of B, whose fields'
+  // intersections are c[0 .. nf) (the field_popcounts kernel's): each field's level from its
+  // table.
+  [[gnu::always_inline]] Key KeyOf(std::size_t i, std::size_t j, const std::uint32_t* c) const {
+    const auto* px = reinterpret_cast<const std::uint32_t*>(rows_a->row(i) + rows_a->popcount_word);
+    const auto* py = reinterpret_cast<const std::uint32_t*>(rows_b->row(j) + rows_b->popcount_word);
     Key key = 0;
     for (std::size_t f = 0; f < nf; ++f) {
       const FieldCode& code = codes[f];
       const std::uint32_t pa = px[f], pb = py[f];
       if (pa == 0 || pb == 0) continue;  // missing: code 0
-      // Byte counts are at most 8 a word: 31 words add up without overflowing a byte.
-      std::uint64_t acc = 0;
-      for (std::size_t w = 0; w < code.words; ++w) acc += bytes[code.word_offset + w];
-      const std::uint64_t shorts = (acc & kMask8) + ((acc >> 8) & kMask8);
-      const auto c = static_cast<std::uint32_t>((shorts * 0x0001000100010001ULL) >> 48);
       const std::size_t sum = pa + pb;
       unsigned level = 0;
 #if defined(__SSE2__)
@@ -191,13 +155,13 @@ struct KeyedPass {
         const __m128i r =
             _mm_load_si128(reinterpret_cast<const __m128i*>(code.reach8 + sum * kReach8));
         const auto mask = static_cast<unsigned>(
-            _mm_movemask_epi8(_mm_cmpgt_epi16(r, _mm_set1_epi16(static_cast<short>(c)))));
+            _mm_movemask_epi8(_mm_cmpgt_epi16(r, _mm_set1_epi16(static_cast<short>(c[f])))));
         level = static_cast<unsigned>(std::bit_width(mask)) / 2;
       } else
 #endif
       {
         const std::uint32_t* reach = code.reach + sum * code.ncuts;
-        for (std::size_t l = 0; l < code.ncuts; ++l) level += c < reach[l] ? 1u : 0u;
+        for (std::size_t l = 0; l < code.ncuts; ++l) level += c[f] < reach[l] ? 1u : 0u;
       }
       key |= static_cast<Key>(static_cast<Key>(level + 1) << code.shift);
     }
@@ -205,15 +169,13 @@ struct KeyedPass {
   }
 };
 
-inline void Prefetch(const FieldRows& rows, std::size_t r) {
-  const auto* p = reinterpret_cast<const char*>(rows.row(r));
-  for (std::size_t line = 0; line < rows.stride * 8; line += 64) __builtin_prefetch(p + line);
-}
-
 // CountKeys: every pair's key, counted per thread, the distinct keys sorted (the patterns'
 // order), and each key replaced by its pattern's index (in place when keys are 32-bit).
+// field_end[f] is where field f's words end in a row, and field_popcounts counts the
+// intersections.
 template <typename Key>
 PairPatterns CountKeys(const std::vector<FieldLevels>& fields, const FieldCode* codes,
+                       const std::uint32_t* field_end, match::FieldPopcountsFn field_popcounts,
                        const FieldRows& rows_a, const FieldRows& rows_b,
                        const match::CandidatePairs& pairs, int nthreads) {
   const std::size_t nf = fields.size();
@@ -223,14 +185,14 @@ PairPatterns CountKeys(const std::vector<FieldLevels>& fields, const FieldCode* 
   // The keys, in the output's storage when they fit in 32 bits.
   std::vector<Key> wide;
   Key* keys;
+  // (Huge pages advised before the first touch: resize's zeroing faults the pages in.)
   if constexpr (std::is_same_v<Key, std::uint32_t>) {
-    out.pattern.resize(n);
+    internal::ResizeFresh(out.pattern, n);
     keys = out.pattern.data();
   } else {
-    wide.resize(n);
+    internal::ResizeFresh(wide, n);
     keys = wide.data();
   }
-  internal::AdviseHugePages(keys, n * sizeof(Key));
   const std::uint32_t* left = pairs.left.data();
   const std::uint32_t* right = pairs.right.data();
   const std::size_t nblocks = (n + kBlock - 1) / kBlock;
@@ -245,18 +207,23 @@ PairPatterns CountKeys(const std::vector<FieldLevels>& fields, const FieldCode* 
       const std::size_t end = std::min(n, begin + kBlock);
       Key last_key = 0;
       std::uint64_t run = 0;  // pairs in a row with last_key, counted at once
-      for (std::size_t p = begin; p < end; ++p) {
-        if (p + kPrefetchDistance < end) {
-          Prefetch(rows_b, right[p + kPrefetchDistance]);
+      alignas(64) std::uint32_t counts[kBatch * kMaxFields];
+      for (std::size_t p0 = begin; p0 < end; p0 += kBatch) {
+        const std::size_t m = std::min(kBatch, end - p0);
+        // The kernel fetches the rows of the block's later pairs ahead.
+        field_popcounts(rows_a.words.get(), rows_b.words.get(), rows_a.stride, left + p0,
+                        right + p0, m, end - p0, field_end, nf, counts);
+        for (std::size_t q = 0; q < m; ++q) {
+          const std::size_t p = p0 + q;
+          const Key key = pass.KeyOf(left[p], right[p], counts + q * nf);
+          keys[p] = key;
+          if (run > 0 && key != last_key) {
+            mine[last_key] += run;
+            run = 0;
+          }
+          last_key = key;
+          ++run;
         }
-        const Key key = pass.KeyOf(left[p], right[p]);
-        keys[p] = key;
-        if (run > 0 && key != last_key) {
-          mine[last_key] += run;
-          run = 0;
-        }
-        last_key = key;
-        ++run;
       }
       if (run > 0) mine[last_key] += run;
     }
@@ -285,7 +252,7 @@ PairPatterns CountKeys(const std::vector<FieldLevels>& fields, const FieldCode* 
       pc.patterns.levels.push_back(code == 0 ? kMissingLevel : static_cast<std::uint8_t>(code - 1));
     }
   }
-  if constexpr (!std::is_same_v<Key, std::uint32_t>) out.pattern.resize(n);
+  if constexpr (!std::is_same_v<Key, std::uint32_t>) internal::ResizeFresh(out.pattern, n);
   std::uint32_t* pattern = out.pattern.data();
 #pragma omp parallel for num_threads(nthreads) schedule(static)
   for (std::int64_t q = 0; q < static_cast<std::int64_t>(n); ++q) {
@@ -321,12 +288,13 @@ PairPatterns PatternsOfVectors(ComparisonVectors vectors) {
   return out;
 }
 
-}  // namespace
-
-absl::StatusOr<PairPatterns> ComparePatterns(const std::vector<const BitMatrix*>& a,
-                                             const std::vector<const BitMatrix*>& b,
-                                             const match::CandidatePairs& pairs,
-                                             const std::vector<FieldLevels>& fields, int threads) {
+// ComparePatternsWith: score_internal::ComparePatternsWith (fs_internal.hpp).
+absl::StatusOr<PairPatterns> ComparePatternsWith(const match::KernelTable& kernel,
+                                                 const std::vector<const BitMatrix*>& a,
+                                                 const std::vector<const BitMatrix*>& b,
+                                                 const match::CandidatePairs& pairs,
+                                                 const std::vector<FieldLevels>& fields,
+                                                 int threads) {
   BLOOMLINK_RETURN_IF_ERROR(score_internal::CheckCompareInputs(a, b, pairs, fields));
   const std::size_t nf = fields.size();
   const std::size_t n = pairs.size();
@@ -335,12 +303,8 @@ absl::StatusOr<PairPatterns> ComparePatterns(const std::vector<const BitMatrix*>
     total_bits += static_cast<unsigned>(std::bit_width(f.cutpoints.size() + 1));
   }
   std::size_t row_words = 0;
-  bool narrow = true;
-  for (std::size_t f = 0; f < nf; ++f) {
-    row_words += a[f]->words_per_row();
-    narrow = narrow && a[f]->words_per_row() <= kMaxFieldWords;
-  }
-  if (total_bits > 64 || row_words > kMaxRowWords || !narrow ||
+  for (std::size_t f = 0; f < nf; ++f) row_words += a[f]->words_per_row();
+  if (total_bits > 64 || nf > kMaxFields || row_words > kMaxRowWords ||
       n > std::numeric_limits<std::uint32_t>::max()) {
     BLOOMLINK_ASSIGN_OR_RETURN(ComparisonVectors vectors, Compare(a, b, pairs, fields, threads));
     return PatternsOfVectors(std::move(vectors));
@@ -362,14 +326,15 @@ absl::StatusOr<PairPatterns> ComparePatterns(const std::vector<const BitMatrix*>
   std::vector<std::vector<std::uint32_t>> reach(nf);
   std::vector<std::unique_ptr<std::int16_t[]>> reach8(nf);
   std::vector<FieldCode> codes(nf);
+  std::vector<std::uint32_t> field_end(nf);
   std::size_t word_offset = 0;
   unsigned shift = 0;
   for (std::size_t f = 0; f < nf; ++f) {
     reach[f] = ReachTable(fields[f], a[f]->bits());
     const std::size_t ncuts = fields[f].cutpoints.size();
-    if (ncuts <= kReach8) {
-      // 16-byte aligned rows of 8 (the sums are below 2 x 31 x 64 + 1, well within int16).
-      const std::size_t sums = 2 * a[f]->bits() + 1;
+    const std::size_t sums = 2 * a[f]->bits() + 1;
+    if (ncuts <= kReach8 && sums <= std::numeric_limits<std::int16_t>::max()) {
+      // 16-byte aligned rows of 8 int16 (the intersections and reaches are at most the bits).
       reach8[f].reset(new (std::align_val_t{16}) std::int16_t[sums * kReach8]());
       for (std::size_t sum = 0; sum < sums; ++sum) {
         for (std::size_t l = 0; l < ncuts; ++l) {
@@ -377,19 +342,41 @@ absl::StatusOr<PairPatterns> ComparePatterns(const std::vector<const BitMatrix*>
         }
       }
     }
-    codes[f] = FieldCode{.word_offset = word_offset,
-                         .words = a[f]->words_per_row(),
-                         .reach = reach[f].data(),
+    codes[f] = FieldCode{.reach = reach[f].data(),
                          .reach8 = reach8[f].get(),
                          .ncuts = fields[f].cutpoints.size(),
                          .shift = shift};
     word_offset += a[f]->words_per_row();
+    field_end[f] = static_cast<std::uint32_t>(word_offset);
     shift += static_cast<unsigned>(std::bit_width(fields[f].cutpoints.size() + 1));
   }
   if (total_bits <= 32) {
-    return CountKeys<std::uint32_t>(fields, codes.data(), packed_a, packed_b, pairs, nthreads);
+    return CountKeys<std::uint32_t>(fields, codes.data(), field_end.data(), kernel.field_popcounts,
+                                    packed_a, packed_b, pairs, nthreads);
   }
-  return CountKeys<std::uint64_t>(fields, codes.data(), packed_a, packed_b, pairs, nthreads);
+  return CountKeys<std::uint64_t>(fields, codes.data(), field_end.data(), kernel.field_popcounts,
+                                  packed_a, packed_b, pairs, nthreads);
+}
+
+}  // namespace
+
+absl::StatusOr<PairPatterns> ComparePatterns(const std::vector<const BitMatrix*>& a,
+                                             const std::vector<const BitMatrix*>& b,
+                                             const match::CandidatePairs& pairs,
+                                             const std::vector<FieldLevels>& fields, int threads) {
+  BLOOMLINK_ASSIGN_OR_RETURN(const match::KernelTable* kernel, match::Kernels());
+  return ComparePatternsWith(*kernel, a, b, pairs, fields, threads);
 }
 
 }  // namespace bloomlink::score
+
+namespace bloomlink::score_internal {
+
+absl::StatusOr<score::PairPatterns> ComparePatternsWith(
+    const match::KernelTable& kernel, const std::vector<const BitMatrix*>& a,
+    const std::vector<const BitMatrix*>& b, const match::CandidatePairs& pairs,
+    const std::vector<score::FieldLevels>& fields, int threads) {
+  return score::ComparePatternsWith(kernel, a, b, pairs, fields, threads);
+}
+
+}  // namespace bloomlink::score_internal
