@@ -38,16 +38,19 @@ constexpr KernelTable kBuiltKernels[] = {
     {.isa = KernelIsa::kScalar,
      .name = "scalar",
      .and_popcount = &AndPopcountScalar,
-     .field_popcounts = &FieldPopcountsScalar},
+     .field_popcounts = &FieldPopcountsScalar,
+     .field_level_keys = &FieldLevelKeysScalar},
 #if defined(BLOOMLINK_HAVE_X86_KERNELS)
     {.isa = KernelIsa::kAvx2,
      .name = "avx2",
      .and_popcount = &AndPopcountAvx2,
-     .field_popcounts = &FieldPopcountsAvx2},
+     .field_popcounts = &FieldPopcountsAvx2,
+     .field_level_keys = &FieldLevelKeysAvx2},
     {.isa = KernelIsa::kAvx512,
      .name = "avx512",
      .and_popcount = &AndPopcountAvx512,
-     .field_popcounts = &FieldPopcountsAvx512},
+     .field_popcounts = &FieldPopcountsAvx512,
+     .field_level_keys = &FieldLevelKeysAvx512},
 #endif
 };
 

@@ -17,6 +17,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "bloomlink/match/field_key_spec.hpp"
+
 namespace bloomlink::match_internal {
 
 // kLanes: match::kGroupLanes, restated here so that the kernel files need no library header
@@ -56,6 +58,23 @@ void FieldPopcountsAvx512(const std::uint64_t* a_rows, const std::uint64_t* b_ro
                           const std::uint32_t* right, std::size_t n, std::size_t prefetch_n,
                           const std::uint32_t* field_end, std::size_t nf,
                           std::uint32_t* counts) noexcept;
+#endif
+
+// FieldLevelKeysScalar / FieldLevelKeysAvx2 / FieldLevelKeysAvx512: the
+// match::FieldLevelKeysFn implementations, likewise.
+void FieldLevelKeysScalar(const std::uint64_t* a_rows, const std::uint64_t* b_rows,
+                          std::size_t row_stride, const std::uint32_t* left,
+                          const std::uint32_t* right, std::size_t n, std::size_t prefetch_n,
+                          const match::FieldKeySpec& spec, std::uint64_t* keys) noexcept;
+#if defined(BLOOMLINK_HAVE_X86_KERNELS)
+void FieldLevelKeysAvx2(const std::uint64_t* a_rows, const std::uint64_t* b_rows,
+                        std::size_t row_stride, const std::uint32_t* left,
+                        const std::uint32_t* right, std::size_t n, std::size_t prefetch_n,
+                        const match::FieldKeySpec& spec, std::uint64_t* keys) noexcept;
+void FieldLevelKeysAvx512(const std::uint64_t* a_rows, const std::uint64_t* b_rows,
+                          std::size_t row_stride, const std::uint32_t* left,
+                          const std::uint32_t* right, std::size_t n, std::size_t prefetch_n,
+                          const match::FieldKeySpec& spec, std::uint64_t* keys) noexcept;
 #endif
 
 // kFieldPrefetchPairs: how many pairs ahead the FieldPopcounts functions fetch the rows of B

@@ -3,16 +3,13 @@
 //
 // A pair's fields are compared on a record-major copy of the field filters (FieldRows: every
 // field of a record side by side, then the record's popcounts), so the partner's fields are a
-// few consecutive cache lines, fetched ahead, rather than a row in each field's matrix. Each
-// field's level comes from a table, per popcount sum, of the smallest intersection reaching each
-// cut-point (the same double-precision rule as Compare), and the levels go straight into an
-// integer key, as EM's pattern counting packs them. Keys are counted per thread, the distinct
-// keys sorted (the patterns' order), and each pair's key replaced by its pattern's index.
+// few consecutive cache lines, fetched ahead, rather than a row in each field's matrix. The
+// match kernel table's field_level_keys (bloomlink/match/kernels.hpp, dispatched like the
+// candidate search's kernels) counts each field's intersection, finds its level by Compare's
+// double-precision rule and packs the levels into an integer key, as EM's pattern counting
+// packs them. Keys are counted per thread, the distinct keys sorted (the patterns' order), and
+// each pair's key replaced by its pattern's index.
 #include <omp.h>
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include <algorithm>
 #include <bit>
@@ -86,101 +83,31 @@ FieldRows PackRows(const std::vector<const BitMatrix*>& m, std::size_t rows, int
   return out;
 }
 
-// FieldCode: how a field's level is found and where it goes in the key (its words in a row are
-// given to the kernel apart, as field ends).
+// FieldCode: where a field's level goes in the key (for decoding the keys into patterns).
 struct FieldCode {
-  // reach[s * ncuts + l]: the smallest intersection c with 2c >= cutpoints[l] x s (double
-  // precision, as Compare), for popcount sums s in [0, 2 x bits]; the level of a pair is the
-  // number of cut-points its intersection does not reach.
-  const std::uint32_t* reach;
-  // reach8: the same as 8 int16 per sum (0 past the last cut-point), when there are at most 8
-  // cut-points; else nullptr.
-  const std::int16_t* reach8;
   std::size_t ncuts;
   unsigned shift;
 };
 
-std::vector<std::uint32_t> ReachTable(const FieldLevels& field, std::size_t bits) {
-  const std::size_t ncuts = field.cutpoints.size();
-  std::vector<std::uint32_t> reach((2 * bits + 1) * ncuts);
-  for (std::size_t s = 0; s <= 2 * bits; ++s) {
-    for (std::size_t l = 0; l < ncuts; ++l) {
-      const double need = field.cutpoints[l] * static_cast<double>(s);
-      // The predicate 2c >= need grows with c: step from an estimate to the exact boundary.
-      auto c = static_cast<std::int64_t>(need / 2.0);
-      while (c > 0 && 2.0 * static_cast<double>(c - 1) >= need) --c;
-      while (!(2.0 * static_cast<double>(c) >= need)) ++c;
-      reach[s * ncuts + l] = static_cast<std::uint32_t>(c);
-    }
-  }
-  return reach;
-}
-
 // kMaxRowWords: the most words of field filters a record may have for the packed comparison
 // (more: Compare's way).
 constexpr std::size_t kMaxRowWords = 512;
-constexpr std::size_t kReach8 = 8;
 // kMaxFields: the most fields of the packed comparison (each field takes at least 2 of the
 // key's 64 bits).
 constexpr std::size_t kMaxFields = 32;
-// kBatch: pairs per call of the field_popcounts kernel.
+// kBatch: pairs per call of the field_level_keys kernel.
 constexpr std::size_t kBatch = 64;
-
-// KeyedPass: computes pairs' pattern keys (levels packed as EM packs them: level + 1, or 0 for
-// missing, in bit_width(levels) bits per field, the first field lowest).
-template <typename Key>
-struct KeyedPass {
-  const FieldCode* codes;
-  std::size_t nf;
-  const FieldRows* rows_a;
-  const FieldRows* rows_b;
-
-  // KeyOf(i, j, c): the pattern key of record i of A with record j of B, whose fields'
-  // intersections are c[0 .. nf) (the field_popcounts kernel's): each field's level from its
-  // table.
-  [[gnu::always_inline]] Key KeyOf(std::size_t i, std::size_t j, const std::uint32_t* c) const {
-    const auto* px = reinterpret_cast<const std::uint32_t*>(rows_a->row(i) + rows_a->popcount_word);
-    const auto* py = reinterpret_cast<const std::uint32_t*>(rows_b->row(j) + rows_b->popcount_word);
-    Key key = 0;
-    for (std::size_t f = 0; f < nf; ++f) {
-      const FieldCode& code = codes[f];
-      const std::uint32_t pa = px[f], pb = py[f];
-      if (pa == 0 || pb == 0) continue;  // missing: code 0
-      const std::size_t sum = pa + pb;
-      unsigned level = 0;
-#if defined(__SSE2__)
-      if (code.reach8 != nullptr) {
-        // Eight cut-points at once; the ones not reached are a prefix (the table is
-        // non-increasing), two mask bits each.
-        const __m128i r =
-            _mm_load_si128(reinterpret_cast<const __m128i*>(code.reach8 + sum * kReach8));
-        const auto mask = static_cast<unsigned>(
-            _mm_movemask_epi8(_mm_cmpgt_epi16(r, _mm_set1_epi16(static_cast<short>(c[f])))));
-        level = static_cast<unsigned>(std::bit_width(mask)) / 2;
-      } else
-#endif
-      {
-        const std::uint32_t* reach = code.reach + sum * code.ncuts;
-        for (std::size_t l = 0; l < code.ncuts; ++l) level += c[f] < reach[l] ? 1u : 0u;
-      }
-      key |= static_cast<Key>(static_cast<Key>(level + 1) << code.shift);
-    }
-    return key;
-  }
-};
 
 // CountKeys: every pair's key, counted per thread, the distinct keys sorted (the patterns'
 // order), and each key replaced by its pattern's index (in place when keys are 32-bit).
-// field_end[f] is where field f's words end in a row, and field_popcounts counts the
-// intersections.
+// The kernel `level_keys` computes the keys as `spec` says.
 template <typename Key>
 PairPatterns CountKeys(const std::vector<FieldLevels>& fields, const FieldCode* codes,
-                       const std::uint32_t* field_end, match::FieldPopcountsFn field_popcounts,
+                       const match::FieldKeySpec& spec, match::FieldLevelKeysFn level_keys,
                        const FieldRows& rows_a, const FieldRows& rows_b,
                        const match::CandidatePairs& pairs, int nthreads) {
   const std::size_t nf = fields.size();
   const std::size_t n = pairs.size();
-  const KeyedPass<Key> pass{codes, nf, &rows_a, &rows_b};
   PairPatterns out;
   // The keys, in the output's storage when they fit in 32 bits.
   std::vector<Key> wide;
@@ -207,15 +134,15 @@ PairPatterns CountKeys(const std::vector<FieldLevels>& fields, const FieldCode* 
       const std::size_t end = std::min(n, begin + kBlock);
       Key last_key = 0;
       std::uint64_t run = 0;  // pairs in a row with last_key, counted at once
-      alignas(64) std::uint32_t counts[kBatch * kMaxFields];
+      alignas(64) std::uint64_t batch[kBatch];
       for (std::size_t p0 = begin; p0 < end; p0 += kBatch) {
         const std::size_t m = std::min(kBatch, end - p0);
         // The kernel fetches the rows of the block's later pairs ahead.
-        field_popcounts(rows_a.words.get(), rows_b.words.get(), rows_a.stride, left + p0,
-                        right + p0, m, end - p0, field_end, nf, counts);
+        level_keys(rows_a.words.get(), rows_b.words.get(), rows_a.stride, left + p0, right + p0, m,
+                   end - p0, spec, batch);
         for (std::size_t q = 0; q < m; ++q) {
           const std::size_t p = p0 + q;
-          const Key key = pass.KeyOf(left[p], right[p], counts + q * nf);
+          const auto key = static_cast<Key>(batch[q]);
           keys[p] = key;
           if (run > 0 && key != last_key) {
             mine[last_key] += run;
@@ -323,39 +250,40 @@ absl::StatusOr<PairPatterns> ComparePatternsWith(const match::KernelTable& kerne
   if (!same) packed_b_storage = PackRows(b, n == 0 ? 0 : rows_b, nthreads);
   const FieldRows& packed_b = same ? packed_a : packed_b_storage;
 
-  std::vector<std::vector<std::uint32_t>> reach(nf);
-  std::vector<std::unique_ptr<std::int16_t[]>> reach8(nf);
+  // The kernel's key: each field's cut-points as a column of doubles (0.0 past its own: always
+  // reached), its code at its shift.
   std::vector<FieldCode> codes(nf);
   std::vector<std::uint32_t> field_end(nf);
+  std::vector<std::uint8_t> shifts(nf);
+  std::size_t ncuts = 0;
+  for (const FieldLevels& f : fields) ncuts = std::max(ncuts, f.cutpoints.size());
+  const std::size_t cut_stride = (nf + match::kCutLanes - 1) / match::kCutLanes * match::kCutLanes;
+  std::vector<double> cutpoints(ncuts * cut_stride, 0.0);
   std::size_t word_offset = 0;
   unsigned shift = 0;
   for (std::size_t f = 0; f < nf; ++f) {
-    reach[f] = ReachTable(fields[f], a[f]->bits());
-    const std::size_t ncuts = fields[f].cutpoints.size();
-    const std::size_t sums = 2 * a[f]->bits() + 1;
-    if (ncuts <= kReach8 && sums <= std::numeric_limits<std::int16_t>::max()) {
-      // 16-byte aligned rows of 8 int16 (the intersections and reaches are at most the bits).
-      reach8[f].reset(new (std::align_val_t{16}) std::int16_t[sums * kReach8]());
-      for (std::size_t sum = 0; sum < sums; ++sum) {
-        for (std::size_t l = 0; l < ncuts; ++l) {
-          reach8[f][sum * kReach8 + l] = static_cast<std::int16_t>(reach[f][sum * ncuts + l]);
-        }
-      }
+    codes[f] = FieldCode{.ncuts = fields[f].cutpoints.size(), .shift = shift};
+    for (std::size_t l = 0; l < fields[f].cutpoints.size(); ++l) {
+      cutpoints[l * cut_stride + f] = fields[f].cutpoints[l];
     }
-    codes[f] = FieldCode{.reach = reach[f].data(),
-                         .reach8 = reach8[f].get(),
-                         .ncuts = fields[f].cutpoints.size(),
-                         .shift = shift};
     word_offset += a[f]->words_per_row();
     field_end[f] = static_cast<std::uint32_t>(word_offset);
+    shifts[f] = static_cast<std::uint8_t>(shift);
     shift += static_cast<unsigned>(std::bit_width(fields[f].cutpoints.size() + 1));
   }
+  const match::FieldKeySpec spec{.field_end = field_end.data(),
+                                 .nf = nf,
+                                 .popcount_word = packed_a.popcount_word,
+                                 .cutpoints = cutpoints.data(),
+                                 .cut_stride = cut_stride,
+                                 .ncuts = ncuts,
+                                 .shift = shifts.data()};
   if (total_bits <= 32) {
-    return CountKeys<std::uint32_t>(fields, codes.data(), field_end.data(), kernel.field_popcounts,
-                                    packed_a, packed_b, pairs, nthreads);
+    return CountKeys<std::uint32_t>(fields, codes.data(), spec, kernel.field_level_keys, packed_a,
+                                    packed_b, pairs, nthreads);
   }
-  return CountKeys<std::uint64_t>(fields, codes.data(), field_end.data(), kernel.field_popcounts,
-                                  packed_a, packed_b, pairs, nthreads);
+  return CountKeys<std::uint64_t>(fields, codes.data(), spec, kernel.field_level_keys, packed_a,
+                                  packed_b, pairs, nthreads);
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # kernel_object_symbols_test.sh NM OBJECTS — the kernel objects of the match module
 # (kernels_<isa>: scalar, avx2, avx512; OBJECTS is the module's object list, separated by
-# semicolons as CMake's $<TARGET_OBJECTS> gives it) must each define exactly two external
-# functions, their entry points: the AndPopcount and the FieldPopcounts function of their ISA.
+# semicolons as CMake's $<TARGET_OBJECTS> gives it) must each define exactly their entry points
+# as external functions: the AndPopcount, FieldPopcounts and FieldLevelKeys functions of their ISA.
 # Any other one, an inline function or a template instance of the tiling driver with external
 # linkage, is a weak symbol the linker may pick as the one copy for every caller, compiled with
 # that file's ISA flags (see src/match/tiling_driver.hpp).
@@ -21,10 +21,14 @@ for object in "${objects[@]}"; do
   # -P: "name type [value size]"; T is a function, W a weak one (or weak data without a type).
   symbols="$("$nm" -P --defined-only --extern-only "$object" |
              awk '$2 ~ /^[TWi]$/ && $1 != "__clang_call_terminate" { print $1 }')"
-  if [ "$(printf '%s\n' "$symbols" | grep -c .)" != 2 ] ||
-     [ "$(printf '%s\n' "$symbols" | grep -c 'AndPopcount')" != 1 ] ||
-     [ "$(printf '%s\n' "$symbols" | grep -c 'FieldPopcounts')" != 1 ]; then
-    echo "$object must define no function but its AndPopcount and FieldPopcounts functions;" \
+  entry_points=(AndPopcount FieldPopcounts FieldLevelKeys)
+  ok=1
+  [ "$(printf '%s\n' "$symbols" | grep -c .)" = "${#entry_points[@]}" ] || ok=0
+  for entry in "${entry_points[@]}"; do
+    [ "$(printf '%s\n' "$symbols" | grep -c "$entry")" = 1 ] || ok=0
+  done
+  if [ "$ok" != 1 ]; then
+    echo "$object must define no function but its entry points (${entry_points[*]});" \
          "it defines:" >&2
     "$nm" -C --defined-only --extern-only "$object" >&2
     exit 1
@@ -37,4 +41,4 @@ if [ "$checked" = 0 ]; then
   echo "no kernel object among: $2" >&2
   exit 1
 fi
-echo "$checked kernel objects define no function but their AndPopcount and FieldPopcounts functions"
+echo "$checked kernel objects define no function but their entry points"

@@ -1,10 +1,13 @@
 #include "bloomlink/match/kernels.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -243,7 +246,8 @@ TEST_P(KernelTest, MatchesOnAllZeroAndAllOneFilters) {
 
 // Field layouts for field_popcounts, as each field's words: empty, one word, the synth schema's
 // fields (17 words), 8 x 256 bits, 32 one-word fields, empty fields among others, the widest
-// narrow rows (32 words) and past them (33 words, 33 fields, 65 words, a 2048-bit field).
+// narrow rows (32 words) and past them (33 words, 33 fields, 65 words, a 2048-bit field), and
+// 12 fields (two groups of 8 for the AVX-512 levels).
 const std::vector<std::vector<std::uint32_t>> kFieldLayouts = {
     {},
     {1},
@@ -259,6 +263,7 @@ const std::vector<std::vector<std::uint32_t>> kFieldLayouts = {
     {32, 1},
     {7},
     {9, 9},
+    std::vector<std::uint32_t>(12, 2),
 };
 
 // FieldCase: rows of records, pairs of them and a field layout for field_popcounts.
@@ -367,6 +372,124 @@ TEST_P(KernelTest, FieldPopcountsCountsFullFieldsOnUnalignedRows) {
     }
     EXPECT_EQ(counts.back(), kSentinel);
   }
+}
+
+// ReferenceKey(x, y, spec): FieldKeySpec's key, as Compare finds levels (the first cut-point
+// reached), from the rows' own words.
+std::uint64_t ReferenceKey(const std::uint64_t* x, const std::uint64_t* y,
+                           const FieldKeySpec& spec) {
+  std::uint64_t key = 0;
+  for (std::size_t f = 0; f < spec.nf; ++f) {
+    std::uint32_t c = 0, pa = 0, pb = 0;
+    for (std::size_t w = f == 0 ? 0 : spec.field_end[f - 1]; w < spec.field_end[f]; ++w) {
+      c += static_cast<std::uint32_t>(std::popcount(x[w] & y[w]));
+      pa += static_cast<std::uint32_t>(std::popcount(x[w]));
+      pb += static_cast<std::uint32_t>(std::popcount(y[w]));
+    }
+    if (pa == 0 || pb == 0) continue;
+    std::size_t level = 0;
+    const double sum = static_cast<double>(pa + pb);
+    while (level < spec.ncuts && !(2.0 * c >= spec.cutpoints[level * spec.cut_stride + f] * sum)) {
+      ++level;
+    }
+    key |= static_cast<std::uint64_t>(level + 1) << spec.shift[f];
+  }
+  return key;
+}
+
+TEST_P(KernelTest, FieldLevelKeysMatchesReferenceOnRandomRows) {
+  std::mt19937_64 rng(20261204);
+  // Cut-points per field (cycled): exact Dice values of small counts are common at 64 bits.
+  const std::vector<std::vector<double>> cuts = {
+      {0.95, 0.85, 0.75, 0.65, 0.55, 0.45, 0.35}, {1.0, 0.75, 0.5, 0.25}, {0.9}, {0.7, 0.5}};
+  std::size_t cases = 0;
+  for (const auto& widths : kFieldLayouts) {
+    const std::size_t nf = widths.size();
+    if (nf > 20) continue;  // keys of 3 bits a field at most: 64 bits
+    for (double density : {0.05, 0.3, 0.7}) {
+      std::vector<std::uint32_t> field_end;
+      std::uint32_t end = 0;
+      for (std::uint32_t w : widths) field_end.push_back(end += w);
+      const std::size_t popcount_word = end + 1;  // a word of padding between
+      const std::size_t stride = popcount_word + (nf + 1) / 2 + 2;
+      const std::size_t records = 17;
+      AlignedWords a(records * stride), b(records * stride);
+      for (AlignedWords* side : {&a, &b}) {
+        for (std::size_t r = 0; r < records; ++r) {
+          std::uint64_t* row = side->data() + r * stride;
+          for (std::size_t w = 0; w < stride; ++w) row[w] = RandomWord(rng, density);
+          // Every fourth field of a record is empty (missing); B's records mostly copy A's
+          // fields with a few bits changed, so that high levels occur.
+          for (std::size_t f = 0; f < nf; ++f) {
+            const std::size_t w0 = f == 0 ? 0 : field_end[f - 1];
+            for (std::size_t w = w0; w < field_end[f]; ++w) {
+              if (rng() % 4 == 0 && w == w0) {
+                for (std::size_t z = w0; z < field_end[f]; ++z) row[z] = 0;
+                break;
+              }
+              if (side == &b && rng() % 2 == 0) {
+                row[w] = a.data()[r * stride + w] ^ (std::uint64_t{1} << (rng() % 64));
+              }
+            }
+          }
+          for (std::size_t f = 0; f < nf; ++f) {
+            std::uint32_t count = 0;
+            for (std::size_t w = f == 0 ? 0 : field_end[f - 1]; w < field_end[f]; ++w) {
+              count += static_cast<std::uint32_t>(std::popcount(row[w]));
+            }
+            std::memcpy(reinterpret_cast<unsigned char*>(row + popcount_word) + 4 * f, &count, 4);
+          }
+        }
+      }
+      std::vector<std::uint8_t> shift;
+      std::size_t ncuts = 0, at = 0;
+      for (std::size_t f = 0; f < nf; ++f) {
+        shift.push_back(static_cast<std::uint8_t>(at));
+        const std::size_t k = cuts[f % cuts.size()].size();
+        at += static_cast<std::size_t>(std::bit_width(k + 1));
+        ncuts = std::max(ncuts, k);
+      }
+      const std::size_t cut_stride = (nf + kCutLanes - 1) / kCutLanes * kCutLanes;
+      std::vector<double> cutpoints(std::max<std::size_t>(1, ncuts * cut_stride), 0.0);
+      for (std::size_t f = 0; f < nf; ++f) {
+        const auto& c = cuts[f % cuts.size()];
+        for (std::size_t l = 0; l < c.size(); ++l) cutpoints[l * cut_stride + f] = c[l];
+      }
+      const FieldKeySpec spec{.field_end = field_end.data(),
+                              .nf = nf,
+                              .popcount_word = popcount_word,
+                              .cutpoints = cutpoints.data(),
+                              .cut_stride = cut_stride,
+                              .ncuts = ncuts,
+                              .shift = shift.data()};
+      std::vector<std::uint32_t> left, right;
+      for (std::size_t p = 0; p < 60; ++p) {
+        left.push_back(static_cast<std::uint32_t>(rng() % records));
+        // Half the pairs a record with its near copy.
+        right.push_back(p % 2 == 0 ? left.back() : static_cast<std::uint32_t>(rng() % records));
+      }
+      for (std::size_t n : {0, 1, 9, 50}) {
+        SCOPED_TRACE(::testing::Message() << "fields " << nf << ", words " << end << ", density "
+                                          << density << ", pairs " << n);
+        std::vector<std::uint64_t> keys(n + 3, 0xdeadbeefdeadbeefULL);
+        kernel_->field_level_keys(a.data(), b.data(), stride, left.data(), right.data(), n, 60,
+                                  spec, keys.data());
+        std::set<std::uint64_t> distinct;
+        for (std::size_t p = 0; p < n; ++p) {
+          ASSERT_EQ(keys[p],
+                    ReferenceKey(a.data() + left[p] * stride, b.data() + right[p] * stride, spec))
+              << "pair " << p;
+          distinct.insert(keys[p]);
+        }
+        for (std::size_t p = n; p < n + 3; ++p) ASSERT_EQ(keys[p], 0xdeadbeefdeadbeefULL);
+        if (n == 50 && nf > 1) {
+          EXPECT_GT(distinct.size(), 5u);
+        }
+        ++cases;
+      }
+    }
+  }
+  EXPECT_GT(cases, 100u);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllKernels, KernelTest, ::testing::ValuesIn(BuiltIsas()), ParamName);
@@ -555,6 +678,7 @@ TEST(KernelsTest, SupportedKernelsListsScalarFirstAndAgreesWithKernelFor) {
     EXPECT_EQ(*ParseKernelName(k->name), k->isa);
     EXPECT_NE(k->and_popcount, nullptr);
     EXPECT_NE(k->field_popcounts, nullptr);
+    EXPECT_NE(k->field_level_keys, nullptr);
   }
   EXPECT_EQ(KernelFor(KernelIsa::kAvx2) != nullptr, cpu.avx2);
   EXPECT_EQ(KernelFor(KernelIsa::kAvx512) != nullptr, cpu.avx512);
