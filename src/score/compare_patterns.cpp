@@ -98,9 +98,19 @@ constexpr std::size_t kMaxFields = 32;
 // kBatch: pairs per call of the field_level_keys kernel.
 constexpr std::size_t kBatch = 64;
 
-// CountKeys: every pair's key, counted per thread, the distinct keys sorted (the patterns'
-// order), and each key replaced by its pattern's index (in place when keys are 32-bit).
-// The kernel `level_keys` computes the keys as `spec` says.
+// ThreadPatterns: one thread's distinct keys, each with a local number (its order of first
+// appearance in that thread) and its count.
+template <typename Key>
+struct ThreadPatterns {
+  absl::flat_hash_map<Key, std::uint32_t> local;
+  std::vector<Key> keys;  // by local number
+  std::vector<std::uint64_t> counts;
+};
+
+// CountKeys: every pair's key, counted per thread (each pair keeps its key's local number in
+// the output), the distinct keys sorted (the patterns' order), and each pair's local number
+// replaced by its pattern's index through a table per thread. The kernel `level_keys` computes
+// the keys as `spec` says.
 template <typename Key>
 PairPatterns CountKeys(const std::vector<FieldLevels>& fields, const FieldCode* codes,
                        const match::FieldKeySpec& spec, match::FieldLevelKeysFn level_keys,
@@ -109,30 +119,25 @@ PairPatterns CountKeys(const std::vector<FieldLevels>& fields, const FieldCode* 
   const std::size_t nf = fields.size();
   const std::size_t n = pairs.size();
   PairPatterns out;
-  // The keys, in the output's storage when they fit in 32 bits.
-  std::vector<Key> wide;
-  Key* keys;
   // (Huge pages advised before the first touch: resize's zeroing faults the pages in.)
-  if constexpr (std::is_same_v<Key, std::uint32_t>) {
-    internal::ResizeFresh(out.pattern, n);
-    keys = out.pattern.data();
-  } else {
-    internal::ResizeFresh(wide, n);
-    keys = wide.data();
-  }
+  internal::ResizeFresh(out.pattern, n);
+  std::uint32_t* pattern = out.pattern.data();
   const std::uint32_t* left = pairs.left.data();
   const std::uint32_t* right = pairs.right.data();
   const std::size_t nblocks = (n + kBlock - 1) / kBlock;
-  std::vector<absl::flat_hash_map<Key, std::uint64_t>> counted(static_cast<std::size_t>(nthreads));
+  std::vector<ThreadPatterns<Key>> counted(static_cast<std::size_t>(nthreads));
+  std::vector<int> block_thread(nblocks);  // which thread's local numbers a block holds
 #pragma omp parallel num_threads(nthreads)
   {
-    absl::flat_hash_map<Key, std::uint64_t>& mine =
-        counted[static_cast<std::size_t>(omp_get_thread_num())];
+    const int thread = omp_get_thread_num();
+    ThreadPatterns<Key>& mine = counted[static_cast<std::size_t>(thread)];
 #pragma omp for schedule(static)
     for (std::int64_t block = 0; block < static_cast<std::int64_t>(nblocks); ++block) {
+      block_thread[static_cast<std::size_t>(block)] = thread;
       const std::size_t begin = static_cast<std::size_t>(block) * kBlock;
       const std::size_t end = std::min(n, begin + kBlock);
       Key last_key = 0;
+      std::uint32_t last_id = 0;
       std::uint64_t run = 0;  // pairs in a row with last_key, counted at once
       alignas(64) std::uint64_t batch[kBatch];
       for (std::size_t p0 = begin; p0 < end; p0 += kBatch) {
@@ -141,25 +146,30 @@ PairPatterns CountKeys(const std::vector<FieldLevels>& fields, const FieldCode* 
         level_keys(rows_a.words.get(), rows_b.words.get(), rows_a.stride, left + p0, right + p0, m,
                    end - p0, spec, batch);
         for (std::size_t q = 0; q < m; ++q) {
-          const std::size_t p = p0 + q;
           const auto key = static_cast<Key>(batch[q]);
-          keys[p] = key;
-          if (run > 0 && key != last_key) {
-            mine[last_key] += run;
+          if (run == 0 || key != last_key) {
+            if (run > 0) mine.counts[last_id] += run;
+            const auto [it, inserted] =
+                mine.local.try_emplace(key, static_cast<std::uint32_t>(mine.keys.size()));
+            if (inserted) {
+              mine.keys.push_back(key);
+              mine.counts.push_back(0);
+            }
+            last_key = key;
+            last_id = it->second;
             run = 0;
           }
-          last_key = key;
+          pattern[p0 + q] = last_id;
           ++run;
         }
       }
-      if (run > 0) mine[last_key] += run;
+      if (run > 0) mine.counts[last_id] += run;
     }
   }
   // Every thread's counts, added (integers: in any order), then sorted by key.
-  absl::flat_hash_map<Key, std::uint64_t> all = std::move(counted[0]);
-  for (std::size_t t = 1; t < counted.size(); ++t) {
-    for (const auto& [key, count] : counted[t]) all[key] += count;
-    counted[t] = {};
+  absl::flat_hash_map<Key, std::uint64_t> all;
+  for (const ThreadPatterns<Key>& t : counted) {
+    for (std::size_t id = 0; id < t.keys.size(); ++id) all[t.keys[id]] += t.counts[id];
   }
   std::vector<std::pair<Key, std::uint64_t>> sorted(all.begin(), all.end());
   std::sort(sorted.begin(), sorted.end());
@@ -179,12 +189,19 @@ PairPatterns CountKeys(const std::vector<FieldLevels>& fields, const FieldCode* 
       pc.patterns.levels.push_back(code == 0 ? kMissingLevel : static_cast<std::uint8_t>(code - 1));
     }
   }
-  if constexpr (!std::is_same_v<Key, std::uint32_t>) internal::ResizeFresh(out.pattern, n);
-  std::uint32_t* pattern = out.pattern.data();
+  // Each thread's local numbers to pattern indexes.
+  std::vector<std::vector<std::uint32_t>> remap(counted.size());
+  for (std::size_t t = 0; t < counted.size(); ++t) {
+    remap[t].reserve(counted[t].keys.size());
+    for (const Key key : counted[t].keys) remap[t].push_back(index.find(key)->second);
+    counted[t] = {};
+  }
 #pragma omp parallel for num_threads(nthreads) schedule(static)
-  for (std::int64_t q = 0; q < static_cast<std::int64_t>(n); ++q) {
-    const auto p = static_cast<std::size_t>(q);
-    pattern[p] = index.find(keys[p])->second;
+  for (std::int64_t block = 0; block < static_cast<std::int64_t>(nblocks); ++block) {
+    const std::uint32_t* to = remap[static_cast<std::size_t>(block_thread[block])].data();
+    const std::size_t begin = static_cast<std::size_t>(block) * kBlock;
+    const std::size_t end = std::min(n, begin + kBlock);
+    for (std::size_t p = begin; p < end; ++p) pattern[p] = to[pattern[p]];
   }
   return out;
 }
