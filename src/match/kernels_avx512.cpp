@@ -14,6 +14,13 @@
 // group stream), so there is none. What mattered was the code GCC makes: vpandq with an embedded
 // broadcast (and_epi64, not and_si512), query pointers hoisted out of the group loop, and
 // accumulators kept as chains (see Step); together about 2x over the first version.
+//
+// The field kernels (FieldPopcountsAvx512, FieldLevelKeysAvx512: Fellegi-Sunter's comparison of
+// record-major field filters, one pair at a time) count a row of up to 32 words in one pass:
+// vpopcntq of the words' intersections, the 32 word counts as 16-bit lanes, their prefix sums
+// (5 vpermw + vpaddw), and each field's count as the difference of two prefix sums (2 vpermw).
+// The levels of 8 fields are then found at once in doubles (one vmulpd and vcmppd per
+// cut-point, the same products and comparisons as the scalar code) and shifted into the key.
 #include <immintrin.h>
 
 #define BLOOMLINK_KERNEL_ISA_FILE
@@ -226,8 +233,9 @@ std::size_t NarrowChunks(const std::uint32_t* field_end, std::size_t nf) {
   return (words + 7) / 8;
 }
 
-// WithChunks(chunks, run): run(std::integral_constant-like tag) for chunks 1-4, as a template
-// argument.
+// WithChunks(chunks, run): run(Chunks<C>{}) with C = chunks (1-4), so that the chunk count is
+// a template argument of NarrowCounts (Chunks stands in for std::integral_constant: no standard
+// header here).
 template <std::size_t C>
 struct Chunks {
   static constexpr std::size_t kValue = C;
