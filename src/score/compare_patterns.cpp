@@ -38,7 +38,7 @@ constexpr std::size_t kBlock = std::size_t{1} << 14;
 constexpr std::size_t kParallelCutoff = 4096;
 
 // FieldRows: one side's field filters, record-major: record r's row holds the fields' words one
-// field after the other (field f ending at word field_end[f], the layout the field_popcounts
+// field after the other (field f ending at word field_end[f], the layout the field_level_keys
 // kernel takes), then (at word `popcount_word`) the fields' popcounts as uint32, and is padded to
 // whole 64-byte lines.
 struct FieldRows {

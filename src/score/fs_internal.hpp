@@ -32,7 +32,7 @@ absl::Status CheckCompareInputs(const std::vector<const BitMatrix*>& a,
                                 const std::vector<score::FieldLevels>& fields);
 
 // ComparePatternsWith(kernel, a, b, pairs, fields, threads): score::ComparePatterns with the
-// intersections counted by `kernel`'s field_popcounts rather than by match::Kernels()' (tests
+// keys computed by `kernel`'s field_level_keys rather than by match::Kernels()' (tests
 // run each kernel this CPU has; every kernel gives the same result).
 absl::StatusOr<score::PairPatterns> ComparePatternsWith(
     const match::KernelTable& kernel, const std::vector<const BitMatrix*>& a,

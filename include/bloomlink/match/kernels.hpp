@@ -80,7 +80,7 @@ using FieldPopcountsFn = void (*)(const std::uint64_t* a_rows, const std::uint64
 // p < n, keys[p] is the key (FieldKeySpec, bloomlink/match/field_key_spec.hpp) of record left[p]
 // of A with record right[p] of B: each field's intersection counted as field_popcounts does,
 // its level from the field's cut-points, packed. Rows, left, right and prefetch_n as for
-// FieldPopcountsFn; spec.popcount_word + nf / 2 words of popcounts must fit in a row. Never
+// FieldPopcountsFn; the popcounts (nf uint32 from word spec.popcount_word) must fit in a row. Never
 // allocates, never throws, and gives exactly the scalar kernel's results.
 //
 // Speed: as field_popcounts; the AVX-512 kernel finds the levels of 8 fields at once.

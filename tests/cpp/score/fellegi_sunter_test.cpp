@@ -412,7 +412,7 @@ TEST(ComparePatterns, ExactCutPointDiceReachesTheLevel) {
 }
 
 TEST(ComparePatterns, SameResultWithEveryKernel) {
-  // Each field_popcounts kernel this CPU runs (BLOOMLINK_KERNEL's choices): the synth schema's
+  // Each field_level_keys kernel this CPU runs (BLOOMLINK_KERNEL's choices): the synth schema's
   // field widths, 8 x 256 bits (the AVX-512 kernel's 32-word rows) and rows past 32 words.
   const std::vector<std::vector<std::size_t>> layouts = {
       {128, 256, 256, 128, 64, 256}, std::vector<std::size_t>(8, 256), {64, 2560, 192}};
