@@ -35,10 +35,22 @@ static_assert(kLanes == match::kGroupLanes);
 // BLOOMLINK_KERNEL selects the last one the CPU supports). A new kernel is one entry here, with
 // its CPU requirement in CpuSupport and Supports.
 constexpr KernelTable kBuiltKernels[] = {
-    {KernelIsa::kScalar, "scalar", &AndPopcountScalar},
+    {.isa = KernelIsa::kScalar,
+     .name = "scalar",
+     .and_popcount = &AndPopcountScalar,
+     .field_popcounts = &FieldPopcountsScalar,
+     .field_level_keys = &FieldLevelKeysScalar},
 #if defined(BLOOMLINK_HAVE_X86_KERNELS)
-    {KernelIsa::kAvx2, "avx2", &AndPopcountAvx2},
-    {KernelIsa::kAvx512, "avx512", &AndPopcountAvx512},
+    {.isa = KernelIsa::kAvx2,
+     .name = "avx2",
+     .and_popcount = &AndPopcountAvx2,
+     .field_popcounts = &FieldPopcountsAvx2,
+     .field_level_keys = &FieldLevelKeysAvx2},
+    {.isa = KernelIsa::kAvx512,
+     .name = "avx512",
+     .and_popcount = &AndPopcountAvx512,
+     .field_popcounts = &FieldPopcountsAvx512,
+     .field_level_keys = &FieldLevelKeysAvx512},
 #endif
 };
 

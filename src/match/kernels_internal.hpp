@@ -17,6 +17,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "bloomlink/match/field_key_spec.hpp"
+
 namespace bloomlink::match_internal {
 
 // kLanes: match::kGroupLanes, restated here so that the kernel files need no library header
@@ -37,6 +39,47 @@ void AndPopcountAvx512(const std::uint64_t* queries, std::size_t nq, std::size_t
                        const std::uint64_t* groups, std::size_t ngroups, std::size_t words,
                        std::uint32_t* counts, std::size_t counts_stride) noexcept;
 #endif
+
+// FieldPopcountsScalar / FieldPopcountsAvx2 / FieldPopcountsAvx512: the match::FieldPopcountsFn
+// implementations, with the same CPU requirements as the AndPopcount functions of their files.
+void FieldPopcountsScalar(const std::uint64_t* a_rows, const std::uint64_t* b_rows,
+                          std::size_t row_stride, const std::uint32_t* left,
+                          const std::uint32_t* right, std::size_t n, std::size_t prefetch_n,
+                          const std::uint32_t* field_end, std::size_t nf,
+                          std::uint32_t* counts) noexcept;
+#if defined(BLOOMLINK_HAVE_X86_KERNELS)
+void FieldPopcountsAvx2(const std::uint64_t* a_rows, const std::uint64_t* b_rows,
+                        std::size_t row_stride, const std::uint32_t* left,
+                        const std::uint32_t* right, std::size_t n, std::size_t prefetch_n,
+                        const std::uint32_t* field_end, std::size_t nf,
+                        std::uint32_t* counts) noexcept;
+void FieldPopcountsAvx512(const std::uint64_t* a_rows, const std::uint64_t* b_rows,
+                          std::size_t row_stride, const std::uint32_t* left,
+                          const std::uint32_t* right, std::size_t n, std::size_t prefetch_n,
+                          const std::uint32_t* field_end, std::size_t nf,
+                          std::uint32_t* counts) noexcept;
+#endif
+
+// FieldLevelKeysScalar / FieldLevelKeysAvx2 / FieldLevelKeysAvx512: the
+// match::FieldLevelKeysFn implementations, likewise.
+void FieldLevelKeysScalar(const std::uint64_t* a_rows, const std::uint64_t* b_rows,
+                          std::size_t row_stride, const std::uint32_t* left,
+                          const std::uint32_t* right, std::size_t n, std::size_t prefetch_n,
+                          const match::FieldKeySpec& spec, std::uint64_t* keys) noexcept;
+#if defined(BLOOMLINK_HAVE_X86_KERNELS)
+void FieldLevelKeysAvx2(const std::uint64_t* a_rows, const std::uint64_t* b_rows,
+                        std::size_t row_stride, const std::uint32_t* left,
+                        const std::uint32_t* right, std::size_t n, std::size_t prefetch_n,
+                        const match::FieldKeySpec& spec, std::uint64_t* keys) noexcept;
+void FieldLevelKeysAvx512(const std::uint64_t* a_rows, const std::uint64_t* b_rows,
+                          std::size_t row_stride, const std::uint32_t* left,
+                          const std::uint32_t* right, std::size_t n, std::size_t prefetch_n,
+                          const match::FieldKeySpec& spec, std::uint64_t* keys) noexcept;
+#endif
+
+// kFieldPrefetchPairs: how many pairs ahead the FieldPopcounts functions fetch the rows of B
+// (the side a list of pairs sorted by A visits at random).
+inline constexpr std::size_t kFieldPrefetchPairs = 16;
 
 }  // namespace bloomlink::match_internal
 

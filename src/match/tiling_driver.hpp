@@ -17,10 +17,13 @@
 //   - everything here is a member of TilingDriver<Tile>, and every kernel file declares its Tile
 //     in an anonymous namespace: each instantiation then has internal linkage, one per file;
 //   - kernel files include no library or standard-library header besides <cstddef>, <cstdint>
-//     (types only) and the ISA's intrinsics (kernels_scalar.cpp, built for the baseline, also
-//     <bit>).
-// The test kernel_object_symbols checks the result: each kernel object defines exactly one
-// external symbol, its AndPopcount function.
+//     (types only), the ISA's intrinsics (kernels_scalar.cpp, built for the baseline, also
+//     <bit>) and bloomlink/match/field_key_spec.hpp (a plain struct).
+// The same rules hold for the field kernels in those files (FieldPopcounts, FieldLevelKeys:
+// their helpers are in an anonymous namespace, and bloomlink/match/field_key_spec.hpp, which
+// they include, holds only a plain struct and a constant). The test kernel_object_symbols
+// checks the result: each kernel object defines exactly its entry points as external symbols,
+// its AndPopcount, FieldPopcounts and FieldLevelKeys functions.
 #pragma once
 
 #ifndef BLOOMLINK_KERNEL_ISA_FILE

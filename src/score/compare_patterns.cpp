@@ -3,16 +3,13 @@
 //
 // A pair's fields are compared on a record-major copy of the field filters (FieldRows: every
 // field of a record side by side, then the record's popcounts), so the partner's fields are a
-// few consecutive cache lines, fetched ahead, rather than a row in each field's matrix. Each
-// field's level comes from a table, per popcount sum, of the smallest intersection reaching each
-// cut-point (the same double-precision rule as Compare), and the levels go straight into an
-// integer key, as EM's pattern counting packs them. Keys are counted per thread, the distinct
-// keys sorted (the patterns' order), and each pair's key replaced by its pattern's index.
+// few consecutive cache lines, fetched ahead, rather than a row in each field's matrix. The
+// match kernel table's field_level_keys (bloomlink/match/kernels.hpp, dispatched like the
+// candidate search's kernels) counts each field's intersection, finds its level by Compare's
+// double-precision rule and packs the levels into an integer key, as EM's pattern counting
+// packs them. Keys are counted per thread, the distinct keys sorted (the patterns' order), and
+// each pair's key replaced by its pattern's index.
 #include <omp.h>
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include <algorithm>
 #include <bit>
@@ -26,9 +23,9 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "bloomlink/match/kernels.hpp"
 #include "bloomlink/score/fellegi_sunter.hpp"
 #include "internal/huge_pages.hpp"
-#include "internal/popcount.hpp"
 #include "internal/status_macros.hpp"
 #include "score/fs_internal.hpp"
 
@@ -39,12 +36,11 @@ namespace {
 constexpr std::size_t kBlock = std::size_t{1} << 14;
 // Below this many pairs one thread compares them all.
 constexpr std::size_t kParallelCutoff = 4096;
-// The partner rows of the pair this many pairs ahead are fetched.
-constexpr std::size_t kPrefetchDistance = 16;
 
-// FieldRows: one side's field filters, record-major: record r's row holds field f's words at
-// word offset FieldCode::word_offset, then (at word `popcount_word`) the fields' popcounts as
-// uint32, and is padded to whole 64-byte lines.
+// FieldRows: one side's field filters, record-major: record r's row holds the fields' words one
+// field after the other (field f ending at word field_end[f], the layout the field_level_keys
+// kernel takes), then (at word `popcount_word`) the fields' popcounts as uint32, and is padded to
+// whole 64-byte lines.
 struct FieldRows {
   struct Free {
     void operator()(std::uint64_t* p) const { std::free(p); }
@@ -87,185 +83,93 @@ FieldRows PackRows(const std::vector<const BitMatrix*>& m, std::size_t rows, int
   return out;
 }
 
-// FieldCode: how a field's level is found and where it goes in the key.
+// FieldCode: where a field's level goes in the key (for decoding the keys into patterns).
 struct FieldCode {
-  std::size_t word_offset, words;
-  // reach[s * ncuts + l]: the smallest intersection c with 2c >= cutpoints[l] x s (double
-  // precision, as Compare), for popcount sums s in [0, 2 x bits]; the level of a pair is the
-  // number of cut-points its intersection does not reach.
-  const std::uint32_t* reach;
-  // reach8: the same as 8 int16 per sum (0 past the last cut-point), when there are at most 8
-  // cut-points; else nullptr.
-  const std::int16_t* reach8;
   std::size_t ncuts;
   unsigned shift;
 };
 
-std::vector<std::uint32_t> ReachTable(const FieldLevels& field, std::size_t bits) {
-  const std::size_t ncuts = field.cutpoints.size();
-  std::vector<std::uint32_t> reach((2 * bits + 1) * ncuts);
-  for (std::size_t s = 0; s <= 2 * bits; ++s) {
-    for (std::size_t l = 0; l < ncuts; ++l) {
-      const double need = field.cutpoints[l] * static_cast<double>(s);
-      // The predicate 2c >= need grows with c: step from an estimate to the exact boundary.
-      auto c = static_cast<std::int64_t>(need / 2.0);
-      while (c > 0 && 2.0 * static_cast<double>(c - 1) >= need) --c;
-      while (!(2.0 * static_cast<double>(c) >= need)) ++c;
-      reach[s * ncuts + l] = static_cast<std::uint32_t>(c);
-    }
-  }
-  return reach;
-}
-
 // kMaxRowWords: the most words of field filters a record may have for the packed comparison
-// (more: Compare's way); kMaxFieldWords: the most words of one field (its byte counts must add
-// up without overflow).
+// (more: Compare's way).
 constexpr std::size_t kMaxRowWords = 512;
-constexpr std::size_t kMaxFieldWords = 31;
-constexpr std::size_t kReach8 = 8;
-constexpr std::uint64_t kMask1 = 0x5555555555555555ULL;
-constexpr std::uint64_t kMask2 = 0x3333333333333333ULL;
-constexpr std::uint64_t kMask4 = 0x0F0F0F0F0F0F0F0FULL;
-constexpr std::uint64_t kMask8 = 0x00FF00FF00FF00FFULL;
+// kMaxFields: the most fields of the packed comparison (each field takes at least 2 of the
+// key's 64 bits).
+constexpr std::size_t kMaxFields = 32;
+// kBatch: pairs per call of the field_level_keys kernel.
+constexpr std::size_t kBatch = 64;
 
-// ByteCounts(x, y, words, out): out[w] holds, in each byte, the ones of that byte of x[w] & y[w].
-inline void ByteCounts(const std::uint64_t* x, const std::uint64_t* y, std::size_t words,
-                       std::uint64_t* out) {
-  std::size_t w = 0;
-#if defined(__SSE2__)
-  const __m128i m1 = _mm_set1_epi64x(static_cast<long long>(kMask1));
-  const __m128i m2 = _mm_set1_epi64x(static_cast<long long>(kMask2));
-  const __m128i m4 = _mm_set1_epi64x(static_cast<long long>(kMask4));
-  for (; w + 2 <= words; w += 2) {
-    __m128i v = _mm_and_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + w)),
-                              _mm_loadu_si128(reinterpret_cast<const __m128i*>(y + w)));
-    v = _mm_sub_epi64(v, _mm_and_si128(_mm_srli_epi64(v, 1), m1));
-    v = _mm_add_epi64(_mm_and_si128(v, m2), _mm_and_si128(_mm_srli_epi64(v, 2), m2));
-    v = _mm_and_si128(_mm_add_epi64(v, _mm_srli_epi64(v, 4)), m4);
-    _mm_store_si128(reinterpret_cast<__m128i*>(out + w), v);
-  }
-#endif
-  for (; w < words; ++w) {
-    std::uint64_t v = x[w] & y[w];
-    v -= (v >> 1) & kMask1;
-    v = (v & kMask2) + ((v >> 2) & kMask2);
-    out[w] = (v + (v >> 4)) & kMask4;
-  }
-}
-
-// KeyedPass: computes pairs' pattern keys (levels packed as EM packs them: level + 1, or 0 for
-// missing, in bit_width(levels) bits per field, the first field lowest).
+// ThreadPatterns: one thread's distinct keys, each with a local number (its order of first
+// appearance in that thread) and its count.
 template <typename Key>
-struct KeyedPass {
-  const FieldCode* codes;
-  std::size_t nf;
-  const FieldRows* rows_a;
-  const FieldRows* rows_b;
-
-  // KeyOf(i, j): the pattern key of record i of A with record j of B: the intersections of
-  // every field at once (byte counts of each word's ones, two words at a time where SSE2 is the
-  // baseline), summed per field, then each field's level from its table.
-  [[gnu::always_inline]] Key KeyOf(std::size_t i, std::size_t j) const {
-    const std::uint64_t* x = rows_a->row(i);
-    const std::uint64_t* y = rows_b->row(j);
-    const auto* px = reinterpret_cast<const std::uint32_t*>(x + rows_a->popcount_word);
-    const auto* py = reinterpret_cast<const std::uint32_t*>(y + rows_b->popcount_word);
-    alignas(16) std::uint64_t bytes[kMaxRowWords];
-    ByteCounts(x, y, rows_a->popcount_word, bytes);
-    Key key = 0;
-    for (std::size_t f = 0; f < nf; ++f) {
-      const FieldCode& code = codes[f];
-      const std::uint32_t pa = px[f], pb = py[f];
-      if (pa == 0 || pb == 0) continue;  // missing: code 0
-      // Byte counts are at most 8 a word: 31 words add up without overflowing a byte.
-      std::uint64_t acc = 0;
-      for (std::size_t w = 0; w < code.words; ++w) acc += bytes[code.word_offset + w];
-      const std::uint64_t shorts = (acc & kMask8) + ((acc >> 8) & kMask8);
-      const auto c = static_cast<std::uint32_t>((shorts * 0x0001000100010001ULL) >> 48);
-      const std::size_t sum = pa + pb;
-      unsigned level = 0;
-#if defined(__SSE2__)
-      if (code.reach8 != nullptr) {
-        // Eight cut-points at once; the ones not reached are a prefix (the table is
-        // non-increasing), two mask bits each.
-        const __m128i r =
-            _mm_load_si128(reinterpret_cast<const __m128i*>(code.reach8 + sum * kReach8));
-        const auto mask = static_cast<unsigned>(
-            _mm_movemask_epi8(_mm_cmpgt_epi16(r, _mm_set1_epi16(static_cast<short>(c)))));
-        level = static_cast<unsigned>(std::bit_width(mask)) / 2;
-      } else
-#endif
-      {
-        const std::uint32_t* reach = code.reach + sum * code.ncuts;
-        for (std::size_t l = 0; l < code.ncuts; ++l) level += c < reach[l] ? 1u : 0u;
-      }
-      key |= static_cast<Key>(static_cast<Key>(level + 1) << code.shift);
-    }
-    return key;
-  }
+struct ThreadPatterns {
+  absl::flat_hash_map<Key, std::uint32_t> local;
+  std::vector<Key> keys;  // by local number
+  std::vector<std::uint64_t> counts;
 };
 
-inline void Prefetch(const FieldRows& rows, std::size_t r) {
-  const auto* p = reinterpret_cast<const char*>(rows.row(r));
-  for (std::size_t line = 0; line < rows.stride * 8; line += 64) __builtin_prefetch(p + line);
-}
-
-// CountKeys: every pair's key, counted per thread, the distinct keys sorted (the patterns'
-// order), and each key replaced by its pattern's index (in place when keys are 32-bit).
+// CountKeys: every pair's key, counted per thread (each pair keeps its key's local number in
+// the output), the distinct keys sorted (the patterns' order), and each pair's local number
+// replaced by its pattern's index through a table per thread. The kernel `level_keys` computes
+// the keys as `spec` says.
 template <typename Key>
 PairPatterns CountKeys(const std::vector<FieldLevels>& fields, const FieldCode* codes,
+                       const match::FieldKeySpec& spec, match::FieldLevelKeysFn level_keys,
                        const FieldRows& rows_a, const FieldRows& rows_b,
                        const match::CandidatePairs& pairs, int nthreads) {
   const std::size_t nf = fields.size();
   const std::size_t n = pairs.size();
-  const KeyedPass<Key> pass{codes, nf, &rows_a, &rows_b};
   PairPatterns out;
-  // The keys, in the output's storage when they fit in 32 bits.
-  std::vector<Key> wide;
-  Key* keys;
-  if constexpr (std::is_same_v<Key, std::uint32_t>) {
-    out.pattern.resize(n);
-    keys = out.pattern.data();
-  } else {
-    wide.resize(n);
-    keys = wide.data();
-  }
-  internal::AdviseHugePages(keys, n * sizeof(Key));
+  // (Huge pages advised before the first touch: resize's zeroing faults the pages in.)
+  internal::ResizeFresh(out.pattern, n);
+  std::uint32_t* pattern = out.pattern.data();
   const std::uint32_t* left = pairs.left.data();
   const std::uint32_t* right = pairs.right.data();
   const std::size_t nblocks = (n + kBlock - 1) / kBlock;
-  std::vector<absl::flat_hash_map<Key, std::uint64_t>> counted(static_cast<std::size_t>(nthreads));
+  std::vector<ThreadPatterns<Key>> counted(static_cast<std::size_t>(nthreads));
+  std::vector<int> block_thread(nblocks);  // which thread's local numbers a block holds
 #pragma omp parallel num_threads(nthreads)
   {
-    absl::flat_hash_map<Key, std::uint64_t>& mine =
-        counted[static_cast<std::size_t>(omp_get_thread_num())];
+    const int thread = omp_get_thread_num();
+    ThreadPatterns<Key>& mine = counted[static_cast<std::size_t>(thread)];
 #pragma omp for schedule(static)
     for (std::int64_t block = 0; block < static_cast<std::int64_t>(nblocks); ++block) {
+      block_thread[static_cast<std::size_t>(block)] = thread;
       const std::size_t begin = static_cast<std::size_t>(block) * kBlock;
       const std::size_t end = std::min(n, begin + kBlock);
       Key last_key = 0;
+      std::uint32_t last_id = 0;
       std::uint64_t run = 0;  // pairs in a row with last_key, counted at once
-      for (std::size_t p = begin; p < end; ++p) {
-        if (p + kPrefetchDistance < end) {
-          Prefetch(rows_b, right[p + kPrefetchDistance]);
+      alignas(64) std::uint64_t batch[kBatch];
+      for (std::size_t p0 = begin; p0 < end; p0 += kBatch) {
+        const std::size_t m = std::min(kBatch, end - p0);
+        // The kernel fetches the rows of the block's later pairs ahead.
+        level_keys(rows_a.words.get(), rows_b.words.get(), rows_a.stride, left + p0, right + p0, m,
+                   end - p0, spec, batch);
+        for (std::size_t q = 0; q < m; ++q) {
+          const auto key = static_cast<Key>(batch[q]);
+          if (run == 0 || key != last_key) {
+            if (run > 0) mine.counts[last_id] += run;
+            const auto [it, inserted] =
+                mine.local.try_emplace(key, static_cast<std::uint32_t>(mine.keys.size()));
+            if (inserted) {
+              mine.keys.push_back(key);
+              mine.counts.push_back(0);
+            }
+            last_key = key;
+            last_id = it->second;
+            run = 0;
+          }
+          pattern[p0 + q] = last_id;
+          ++run;
         }
-        const Key key = pass.KeyOf(left[p], right[p]);
-        keys[p] = key;
-        if (run > 0 && key != last_key) {
-          mine[last_key] += run;
-          run = 0;
-        }
-        last_key = key;
-        ++run;
       }
-      if (run > 0) mine[last_key] += run;
+      if (run > 0) mine.counts[last_id] += run;
     }
   }
   // Every thread's counts, added (integers: in any order), then sorted by key.
-  absl::flat_hash_map<Key, std::uint64_t> all = std::move(counted[0]);
-  for (std::size_t t = 1; t < counted.size(); ++t) {
-    for (const auto& [key, count] : counted[t]) all[key] += count;
-    counted[t] = {};
+  absl::flat_hash_map<Key, std::uint64_t> all;
+  for (const ThreadPatterns<Key>& t : counted) {
+    for (std::size_t id = 0; id < t.keys.size(); ++id) all[t.keys[id]] += t.counts[id];
   }
   std::vector<std::pair<Key, std::uint64_t>> sorted(all.begin(), all.end());
   std::sort(sorted.begin(), sorted.end());
@@ -285,12 +189,19 @@ PairPatterns CountKeys(const std::vector<FieldLevels>& fields, const FieldCode* 
       pc.patterns.levels.push_back(code == 0 ? kMissingLevel : static_cast<std::uint8_t>(code - 1));
     }
   }
-  if constexpr (!std::is_same_v<Key, std::uint32_t>) out.pattern.resize(n);
-  std::uint32_t* pattern = out.pattern.data();
+  // Each thread's local numbers to pattern indexes.
+  std::vector<std::vector<std::uint32_t>> remap(counted.size());
+  for (std::size_t t = 0; t < counted.size(); ++t) {
+    remap[t].reserve(counted[t].keys.size());
+    for (const Key key : counted[t].keys) remap[t].push_back(index.find(key)->second);
+    counted[t] = {};
+  }
 #pragma omp parallel for num_threads(nthreads) schedule(static)
-  for (std::int64_t q = 0; q < static_cast<std::int64_t>(n); ++q) {
-    const auto p = static_cast<std::size_t>(q);
-    pattern[p] = index.find(keys[p])->second;
+  for (std::int64_t block = 0; block < static_cast<std::int64_t>(nblocks); ++block) {
+    const std::uint32_t* to = remap[static_cast<std::size_t>(block_thread[block])].data();
+    const std::size_t begin = static_cast<std::size_t>(block) * kBlock;
+    const std::size_t end = std::min(n, begin + kBlock);
+    for (std::size_t p = begin; p < end; ++p) pattern[p] = to[pattern[p]];
   }
   return out;
 }
@@ -321,12 +232,13 @@ PairPatterns PatternsOfVectors(ComparisonVectors vectors) {
   return out;
 }
 
-}  // namespace
-
-absl::StatusOr<PairPatterns> ComparePatterns(const std::vector<const BitMatrix*>& a,
-                                             const std::vector<const BitMatrix*>& b,
-                                             const match::CandidatePairs& pairs,
-                                             const std::vector<FieldLevels>& fields, int threads) {
+// ComparePatternsWith: score_internal::ComparePatternsWith (fs_internal.hpp).
+absl::StatusOr<PairPatterns> ComparePatternsWith(const match::KernelTable& kernel,
+                                                 const std::vector<const BitMatrix*>& a,
+                                                 const std::vector<const BitMatrix*>& b,
+                                                 const match::CandidatePairs& pairs,
+                                                 const std::vector<FieldLevels>& fields,
+                                                 int threads) {
   BLOOMLINK_RETURN_IF_ERROR(score_internal::CheckCompareInputs(a, b, pairs, fields));
   const std::size_t nf = fields.size();
   const std::size_t n = pairs.size();
@@ -335,12 +247,8 @@ absl::StatusOr<PairPatterns> ComparePatterns(const std::vector<const BitMatrix*>
     total_bits += static_cast<unsigned>(std::bit_width(f.cutpoints.size() + 1));
   }
   std::size_t row_words = 0;
-  bool narrow = true;
-  for (std::size_t f = 0; f < nf; ++f) {
-    row_words += a[f]->words_per_row();
-    narrow = narrow && a[f]->words_per_row() <= kMaxFieldWords;
-  }
-  if (total_bits > 64 || row_words > kMaxRowWords || !narrow ||
+  for (std::size_t f = 0; f < nf; ++f) row_words += a[f]->words_per_row();
+  if (total_bits > 64 || nf > kMaxFields || row_words > kMaxRowWords ||
       n > std::numeric_limits<std::uint32_t>::max()) {
     BLOOMLINK_ASSIGN_OR_RETURN(ComparisonVectors vectors, Compare(a, b, pairs, fields, threads));
     return PatternsOfVectors(std::move(vectors));
@@ -359,37 +267,61 @@ absl::StatusOr<PairPatterns> ComparePatterns(const std::vector<const BitMatrix*>
   if (!same) packed_b_storage = PackRows(b, n == 0 ? 0 : rows_b, nthreads);
   const FieldRows& packed_b = same ? packed_a : packed_b_storage;
 
-  std::vector<std::vector<std::uint32_t>> reach(nf);
-  std::vector<std::unique_ptr<std::int16_t[]>> reach8(nf);
+  // The kernel's key: each field's cut-points as a column of doubles (0.0 past its own: always
+  // reached), its code at its shift.
   std::vector<FieldCode> codes(nf);
+  std::vector<std::uint32_t> field_end(nf);
+  std::vector<std::uint8_t> shifts(nf);
+  std::size_t ncuts = 0;
+  for (const FieldLevels& f : fields) ncuts = std::max(ncuts, f.cutpoints.size());
+  const std::size_t cut_stride = (nf + match::kCutLanes - 1) / match::kCutLanes * match::kCutLanes;
+  std::vector<double> cutpoints(ncuts * cut_stride, 0.0);
   std::size_t word_offset = 0;
   unsigned shift = 0;
   for (std::size_t f = 0; f < nf; ++f) {
-    reach[f] = ReachTable(fields[f], a[f]->bits());
-    const std::size_t ncuts = fields[f].cutpoints.size();
-    if (ncuts <= kReach8) {
-      // 16-byte aligned rows of 8 (the sums are below 2 x 31 x 64 + 1, well within int16).
-      const std::size_t sums = 2 * a[f]->bits() + 1;
-      reach8[f].reset(new (std::align_val_t{16}) std::int16_t[sums * kReach8]());
-      for (std::size_t sum = 0; sum < sums; ++sum) {
-        for (std::size_t l = 0; l < ncuts; ++l) {
-          reach8[f][sum * kReach8 + l] = static_cast<std::int16_t>(reach[f][sum * ncuts + l]);
-        }
-      }
+    codes[f] = FieldCode{.ncuts = fields[f].cutpoints.size(), .shift = shift};
+    for (std::size_t l = 0; l < fields[f].cutpoints.size(); ++l) {
+      cutpoints[l * cut_stride + f] = fields[f].cutpoints[l];
     }
-    codes[f] = FieldCode{.word_offset = word_offset,
-                         .words = a[f]->words_per_row(),
-                         .reach = reach[f].data(),
-                         .reach8 = reach8[f].get(),
-                         .ncuts = fields[f].cutpoints.size(),
-                         .shift = shift};
     word_offset += a[f]->words_per_row();
+    field_end[f] = static_cast<std::uint32_t>(word_offset);
+    shifts[f] = static_cast<std::uint8_t>(shift);
     shift += static_cast<unsigned>(std::bit_width(fields[f].cutpoints.size() + 1));
   }
+  const match::FieldKeySpec spec{.field_end = field_end.data(),
+                                 .nf = nf,
+                                 .popcount_word = packed_a.popcount_word,
+                                 .cutpoints = cutpoints.data(),
+                                 .cut_stride = cut_stride,
+                                 .ncuts = ncuts,
+                                 .shift = shifts.data()};
   if (total_bits <= 32) {
-    return CountKeys<std::uint32_t>(fields, codes.data(), packed_a, packed_b, pairs, nthreads);
+    return CountKeys<std::uint32_t>(fields, codes.data(), spec, kernel.field_level_keys, packed_a,
+                                    packed_b, pairs, nthreads);
   }
-  return CountKeys<std::uint64_t>(fields, codes.data(), packed_a, packed_b, pairs, nthreads);
+  return CountKeys<std::uint64_t>(fields, codes.data(), spec, kernel.field_level_keys, packed_a,
+                                  packed_b, pairs, nthreads);
+}
+
+}  // namespace
+
+absl::StatusOr<PairPatterns> ComparePatterns(const std::vector<const BitMatrix*>& a,
+                                             const std::vector<const BitMatrix*>& b,
+                                             const match::CandidatePairs& pairs,
+                                             const std::vector<FieldLevels>& fields, int threads) {
+  BLOOMLINK_ASSIGN_OR_RETURN(const match::KernelTable* kernel, match::Kernels());
+  return ComparePatternsWith(*kernel, a, b, pairs, fields, threads);
 }
 
 }  // namespace bloomlink::score
+
+namespace bloomlink::score_internal {
+
+absl::StatusOr<score::PairPatterns> ComparePatternsWith(
+    const match::KernelTable& kernel, const std::vector<const BitMatrix*>& a,
+    const std::vector<const BitMatrix*>& b, const match::CandidatePairs& pairs,
+    const std::vector<score::FieldLevels>& fields, int threads) {
+  return score::ComparePatternsWith(kernel, a, b, pairs, fields, threads);
+}
+
+}  // namespace bloomlink::score_internal

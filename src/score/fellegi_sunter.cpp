@@ -101,7 +101,17 @@ absl::Status CheckCompareInputs(const std::vector<const BitMatrix*>& a,
     rows_b = std::min(rows_b, b[f]->rows());
   }
   const std::size_t n = pairs.size();
+  // The largest indices first (a loop the compiler vectorises), the failing pair only if one is
+  // out of range.
+  std::uint32_t max_left = 0, max_right = 0;
+  const std::uint32_t* left_index = pairs.left.data();
+  const std::uint32_t* right_index = pairs.right.data();
   for (std::size_t p = 0; p < n; ++p) {
+    max_left = std::max(max_left, left_index[p]);
+    max_right = std::max(max_right, right_index[p]);
+  }
+  const bool in_range = n == 0 || (max_left < rows_a && max_right < rows_b);
+  for (std::size_t p = 0; p < n && !in_range; ++p) {
     if (pairs.left[p] >= rows_a || pairs.right[p] >= rows_b) {
       const bool left = pairs.left[p] >= rows_a;
       return absl::InvalidArgumentError(StrCat("Compare: pair ", p, ": ", left ? "left" : "right",

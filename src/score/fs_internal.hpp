@@ -1,4 +1,5 @@
-// Internal to the score module: checks shared by the model code and the model file parser.
+// Internal to the score module: checks shared by the model code and the model file parser, and
+// ComparePatterns with a given kernel.
 #pragma once
 
 #include <string>
@@ -6,6 +7,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "bloomlink/match/kernels.hpp"
 #include "bloomlink/score/fellegi_sunter.hpp"
 
 namespace bloomlink::score_internal {
@@ -27,5 +30,13 @@ absl::Status CheckCompareInputs(const std::vector<const BitMatrix*>& a,
                                 const std::vector<const BitMatrix*>& b,
                                 const match::CandidatePairs& pairs,
                                 const std::vector<score::FieldLevels>& fields);
+
+// ComparePatternsWith(kernel, a, b, pairs, fields, threads): score::ComparePatterns with the
+// keys computed by `kernel`'s field_level_keys rather than by match::Kernels()' (tests
+// run each kernel this CPU has; every kernel gives the same result).
+absl::StatusOr<score::PairPatterns> ComparePatternsWith(
+    const match::KernelTable& kernel, const std::vector<const BitMatrix*>& a,
+    const std::vector<const BitMatrix*>& b, const match::CandidatePairs& pairs,
+    const std::vector<score::FieldLevels>& fields, int threads);
 
 }  // namespace bloomlink::score_internal

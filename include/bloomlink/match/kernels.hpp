@@ -3,7 +3,10 @@
 // The SIMD kernels behind candidate generation and their single dispatch point.
 //
 // A kernel computes |a AND b| (the popcount of the intersection, the numerator of the Dice
-// coefficient) for a few query filters against many target filters. Three implementations exist:
+// coefficient) for a few query filters against many target filters (and_popcount, the candidate
+// search), or for each field of many given pairs of records (field_popcounts; field_level_keys
+// also turns them into Dice levels packed in a key: Fellegi-Sunter's comparison of field
+// filters, score::ComparePatterns). Three implementations exist:
 // a portable scalar reference, AVX2 (vpshufb nibble popcounts) and AVX-512 with VPOPCNTDQ. Each
 // lives in its own source file, the only files compiled with ISA flags; the rest of the library
 // is built for the processor's baseline. The two x86 kernels exist only in builds with the x86
@@ -29,6 +32,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "bloomlink/match/field_key_spec.hpp"
 
 namespace bloomlink::match {
 
@@ -51,12 +55,48 @@ using AndPopcountFn = void (*)(const std::uint64_t* queries, std::size_t nq,
                                std::size_t ngroups, std::size_t words, std::uint32_t* counts,
                                std::size_t counts_stride) noexcept;
 
+// FieldPopcountsFn(a_rows, b_rows, row_stride, left, right, n, prefetch_n, field_end, nf,
+// counts): the intersections of each field of many pairs of records whose fields are stored
+// record-major (all the fields of a record side by side in one row of row_stride words, field f
+// in words [field_end[f - 1], field_end[f]), field 0 from word 0). For p < n and f < nf:
+//   counts[p * nf + f] = popcount(x AND y) over field f's words,
+// with x = a_rows + left[p] * row_stride and y = b_rows + right[p] * row_stride. field_end is
+// non-decreasing and field_end[nf - 1] <= row_stride (an empty field counts 0; nf 0 writes
+// nothing). left and right are read for p < prefetch_n (prefetch_n >= n, an index there must
+// be a row too): the rows of the pairs after the n are fetched ahead (whole rows of row_stride
+// words), so that a caller going through a long list of pairs a few at a time passes the rest
+// of the list. Rows need no alignment (64-byte aligned rows are faster). Never allocates, never
+// throws, and gives exactly the scalar kernel's results.
+//
+// Speed: one call per few dozen pairs or more; rows of at most 32 words (2048 bits) with at most
+// 32 fields take the AVX-512 kernel's fastest path.
+using FieldPopcountsFn = void (*)(const std::uint64_t* a_rows, const std::uint64_t* b_rows,
+                                  std::size_t row_stride, const std::uint32_t* left,
+                                  const std::uint32_t* right, std::size_t n, std::size_t prefetch_n,
+                                  const std::uint32_t* field_end, std::size_t nf,
+                                  std::uint32_t* counts) noexcept;
+
+// FieldLevelKeysFn(a_rows, b_rows, row_stride, left, right, n, prefetch_n, spec, keys): for
+// p < n, keys[p] is the key (FieldKeySpec, bloomlink/match/field_key_spec.hpp) of record left[p]
+// of A with record right[p] of B: each field's intersection counted as field_popcounts does,
+// its level from the field's cut-points, packed. Rows, left, right and prefetch_n as for
+// FieldPopcountsFn; the popcounts (nf uint32 from word spec.popcount_word) must fit in a row. Never
+// allocates, never throws, and gives exactly the scalar kernel's results.
+//
+// Speed: as field_popcounts; the AVX-512 kernel finds the levels of 8 fields at once.
+using FieldLevelKeysFn = void (*)(const std::uint64_t* a_rows, const std::uint64_t* b_rows,
+                                  std::size_t row_stride, const std::uint32_t* left,
+                                  const std::uint32_t* right, std::size_t n, std::size_t prefetch_n,
+                                  const FieldKeySpec& spec, std::uint64_t* keys) noexcept;
+
 enum class KernelIsa { kScalar, kAvx2, kAvx512 };
 
 struct KernelTable {
   KernelIsa isa;
   std::string_view name;  // "scalar", "avx2", "avx512"
   AndPopcountFn and_popcount;
+  FieldPopcountsFn field_popcounts;
+  FieldLevelKeysFn field_level_keys;
 };
 
 // Kernels() is the kernel table chosen once, on first use: BLOOMLINK_KERNEL if set (an unknown

@@ -91,9 +91,10 @@ struct PairPatterns {
 //
 // How: the field filters are copied record-major first (all fields of a record side by side,
 // with their popcounts, so a pair reads a few consecutive cache lines instead of two scattered
-// rows per field), each pair's levels are packed into an integer key as they are computed (a
-// level from a table of the intersections that reach each cut-point, per popcount sum), and the
-// keys are counted per thread; no per-field level is stored. The copy costs about as much as
+// rows per field), each pair's levels are computed and packed into an integer key by the match
+// kernels' field_level_keys (bloomlink/match/kernels.hpp: SIMD, chosen like the candidate
+// search's, forced by BLOOMLINK_KERNEL, whose error ComparePatterns returns), and the keys are
+// counted per thread; no per-field level is stored. The copy costs about as much as
 // comparing one pair per record, so for a few pairs among many records Compare is cheaper.
 absl::StatusOr<PairPatterns> ComparePatterns(const std::vector<const BitMatrix*>& a,
                                              const std::vector<const BitMatrix*>& b,

@@ -1,10 +1,13 @@
 #include "bloomlink/match/kernels.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -241,6 +244,254 @@ TEST_P(KernelTest, MatchesOnAllZeroAndAllOneFilters) {
   }
 }
 
+// Field layouts for field_popcounts, as each field's words: empty, one word, the synth schema's
+// fields (17 words), 8 x 256 bits, 32 one-word fields, empty fields among others, the widest
+// narrow rows (32 words) and past them (33 words, 33 fields, 65 words, a 2048-bit field), and
+// 12 fields (two groups of 8 for the AVX-512 levels).
+const std::vector<std::vector<std::uint32_t>> kFieldLayouts = {
+    {},
+    {1},
+    {2, 4, 4, 2, 1, 4},
+    {4, 4, 4, 4, 4, 4, 4, 4},
+    std::vector<std::uint32_t>(32, 1),
+    {0, 3, 0, 5, 0},
+    {16, 16},
+    {8, 9, 15},
+    {33},
+    std::vector<std::uint32_t>(33, 1),
+    {20, 20, 20, 5},
+    {32, 1},
+    {7},
+    {9, 9},
+    std::vector<std::uint32_t>(12, 2),
+};
+
+// FieldCase: rows of records, pairs of them and a field layout for field_popcounts.
+struct FieldCase {
+  std::vector<std::uint32_t> field_end;
+  std::size_t stride = 0;
+  AlignedWords a, b;
+  std::vector<std::uint32_t> left, right;
+
+  // Expected(n): the counts of the first n pairs, pair by pair, then kSentinel (untouched).
+  std::vector<std::uint32_t> Expected(std::size_t n, std::size_t size) const {
+    std::vector<std::uint32_t> counts(size, kSentinel);
+    const std::size_t nf = field_end.size();
+    for (std::size_t p = 0; p < n; ++p) {
+      const std::uint64_t* x = a.data() + left[p] * stride;
+      const std::uint64_t* y = b.data() + right[p] * stride;
+      for (std::size_t f = 0; f < nf; ++f) {
+        std::uint32_t c = 0;
+        for (std::size_t w = f == 0 ? 0 : field_end[f - 1]; w < field_end[f]; ++w) {
+          c += static_cast<std::uint32_t>(std::popcount(x[w] & y[w]));
+        }
+        counts[p * nf + f] = c;
+      }
+    }
+    return counts;
+  }
+
+  std::vector<std::uint32_t> Run(const KernelTable& kernel, std::size_t first, std::size_t n,
+                                 std::size_t prefetch_n, std::size_t size) const {
+    std::vector<std::uint32_t> counts(size, kSentinel);
+    kernel.field_popcounts(a.data(), b.data(), stride, left.data() + first, right.data() + first, n,
+                           prefetch_n, field_end.data(), field_end.size(), counts.data());
+    return counts;
+  }
+};
+
+// MakeFieldCase(widths, records, pairs, pad, density, rng): `records` random rows a side of
+// the layout's words plus `pad` more (random too: the kernel must not count them), and `pairs`
+// random pairs.
+FieldCase MakeFieldCase(const std::vector<std::uint32_t>& widths, std::size_t records,
+                        std::size_t pairs, std::size_t pad, double density, std::mt19937_64& rng) {
+  FieldCase c;
+  std::uint32_t end = 0;
+  for (std::uint32_t w : widths) c.field_end.push_back(end += w);
+  c.stride = end + pad;
+  c.a = AlignedWords(records * c.stride);
+  c.b = AlignedWords(records * c.stride);
+  for (std::size_t i = 0; i < records * c.stride; ++i) {
+    c.a.data()[i] = RandomWord(rng, density);
+    c.b.data()[i] = RandomWord(rng, density);
+  }
+  for (std::size_t p = 0; p < pairs; ++p) {
+    c.left.push_back(static_cast<std::uint32_t>(rng() % records));
+    c.right.push_back(static_cast<std::uint32_t>(rng() % records));
+  }
+  return c;
+}
+
+TEST_P(KernelTest, FieldPopcountsMatchesScalarReferenceOnRandomRows) {
+  const KernelTable& scalar = *KernelFor(KernelIsa::kScalar);
+  std::mt19937_64 rng(20261203);
+  std::size_t cases = 0;
+  for (const auto& widths : kFieldLayouts) {
+    for (std::size_t pad : {0, 3, 8}) {
+      for (double density : {0.05, 0.5, 1.0}) {
+        // 40 pairs: calls over [0, n) with n 0, 1, 7 and 23, reading ahead to the 40th.
+        const FieldCase c = MakeFieldCase(widths, 13, 40, pad, density, rng);
+        const std::size_t nf = widths.size();
+        for (std::size_t n : {0, 1, 7, 23}) {
+          for (std::size_t prefetch_n : {n, std::size_t{40}}) {
+            SCOPED_TRACE(::testing::Message()
+                         << "fields " << nf << ", words " << (nf == 0 ? 0 : c.field_end.back())
+                         << ", pad " << pad << ", density " << density << ", pairs " << n
+                         << ", prefetch_n " << prefetch_n);
+            const std::size_t size = n * nf + 40;  // and a tail that must stay untouched
+            const auto expected = c.Expected(n, size);
+            ASSERT_EQ(c.Run(scalar, 0, n, prefetch_n, size), expected);
+            ASSERT_EQ(c.Run(*kernel_, 0, n, prefetch_n, size), expected);
+            ++cases;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(cases, kFieldLayouts.size() * 3 * 3 * 4 * 2);
+}
+
+// All-one rows: every field counts all its bits (the 16-bit lanes of the AVX-512 kernel's
+// sums must not wrap), on unaligned rows (an odd stride from an odd word).
+TEST_P(KernelTest, FieldPopcountsCountsFullFieldsOnUnalignedRows) {
+  for (const auto& widths : kFieldLayouts) {
+    std::vector<std::uint32_t> field_end;
+    std::uint32_t end = 0;
+    for (std::uint32_t w : widths) field_end.push_back(end += w);
+    const std::size_t stride = end + 1;
+    AlignedWords rows(1 + 5 * stride);
+    for (std::size_t i = 0; i < rows.size(); ++i) rows.data()[i] = ~std::uint64_t{0};
+    const std::vector<std::uint32_t> left = {0, 4, 2}, right = {3, 1, 4};
+    std::vector<std::uint32_t> counts(3 * widths.size() + 1, kSentinel);
+    kernel_->field_popcounts(rows.data() + 1, rows.data() + 1, stride, left.data(), right.data(), 3,
+                             3, field_end.data(), field_end.size(), counts.data());
+    for (std::size_t p = 0; p < 3; ++p) {
+      for (std::size_t f = 0; f < widths.size(); ++f) {
+        EXPECT_EQ(counts[p * widths.size() + f], 64 * widths[f]) << "pair " << p << " field " << f;
+      }
+    }
+    EXPECT_EQ(counts.back(), kSentinel);
+  }
+}
+
+// ReferenceKey(x, y, spec): FieldKeySpec's key, as Compare finds levels (the first cut-point
+// reached), from the rows' own words.
+std::uint64_t ReferenceKey(const std::uint64_t* x, const std::uint64_t* y,
+                           const FieldKeySpec& spec) {
+  std::uint64_t key = 0;
+  for (std::size_t f = 0; f < spec.nf; ++f) {
+    std::uint32_t c = 0, pa = 0, pb = 0;
+    for (std::size_t w = f == 0 ? 0 : spec.field_end[f - 1]; w < spec.field_end[f]; ++w) {
+      c += static_cast<std::uint32_t>(std::popcount(x[w] & y[w]));
+      pa += static_cast<std::uint32_t>(std::popcount(x[w]));
+      pb += static_cast<std::uint32_t>(std::popcount(y[w]));
+    }
+    if (pa == 0 || pb == 0) continue;
+    std::size_t level = 0;
+    const double sum = static_cast<double>(pa + pb);
+    while (level < spec.ncuts && !(2.0 * c >= spec.cutpoints[level * spec.cut_stride + f] * sum)) {
+      ++level;
+    }
+    key |= static_cast<std::uint64_t>(level + 1) << spec.shift[f];
+  }
+  return key;
+}
+
+TEST_P(KernelTest, FieldLevelKeysMatchesReferenceOnRandomRows) {
+  std::mt19937_64 rng(20261204);
+  // Cut-points per field (cycled): exact Dice values of small counts are common at 64 bits.
+  const std::vector<std::vector<double>> cuts = {
+      {0.95, 0.85, 0.75, 0.65, 0.55, 0.45, 0.35}, {1.0, 0.75, 0.5, 0.25}, {0.9}, {0.7, 0.5}};
+  std::size_t cases = 0;
+  for (const auto& widths : kFieldLayouts) {
+    const std::size_t nf = widths.size();
+    if (nf > 20) continue;  // keys of 3 bits a field at most: 64 bits
+    for (double density : {0.05, 0.3, 0.7}) {
+      std::vector<std::uint32_t> field_end;
+      std::uint32_t end = 0;
+      for (std::uint32_t w : widths) field_end.push_back(end += w);
+      const std::size_t popcount_word = end + 1;  // a word of padding between
+      const std::size_t stride = popcount_word + (nf + 1) / 2 + 2;
+      const std::size_t records = 17;
+      AlignedWords a(records * stride), b(records * stride);
+      for (AlignedWords* side : {&a, &b}) {
+        for (std::size_t r = 0; r < records; ++r) {
+          std::uint64_t* row = side->data() + r * stride;
+          for (std::size_t w = 0; w < stride; ++w) row[w] = RandomWord(rng, density);
+          // Every fourth field of a record is empty (missing); B's records mostly copy A's
+          // fields with a few bits changed, so that high levels occur.
+          for (std::size_t f = 0; f < nf; ++f) {
+            const std::size_t w0 = f == 0 ? 0 : field_end[f - 1];
+            for (std::size_t w = w0; w < field_end[f]; ++w) {
+              if (rng() % 4 == 0 && w == w0) {
+                for (std::size_t z = w0; z < field_end[f]; ++z) row[z] = 0;
+                break;
+              }
+              if (side == &b && rng() % 2 == 0) {
+                row[w] = a.data()[r * stride + w] ^ (std::uint64_t{1} << (rng() % 64));
+              }
+            }
+          }
+          for (std::size_t f = 0; f < nf; ++f) {
+            std::uint32_t count = 0;
+            for (std::size_t w = f == 0 ? 0 : field_end[f - 1]; w < field_end[f]; ++w) {
+              count += static_cast<std::uint32_t>(std::popcount(row[w]));
+            }
+            std::memcpy(reinterpret_cast<unsigned char*>(row + popcount_word) + 4 * f, &count, 4);
+          }
+        }
+      }
+      std::vector<std::uint8_t> shift;
+      std::size_t ncuts = 0, at = 0;
+      for (std::size_t f = 0; f < nf; ++f) {
+        shift.push_back(static_cast<std::uint8_t>(at));
+        const std::size_t k = cuts[f % cuts.size()].size();
+        at += static_cast<std::size_t>(std::bit_width(k + 1));
+        ncuts = std::max(ncuts, k);
+      }
+      const std::size_t cut_stride = (nf + kCutLanes - 1) / kCutLanes * kCutLanes;
+      std::vector<double> cutpoints(std::max<std::size_t>(1, ncuts * cut_stride), 0.0);
+      for (std::size_t f = 0; f < nf; ++f) {
+        const auto& c = cuts[f % cuts.size()];
+        for (std::size_t l = 0; l < c.size(); ++l) cutpoints[l * cut_stride + f] = c[l];
+      }
+      const FieldKeySpec spec{.field_end = field_end.data(),
+                              .nf = nf,
+                              .popcount_word = popcount_word,
+                              .cutpoints = cutpoints.data(),
+                              .cut_stride = cut_stride,
+                              .ncuts = ncuts,
+                              .shift = shift.data()};
+      std::vector<std::uint32_t> left, right;
+      for (std::size_t p = 0; p < 60; ++p) {
+        left.push_back(static_cast<std::uint32_t>(rng() % records));
+        // Half the pairs a record with its near copy.
+        right.push_back(p % 2 == 0 ? left.back() : static_cast<std::uint32_t>(rng() % records));
+      }
+      for (std::size_t n : {0, 1, 9, 50}) {
+        SCOPED_TRACE(::testing::Message() << "fields " << nf << ", words " << end << ", density "
+                                          << density << ", pairs " << n);
+        std::vector<std::uint64_t> keys(n + 3, 0xdeadbeefdeadbeefULL);
+        kernel_->field_level_keys(a.data(), b.data(), stride, left.data(), right.data(), n, 60,
+                                  spec, keys.data());
+        std::set<std::uint64_t> distinct;
+        for (std::size_t p = 0; p < n; ++p) {
+          ASSERT_EQ(keys[p],
+                    ReferenceKey(a.data() + left[p] * stride, b.data() + right[p] * stride, spec))
+              << "pair " << p;
+          distinct.insert(keys[p]);
+        }
+        for (std::size_t p = n; p < n + 3; ++p) ASSERT_EQ(keys[p], 0xdeadbeefdeadbeefULL);
+        if (n == 50 && nf > 1) {
+          EXPECT_GT(distinct.size(), 5u);
+        }
+        ++cases;
+      }
+    }
+  }
+  EXPECT_GT(cases, 100u);
+}
+
 INSTANTIATE_TEST_SUITE_P(AllKernels, KernelTest, ::testing::ValuesIn(BuiltIsas()), ParamName);
 
 TEST(PackTargetGroupsTest, InterleavesWordsOfEightLanesAndZeroesUnusedLanes) {
@@ -426,6 +677,8 @@ TEST(KernelsTest, SupportedKernelsListsScalarFirstAndAgreesWithKernelFor) {
     EXPECT_EQ(KernelFor(k->isa), k);
     EXPECT_EQ(*ParseKernelName(k->name), k->isa);
     EXPECT_NE(k->and_popcount, nullptr);
+    EXPECT_NE(k->field_popcounts, nullptr);
+    EXPECT_NE(k->field_level_keys, nullptr);
   }
   EXPECT_EQ(KernelFor(KernelIsa::kAvx2) != nullptr, cpu.avx2);
   EXPECT_EQ(KernelFor(KernelIsa::kAvx512) != nullptr, cpu.avx512);

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "bloomlink/match/kernels.hpp"
+#include "score/fs_internal.hpp"
 #include "test_support.hpp"
 
 namespace bloomlink::score {
@@ -365,7 +367,7 @@ TEST(ComparePatterns, SameLevelsAsCompare) {
       {"keys over 64 bits (Compare's vectors)",
        std::vector<std::size_t>(20, 64),
        {{0.95, 0.85, 0.75, 0.65}}},
-      {"a field over 31 words (Compare's vectors)", {64, 2560}, {{0.9, 0.5}}},
+      {"a field over 31 words", {64, 2560}, {{0.9, 0.5}}},
       {"exactly 31 words", {1984, 64}, {{0.9, 0.5}}},
   };
   for (const Case& c : cases) {
@@ -407,6 +409,33 @@ TEST(ComparePatterns, ExactCutPointDiceReachesTheLevel) {
   auto pp = ComparePatterns(exact.A(), exact.B(), exact.pairs, exact.fields, 1);
   ASSERT_TRUE(pp.ok()) << pp.status();
   ExpectSameAsCompare(exact, *pp);
+}
+
+TEST(ComparePatterns, SameResultWithEveryKernel) {
+  // Each field_level_keys kernel this CPU runs (BLOOMLINK_KERNEL's choices): the synth schema's
+  // field widths, 8 x 256 bits (the AVX-512 kernel's 32-word rows) and rows past 32 words.
+  const std::vector<std::vector<std::size_t>> layouts = {
+      {128, 256, 256, 128, 64, 256}, std::vector<std::size_t>(8, 256), {64, 2560, 192}};
+  for (const auto& widths : layouts) {
+    SCOPED_TRACE(::testing::Message() << widths.size() << " fields");
+    const CompareFixture fx = FixtureOf(
+        widths, {{0.95, 0.85, 0.75, 0.65, 0.55, 0.45, 0.35}, {0.9, 0.7}}, 300, 400, 9000, 8);
+    const auto kernels = match::SupportedKernels();
+    ASSERT_FALSE(kernels.empty());
+    auto reference = score_internal::ComparePatternsWith(*kernels.front(), fx.A(), fx.B(), fx.pairs,
+                                                         fx.fields, 2);
+    ASSERT_TRUE(reference.ok()) << reference.status();
+    ExpectSameAsCompare(fx, *reference);
+    for (const match::KernelTable* kernel : kernels) {
+      SCOPED_TRACE(kernel->name);
+      auto pp =
+          score_internal::ComparePatternsWith(*kernel, fx.A(), fx.B(), fx.pairs, fx.fields, 2);
+      ASSERT_TRUE(pp.ok()) << pp.status();
+      EXPECT_EQ(pp->pattern, reference->pattern);
+      EXPECT_EQ(pp->counts.counts, reference->counts.counts);
+      EXPECT_EQ(pp->counts.patterns.levels, reference->counts.patterns.levels);
+    }
+  }
 }
 
 TEST(ComparePatterns, SameResultForAnyThreadCount) {
