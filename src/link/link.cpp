@@ -16,6 +16,7 @@
 #include "internal/status_macros.hpp"
 #include "internal/strings.hpp"
 #include "link/look_alikes.hpp"
+#include "link/streaming.hpp"
 
 namespace bloomlink::link {
 namespace {
@@ -589,7 +590,7 @@ class GlobalPatterns {
 // full list is matched (then the candidates must be searched again for that record).
 class BestCandidates {
  public:
-  static constexpr std::size_t kBest = 8;
+  static constexpr std::size_t kBest = link_internal::kStreamBest;
   explicit BestCandidates(std::size_t records)
       : p_(records * kBest), partner_(records * kBest), size_(records, 0), least_(records, 0) {}
   void Offer(std::uint32_t record, float p, std::uint32_t partner) {

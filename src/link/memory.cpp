@@ -9,6 +9,7 @@
 #include "internal/popcount.hpp"
 #include "internal/random.hpp"
 #include "internal/strings.hpp"
+#include "link/streaming.hpp"
 
 namespace bloomlink::link {
 namespace {
@@ -56,8 +57,8 @@ MemoryEstimate EstimateMemory(const EncodedDataset& a, const EncodedDataset& b,
     // Streamed: per candidate of a batch, the search's buffer and the joined batch (12 bytes
     // each) and its pattern index (4, or 8 with keys over 32 bits, and a copy), counted as 32;
     // a quarter of what the limit leaves, at most kStreamBatchPairs. Per record of A, its best
-    // unaccepted candidates (BestCandidates: 8 x 8 bytes, and 5), its best probability and
-    // whether it is matched (4 + 1); per record of B, whether it is matched. Per accepted pair:
+    // unaccepted candidates (kStreamBest x 8 bytes, and 5), its best probability and whether it
+    // is matched (4 + 1); per record of B, whether it is matched. Per accepted pair:
     // the pair (12), its Dice and pattern (8), its place in the index (about 24), the solver's
     // copy and heaps (about 24), the pair kept (12) with its probability, weight and
     // contributions (8 + 4 per field).
@@ -71,7 +72,8 @@ MemoryEstimate EstimateMemory(const EncodedDataset& a, const EncodedDataset& b,
       batch = kMinStreamBatchPairs;
     }
     e.stream_batch_pairs = batch;
-    e.stream_buffers = batch * kBytesPerBatchPair + na * (8 * 8 + 5 + 4 + 1) + nb;
+    e.stream_buffers =
+        batch * kBytesPerBatchPair + na * (link_internal::kStreamBest * 8 + 5 + 4 + 1) + nb;
   }
   if (all_pairs == 0) return e;
   // The share of random pairs that reach the threshold.

@@ -10,6 +10,7 @@
 
 #include "bloomlink/threads.hpp"
 #include "internal/strings.hpp"
+#include "link/streaming.hpp"
 #include "test_support.hpp"
 
 namespace bloomlink::link {
@@ -802,18 +803,20 @@ TEST(FellegiSunterLinkTest, StreamingGivesTheSameLinkage) {
 }
 
 TEST(FellegiSunterLinkTest, StreamingLooksAgainWhenARecordsBestPartnersAreAllMatched) {
-  // A household of ten sharing a family name and a postcode: nine of them are in both extracts
-  // (and matched), the tenth only in A. Its most probable candidates are the nine, all matched,
-  // so the missed matches need its other candidates: a third search.
+  // A household of forty sharing a family name and a postcode: 39 of them are in both extracts
+  // (and matched), the last only in A. Its most probable candidates (more than the streamed
+  // link keeps per record) are the others, all matched, so the missed matches need its other
+  // candidates: a third search.
   Population population = MakePopulation(450, 7);
-  for (std::size_t i = 1; i < 10; ++i) {
+  constexpr std::size_t kHousehold = link_internal::kStreamBest + 8;
+  for (std::size_t i = 1; i < kHousehold; ++i) {
     population.values[i][1] = population.values[0][1];
     population.values[i][3] = population.values[0][3];
   }
   std::vector<std::size_t> in_a(300), in_b(300);
   std::iota(in_a.begin(), in_a.end(), 0u);
   std::iota(in_b.begin(), in_b.end(), 150u);
-  for (std::size_t i = 0; i < 9; ++i) in_b[i] = i;
+  for (std::size_t i = 0; i + 1 < kHousehold; ++i) in_b[i] = i;
   const EncodedDataset a = Records(population, in_a, "a", 1);
   const EncodedDataset b = Records(population, in_b, "b", 2);
   for (int threads : {1, 2}) {
