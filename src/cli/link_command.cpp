@@ -382,7 +382,8 @@ void AddLinkCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--threads", args->threads, "threads (0: all cores)");
   cmd->add_option("--max-memory", args->max_memory,
                   "stop at once if the linkage would need more memory than this: a size (16G, "
-                  "1500M), a share of physical memory (95%), or 0 for no limit")
+                  "1500M), a share of physical memory (95%), or 0 for no limit; Fellegi-Sunter "
+                  "streams candidates that would not fit (docs/matching.md)")
       ->capture_default_str();
   cmd->add_flag("--quiet", args->quiet, "print nothing but errors and warnings");
   AddTruthOptions(cmd, args->truth);
