@@ -125,8 +125,20 @@ struct LinkOptions {
   bool deduplicate = false;
   // max_memory: bytes the linkage may use (0: no limit). Link() estimates its need first
   // (EstimateMemory) and refuses with ResourceExhausted when the estimate exceeds it, and stops
-  // the candidate search the same way if it finds more candidates than the rest allows.
+  // the candidate search the same way if it finds more candidates than the rest allows. With
+  // Fellegi-Sunter on every candidate of the exhaustive search (no top-k, no blocking), it
+  // streams the candidates instead (searching them twice, holding the pairs the model accepts
+  // and one batch: LinkReport::stream_passes), and refuses only when that would not fit either:
+  // before the search (MemoryEstimate::stream_total), or once the model is estimated, when the
+  // pairs it accepts would not.
   std::uint64_t max_memory = 0;
+  // always_stream: stream as above even when the candidates would fit (for tests and
+  // benchmarks: the result is the same; streaming takes about twice the search and comparison
+  // time). Ignored where streaming is not possible (Dice, top-k, blocking).
+  bool always_stream = false;
+  // stream_batch_pairs: candidates per batch when streaming; 0 chooses from the memory limit
+  // (MemoryEstimate::stream_batch_pairs). The result does not depend on it.
+  std::uint64_t stream_batch_pairs = 0;
 };
 
 // ResolveMethod(a, b, options): options.method, or for kAuto: kFellegiSunter when a model or u
@@ -161,6 +173,16 @@ struct MemoryEstimate {
   std::uint64_t total() const {
     return datasets + search + expected_candidates * bytes_per_candidate;
   }
+  // Streaming (Fellegi-Sunter, exhaustive search, no top-k; else 0): one batch of
+  // stream_batch_pairs candidates (smaller under a tight limit) and per-record tables take
+  // stream_buffers bytes, each pair the model accepts bytes_per_accepted (the pairs, their
+  // resolution and index): stream_total(accepted).
+  std::uint64_t stream_batch_pairs = 0;
+  std::uint64_t stream_buffers = 0;
+  std::uint64_t bytes_per_accepted = 0;
+  std::uint64_t stream_total(std::uint64_t accepted) const {
+    return datasets + search + stream_buffers + accepted * bytes_per_accepted;
+  }
 };
 MemoryEstimate EstimateMemory(const EncodedDataset& a, const EncodedDataset& b,
                               const LinkOptions& options);
@@ -178,6 +200,11 @@ struct LinkReport {
   // dice_decision: with kDice and the automatic floor, how the decision threshold was chosen
   // (score::DecideDiceThreshold).
   std::optional<score::DiceDecision> dice_decision;
+  // stream_passes: 0 when the candidates were held; else how many times they were searched
+  // (2, or 3 when the missed matches needed a last look), and stream_reason why. candidates is
+  // then the first search's report.
+  int stream_passes = 0;
+  std::string stream_reason;
 };
 
 // ErrorEstimate: a linkage's expected errors, estimated without labels from the model's match

@@ -221,6 +221,12 @@ int RunLink(const LinkArgs& args) {
       "  %s candidate pairs with Dice >= %g%s\n", Thousands(c.candidates).c_str(), floor,
       args.top_k > 0 ? internal::StrCat(" (each record's best ", args.top_k, ")").c_str() : "");
   if (report.floor) std::printf("  candidate floor chosen: %s\n", report.floor->reason.c_str());
+  if (report.stream_passes > 0) {
+    std::printf(
+        "  streamed: %s; the candidates were searched %d times and only the pairs the model "
+        "accepts were held\n",
+        report.stream_reason.c_str(), report.stream_passes);
+  }
   if (options.method == link::Method::kAuto) {
     std::printf("  method %s (auto: %s)\n", std::string(link::MethodName(report.method)).c_str(),
                 report.method == link::Method::kFellegiSunter
@@ -376,7 +382,8 @@ void AddLinkCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--threads", args->threads, "threads (0: all cores)");
   cmd->add_option("--max-memory", args->max_memory,
                   "stop at once if the linkage would need more memory than this: a size (16G, "
-                  "1500M), a share of physical memory (95%), or 0 for no limit")
+                  "1500M), a share of physical memory (95%), or 0 for no limit; Fellegi-Sunter "
+                  "streams candidates that would not fit (docs/matching.md)")
       ->capture_default_str();
   cmd->add_flag("--quiet", args->quiet, "print nothing but errors and warnings");
   AddTruthOptions(cmd, args->truth);

@@ -10,11 +10,16 @@
 #include "internal/popcount.hpp"
 #include "internal/random.hpp"
 #include "internal/strings.hpp"
+#include "link/streaming.hpp"
 
 namespace bloomlink::link {
 namespace {
 
 constexpr std::uint64_t kSamplePairs = 200000;
+// Streaming: candidates per batch (at most, and at least under a tight limit) and their bytes.
+constexpr std::uint64_t kStreamBatchPairs = std::uint64_t{1} << 22;
+constexpr std::uint64_t kMinStreamBatchPairs = std::uint64_t{1} << 12;
+constexpr std::uint64_t kBytesPerBatchPair = 32;
 
 std::uint64_t DatasetBytes(const EncodedDataset& d) {
   std::uint64_t bytes = d.clks.rows() * d.clks.stride_bytes();
@@ -48,6 +53,29 @@ MemoryEstimate EstimateMemory(const EncodedDataset& a, const EncodedDataset& b,
     e.search += row_bytes * (na + (options.deduplicate ? 0 : nb));
   } else {
     e.bytes_per_candidate = 36;
+  }
+  if (options.method == Method::kFellegiSunter && options.candidates.top_k == 0 &&
+      options.candidates.blocking == match::Blocking::kExhaustive) {
+    // Streamed: per candidate of a batch, the search's buffer and the joined batch (12 bytes
+    // each) and its pattern index (4, or 8 with keys over 32 bits, and a copy), counted as 32;
+    // a quarter of what the limit leaves, at most kStreamBatchPairs. Per record of A, its best
+    // unaccepted candidates (kStreamBest x 8 bytes, and 5), its best probability and whether it
+    // is matched (4 + 1); per record of B, whether it is matched. Per accepted pair:
+    // the pair (12), its Dice and pattern (8), its place in the index (about 24), the solver's
+    // copy and heaps (about 24), the pair kept (12) with its probability, weight and
+    // contributions (8 + 4 per field).
+    e.bytes_per_accepted = 96 + 4 * a.field_filters.size();
+    std::uint64_t batch = kStreamBatchPairs;
+    const std::uint64_t fixed = e.datasets + e.search;
+    if (options.max_memory > fixed) {
+      batch = std::clamp<std::uint64_t>((options.max_memory - fixed) / 4 / kBytesPerBatchPair,
+                                        kMinStreamBatchPairs, kStreamBatchPairs);
+    } else if (options.max_memory > 0) {
+      batch = kMinStreamBatchPairs;
+    }
+    e.stream_batch_pairs = batch;
+    e.stream_buffers =
+        batch * kBytesPerBatchPair + na * (link_internal::kStreamBest * 8 + 5 + 4 + 1) + nb;
   }
   if (all_pairs == 0) return e;
   // The share of random pairs that reach the threshold.

@@ -153,6 +153,7 @@ struct Search {
   // upper: A with itself, threshold mode: each query is compared only with the targets after it
   // in popcount order (the same order on both sides), so each unordered pair is computed once.
   bool upper = false;
+  std::uint64_t pairs = 0;  // the pairs to be decided (upper: unordered pairs of two records)
 };
 
 // PairChunks: append-only candidate storage in fixed chunks, so that a thread's output grows
@@ -163,8 +164,9 @@ class PairChunks {
 
   std::size_t size() const { return size_; }
   void push_back(std::uint32_t left, std::uint32_t right, float score) {
-    if (size_ == chunks_.size() * kChunk) AddChunk();
-    CandidatePairs& c = chunks_.back();
+    const std::size_t at = size_ / kChunk;
+    if (at == chunks_.size()) AddChunk();
+    CandidatePairs& c = chunks_[at];
     c.left.push_back(left);
     c.right.push_back(right);
     c.score.push_back(score);
@@ -182,6 +184,11 @@ class PairChunks {
       begin += n;
       at += n;
     }
+  }
+  // clear(): no pairs; the chunks keep their memory for the next ones.
+  void clear() {
+    for (CandidatePairs& c : chunks_) c.clear();
+    size_ = 0;
   }
 
  private:
@@ -331,6 +338,59 @@ absl::Status BlockedStats(const BitMatrix& a, const BitMatrix& b, const Candidat
   return absl::OkStatus();
 }
 
+// PrepareSearch(a, b, options): the exhaustive search's shared state (inputs validated).
+absl::StatusOr<Search> PrepareSearch(const BitMatrix& a, const BitMatrix& b,
+                                     const CandidateOptions& options) {
+  Search search;
+  search.upper = options.same_dataset && options.top_k == 0;
+  search.kernel = options.kernel;
+  if (search.kernel == nullptr) {
+    BLOOMLINK_ASSIGN_OR_RETURN(search.kernel, Kernels());
+  }
+  search.a = &a;
+  search.t = options.threshold;
+  search.words = a.words_per_row();
+  search.na = a.rows();
+  search.nb = b.rows();
+  search.ngroups = (search.nb + kGroupLanes - 1) / kGroupLanes;
+  search.tiles = (search.na + kQueriesPerTile - 1) / kQueriesPerTile;
+  search.ta = SortByPopcount(a);
+  search.tb = SortByPopcount(b);
+  std::vector<const std::uint64_t*> target_rows(search.nb);
+  for (std::size_t p = 0; p < search.nb; ++p) target_rows[p] = b.row_words(search.tb.rows[p]);
+  PackTargetGroups(target_rows, search.words, search.groups);
+  search.bounds = ComputeBounds(a.bits(), options.threshold);
+  // The pairs to be decided: with upper, the unordered pairs of two different records.
+  search.pairs = search.upper
+                     ? static_cast<std::uint64_t>(search.na) * (search.na - (search.na > 0)) / 2
+                     : static_cast<std::uint64_t>(search.na) * search.nb;
+  return search;
+}
+
+// SearchThreads(search, options): the threads the search uses (one below the size cut-off).
+int SearchThreads(const Search& search, const CandidateOptions& options) {
+  int threads = options.threads > 0 ? options.threads : omp_get_num_procs();
+  if (search.pairs < kParallelCutoff || search.tiles < 2) threads = 1;
+  return static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(threads),
+                                                std::max<std::size_t>(search.tiles, 1)));
+}
+
+// ScanThresholdTile(search, ws, tile): appends the tile's candidates (threshold mode) to ws.out,
+// within one dataset as (lower index, higher index).
+void ScanThresholdTile(const Search& search, Workspace& ws, std::size_t tile) {
+  if (search.upper) {
+    ScanTile(search, ws, tile,
+             [&](std::size_t, std::uint32_t l, std::uint32_t r, std::uint32_t c, std::uint32_t s) {
+               ws.out.push_back(std::min(l, r), std::max(l, r), Score(c, s));
+             });
+  } else {
+    ScanTile(search, ws, tile,
+             [&](std::size_t, std::uint32_t l, std::uint32_t r, std::uint32_t c, std::uint32_t s) {
+               ws.out.push_back(l, r, Score(c, s));
+             });
+  }
+}
+
 }  // namespace
 
 absl::Status ValidateCandidateOptions(const CandidateOptions& options) {
@@ -426,35 +486,10 @@ absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatri
     }
     return result;
   }
-  Search search;
-  search.upper = same && options.top_k == 0;
-  search.kernel = options.kernel;
-  if (search.kernel == nullptr) {
-    BLOOMLINK_ASSIGN_OR_RETURN(search.kernel, Kernels());
-  }
-  search.a = &a;
-  search.t = t;
-  search.words = a.words_per_row();
-  search.na = a.rows();
-  search.nb = b.rows();
-  search.ngroups = (search.nb + kGroupLanes - 1) / kGroupLanes;
-  search.tiles = (search.na + kQueriesPerTile - 1) / kQueriesPerTile;
-  search.ta = SortByPopcount(a);
-  search.tb = SortByPopcount(b);
-  std::vector<const std::uint64_t*> target_rows(search.nb);
-  for (std::size_t p = 0; p < search.nb; ++p) target_rows[p] = b.row_words(search.tb.rows[p]);
-  PackTargetGroups(target_rows, search.words, search.groups);
-  search.bounds = ComputeBounds(a.bits(), t);
-
-  // The pairs to be decided: with upper, the unordered pairs of two different records.
-  const std::uint64_t pairs =
-      search.upper ? static_cast<std::uint64_t>(search.na) * (search.na - (search.na > 0)) / 2
-                   : static_cast<std::uint64_t>(search.na) * search.nb;
+  BLOOMLINK_ASSIGN_OR_RETURN(const Search search, PrepareSearch(a, b, options));
+  const std::uint64_t pairs = search.pairs;
   const std::size_t tiles = search.tiles;
-  int threads = options.threads > 0 ? options.threads : omp_get_num_procs();
-  if (pairs < kParallelCutoff || tiles < 2) threads = 1;
-  threads = static_cast<int>(
-      std::min<std::size_t>(static_cast<std::size_t>(threads), std::max<std::size_t>(tiles, 1)));
+  const int threads = SearchThreads(search, options);
   std::vector<Workspace> workspaces;
   workspaces.reserve(static_cast<std::size_t>(threads));
   for (int i = 0; i < threads; ++i) workspaces.emplace_back(search.words);
@@ -479,15 +514,7 @@ absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatri
       const std::size_t nq = std::min(kQueriesPerTile, search.na - q_begin);
       const std::size_t begin = ws.out.size();
       if (k == 0) {
-        ScanTile(
-            search, ws, tile,
-            [&](std::size_t, std::uint32_t l, std::uint32_t r, std::uint32_t c, std::uint32_t s) {
-              if (same) {
-                ws.out.push_back(std::min(l, r), std::max(l, r), Score(c, s));
-              } else {
-                ws.out.push_back(l, r, Score(c, s));
-              }
-            });
+        ScanThresholdTile(search, ws, tile);
       } else {
         for (std::size_t q = 0; q < nq; ++q) ws.heaps[q].clear();
         ScanTile(search, ws, tile,
@@ -596,6 +623,114 @@ absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatri
     stats->blocking_reason = exhaustive_instead;
   }
   return result;
+}
+
+absl::Status ForEachCandidateBatch(const BitMatrix& a, const BitMatrix& b,
+                                   const CandidateOptions& options, std::uint64_t batch_pairs,
+                                   const CandidateSink& sink, CandidateStats* stats) {
+  const auto start_time = std::chrono::steady_clock::now();
+  BLOOMLINK_RETURN_IF_ERROR(ValidateCandidateInputs(a, b, options));
+  if (options.top_k != 0 || options.blocking != Blocking::kExhaustive) {
+    return absl::InvalidArgumentError(
+        "ForEachCandidateBatch: the exhaustive search with every candidate only (top_k 0, "
+        "exhaustive blocking)");
+  }
+  BLOOMLINK_ASSIGN_OR_RETURN(const Search search, PrepareSearch(a, b, options));
+  const std::size_t tiles = search.tiles;
+  const int threads = SearchThreads(search, options);
+  std::vector<Workspace> workspaces;
+  workspaces.reserve(static_cast<std::size_t>(threads));
+  for (int i = 0; i < threads; ++i) workspaces.emplace_back(search.words);
+  batch_pairs = std::max<std::uint64_t>(batch_pairs, 1);
+
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> done{0};
+  std::uint64_t found = 0;
+  double sink_seconds = 0;
+  CandidatePairs batch;
+  // Waves: the threads take tiles in order while fewer than batch_pairs candidates are buffered,
+  // so the tiles a wave searched are consecutive; their candidates are joined in tile order and
+  // handed to the sink outside the parallel region (which may use every thread itself). Every
+  // batch is thus a run of FindCandidates' result, whatever the thread count.
+  for (std::size_t first = 0; first < tiles;) {
+    for (Workspace& ws : workspaces) {
+      ws.out.clear();
+      ws.segments.clear();
+    }
+    std::atomic<std::size_t> next{first};
+    std::atomic<std::uint64_t> buffered{0};
+#pragma omp parallel num_threads(threads)
+    {
+      Workspace& ws = workspaces[static_cast<std::size_t>(omp_get_thread_num())];
+      const bool reporter = omp_get_thread_num() == 0;
+      while (!stop.load(std::memory_order_relaxed) &&
+             buffered.load(std::memory_order_relaxed) < batch_pairs) {
+        const std::size_t tile = next.fetch_add(1, std::memory_order_relaxed);
+        if (tile >= tiles) break;
+        const std::size_t begin = ws.out.size();
+        ScanThresholdTile(search, ws, tile);
+        if (ws.out.size() > begin) ws.segments.push_back({tile, begin, ws.out.size()});
+        buffered.fetch_add(ws.out.size() - begin, std::memory_order_relaxed);
+        const std::size_t nq = std::min(kQueriesPerTile, search.na - tile * kQueriesPerTile);
+        const std::uint64_t finished = done.fetch_add(nq, std::memory_order_relaxed) + nq;
+        if (reporter) {
+          if (options.progress) options.progress(finished, search.na);
+          if (options.cancelled && options.cancelled()) stop.store(true, std::memory_order_relaxed);
+        }
+      }
+    }
+    if (stop.load()) return absl::CancelledError("candidate search cancelled");
+    // Every tile claimed was searched: the wave covered [first, last).
+    const std::size_t last = std::min(next.load(), tiles);
+    std::size_t total = 0;
+    for (const Workspace& ws : workspaces) total += ws.out.size();
+    if (total > 0) {
+      // Each tile is one segment of one workspace: sort the segments by tile.
+      std::vector<std::pair<std::size_t, std::pair<const Workspace*, std::size_t>>> parts;
+      for (const Workspace& ws : workspaces) {
+        for (std::size_t i = 0; i < ws.segments.size(); ++i) {
+          parts.push_back({ws.segments[i].tile, {&ws, i}});
+        }
+      }
+      std::sort(parts.begin(), parts.end(),
+                [](const auto& x, const auto& y) { return x.first < y.first; });
+      batch.left.resize(total);
+      batch.right.resize(total);
+      batch.score.resize(total);
+      std::size_t at = 0;
+      for (const auto& [tile, where] : parts) {
+        const Workspace::Segment& seg = where.first->segments[where.second];
+        where.first->out.CopyTo(seg.begin, seg.end, batch, at);
+        at += seg.end - seg.begin;
+      }
+      found += total;
+      if (options.max_candidates > 0 && found > options.max_candidates) {
+        return absl::ResourceExhaustedError(StrCat("the candidate search found more than ",
+                                                   options.max_candidates, " candidate pairs"));
+      }
+      const auto sink_start = std::chrono::steady_clock::now();
+      BLOOMLINK_RETURN_IF_ERROR(sink(batch));
+      sink_seconds +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - sink_start).count();
+    }
+    first = last;
+  }
+
+  if (stats != nullptr) {
+    std::uint64_t comparisons = 0;
+    for (const Workspace& ws : workspaces) comparisons += ws.comparisons;
+    *stats = CandidateStats{};
+    stats->pairs = search.pairs;
+    stats->comparisons = comparisons;
+    stats->pruned = search.pairs - std::min(search.pairs, comparisons);
+    stats->candidates = found;
+    stats->kernel = std::string(search.kernel->name);
+    stats->threads = threads;
+    stats->seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count() -
+        sink_seconds;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace bloomlink::match

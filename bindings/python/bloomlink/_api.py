@@ -540,7 +540,9 @@ def link(a: EncodedDataset, b: Optional[EncodedDataset] = None, *,
     ``max_memory``: the memory the linkage may use, as bytes or text (``"16G"``, ``"1500M"``,
     ``"95%"`` of physical memory); ``None`` or 0 for no limit. The need is estimated before the
     work starts (from a sample of pairs), and a job that would exceed the limit raises
-    MemoryError at once, saying what to change.
+    MemoryError at once, saying what to change. With Fellegi-Sunter (and no ``top_k`` or
+    blocking), candidates that would not fit are streamed instead: searched twice, holding only
+    the pairs the model accepts, with the same result.
 
     Runs on the SIMD kernel the CPU supports (BLOOMLINK_KERNEL forces one), releases the GIL, and
     stops with KeyboardInterrupt on Ctrl-C. Raises InputError when the datasets were encoded with

@@ -20,6 +20,9 @@
 //   match::CandidateStats stats;
 //   absl::StatusOr<match::CandidatePairs> pairs =
 //       match::FindCandidates(a.clks, b.clks, {.threshold = 0.8}, &stats);
+//
+// ForEachCandidateBatch gives the same pairs in batches, for a consumer that needs them once
+// each and cannot hold them all (hundreds of millions at a loose threshold).
 #pragma once
 
 #include <cstdint>
@@ -108,5 +111,28 @@ absl::Status ValidateCandidateInputs(const BitMatrix& a, const BitMatrix& b,
 absl::StatusOr<CandidatePairs> FindCandidates(const BitMatrix& a, const BitMatrix& b,
                                               const CandidateOptions& options,
                                               CandidateStats* stats = nullptr);
+
+// CandidateSink: receives a batch of candidate pairs; a status other than OK stops the search
+// and is returned by ForEachCandidateBatch.
+using CandidateSink = std::function<absl::Status(const CandidatePairs& batch)>;
+
+// ForEachCandidateBatch(a, b, options, batch_pairs, sink, stats): the pairs FindCandidates
+// returns, in the same order, handed to sink in consecutive batches instead of held all at once
+// (a streaming consumer, like Fellegi-Sunter's pattern counting, holds one batch at a time).
+// Each batch is the candidates of a run of consecutive tiles of queries (64 records of A),
+// joined in tile order: the threads search tiles until about batch_pairs candidates are
+// buffered (a tile's candidates are never split, so a batch may hold a few tiles more), then
+// sink is called from the calling thread, outside the search's threads, so it may use threads
+// of its own. The batches, their concatenation and stats->candidates do not depend on the
+// thread count; the concatenation is FindCandidates' result exactly. Empty batches are not
+// passed. stats->seconds is the search's time without the sink's.
+//
+// Only the exhaustive search with every candidate: InvalidArgument when options.top_k is not 0
+// or options.blocking is not kExhaustive, and for what FindCandidates refuses. max_candidates
+// limits the candidates of the whole search (ResourceExhausted), options.cancelled and
+// options.progress work as in FindCandidates.
+absl::Status ForEachCandidateBatch(const BitMatrix& a, const BitMatrix& b,
+                                   const CandidateOptions& options, std::uint64_t batch_pairs,
+                                   const CandidateSink& sink, CandidateStats* stats = nullptr);
 
 }  // namespace bloomlink::match

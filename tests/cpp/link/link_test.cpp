@@ -9,12 +9,15 @@
 #include <set>
 
 #include "bloomlink/threads.hpp"
+#include "internal/strings.hpp"
+#include "link/streaming.hpp"
 #include "test_support.hpp"
 
 namespace bloomlink::link {
 namespace {
 
 using ::absl::StatusCode;
+using internal::StrCat;
 using testing::StatusIs;
 
 EncodedDataset Dataset(std::vector<std::string> ids, std::size_t bits, std::uint64_t seed) {
@@ -689,8 +692,8 @@ TEST(LinkTest, MemoryEstimateAndLimit) {
   EXPECT_LE(EstimateMemory(x.a, x.b, options).expected_candidates, 300u);
   options.candidates.top_k = 0;
 
-  // A limit below the estimate: refused before any work, saying what to change.
-  options.max_memory = estimate.total() / 2;
+  // A limit below the estimate, even streamed: refused before any work, saying what to change.
+  options.max_memory = std::min(estimate.total() / 2, estimate.stream_total(0) - 1);
   EXPECT_THAT(Link(x.a, x.b, options),
               StatusIs(StatusCode::kResourceExhausted,
                        "raise the limit, raise the threshold, or keep each record's best few"));
@@ -709,6 +712,164 @@ TEST(LinkTest, MemoryEstimateAndLimit) {
   options.max_memory = 0;
   const MemoryEstimate within = EstimateMemory(x.a, x.a, options);
   EXPECT_LT(within.datasets, estimate.datasets);
+}
+
+// ExpectSameLinkage(x, y): the same pairs, scores, probabilities, weights, contributions, model
+// and estimate, exactly.
+void ExpectSameLinkage(const Linkage& x, const Linkage& y, const std::string& what) {
+  EXPECT_EQ(x.pairs.left, y.pairs.left) << what;
+  EXPECT_EQ(x.pairs.right, y.pairs.right) << what;
+  EXPECT_EQ(x.pairs.score, y.pairs.score) << what;
+  EXPECT_EQ(x.probability, y.probability) << what;
+  EXPECT_EQ(x.weight, y.weight) << what;
+  EXPECT_EQ(x.contributions, y.contributions) << what;
+  ASSERT_EQ(x.model.has_value(), y.model.has_value()) << what;
+  if (x.model) {
+    EXPECT_EQ(score::ModelToJson(*x.model), score::ModelToJson(*y.model)) << what;
+  }
+  ASSERT_EQ(x.estimate.has_value(), y.estimate.has_value()) << what;
+  if (x.estimate) {
+    EXPECT_EQ(x.estimate->false_matches, y.estimate->false_matches) << what;
+    EXPECT_EQ(x.estimate->missed_matches, y.estimate->missed_matches) << what;
+    EXPECT_EQ(x.estimate->missed_below_floor, y.estimate->missed_below_floor) << what;
+    EXPECT_EQ(x.estimate->f1, y.estimate->f1) << what;
+  }
+}
+
+TEST(FellegiSunterLinkTest, StreamingGivesTheSameLinkage) {
+  const TwoExtracts x = MakeExtracts();
+  // To deduplicate: 300 records of 200 people, 100 of them twice.
+  std::vector<std::size_t> people(200);
+  std::iota(people.begin(), people.end(), 0u);
+  for (std::size_t i = 0; i < 100; ++i) people.push_back(i * 2);
+  const EncodedDataset within = Records(MakePopulation(200, 11), people, "r", 5);
+  for (bool dedupe : {false, true}) {
+    for (solve::OneToOne one :
+         {solve::OneToOne::kGreedy, solve::OneToOne::kMutual, solve::OneToOne::kNone}) {
+      for (double threshold : {0.2, 0.5}) {
+        LinkOptions options = FsLinkOptions(1);
+        options.candidates.top_k = 0;
+        options.candidates.threshold = threshold;
+        options.deduplicate = dedupe;
+        options.one_to_one = one;
+        const EncodedDataset& a = dedupe ? within : x.a;
+        const EncodedDataset& b = dedupe ? within : x.b;
+        LinkReport held_report;
+        auto held = Link(a, b, options, &held_report);
+        ASSERT_TRUE(held.ok()) << held.status();
+        ASSERT_GT(held->pairs.size(), 20u);
+        EXPECT_EQ(held_report.stream_passes, 0);
+        for (int threads : {1, 2}) {
+          for (std::uint64_t batch : {std::uint64_t{0}, std::uint64_t{2000}}) {
+            options.candidates.threads = threads;
+            options.always_stream = true;
+            options.stream_batch_pairs = batch;
+            LinkReport report;
+            auto streamed = Link(a, b, options, &report);
+            options.always_stream = false;
+            options.stream_batch_pairs = 0;
+            const std::string what =
+                StrCat(dedupe ? "dedupe " : "", solve::OneToOneName(one), " t ", threshold,
+                       " threads ", threads, " batch ", batch);
+            ASSERT_TRUE(streamed.ok()) << streamed.status() << " " << what;
+            EXPECT_GE(report.stream_passes, 2) << what;
+            EXPECT_EQ(report.candidates.candidates, held_report.candidates.candidates) << what;
+            EXPECT_EQ(report.matches, held_report.matches) << what;
+            ExpectSameLinkage(*held, *streamed, what);
+          }
+        }
+      }
+    }
+  }
+  // A given model, and EM over the candidates alone.
+  auto trained = Link(x.a, x.b, FsLinkOptions());
+  ASSERT_TRUE(trained.ok());
+  for (bool given : {true, false}) {
+    LinkOptions options = FsLinkOptions();
+    options.candidates.top_k = 0;
+    options.candidates.threshold = 0.4;
+    if (given) {
+      options.fs.model = trained->model;
+    } else {
+      options.fs.all_pairs = false;
+    }
+    auto held = Link(x.a, x.b, options);
+    options.always_stream = true;
+    options.stream_batch_pairs = 5000;
+    auto streamed = Link(x.a, x.b, options);
+    ASSERT_TRUE(held.ok() && streamed.ok());
+    ExpectSameLinkage(*held, *streamed, given ? "given model" : "candidates alone");
+  }
+}
+
+TEST(FellegiSunterLinkTest, StreamingLooksAgainWhenARecordsBestPartnersAreAllMatched) {
+  // A household of forty sharing a family name and a postcode: 39 of them are in both extracts
+  // (and matched), the last only in A. Its most probable candidates (more than the streamed
+  // link keeps per record) are the others, all matched, so the missed matches need its other
+  // candidates: a third search.
+  Population population = MakePopulation(450, 7);
+  constexpr std::size_t kHousehold = link_internal::kStreamBest + 8;
+  for (std::size_t i = 1; i < kHousehold; ++i) {
+    population.values[i][1] = population.values[0][1];
+    population.values[i][3] = population.values[0][3];
+  }
+  std::vector<std::size_t> in_a(300), in_b(300);
+  std::iota(in_a.begin(), in_a.end(), 0u);
+  std::iota(in_b.begin(), in_b.end(), 150u);
+  for (std::size_t i = 0; i + 1 < kHousehold; ++i) in_b[i] = i;
+  const EncodedDataset a = Records(population, in_a, "a", 1);
+  const EncodedDataset b = Records(population, in_b, "b", 2);
+  for (int threads : {1, 2}) {
+    LinkOptions options = FsLinkOptions(threads);
+    options.candidates.top_k = 0;
+    options.candidates.threshold = 0.2;
+    auto held = Link(a, b, options);
+    ASSERT_TRUE(held.ok()) << held.status();
+    options.always_stream = true;
+    LinkReport report;
+    auto streamed = Link(a, b, options, &report);
+    ASSERT_TRUE(streamed.ok()) << streamed.status();
+    EXPECT_EQ(report.stream_passes, 3);
+    ExpectSameLinkage(*held, *streamed, StrCat("household, threads ", threads));
+  }
+}
+
+TEST(FellegiSunterLinkTest, StreamsWhenTheCandidatesDoNotFitTheMemoryLimit) {
+  const TwoExtracts x = MakeExtracts();
+  LinkOptions options = FsLinkOptions();
+  options.candidates.top_k = 0;
+  options.candidates.threshold = 0.05;  // nearly every pair: the candidates outweigh the rest
+  auto held = Link(x.a, x.b, options);
+  ASSERT_TRUE(held.ok());
+  const MemoryEstimate estimate = EstimateMemory(x.a, x.b, options);
+  ASSERT_GT(estimate.stream_batch_pairs, 0u);
+  // Just below the estimate with the candidates held: streamed, with the same result.
+  options.max_memory = estimate.total() - 1;
+  const MemoryEstimate limited = EstimateMemory(x.a, x.b, options);
+  ASSERT_LT(limited.stream_total(held->pairs.size() * 4), options.max_memory)
+      << limited.datasets << " " << limited.search << " " << limited.stream_buffers << " "
+      << estimate.total();
+  LinkReport report;
+  auto streamed = Link(x.a, x.b, options, &report);
+  ASSERT_TRUE(streamed.ok()) << streamed.status();
+  EXPECT_GE(report.stream_passes, 2);
+  EXPECT_THAT(report.stream_reason, ::testing::HasSubstr("would not fit the memory limit"));
+  ExpectSameLinkage(*held, *streamed, "limited");
+  // Not even streamed: refused before the search, saying so.
+  options.max_memory = estimate.datasets + estimate.search;
+  EXPECT_THAT(Link(x.a, x.b, options),
+              StatusIs(StatusCode::kResourceExhausted, "before the accepted pairs"));
+  // The accepted pairs alone would not fit: refused once the model says how many they are.
+  const MemoryEstimate tight = EstimateMemory(x.a, x.b, options);
+  options.max_memory = tight.stream_total(2);
+  ASSERT_LT(tight.stream_total(2), limited.stream_total(held->pairs.size()));
+  EXPECT_THAT(Link(x.a, x.b, options),
+              StatusIs(StatusCode::kResourceExhausted, "more than the memory limit allows"));
+  // Dice cannot stream: refused as before.
+  options.method = Method::kDice;
+  options.max_memory = limited.stream_total(held->pairs.size() * 4);
+  EXPECT_THAT(Link(x.a, x.b, options),
+              StatusIs(StatusCode::kResourceExhausted, "linking would need about"));
 }
 
 }  // namespace

@@ -329,5 +329,92 @@ TEST(FindCandidatesTest, CancellationStopsWithCancelled) {
   EXPECT_THAT(got, StatusIs(StatusCode::kCancelled, "cancelled"));
 }
 
+// Batches(a, b, options, batch_pairs, &sizes): ForEachCandidateBatch's batches, joined.
+absl::StatusOr<CandidatePairs> Batches(const BitMatrix& a, const BitMatrix& b,
+                                       const CandidateOptions& options, std::uint64_t batch_pairs,
+                                       std::vector<std::size_t>* sizes,
+                                       CandidateStats* stats = nullptr) {
+  CandidatePairs all;
+  absl::Status status = ForEachCandidateBatch(
+      a, b, options, batch_pairs,
+      [&](const CandidatePairs& batch) {
+        if (batch.empty()) return absl::InternalError("an empty batch");
+        sizes->push_back(batch.size());
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+          all.push_back(batch.left[i], batch.right[i], batch.score[i]);
+        }
+        return absl::OkStatus();
+      },
+      stats);
+  if (!status.ok()) return status;
+  return all;
+}
+
+TEST(ForEachCandidateBatchTest, BatchesJoinToFindCandidatesForAnyThreadCount) {
+  std::mt19937_64 rng(5);
+  BitMatrix a = RandomMatrix(1000, 512, 0.5, rng);
+  BitMatrix b = NearCopies(a, 1200, 30, rng);
+  for (bool same : {false, true}) {
+    const BitMatrix& right = same ? a : b;
+    const CandidateOptions options{.threshold = 0.55, .same_dataset = same, .threads = 1};
+    CandidateStats expected_stats;
+    auto expected = FindCandidates(a, right, options, &expected_stats);
+    ASSERT_TRUE(expected.ok());
+    ASSERT_GT(expected->size(), 5000u);
+    std::vector<std::size_t> first_sizes;
+    for (std::uint64_t batch :
+         {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{3000}, std::uint64_t{1} << 30}) {
+      for (int threads : {1, 2, 3}) {
+        CandidateOptions with = options;
+        with.threads = threads;
+        std::vector<std::size_t> sizes;
+        CandidateStats stats;
+        auto got = Batches(a, right, with, batch, &sizes, &stats);
+        ASSERT_TRUE(got.ok()) << got.status();
+        EXPECT_EQ(got->left, expected->left) << batch << " " << threads;
+        EXPECT_EQ(got->right, expected->right) << batch << " " << threads;
+        EXPECT_EQ(got->score, expected->score) << batch << " " << threads;
+        EXPECT_EQ(stats.candidates, expected->size());
+        EXPECT_EQ(stats.comparisons, expected_stats.comparisons);
+        EXPECT_EQ(stats.pairs, expected_stats.pairs);
+        if (batch == 1u << 30) {
+          EXPECT_EQ(sizes.size(), 1u);
+        }
+        if (batch == 3000) {
+          EXPECT_GT(sizes.size(), 2u);
+          // A batch stops once it holds batch_pairs, so a few tiles more at most.
+          for (std::size_t n : sizes) EXPECT_LT(n, 3000u + 3 * 64 * 1200);
+        }
+      }
+    }
+  }
+}
+
+TEST(ForEachCandidateBatchTest, StopsOnTheSinksErrorAndRefusesWhatItCannotStream) {
+  std::mt19937_64 rng(6);
+  BitMatrix a = RandomMatrix(500, 256, 0.5, rng);
+  int calls = 0;
+  EXPECT_THAT(ForEachCandidateBatch(a, a, {.threshold = 0.4, .threads = 2}, 100,
+                                    [&](const CandidatePairs&) {
+                                      ++calls;
+                                      return absl::DataLossError("the sink gave up");
+                                    }),
+              StatusIs(StatusCode::kDataLoss, "the sink gave up"));
+  EXPECT_EQ(calls, 1);
+  const CandidateSink ignore = [](const CandidatePairs&) { return absl::OkStatus(); };
+  EXPECT_THAT(ForEachCandidateBatch(a, a, {.threshold = 0.4, .top_k = 2}, 100, ignore),
+              StatusIs(StatusCode::kInvalidArgument, "top_k 0"));
+  EXPECT_THAT(
+      ForEachCandidateBatch(a, a, {.threshold = 0.4, .blocking = Blocking::kLsh}, 100, ignore),
+      StatusIs(StatusCode::kInvalidArgument, "exhaustive"));
+  EXPECT_THAT(ForEachCandidateBatch(a, a, {.threshold = 0.4, .max_candidates = 1000}, 100, ignore),
+              StatusIs(StatusCode::kResourceExhausted, "found more than 1000 candidate pairs"));
+  int polls = 0;
+  EXPECT_THAT(ForEachCandidateBatch(
+                  a, a, {.threshold = 0.4, .threads = 1, .cancelled = [&] { return ++polls >= 2; }},
+                  100, ignore),
+              StatusIs(StatusCode::kCancelled, "cancelled"));
+}
+
 }  // namespace
 }  // namespace bloomlink::match
