@@ -436,9 +436,7 @@ absl::StatusOr<Linkage> FinishFs(const EncodedDataset& a, const EncodedDataset& 
   double kept_p = 0.0;
   for (float p : result.probability) kept_p += p;
   estimate.false_matches = static_cast<double>(result.pairs.size()) - kept_p;
-  // (result.one_to_one is set by Link() after this stage returns: here it is still the
-  // default, so the branch below is the one taken, with or without one-to-one.)
-  if (result.one_to_one == solve::OneToOne::kNone) {
+  if (OneToOneOf(options) == solve::OneToOne::kNone) {
     estimate.missed_matches = all_p - kept_p;
   } else {
     std::vector<bool> matched_a(a.size(), false), matched_b(b.size(), false);
