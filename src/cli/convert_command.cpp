@@ -33,6 +33,11 @@ int RunConvert(const ConvertArgs& args) {
         "the output format does not carry the schema fingerprint, key check value or field "
         "filters: the linkage unit will not be able to check them");
   }
+  if (*format != io::EncodingFormat::kBloom && !data->blocking_keys.empty()) {
+    Warn(
+        "the output format does not carry keyed blocking tokens: link --blocking keys will not "
+        "work on it");
+  }
   if (*format == io::EncodingFormat::kBloom && !data->schema_fingerprint) {
     Warn("the input carries no schema fingerprint or key check value, so neither does the output");
   }

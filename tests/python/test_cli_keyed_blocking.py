@@ -91,6 +91,14 @@ def test_blocking_report_measures_keyed_blocking(cli, keyed):
     assert completeness >= 0.99, out
 
 
+def test_convert_keeps_tokens_in_bloom_and_warns_when_dropping_them(cli, keyed):
+    d = keyed["dir"]
+    cli("convert", keyed["a"], d / "copy.bloom")
+    assert "blocking rule names: " in cli("inspect", d / "copy.bloom").stdout
+    proc = cli("convert", keyed["a"], d / "copy.json")
+    assert "does not carry keyed blocking tokens" in proc.stderr
+
+
 def test_refused_without_tokens_or_with_other_rules(cli, keyed):
     d = keyed["dir"]
     plain = d / "plain.bloom"

@@ -760,7 +760,10 @@ TEST(SynthDedupTest, PersonsWithSeveralRecordsAndEveryPairInTheTruth) {
   std::map<std::string, std::size_t> sizes;
   for (const auto& [id, p] : parent) ++sizes[find(id)];
   std::size_t in_groups = 0, small = 0;
-  for (const auto& [root, n] : sizes) {
+  for (const auto& entry : sizes) {
+    // (Named, not a structured binding: clang cannot capture those in a lambda.)
+    const std::string& root = entry.first;
+    const std::size_t n = entry.second;
     EXPECT_LE(n, 20u);
     small += n < 3 ? 1 : 0;
     in_groups += n;
