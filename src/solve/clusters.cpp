@@ -2,6 +2,7 @@
 #include "bloomlink/solve/clusters.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <numeric>
 #include <queue>
@@ -113,21 +114,74 @@ struct Lower {
   }
 };
 
-std::vector<std::uint32_t> AverageLink(std::uint32_t n, std::vector<std::uint64_t> masks,
+// Link: what is known of the pairs between two clusters: their summed probabilities, and how
+// many of them join records of two different sources.
+struct Link {
+  double sum = 0;
+  std::uint32_t cross_pairs = 0;
+};
+
+// SourceCounts: a cluster's records per source, sorted by source.
+using SourceCounts = std::vector<std::pair<std::uint32_t, std::uint32_t>>;
+
+// SameSourcePairs(x, y): the pairs of a record of x and a record of y from one source.
+double SameSourcePairs(const SourceCounts& x, const SourceCounts& y) {
+  double pairs = 0;
+  for (std::size_t i = 0, j = 0; i < x.size() && j < y.size();) {
+    if (x[i].first < y[j].first) {
+      ++i;
+    } else if (y[j].first < x[i].first) {
+      ++j;
+    } else {
+      pairs += static_cast<double>(x[i++].second) * static_cast<double>(y[j++].second);
+    }
+  }
+  return pairs;
+}
+
+SourceCounts Merged(const SourceCounts& x, const SourceCounts& y) {
+  SourceCounts out;
+  std::size_t i = 0, j = 0;
+  while (i < x.size() || j < y.size()) {
+    if (j == y.size() || (i < x.size() && x[i].first < y[j].first)) {
+      out.push_back(x[i++]);
+    } else if (i == x.size() || y[j].first < x[i].first) {
+      out.push_back(y[j++]);
+    } else {
+      out.push_back({x[i].first, x[i].second + y[j].second});
+      ++i;
+      ++j;
+    }
+  }
+  return out;
+}
+
+std::vector<std::uint32_t> AverageLink(std::uint32_t n, std::span<const std::uint32_t> source,
+                                       std::vector<std::uint64_t> masks,
                                        const std::vector<LinkedPair>& pairs, double threshold) {
-  // links[c]: the summed probabilities between cluster c and each cluster it has a pair with.
-  std::vector<absl::flat_hash_map<std::uint32_t, double>> links(n);
+  const auto source_of = [&](std::uint32_t i) { return source.empty() ? 0u : source[i]; };
+  // links[c]: what is known between cluster c and each cluster it has a pair with.
+  std::vector<absl::flat_hash_map<std::uint32_t, Link>> links(n);
   std::vector<std::uint32_t> size(n, 1), version(n, 0);
+  std::vector<SourceCounts> sources(n);
+  for (std::uint32_t i = 0; i < n; ++i) sources[i] = {{source_of(i), 1}};
   std::priority_queue<Candidate, std::vector<Candidate>, Lower> heap;
   for (const LinkedPair& p : pairs) {
     if (p.probability <= 0) continue;
-    links[p.a][p.b] = p.probability;
-    links[p.b][p.a] = p.probability;
+    const Link link{p.probability, source_of(p.a) != source_of(p.b) ? 1u : 0u};
+    links[p.a][p.b] = link;
+    links[p.b][p.a] = link;
     if (p.probability >= threshold) heap.push({p.probability, p.a, p.b, 0, 0});
   }
   UnionFind uf(n);
-  const auto average = [&](std::uint32_t x, std::uint32_t y, double sum) {
-    return sum / (static_cast<double>(size[x]) * static_cast<double>(size[y]));
+  // The average over the pairs that count. Two records of one source that were not linked
+  // count 0: a source is linked with itself without one-to-one, so the decision saw the pair
+  // and did not take it. Two records of two sources that were not linked do not count: sources
+  // are linked with each other one-to-one, so a record has one partner there at most and the
+  // pair may simply have lost to another (chains across sources are held back by that, and by
+  // the unique-source rule).
+  const auto average = [&](std::uint32_t x, std::uint32_t y, const Link& link) {
+    return link.sum / (SameSourcePairs(sources[x], sources[y]) + link.cross_pairs);
   };
   while (!heap.empty()) {
     const Candidate top = heap.top();
@@ -141,22 +195,26 @@ std::vector<std::uint32_t> AverageLink(std::uint32_t n, std::vector<std::uint64_
     uf.parent[gone] = keep;
     size[keep] += size[gone];
     masks[keep] |= masks[gone];
+    sources[keep] = Merged(sources[keep], sources[gone]);
+    sources[gone] = {};
     ++version[keep];
     links[keep].erase(gone);
-    for (const auto& [other, sum] : links[gone]) {
+    for (const auto& [other, link] : links[gone]) {
       if (other == keep) continue;
-      links[keep][other] += sum;
+      Link& forward = links[keep][other];
+      forward.sum += link.sum;
+      forward.cross_pairs += link.cross_pairs;
       auto& back = links[other];
       back.erase(gone);
-      back[keep] += sum;
+      back[keep] = forward;
     }
     links[gone] = {};
-    // The merged cluster's averages with each neighbour changed (its size did).
-    std::vector<std::pair<std::uint32_t, double>> neighbours(links[keep].begin(),
-                                                             links[keep].end());
-    std::sort(neighbours.begin(), neighbours.end());  // a fixed order of pushes
-    for (const auto& [other, sum] : neighbours) {
-      const double avg = average(keep, other, sum);
+    // The merged cluster's averages with each neighbour changed (its make-up did).
+    std::vector<std::pair<std::uint32_t, Link>> neighbours(links[keep].begin(), links[keep].end());
+    std::sort(neighbours.begin(), neighbours.end(),
+              [](const auto& x, const auto& y) { return x.first < y.first; });  // a fixed order
+    for (const auto& [other, link] : neighbours) {
+      const double avg = average(keep, other, link);
       if (avg < threshold) continue;
       const std::uint32_t x = std::min(keep, other), y = std::max(keep, other);
       heap.push({avg, x, y, version[x], version[y]});
@@ -207,7 +265,7 @@ absl::StatusOr<std::vector<std::uint32_t>> ClusterRecords(const ClusterInput& in
   if (options.method == ClusterMethod::kConnectedComponents) {
     return Components(input.records, std::move(*masks), std::move(normalised), options.threshold);
   }
-  return AverageLink(input.records, std::move(*masks), normalised, options.threshold);
+  return AverageLink(input.records, input.source, std::move(*masks), normalised, options.threshold);
 }
 
 }  // namespace bloomlink::solve

@@ -40,6 +40,24 @@ TEST(ClustersTest, AverageLinkDoesNotChain) {
             (std::vector<std::uint32_t>{0, 0, 0}));
 }
 
+TEST(ClustersTest, PairsMissingAcrossSourcesDoNotCountAgainst) {
+  // A (source 0) ~ B (source 1) and B ~ C (source 2); A and C were never linked. Across
+  // sources, linked one-to-one, the missing pair is no evidence against: one person. The same
+  // records in one source stay apart (previous test).
+  const std::vector<LinkedPair> pairs = {{0, 1, 0.95f}, {1, 2, 0.9f}};
+  EXPECT_EQ(Cluster(3, pairs, ClusterMethod::kAverageLink, {0, 1, 2}),
+            (std::vector<std::uint32_t>{0, 0, 0}));
+  // Two records of source 1 (B and D) both linked to A: within source 1 the unlinked pair B, D
+  // counts 0, so {A, B} and D average (0.9 + 0) / 2 = 0.45 and D stays apart; linked to B as
+  // well, it joins.
+  const std::vector<LinkedPair> dup = {{0, 1, 0.95f}, {0, 3, 0.9f}};
+  EXPECT_EQ(Cluster(4, dup, ClusterMethod::kAverageLink, {0, 1, 2, 1}),
+            (std::vector<std::uint32_t>{0, 0, 1, 2}));
+  const std::vector<LinkedPair> dup_linked = {{0, 1, 0.95f}, {0, 3, 0.9f}, {1, 3, 0.8f}};
+  EXPECT_EQ(Cluster(4, dup_linked, ClusterMethod::kAverageLink, {0, 1, 2, 1}),
+            (std::vector<std::uint32_t>{0, 0, 1, 0}));
+}
+
 TEST(ClustersTest, OneFalsePairDoesNotMergeTwoGroups) {
   // Two persons of four records each, fully linked within; one false pair between them.
   std::vector<LinkedPair> pairs;
