@@ -1,0 +1,94 @@
+// The persons of several sources (bloomlink/index/person_clusters.hpp).
+#include "bloomlink/index/person_clusters.hpp"
+
+#include <set>
+
+#include "internal/status_macros.hpp"
+#include "internal/strings.hpp"
+
+namespace bloomlink::index {
+
+using internal::StrCat;
+
+absl::StatusOr<PersonClusters> ClusterSources(std::span<const IndexSource> sources,
+                                              const IndexOptions& options) {
+  if (sources.empty()) return absl::InvalidArgumentError("person index: no sources");
+  std::set<std::string> names;
+  for (const IndexSource& s : sources) {
+    if (s.name.empty() || s.data == nullptr) {
+      return absl::InvalidArgumentError("person index: every source needs a name and its data");
+    }
+    if (!names.insert(s.name).second) {
+      return absl::InvalidArgumentError(
+          StrCat("person index: two sources are named ", s.name, "; names must be unique"));
+    }
+  }
+  PersonClusters out;
+  std::vector<std::uint32_t> first(sources.size() + 1, 0);
+  std::vector<std::uint32_t> unique;
+  for (std::uint32_t k = 0; k < sources.size(); ++k) {
+    const std::size_t n = sources[k].data->size();
+    if (first[k] + n > 0xFFFFFFF0u) {
+      return absl::InvalidArgumentError("person index: more than 4,294,967,280 records");
+    }
+    first[k + 1] = first[k] + static_cast<std::uint32_t>(n);
+    for (std::uint32_t r = 0; r < n; ++r) {
+      out.source.push_back(k);
+      out.row.push_back(r);
+    }
+    if (sources[k].unique) unique.push_back(k);
+    // Every source against the first: the same schema and secret (one check per source).
+    if (k > 0) {
+      BLOOMLINK_ASSIGN_OR_RETURN(std::vector<std::string> warnings,
+                                 link::CheckCompatible(*sources[0].data, sources[0].name,
+                                                       *sources[k].data, sources[k].name));
+      for (std::string& w : warnings) out.warnings.push_back(std::move(w));
+    }
+  }
+  // One link per pair of sources, and one deduplication per source that may repeat a person.
+  const auto add_link = [&](std::uint32_t x, std::uint32_t y) -> absl::Status {
+    link::LinkOptions lo = options.link;
+    lo.deduplicate = x == y;
+    link::LinkReport report;
+    BLOOMLINK_ASSIGN_OR_RETURN(link::Linkage linkage,
+                               link::Link(*sources[x].data, *sources[y].data, lo, &report));
+    const std::string where =
+        x == y ? sources[x].name : StrCat(sources[x].name, " x ", sources[y].name);
+    for (const std::string& w : report.warnings) out.warnings.push_back(StrCat(where, ": ", w));
+    for (std::size_t p = 0; p < linkage.pairs.size(); ++p) {
+      const float probability = linkage.probability.empty() ? 1.0f : linkage.probability[p];
+      out.pairs.push_back(
+          {first[x] + linkage.pairs.left[p], first[y] + linkage.pairs.right[p], probability});
+    }
+    return absl::OkStatus();
+  };
+  for (std::uint32_t x = 0; x < sources.size(); ++x) {
+    if (!sources[x].unique) BLOOMLINK_RETURN_IF_ERROR(add_link(x, x));
+    for (std::uint32_t y = x + 1; y < sources.size(); ++y) {
+      BLOOMLINK_RETURN_IF_ERROR(add_link(x, y));
+    }
+  }
+  solve::ClusterInput input;
+  input.records = first.back();
+  input.source = out.source;
+  input.unique_sources = unique;
+  BLOOMLINK_ASSIGN_OR_RETURN(out.cluster, solve::ClusterRecords(input, out.pairs, options.cluster));
+  for (std::uint32_t c : out.cluster) out.clusters = std::max(out.clusters, c + 1);
+  // Confidence: the mean probability of each record's pairs inside its cluster.
+  std::vector<double> sum(input.records, 0.0);
+  std::vector<std::uint32_t> count(input.records, 0);
+  for (const solve::LinkedPair& p : out.pairs) {
+    if (out.cluster[p.a] != out.cluster[p.b]) continue;
+    for (std::uint32_t r : {p.a, p.b}) {
+      sum[r] += p.probability;
+      ++count[r];
+    }
+  }
+  out.confidence.resize(input.records);
+  for (std::uint32_t r = 0; r < input.records; ++r) {
+    out.confidence[r] = count[r] == 0 ? 1.0f : static_cast<float>(sum[r] / count[r]);
+  }
+  return out;
+}
+
+}  // namespace bloomlink::index
