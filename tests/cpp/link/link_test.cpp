@@ -412,6 +412,26 @@ TEST(FellegiSunterLinkTest, DecisionThresholdSelectsByProbability) {
   EXPECT_EQ(all->pairs.size(), report.candidates.candidates) << "decision 0 keeps every candidate";
 }
 
+TEST(FellegiSunterLinkTest, WithoutOneToOneEveryUnacceptedCandidateCountsAsMissed) {
+  // One-to-one none: the expected missed matches (above the floor) are every candidate's
+  // probability less the accepted pairs': read off a link that keeps every candidate
+  // (decision 0) and one at the default decision, same model.
+  const TwoExtracts x = MakeExtracts();
+  LinkOptions options = FsLinkOptions();
+  options.one_to_one = solve::OneToOne::kNone;
+  auto decided = Link(x.a, x.b, options);
+  options.fs.decision = 0;
+  auto every = Link(x.a, x.b, options);
+  ASSERT_TRUE(decided.ok() && every.ok());
+  ASSERT_TRUE(decided->estimate.has_value());
+  double all_p = 0, kept_p = 0;
+  for (float p : every->probability) all_p += p;
+  for (float p : decided->probability) kept_p += p;
+  ASSERT_LT(decided->pairs.size(), every->pairs.size());
+  const ErrorEstimate& e = *decided->estimate;
+  EXPECT_NEAR(e.missed_matches - e.missed_below_floor, all_p - kept_p, 1e-6 * all_p);
+}
+
 TEST(FellegiSunterLinkTest, SameResultForAnyThreadCount) {
   const TwoExtracts x = MakeExtracts();
   auto one = Link(x.a, x.b, FsLinkOptions(1));
