@@ -9,6 +9,7 @@
 
 #include "random_matrix.hpp"
 #include "test_support.hpp"
+#include "triples.hpp"
 
 namespace bloomlink::match {
 namespace {
@@ -16,7 +17,9 @@ namespace {
 using ::absl::StatusCode;
 using testing::StatusIs;
 
-using Triple = std::tuple<std::uint32_t, std::uint32_t, float>;
+using testing_matrices::Sorted;
+using testing_matrices::Triple;
+using testing_matrices::Triples;
 
 using testing_matrices::RandomMatrix;
 
@@ -72,17 +75,6 @@ std::vector<Triple> BruteForce(const BitMatrix& a, const BitMatrix& b, double t,
   }
   std::sort(out.begin(), out.end());
   return out;
-}
-
-std::vector<Triple> Triples(const CandidatePairs& p) {
-  std::vector<Triple> out;
-  for (std::size_t i = 0; i < p.size(); ++i) out.emplace_back(p.left[i], p.right[i], p.score[i]);
-  return out;
-}
-
-std::vector<Triple> Sorted(std::vector<Triple> v) {
-  std::sort(v.begin(), v.end());
-  return v;
 }
 
 TEST(FindCandidatesTest, MatchesBruteForceForEveryKernelSizeAndWidth) {

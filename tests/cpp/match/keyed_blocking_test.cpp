@@ -11,6 +11,7 @@
 
 #include "random_matrix.hpp"
 #include "test_support.hpp"
+#include "triples.hpp"
 
 namespace bloomlink::match {
 namespace {
@@ -19,13 +20,8 @@ using ::absl::StatusCode;
 using testing::StatusIs;
 using testing_matrices::RandomMatrix;
 
-using Triple = std::tuple<std::uint32_t, std::uint32_t, float>;
-
-std::vector<Triple> Triples(const CandidatePairs& p) {
-  std::vector<Triple> out;
-  for (std::size_t i = 0; i < p.size(); ++i) out.emplace_back(p.left[i], p.right[i], p.score[i]);
-  return out;
-}
+using testing_matrices::Triple;
+using testing_matrices::Triples;
 
 // RandomKeys(rows, rules, values, missing, rng): each token one of `values` values (1..values),
 // or none with probability `missing`.

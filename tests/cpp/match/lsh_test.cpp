@@ -12,6 +12,7 @@
 
 #include "random_matrix.hpp"
 #include "test_support.hpp"
+#include "triples.hpp"
 
 namespace bloomlink::match {
 namespace {
@@ -19,7 +20,9 @@ namespace {
 using ::absl::StatusCode;
 using testing::StatusIs;
 
-using Triple = std::tuple<std::uint32_t, std::uint32_t, float>;
+using testing_matrices::Sorted;
+using testing_matrices::Triple;
+using testing_matrices::Triples;
 
 using testing_matrices::RandomMatrix;
 
@@ -36,17 +39,6 @@ BitMatrix Copies(const BitMatrix& a, const std::vector<std::size_t>& flips, std:
   }
   m.UpdatePopcounts();
   return m;
-}
-
-std::vector<Triple> Triples(const CandidatePairs& p) {
-  std::vector<Triple> out;
-  for (std::size_t i = 0; i < p.size(); ++i) out.emplace_back(p.left[i], p.right[i], p.score[i]);
-  return out;
-}
-
-std::vector<Triple> Sorted(std::vector<Triple> v) {
-  std::sort(v.begin(), v.end());
-  return v;
 }
 
 CandidateOptions At(double threshold, bool same = false) {

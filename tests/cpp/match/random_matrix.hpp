@@ -1,4 +1,5 @@
-// Random CLK matrices for the candidate-search tests (candidates_test.cpp, lsh_test.cpp).
+// Random CLK matrices for the candidate-search tests (candidates_test.cpp, lsh_test.cpp,
+// keyed_blocking_test.cpp).
 #pragma once
 
 #include <cstddef>
