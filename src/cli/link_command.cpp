@@ -4,7 +4,9 @@
 #include <cstdio>
 #include <optional>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
+#include "bloomlink/eval/clusters.hpp"
 #include "bloomlink/eval/metrics.hpp"
 #include "bloomlink/io/atomic_file.hpp"
 #include "bloomlink/io/encoded_file.hpp"
@@ -282,11 +284,78 @@ int RunLink(const LinkArgs& args) {
 }
 
 struct EvaluateArgs {
-  std::string pairs, a, b;
+  std::string pairs, crosswalk, a, b;
   TruthArgs truth;
 };
 
+// EvaluateClusters(args): a crosswalk (person_id,source,record_id,...) against a truth
+// (source,record_id,entity): the clustering measures of bloomlink/eval/clusters.hpp.
+int EvaluateClusters(const EvaluateArgs& args) {
+  if (!args.pairs.empty() || !args.a.empty() || !args.b.empty() ||
+      !args.truth.truth_regex.empty() || args.truth.truth.empty()) {
+    return Fail(absl::InvalidArgumentError(
+        "--crosswalk is evaluated against --truth FILE (columns source,record_id,entity) alone: "
+        "no --pairs, --a, --b or --truth-regex"));
+  }
+  auto crosswalk = io::ReadRecordLabels(args.crosswalk, "person_id");
+  if (!crosswalk.ok()) return Fail(crosswalk.status());
+  auto truth = io::ReadRecordLabels(args.truth.truth, "entity");
+  if (!truth.ok()) return Fail(truth.status());
+  // Labels as numbers; records of the truth missing from the crosswalk are persons of their own.
+  absl::flat_hash_map<std::string, std::uint64_t> person_number, entity_number;
+  absl::flat_hash_map<std::string, std::size_t> truth_row;  // "source\0record_id" -> row
+  const auto key = [](const io::RecordLabel& r) {
+    return internal::StrCat(r.source, std::string_view("\0", 1), r.record_id);
+  };
+  for (std::size_t i = 0; i < truth->size(); ++i) truth_row.emplace(key((*truth)[i]), i);
+  std::vector<std::uint64_t> predicted, expected;
+  std::vector<bool> listed(truth->size(), false);
+  for (const io::RecordLabel& r : *crosswalk) {
+    const auto it = truth_row.find(key(r));
+    if (it == truth_row.end()) {
+      return Fail(absl::InvalidArgumentError(
+          internal::StrCat(args.crosswalk, ": record ", r.record_id, " of source ", r.source,
+                           " is not in the truth ", args.truth.truth)));
+    }
+    listed[it->second] = true;
+    predicted.push_back(person_number.emplace(r.label, person_number.size()).first->second);
+    expected.push_back(
+        entity_number.emplace((*truth)[it->second].label, entity_number.size()).first->second);
+  }
+  std::uint64_t unlisted = 0;
+  for (std::size_t i = 0; i < truth->size(); ++i) {
+    if (listed[i]) continue;
+    ++unlisted;
+    predicted.push_back(person_number.size() + unlisted);  // alone (labels never reused)
+    expected.push_back(
+        entity_number.emplace((*truth)[i].label, entity_number.size()).first->second);
+  }
+  auto m = eval::CompareClusters(predicted, expected);
+  if (!m.ok()) return Fail(m.status());
+  std::printf("%s records, %s persons in the crosswalk, %s entities in the truth",
+              Thousands(m->records).c_str(), Thousands(person_number.size()).c_str(),
+              Thousands(m->entities).c_str());
+  if (unlisted > 0) {
+    std::printf(" (%s records of the truth not in the crosswalk, each counted alone)",
+                Thousands(unlisted).c_str());
+  }
+  std::printf("\n");
+  const auto line = [](const char* what, const eval::Scores& s) {
+    std::printf("  %-24s precision %.4f  recall %.4f  F1 %.4f\n", what, s.precision, s.recall,
+                s.f1);
+  };
+  line("pairwise", m->pairwise);
+  line("B-cubed", m->bcubed);
+  line("cluster-exact", m->exact);
+  line("cluster-exact (groups)", m->exact_groups);
+  return kExitOk;
+}
+
 int RunEvaluate(const EvaluateArgs& args) {
+  if (!args.crosswalk.empty()) return EvaluateClusters(args);
+  if (args.pairs.empty()) {
+    return Fail(absl::InvalidArgumentError("give --pairs FILE (or --crosswalk FILE)"));
+  }
   if (args.truth.truth.empty() && args.truth.truth_regex.empty()) {
     return Fail(absl::InvalidArgumentError("give --truth FILE or --truth-regex REGEX"));
   }
@@ -393,8 +462,14 @@ void AddLinkCommand(CLI::App& app, int& exit_code) {
 void AddEvaluateCommand(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<EvaluateArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "evaluate", "Precision, recall and F1 of linked pairs against known true pairs");
-  cmd->add_option("--pairs", args->pairs, "pairs CSV written by bloomlink link")->required();
+      "evaluate",
+      "Precision, recall and F1 of linked pairs against known true pairs, or of a person "
+      "crosswalk's clusters against known entities");
+  cmd->add_option("--pairs", args->pairs, "pairs CSV written by bloomlink link");
+  cmd->add_option("--crosswalk", args->crosswalk,
+                  "instead of --pairs: a crosswalk CSV (columns person_id, source, record_id), "
+                  "evaluated against --truth with columns source, record_id, entity: pairwise, "
+                  "B-cubed and cluster-exact precision, recall and F1");
   AddTruthOptions(cmd, args->truth);
   cmd->add_option("--a", args->a, "encodings of A (for --truth-regex and the reduction ratio)");
   cmd->add_option("--b", args->b, "encodings of B");

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <numeric>
 
+#include "absl/container/flat_hash_map.h"
 #include "bloomlink/io/atomic_file.hpp"
 #include "bloomlink/io/csv.hpp"
 #include "internal/status_macros.hpp"
@@ -122,6 +123,36 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ReadIdPairsCsv(
     pairs.emplace_back(std::string(record[ca]), std::string(record[cb]));
   }
   return pairs;
+}
+
+absl::StatusOr<std::vector<RecordLabel>> ReadRecordLabels(const std::string& path,
+                                                          const std::string& label_column) {
+  BLOOMLINK_ASSIGN_OR_RETURN(CsvReader reader, CsvReader::Open(path));
+  BLOOMLINK_ASSIGN_OR_RETURN(const std::size_t cs, reader.Column("source"));
+  BLOOMLINK_ASSIGN_OR_RETURN(const std::size_t cr, reader.Column("record_id"));
+  BLOOMLINK_ASSIGN_OR_RETURN(const std::size_t cl, reader.Column(label_column));
+  std::vector<RecordLabel> out;
+  absl::flat_hash_map<std::string, std::uint64_t> line_of;  // "source\0record_id" -> line
+  CsvRecord record;
+  while (true) {
+    BLOOMLINK_ASSIGN_OR_RETURN(bool more, reader.Next(record));
+    if (!more) break;
+    for (std::size_t c : {cs, cr, cl}) {
+      if (record[c].empty()) {
+        return absl::InvalidArgumentError(StrCat(path, ":", record.line(), ": column ", c + 1, " (",
+                                                 reader.header()[c], "): empty"));
+      }
+    }
+    std::string key = StrCat(record[cs], std::string_view("\0", 1), record[cr]);
+    const auto [it, added] = line_of.emplace(std::move(key), record.line());
+    if (!added) {
+      return absl::InvalidArgumentError(
+          StrCat(path, ":", record.line(), ": record ", record[cr], " of source ", record[cs],
+                 " is listed twice (first on line ", it->second, ")"));
+    }
+    out.push_back({std::string(record[cs]), std::string(record[cr]), std::string(record[cl])});
+  }
+  return out;
 }
 
 }  // namespace bloomlink::io

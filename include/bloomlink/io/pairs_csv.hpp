@@ -60,4 +60,15 @@ absl::Status WritePairsCsv(const PairsTable& table, const std::string& path);
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ReadIdPairsCsv(
     const std::string& path, const std::string& column_a = "", const std::string& column_b = "");
 
+// RecordLabel: a record of some source and a label: its person in a crosswalk
+// (person_id,source,record_id,...), its entity in a truth (source,record_id,entity).
+struct RecordLabel {
+  std::string source, record_id, label;
+};
+// ReadRecordLabels(path, label_column): the rows of a CSV with columns source, record_id and
+// `label_column` (by name, in any order, other columns ignored). InvalidArgument naming the file,
+// line and column for an empty value or a (source, record_id) listed twice.
+absl::StatusOr<std::vector<RecordLabel>> ReadRecordLabels(const std::string& path,
+                                                          const std::string& label_column);
+
 }  // namespace bloomlink::io
