@@ -29,7 +29,8 @@ OTHER_SECRET = "a different secret that nobody shares"
 COLUMNS = ["nhs_number", "given_name", "family_name", "date_of_birth", "sex", "postcode"]
 STARTER_FINGERPRINT = "78bf5eea3a083a189fb7c9528d9bceb295395bf32f21f1aa2227fe994b6d439b"
 STATS_KEYS = {"pairs", "comparisons", "pruned", "candidates", "matches", "kernel", "threads",
-              "candidate_seconds", "score_seconds", "solve_seconds", "blocking", "skipped_pairs"}
+              "candidate_seconds", "score_seconds", "solve_seconds", "blocking", "skipped_pairs",
+              "stream_passes", "stream_reason"}
 
 
 def read_csv(path):

@@ -542,7 +542,8 @@ def link(a: EncodedDataset, b: Optional[EncodedDataset] = None, *,
     work starts (from a sample of pairs), and a job that would exceed the limit raises
     MemoryError at once, saying what to change. With Fellegi-Sunter (and no ``top_k`` or
     blocking), candidates that would not fit are streamed instead: searched twice, holding only
-    the pairs the model accepts, with the same result.
+    the pairs the model accepts, with the same result; ``linkage.stats["stream_passes"]`` then
+    counts the searches (0 when the candidates were held) and ``stats["stream_reason"]`` says why.
 
     Runs on the SIMD kernel the CPU supports (BLOOMLINK_KERNEL forces one), releases the GIL, and
     stops with KeyboardInterrupt on Ctrl-C. Raises InputError when the datasets were encoded with

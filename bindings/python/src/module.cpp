@@ -445,6 +445,9 @@ py::dict LinkStats(const LinkResult& r) {
   stats["candidates"] = report.candidates.candidates;
   stats["blocking"] = report.candidates.blocking_reason;
   stats["skipped_pairs"] = report.candidates.skipped_pairs;
+  // 0 when the candidates were held; else the searches made while streaming them, and why.
+  stats["stream_passes"] = report.stream_passes;
+  stats["stream_reason"] = report.stream_reason;
   stats["matches"] = report.matches;
   stats["kernel"] = report.candidates.kernel;
   stats["threads"] = report.candidates.threads;
