@@ -53,3 +53,21 @@ def test_crosswalk_against_the_truth(cli, tmp_path):
     assert proc.returncode != 0 and "no --pairs" in proc.stderr
     proc = cli("evaluate", "--truth", tmp_path / "s" / "truth.csv", expect=None)
     assert proc.returncode != 0 and "give --pairs FILE (or --crosswalk FILE)" in proc.stderr
+
+
+def test_python_synth_sources_gives_dataframes_and_their_truth():
+    import bloomlink
+    data = bloomlink.synth_sources(600, sources=4, seed=3)
+    assert list(data.sources) == ["trust", "council", "community", "gp"]
+    assert list(data.truth.columns) == ["source", "record_id", "entity"]
+    assert len(data.truth) == sum(len(f) for f in data.sources.values())
+    for name, frame in data.sources.items():
+        assert list(frame.columns) == ["id", "nhs_number", "given_name", "family_name",
+                                       "date_of_birth", "sex", "postcode"]
+        listed = set(data.truth[data.truth["source"] == name]["record_id"])
+        assert listed == set(frame["id"])
+    again = bloomlink.synth_sources(600, sources=4, seed=3)
+    assert again.truth.equals(data.truth)
+    import pytest
+    with pytest.raises(ValueError, match="sources must be from 2 to 16"):
+        bloomlink.synth_sources(10, sources=1)

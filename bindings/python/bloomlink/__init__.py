@@ -16,11 +16,12 @@ Everything heavy runs in the C++ core, with the GIL released. Errors arrive as I
 ValueError) or FileError (an OSError) with the library's message, naming the record and field.
 """
 from ._api import (EncodedDataset, Estimate, FsModel, Linkage, Metrics, Schema, SyntheticExtracts,
-                   encode, evaluate, kernel, link, synth)
+                   SyntheticSources, encode, evaluate, kernel, link, synth, synth_sources)
 from ._core import Error, FileError, InputError, __version__
 
 __all__ = [
     "EncodedDataset", "Error", "Estimate", "FileError", "FsModel", "InputError", "Linkage", "Metrics",
     "Schema",
-    "SyntheticExtracts", "encode", "evaluate", "kernel", "link", "synth", "__version__",
+    "SyntheticExtracts", "SyntheticSources", "encode", "evaluate", "kernel", "link", "synth",
+    "synth_sources", "__version__",
 ]

@@ -724,6 +724,36 @@ def synth(records: int = 5000, *, seed: int = 1, overlap: float = 0.6,
                              pd.DataFrame(d["truth"]))
 
 
+@dataclasses.dataclass(frozen=True)
+class SyntheticSources:
+    """Several organisations' synthetic extracts of one population, and whose records are whose."""
+
+    sources: Any  #: dict of source name -> pandas DataFrame (trust, council, community, gp, ...)
+    truth: Any    #: pandas DataFrame (source, record_id, entity): every record's person
+
+
+def synth_sources(records: int = 5000, *, sources: int = 3, seed: int = 1) -> SyntheticSources:
+    """N organisations' extracts of one population of ``records`` persons (no real persons), as
+    `bloomlink synth --sources N` writes them: the trust holds each person at most once, the
+    others as the council writes, every second one with some persons recorded twice; each person
+    is in each source with a share of its own. Same arguments, same data.
+
+    >>> data = synth_sources(2000, sources=3)
+    >>> data.sources["council"], data.truth   # DataFrames
+    """
+    import shutil
+    import tempfile
+    pd = _pandas()
+    folder = tempfile.mkdtemp(prefix="bloomlink-synth-")
+    try:
+        d = _core.write_synth_sources(records, seed, sources, folder)
+        read = lambda path: pd.read_csv(path, dtype=str, keep_default_na=False)
+        return SyntheticSources({name: read(path) for name, path in zip(d["names"], d["paths"])},
+                                read(d["truth"]))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def kernel() -> str:
     """The SIMD kernel in use: "avx512", "avx2" or "scalar" (BLOOMLINK_KERNEL forces one)."""
     return _core.kernel()

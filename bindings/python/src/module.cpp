@@ -895,11 +895,13 @@ PYBIND11_MODULE(_core, m) {
         solve::ClusterOptions options;
         options.method = Unwrap(solve::ParseClusterMethod(method));
         options.threshold = threshold;
-        std::vector<std::uint32_t> labels;
+        absl::StatusOr<std::vector<std::uint32_t>> clustered;
         {
           py::gil_scoped_release release;
-          labels = Unwrap(solve::ClusterRecords(input, pairs, options));
+          clustered = solve::ClusterRecords(input, pairs, options);
         }
+        // Unwrapped with the GIL held: it raises a Python exception.
+        const std::vector<std::uint32_t> labels = Unwrap(std::move(clustered));
         return py::array_t<std::uint32_t>(static_cast<py::ssize_t>(labels.size()), labels.data());
       },
       py::arg("records"), py::arg("source"), py::arg("unique"), py::arg("a"), py::arg("b"),
@@ -937,6 +939,27 @@ PYBIND11_MODULE(_core, m) {
   m.def("decide_dice_threshold", &DecideDice, py::arg("scores"), py::arg("floor"),
         py::arg("random_scores"), py::arg("comparison_pairs"), py::arg("records_a"),
         py::arg("records_b"), py::arg("one_to_one"));
+  m.def(
+      "write_synth_sources",
+      [](std::uint64_t records, std::uint64_t seed, std::uint32_t sources, const std::string& dir) {
+        synth::SynthOptions options;
+        options.records = records;
+        options.seed = seed;
+        options.sources = sources;
+        absl::StatusOr<synth::SynthSourcesSummary> written;
+        {
+          py::gil_scoped_release release;
+          written = synth::WriteSynthSources(options, dir);
+        }
+        // Unwrapped with the GIL held: it raises a Python exception.
+        const synth::SynthSourcesSummary summary = Unwrap(std::move(written));
+        py::dict out;
+        out["names"] = summary.names;
+        out["paths"] = summary.paths;
+        out["truth"] = summary.truth_path;
+        return out;
+      },
+      py::arg("records"), py::arg("seed"), py::arg("sources"), py::arg("dir"));
   m.def("cli_main", &CliMain, py::arg("argv"));
   m.def("install_interrupt_handlers", &cli::InstallInterruptHandlers);
   m.def("kernel", [] { return std::string(Unwrap(match::Kernels())->name); });
