@@ -1191,7 +1191,8 @@ def test_every_public_name_is_documented():
     assert set(bloomlink.__all__) == {
         "EncodedDataset", "Error", "Estimate", "FileError", "FsModel", "InputError", "Linkage",
         "Metrics", "Schema",
-        "SyntheticExtracts", "encode", "evaluate", "kernel", "link", "synth", "__version__"}
+        "SyntheticExtracts", "SyntheticSources", "encode", "evaluate", "kernel", "link", "synth",
+        "synth_sources", "__version__"}
     for name in bloomlink.__all__:
         if name == "__version__":
             continue
