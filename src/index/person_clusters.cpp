@@ -10,6 +10,41 @@ namespace bloomlink::index {
 
 using internal::StrCat;
 
+absl::Status AppendSourcePairs(const IndexSource& x, std::uint32_t first_x, const IndexSource& y,
+                               std::uint32_t first_y, const link::LinkOptions& options,
+                               PersonClusters* out) {
+  link::LinkOptions lo = options;
+  lo.deduplicate = &x == &y;
+  link::LinkReport report;
+  BLOOMLINK_ASSIGN_OR_RETURN(link::Linkage linkage, link::Link(*x.data, *y.data, lo, &report));
+  const std::string where = lo.deduplicate ? x.name : StrCat(x.name, " x ", y.name);
+  for (const std::string& w : report.warnings) out->warnings.push_back(StrCat(where, ": ", w));
+  for (std::size_t p = 0; p < linkage.pairs.size(); ++p) {
+    const float probability = linkage.probability.empty() ? 1.0f : linkage.probability[p];
+    out->pairs.push_back(
+        {first_x + linkage.pairs.left[p], first_y + linkage.pairs.right[p], probability});
+  }
+  return absl::OkStatus();
+}
+
+std::vector<float> RecordConfidence(std::span<const std::uint32_t> cluster,
+                                    std::span<const solve::LinkedPair> pairs) {
+  std::vector<double> sum(cluster.size(), 0.0);
+  std::vector<std::uint32_t> count(cluster.size(), 0);
+  for (const solve::LinkedPair& p : pairs) {
+    if (cluster[p.a] != cluster[p.b]) continue;
+    for (std::uint32_t r : {p.a, p.b}) {
+      sum[r] += p.probability;
+      ++count[r];
+    }
+  }
+  std::vector<float> confidence(cluster.size());
+  for (std::size_t r = 0; r < cluster.size(); ++r) {
+    confidence[r] = count[r] == 0 ? 1.0f : static_cast<float>(sum[r] / count[r]);
+  }
+  return confidence;
+}
+
 absl::StatusOr<PersonClusters> ClusterSources(std::span<const IndexSource> sources,
                                               const IndexOptions& options) {
   if (sources.empty()) return absl::InvalidArgumentError("person index: no sources");
@@ -46,21 +81,8 @@ absl::StatusOr<PersonClusters> ClusterSources(std::span<const IndexSource> sourc
     }
   }
   // One link per pair of sources, and one deduplication per source that may repeat a person.
-  const auto add_link = [&](std::uint32_t x, std::uint32_t y) -> absl::Status {
-    link::LinkOptions lo = options.link;
-    lo.deduplicate = x == y;
-    link::LinkReport report;
-    BLOOMLINK_ASSIGN_OR_RETURN(link::Linkage linkage,
-                               link::Link(*sources[x].data, *sources[y].data, lo, &report));
-    const std::string where =
-        x == y ? sources[x].name : StrCat(sources[x].name, " x ", sources[y].name);
-    for (const std::string& w : report.warnings) out.warnings.push_back(StrCat(where, ": ", w));
-    for (std::size_t p = 0; p < linkage.pairs.size(); ++p) {
-      const float probability = linkage.probability.empty() ? 1.0f : linkage.probability[p];
-      out.pairs.push_back(
-          {first[x] + linkage.pairs.left[p], first[y] + linkage.pairs.right[p], probability});
-    }
-    return absl::OkStatus();
+  const auto add_link = [&](std::uint32_t x, std::uint32_t y) {
+    return AppendSourcePairs(sources[x], first[x], sources[y], first[y], options.link, &out);
   };
   for (std::uint32_t x = 0; x < sources.size(); ++x) {
     if (!sources[x].unique) BLOOMLINK_RETURN_IF_ERROR(add_link(x, x));
@@ -74,20 +96,7 @@ absl::StatusOr<PersonClusters> ClusterSources(std::span<const IndexSource> sourc
   input.unique_sources = unique;
   BLOOMLINK_ASSIGN_OR_RETURN(out.cluster, solve::ClusterRecords(input, out.pairs, options.cluster));
   for (std::uint32_t c : out.cluster) out.clusters = std::max(out.clusters, c + 1);
-  // Confidence: the mean probability of each record's pairs inside its cluster.
-  std::vector<double> sum(input.records, 0.0);
-  std::vector<std::uint32_t> count(input.records, 0);
-  for (const solve::LinkedPair& p : out.pairs) {
-    if (out.cluster[p.a] != out.cluster[p.b]) continue;
-    for (std::uint32_t r : {p.a, p.b}) {
-      sum[r] += p.probability;
-      ++count[r];
-    }
-  }
-  out.confidence.resize(input.records);
-  for (std::uint32_t r = 0; r < input.records; ++r) {
-    out.confidence[r] = count[r] == 0 ? 1.0f : static_cast<float>(sum[r] / count[r]);
-  }
+  out.confidence = RecordConfidence(out.cluster, out.pairs);
   return out;
 }
 

@@ -9,8 +9,6 @@
 // the data is reported as corruption rather than as a strange id.
 #include "bloomlink/io/encoded_file.hpp"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -22,6 +20,7 @@
 
 #include "bloomlink/io/atomic_file.hpp"
 #include "bloomlink/io/clk_json.hpp"
+#include "internal/sha256.hpp"
 #include "internal/status_macros.hpp"
 #include "internal/strings.hpp"
 #include "internal/utf8.hpp"
@@ -78,33 +77,7 @@ std::uint64_t GetU64(const std::uint8_t* p) {
   return v;
 }
 
-// ---- SHA-256 ---------------------------------------------------------------------------------
-
-class Sha256 {
- public:
-  Sha256() : ctx_(EVP_MD_CTX_new()) {
-    ok_ = ctx_ != nullptr && EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) == 1;
-  }
-  void Update(const void* data, std::size_t size) {
-    if (ok_ && size > 0) ok_ = EVP_DigestUpdate(ctx_.get(), data, size) == 1;
-  }
-  absl::StatusOr<Digest> Final() {
-    Digest digest{};
-    unsigned int size = 0;
-    if (!ok_ || EVP_DigestFinal_ex(ctx_.get(), digest.data(), &size) != 1 ||
-        size != digest.size()) {
-      return absl::InternalError("SHA-256 (OpenSSL EVP) failed");
-    }
-    return digest;
-  }
-
- private:
-  struct Free {
-    void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-  };
-  std::unique_ptr<EVP_MD_CTX, Free> ctx_;
-  bool ok_ = false;
-};
+using internal::Sha256;
 
 // ---- messages --------------------------------------------------------------------------------
 
@@ -737,6 +710,23 @@ struct HashSink {
   }
 };
 
+struct CountSink {
+  std::uint64_t& bytes;
+  absl::Status Put(const void*, std::size_t size) {
+    bytes += size;
+    return absl::OkStatus();
+  }
+};
+// FunctionSink: the caller's sink, and the checksum of what went to it.
+struct FunctionSink {
+  const std::function<absl::Status(const void*, std::size_t)>& put;
+  Sha256& sha;
+  absl::Status Put(const void* data, std::size_t size) {
+    sha.Update(data, size);
+    return put(data, size);
+  }
+};
+
 template <typename Sink>
 class BodyWriter {
  public:
@@ -867,6 +857,31 @@ absl::Status WriteBody(const EncodedDataset& dataset, BodyWriter<Sink>& w) {
   return w.SectionHeader(kTagEnd, kChecksumBytes);
 }
 
+// CheckWritable(dataset, name): what writing relies on (ValidateEncodedDataset checks the rest).
+absl::Status CheckWritable(const EncodedDataset& dataset, std::string_view name) {
+  const std::size_t n = dataset.ids.size();
+  if (dataset.clks.rows() != n) {
+    return absl::InvalidArgumentError(
+        StrCat(name, ": the dataset has ", n, " ids but ", dataset.clks.rows(), " CLKs"));
+  }
+  for (const FieldFilters& ff : dataset.field_filters) {
+    if (ff.filters.rows() != n) {
+      return absl::InvalidArgumentError(StrCat(name, ": field ", QuoteForMessage(ff.field), " has ",
+                                               ff.filters.rows(), " filters for ", n, " records"));
+    }
+  }
+  if (dataset.clks.bits() == 0) {
+    return absl::InvalidArgumentError(
+        StrCat(name, ": the filter length is 0 bits; expected at least 1"));
+  }
+  if (dataset.blocking_keys.tokens.size() != n * dataset.blocking_keys.rules.size()) {
+    return absl::InvalidArgumentError(StrCat(name, ": ", dataset.blocking_keys.tokens.size(),
+                                             " blocking tokens for ", n, " records and ",
+                                             dataset.blocking_keys.rules.size(), " rules"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<EncodedFileHeader> ParseFile(const std::string& path, Mode mode,
                                             EncodedDataset* dataset) {
   BLOOMLINK_ASSIGN_OR_RETURN(InputFile in, InputFile::Open(path, {.regular_only = true}));
@@ -941,26 +956,7 @@ absl::Status WriteEncodedFile(const EncodedDataset& dataset, const std::string& 
   // there: the checksum is ready when the writing is (a 133 MB file: 0.15 s no longer follows
   // it). A dataset that fails the checks leaves no file.
   const std::string name = StrCat(path, ": cannot write");
-  const std::size_t n = dataset.ids.size();
-  if (dataset.clks.rows() != n) {
-    return absl::InvalidArgumentError(
-        StrCat(name, ": the dataset has ", n, " ids but ", dataset.clks.rows(), " CLKs"));
-  }
-  for (const FieldFilters& ff : dataset.field_filters) {
-    if (ff.filters.rows() != n) {
-      return absl::InvalidArgumentError(StrCat(name, ": field ", QuoteForMessage(ff.field), " has ",
-                                               ff.filters.rows(), " filters for ", n, " records"));
-    }
-  }
-  if (dataset.clks.bits() == 0) {
-    return absl::InvalidArgumentError(
-        StrCat(path, ": cannot write: the filter length is 0 bits; expected at least 1"));
-  }
-  if (dataset.blocking_keys.tokens.size() != n * dataset.blocking_keys.rules.size()) {
-    return absl::InvalidArgumentError(StrCat(name, ": ", dataset.blocking_keys.tokens.size(),
-                                             " blocking tokens for ", n, " records and ",
-                                             dataset.blocking_keys.rules.size(), " rules"));
-  }
+  BLOOMLINK_RETURN_IF_ERROR(CheckWritable(dataset, name));
   BLOOMLINK_ASSIGN_OR_RETURN(AtomicFileWriter out, AtomicFileWriter::Create(path));
   Sha256 sha;
   absl::Status valid, hashed;
@@ -979,6 +975,31 @@ absl::Status WriteEncodedFile(const EncodedDataset& dataset, const std::string& 
   BLOOMLINK_ASSIGN_OR_RETURN(Digest checksum, sha.Final());
   BLOOMLINK_RETURN_IF_ERROR(out.Write(checksum.data(), checksum.size()));
   return out.Commit();
+}
+
+absl::Status WriteEncodedTo(const EncodedDataset& dataset, std::string_view name,
+                            const std::function<absl::Status(const void*, std::size_t)>& put) {
+  BLOOMLINK_RETURN_IF_ERROR(CheckWritable(dataset, name));
+  BLOOMLINK_RETURN_IF_ERROR(ValidateEncodedDataset(dataset, name));
+  Sha256 sha;
+  BodyWriter<FunctionSink> w(FunctionSink{put, sha});
+  BLOOMLINK_RETURN_IF_ERROR(WriteBody(dataset, w));
+  BLOOMLINK_ASSIGN_OR_RETURN(Digest checksum, sha.Final());
+  return put(checksum.data(), checksum.size());
+}
+
+std::uint64_t EncodedFileBytes(const EncodedDataset& dataset) {
+  std::uint64_t bytes = kChecksumBytes;
+  BodyWriter<CountSink> w(CountSink{bytes});
+  (void)WriteBody(dataset, w);  // counting cannot fail
+  return bytes;
+}
+
+absl::StatusOr<EncodedDataset> ParseEncodedBytes(std::string bytes, std::string name) {
+  InputFile in = InputFile::FromString(std::move(bytes), std::move(name), std::size_t{1} << 20);
+  Parser parser(in, Mode::kFull);
+  BLOOMLINK_RETURN_IF_ERROR(parser.Run());
+  return std::move(parser.dataset);
 }
 
 bool LooksLikeEncodedFile(std::string_view head) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <iterator>
 #include <numeric>
 #include <queue>
 
@@ -156,10 +157,39 @@ SourceCounts Merged(const SourceCounts& x, const SourceCounts& y) {
   return out;
 }
 
+// Persons: a cluster's previous persons, sorted, each once.
+using Persons = std::vector<std::uint32_t>;
+
+Persons MergedPersons(const Persons& x, const Persons& y) {
+  Persons out;
+  std::set_union(x.begin(), x.end(), y.begin(), y.end(), std::back_inserter(out));
+  return out;
+}
+
+// NeededAverage(x, y, options): the average a merge of clusters with previous persons x and y
+// needs (ClusterOptions::change_margin).
+double NeededAverage(const Persons& x, const Persons& y, const ClusterOptions& options) {
+  if (x.empty() || y.empty()) return options.threshold;
+  for (std::size_t i = 0, j = 0; i < x.size() && j < y.size();) {
+    if (x[i] == y[j]) return options.threshold - options.change_margin;
+    x[i] < y[j] ? ++i : ++j;
+  }
+  return options.threshold + options.change_margin;
+}
+
 std::vector<std::uint32_t> AverageLink(std::uint32_t n, std::span<const std::uint32_t> source,
+                                       std::span<const std::uint32_t> previous,
                                        std::vector<std::uint64_t> masks,
-                                       const std::vector<LinkedPair>& pairs, double threshold) {
+                                       const std::vector<LinkedPair>& pairs,
+                                       const ClusterOptions& options) {
   const auto source_of = [&](std::uint32_t i) { return source.empty() ? 0u : source[i]; };
+  // A candidate enters the heap when it reaches the lowest average any merge may need, and is
+  // made only when it reaches what its two clusters need.
+  const double lowest = options.threshold - (previous.empty() ? 0 : options.change_margin);
+  std::vector<Persons> persons(n);
+  for (std::uint32_t i = 0; i < n && !previous.empty(); ++i) {
+    if (previous[i] != kNoPrevious) persons[i] = {previous[i]};
+  }
   // links[c]: what is known between cluster c and each cluster it has a pair with.
   std::vector<absl::flat_hash_map<std::uint32_t, Link>> links(n);
   std::vector<std::uint32_t> size(n, 1), version(n, 0);
@@ -171,7 +201,7 @@ std::vector<std::uint32_t> AverageLink(std::uint32_t n, std::span<const std::uin
     const Link link{p.probability, source_of(p.a) != source_of(p.b) ? 1u : 0u};
     links[p.a][p.b] = link;
     links[p.b][p.a] = link;
-    if (p.probability >= threshold) heap.push({p.probability, p.a, p.b, 0, 0});
+    if (p.probability >= lowest) heap.push({p.probability, p.a, p.b, 0, 0});
   }
   UnionFind uf(n);
   // The average over the pairs that count. Two records of one source that were not linked
@@ -189,6 +219,7 @@ std::vector<std::uint32_t> AverageLink(std::uint32_t n, std::span<const std::uin
     if (top.version_a != version[top.a] || top.version_b != version[top.b]) continue;
     if (uf.parent[top.a] != top.a || uf.parent[top.b] != top.b) continue;  // merged away
     if ((masks[top.a] & masks[top.b]) != 0) continue;  // two records of a unique source
+    if (top.average < NeededAverage(persons[top.a], persons[top.b], options)) continue;
     // Merge the smaller cluster into the larger (ties: into the lower index).
     std::uint32_t keep = top.a, gone = top.b;
     if (size[gone] > size[keep]) std::swap(keep, gone);
@@ -197,6 +228,10 @@ std::vector<std::uint32_t> AverageLink(std::uint32_t n, std::span<const std::uin
     masks[keep] |= masks[gone];
     sources[keep] = Merged(sources[keep], sources[gone]);
     sources[gone] = {};
+    if (!persons[gone].empty()) {
+      persons[keep] = MergedPersons(persons[keep], persons[gone]);
+      persons[gone] = {};
+    }
     ++version[keep];
     links[keep].erase(gone);
     for (const auto& [other, link] : links[gone]) {
@@ -215,7 +250,7 @@ std::vector<std::uint32_t> AverageLink(std::uint32_t n, std::span<const std::uin
               [](const auto& x, const auto& y) { return x.first < y.first; });  // a fixed order
     for (const auto& [other, link] : neighbours) {
       const double avg = average(keep, other, link);
-      if (avg < threshold) continue;
+      if (avg < lowest) continue;
       const std::uint32_t x = std::min(keep, other), y = std::max(keep, other);
       heap.push({avg, x, y, version[x], version[y]});
     }
@@ -243,6 +278,14 @@ absl::StatusOr<std::vector<std::uint32_t>> ClusterRecords(const ClusterInput& in
     return absl::InvalidArgumentError(
         StrCat("clusters: the threshold must be in (0, 1], got ", options.threshold));
   }
+  if (!(options.change_margin >= 0 && options.change_margin < options.threshold)) {
+    return absl::InvalidArgumentError(StrCat("clusters: the change margin must be in [0, ",
+                                             options.threshold, "), got ", options.change_margin));
+  }
+  if (!input.previous.empty() && input.previous.size() != input.records) {
+    return absl::InvalidArgumentError(StrCat("clusters: ", input.previous.size(),
+                                             " previous persons for ", input.records, " records"));
+  }
   if (!input.source.empty() && input.source.size() != input.records) {
     return absl::InvalidArgumentError(
         StrCat("clusters: ", input.source.size(), " sources for ", input.records, " records"));
@@ -265,7 +308,8 @@ absl::StatusOr<std::vector<std::uint32_t>> ClusterRecords(const ClusterInput& in
   if (options.method == ClusterMethod::kConnectedComponents) {
     return Components(input.records, std::move(*masks), std::move(normalised), options.threshold);
   }
-  return AverageLink(input.records, input.source, std::move(*masks), normalised, options.threshold);
+  return AverageLink(input.records, input.source, input.previous, std::move(*masks), normalised,
+                     options);
 }
 
 }  // namespace bloomlink::solve

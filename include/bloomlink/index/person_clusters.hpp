@@ -54,4 +54,17 @@ struct PersonClusters {
 absl::StatusOr<PersonClusters> ClusterSources(std::span<const IndexSource> sources,
                                               const IndexOptions& options);
 
+// AppendSourcePairs(x, first_x, y, first_y, options, out): links source x with source y (the
+// same source when &x == &y: a deduplication) and appends the accepted pairs to out->pairs in
+// record numbers (first_x, first_y: the record numbers of their first records), and the link's
+// warnings to out->warnings, prefixed with the sources' names.
+absl::Status AppendSourcePairs(const IndexSource& x, std::uint32_t first_x, const IndexSource& y,
+                               std::uint32_t first_y, const link::LinkOptions& options,
+                               PersonClusters* out);
+
+// RecordConfidence(cluster, pairs): per record, the mean probability of its pairs within its
+// cluster (1 for a record without any).
+std::vector<float> RecordConfidence(std::span<const std::uint32_t> cluster,
+                                    std::span<const solve::LinkedPair> pairs);
+
 }  // namespace bloomlink::index

@@ -20,6 +20,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -74,6 +75,17 @@ struct EncodedFileHeader {
 // appears complete or not at all). The dataset is validated first (ValidateEncodedDataset) and
 // the filter length must be at least 1 bit; InvalidArgument names what is wrong.
 absl::Status WriteEncodedFile(const EncodedDataset& dataset, const std::string& path);
+
+// WriteEncodedTo(dataset, name, put): the bytes of `dataset`'s native file, in order, to `put`
+// (a file embedded in another: the person index), checked as WriteEncodedFile checks them
+// (messages start with `name`). EncodedFileBytes(dataset): how many bytes that is.
+absl::Status WriteEncodedTo(const EncodedDataset& dataset, std::string_view name,
+                            const std::function<absl::Status(const void*, std::size_t)>& put);
+std::uint64_t EncodedFileBytes(const EncodedDataset& dataset);
+
+// ParseEncodedBytes(bytes, name): a native file held in memory, checked as ReadEncodedFile
+// checks a file; `name` stands for the file in messages.
+absl::StatusOr<EncodedDataset> ParseEncodedBytes(std::string bytes, std::string name);
 
 // ReadEncodedFile(path) reads a native file and checks everything: layout, section lengths
 // against the file size (before any allocation), the checksum, zero padding bits, ids (non-empty,

@@ -55,19 +55,34 @@ struct ClusterInput {
   std::span<const std::uint32_t> source;
   // unique_sources: sources that hold each person at most once (at most 64 distinct values).
   std::span<const std::uint32_t> unique_sources;
+  // previous[i]: the person record i belonged to before this clustering (any small integers;
+  // kNoPrevious for a record that is new; empty: none, a first clustering). With
+  // ClusterOptions::change_margin it makes the clusters resist change (average link only).
+  std::span<const std::uint32_t> previous;
 };
+
+inline constexpr std::uint32_t kNoPrevious = 0xFFFFFFFFu;
 
 struct ClusterOptions {
   ClusterMethod method = ClusterMethod::kAverageLink;
   // threshold: the average probability at which two clusters merge (average link), or the
   // probability a pair needs to join its records (connected components), in (0, 1].
   double threshold = 0.5;
+  // change_margin (average link with ClusterInput::previous): a merge that joins two clusters
+  // holding records of different previous persons and none in common (two existing persons
+  // become one) needs threshold + change_margin; a merge of two clusters that share a previous
+  // person (putting an existing person back together) needs only threshold - change_margin; a
+  // merge with a cluster of new records only, the threshold. So merging or splitting existing
+  // persons takes stronger evidence than attaching a new record, and borderline pairs do not
+  // flip persons between updates. In [0, threshold).
+  double change_margin = 0;
 };
 
 // ClusterRecords(input, pairs, options): labels[i] is record i's cluster, numbered 0, 1, ... in
 // the order of each cluster's first record. InvalidArgument for a record index out of range, a
 // pair of a record with itself, a probability outside [0, 1], a source list of the wrong length,
-// more than 64 unique sources or a threshold outside (0, 1].
+// more than 64 unique sources, a threshold outside (0, 1], a change margin outside
+// [0, threshold) or a previous list of the wrong length.
 absl::StatusOr<std::vector<std::uint32_t>> ClusterRecords(const ClusterInput& input,
                                                           std::span<const LinkedPair> pairs,
                                                           const ClusterOptions& options);
