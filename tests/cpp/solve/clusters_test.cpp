@@ -126,6 +126,43 @@ TEST(ClustersTest, OrderOfPairsDoesNotMatterAndRecoversPlantedGroups) {
   }
 }
 
+TEST(ClustersTest, ChangeMarginMakesExistingPersonsResistChange) {
+  // Records of three sources (0 and 3 in source 0); before the update, person 7 held records 0
+  // and 1, person 8 record 2; record 3 is new.
+  // Two existing persons brought together by a pair at 0.6: merged without a margin, kept
+  // apart with one (0.6 < 0.5 + 0.2).
+  const std::vector<std::uint32_t> two_sources = {0, 1, 2, 0};
+  const std::vector<std::uint32_t> before = {7, 7, 8, kNoPrevious};
+  const auto cluster2 = [&](const std::vector<LinkedPair>& pairs, double margin) {
+    ClusterInput input{
+        .records = 4, .source = two_sources, .unique_sources = {}, .previous = before};
+    auto labels = ClusterRecords(
+        input, pairs,
+        {.method = ClusterMethod::kAverageLink, .threshold = 0.5, .change_margin = margin});
+    EXPECT_TRUE(labels.ok()) << labels.status();
+    return labels.ok() ? *labels : std::vector<std::uint32_t>{};
+  };
+  const std::vector<LinkedPair> merge = {{0, 1, 0.95f}, {0, 2, 0.6f}};
+  EXPECT_EQ(cluster2(merge, 0.0), (std::vector<std::uint32_t>{0, 0, 0, 1}));
+  EXPECT_EQ(cluster2(merge, 0.2), (std::vector<std::uint32_t>{0, 0, 1, 2}));
+  // A weakened pair within person 7 (0.4, under the threshold) keeps it whole with a margin
+  // (0.4 >= 0.5 - 0.2): no split on borderline evidence; without one it splits.
+  const std::vector<LinkedPair> weak = {{0, 1, 0.4f}};
+  EXPECT_EQ(cluster2(weak, 0.0), (std::vector<std::uint32_t>{0, 1, 2, 3}));
+  EXPECT_EQ(cluster2(weak, 0.2), (std::vector<std::uint32_t>{0, 0, 1, 2}));
+  // A new record attaches at the plain threshold, margin or not.
+  const std::vector<LinkedPair> attach = {{2, 3, 0.55f}};
+  EXPECT_EQ(cluster2(attach, 0.2), (std::vector<std::uint32_t>{0, 1, 2, 2}));
+  // Bad margins and previous lists are refused.
+  ClusterInput input{.records = 4, .source = two_sources, .unique_sources = {}, .previous = before};
+  EXPECT_THAT(ClusterRecords(input, weak, {.threshold = 0.5, .change_margin = 0.5}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "change margin"));
+  const std::vector<std::uint32_t> short_previous = {7};
+  input.previous = short_previous;
+  EXPECT_THAT(ClusterRecords(input, weak, {.threshold = 0.5}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "previous persons"));
+}
+
 TEST(ClustersTest, RefusesBadInput) {
   ClusterInput input;
   input.records = 3;
