@@ -117,7 +117,7 @@ absl::Status Assign(PersonIndex& index, std::span<const std::uint32_t> previous,
   Relabel(cluster);
   std::vector<PreviousPerson> old(before.size());
   for (std::size_t p = 0; p < before.size(); ++p) old[p] = {before[p].id, before[p].created};
-  const std::function<std::string()> new_id = run.new_id ? run.new_id : NewPersonId;
+  const std::function<std::string()> new_id = run.new_id ? run.new_id : PersonIdGenerator();
   BLOOMLINK_ASSIGN_OR_RETURN(IdAssignment ids, CarryIds(old, previous, cluster, new_id));
   absl::flat_hash_map<std::string_view, std::uint64_t> created;
   for (const Person& p : before) created.emplace(p.id, p.created);

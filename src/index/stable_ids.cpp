@@ -4,25 +4,61 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <array>
 #include <map>
+#include <memory>
 
 #include "internal/strings.hpp"
 
 namespace bloomlink::index {
 
-std::string NewPersonId() {
-  unsigned char bytes[12];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) {
-    // OpenSSL's generator does not fail once seeded; if it ever does, no ID is better than a
-    // guessable one.
-    std::abort();
-  }
+namespace {
+
+// IdFromBytes(bytes): "P" and the 12 bytes in hex.
+std::string IdFromBytes(const unsigned char* bytes) {
   std::string id = "P";
-  for (unsigned char b : bytes) {
+  for (int i = 0; i < 12; ++i) {
+    const unsigned char b = bytes[i];
     id.push_back("0123456789abcdef"[b >> 4]);
     id.push_back("0123456789abcdef"[b & 15]);
   }
   return id;
+}
+
+void RandomBytes(unsigned char* out, int n) {
+  if (RAND_bytes(out, n) != 1) {
+    // OpenSSL's generator does not fail once seeded; if it ever does, no ID is better than a
+    // guessable one.
+    std::abort();
+  }
+}
+
+}  // namespace
+
+std::string NewPersonId() {
+  unsigned char bytes[12];
+  RandomBytes(bytes, sizeof bytes);
+  return IdFromBytes(bytes);
+}
+
+std::function<std::string()> PersonIdGenerator() {
+  // One draw from the generator per 1,024 IDs: each RAND_bytes call has a fixed cost (a fork
+  // check among others) that dominated a build of a million persons.
+  struct Buffer {
+    std::array<unsigned char, 12 * 1024> bytes;
+    std::size_t used = 12 * 1024;
+  };
+  auto buffer = std::make_shared<Buffer>();
+  return [buffer] {
+    if (buffer->used == buffer->bytes.size()) {
+      RandomBytes(buffer->bytes.data(), static_cast<int>(buffer->bytes.size()));
+      buffer->used = 0;
+    }
+    std::string id = IdFromBytes(buffer->bytes.data() + buffer->used);
+    std::fill_n(buffer->bytes.data() + buffer->used, 12, 0);  // drawn once, then forgotten
+    buffer->used += 12;
+    return id;
+  };
 }
 
 absl::StatusOr<IdAssignment> CarryIds(std::span<const PreviousPerson> before,

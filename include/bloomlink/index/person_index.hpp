@@ -117,7 +117,7 @@ struct RunOptions {
   int threads = 0;               // 0: all cores
   std::uint64_t max_memory = 0;  // bytes each link may use (0: no limit)
   std::int64_t time = 0;         // the update's time in Unix seconds (0: now)
-  // new_id: makes fresh person IDs (empty: NewPersonId; tests pass a deterministic one).
+  // new_id: makes fresh person IDs (empty: PersonIdGenerator; tests pass a deterministic one).
   std::function<std::string()> new_id = nullptr;
 };
 

@@ -32,6 +32,9 @@ inline constexpr std::uint32_t kNoPerson = 0xFFFFFFFFu;
 // NewPersonId(): a fresh ID, "P" and 24 lower-case hex digits of 12 random bytes (OpenSSL's
 // CSPRNG): about 2^96 possible IDs, so two never collide in practice.
 std::string NewPersonId();
+// PersonIdGenerator(): a generator of IDs as NewPersonId makes them, drawing the random bytes of
+// 1,024 IDs at a time (for the many IDs of a build); not thread-safe.
+std::function<std::string()> PersonIdGenerator();
 
 // PreviousPerson: an ID of the index before the update, and when it was made (any increasing
 // counter: the lower, the older).
