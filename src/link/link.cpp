@@ -81,7 +81,8 @@ solve::OneToOne OneToOneOf(const LinkOptions& options) {
 
 absl::Status ValidateLinkOptions(const LinkOptions& options) {
   match::CandidateOptions candidates = options.candidates;
-  if (candidates.threshold == kAutoThreshold) candidates.threshold = 0;  // chosen later
+  // The automatic floor is chosen later, always in (0, 1]: validate the rest with a stand-in.
+  if (candidates.threshold == kAutoThreshold) candidates.threshold = 0.5;
   BLOOMLINK_RETURN_IF_ERROR(match::ValidateCandidateOptions(candidates));
   const FsOptions& fs = options.fs;
   if (options.method == Method::kDice) {

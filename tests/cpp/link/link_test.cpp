@@ -93,6 +93,10 @@ TEST(LinkOptionsTest, DefaultsAndRefusals) {
   EXPECT_EQ(OneToOneOf({.one_to_one = solve::OneToOne::kMutual, .deduplicate = true}),
             solve::OneToOne::kMutual);
   EXPECT_TRUE(ValidateLinkOptions({}).ok());
+  // Blocking that needs a threshold takes the automatic floor (chosen later, in (0, 1]).
+  LinkOptions lsh_auto;
+  lsh_auto.candidates.blocking = match::Blocking::kLsh;
+  EXPECT_TRUE(ValidateLinkOptions(lsh_auto).ok());
 
   LinkOptions model_with_dice{.method = Method::kDice};
   model_with_dice.fs.model = score::InitialModel({{.field = "given_name"}});
