@@ -768,8 +768,9 @@ class IndexUpdate:
     were in the index before), ``persons_merged`` the persons that absorbed others (the others'
     IDs superseded), ``persons_split`` the persons that lost records to new persons (the parts
     split off, with fresh IDs, are not counted as new), ``persons_retired`` the IDs none of
-    whose records remain; ``persons`` is the number of persons afterwards. ``records_reclustered`` counts the records
-    whose persons were clustered again (an add touches only the persons its links reach).
+    whose records remain; ``persons`` is the number of persons afterwards.
+    ``records_reclustered`` counts the records whose persons were clustered again (an add
+    touches only the persons its links reach).
     ``events`` lists the merges, splits and retirements, each a dict with ``kind``
     (``"merged"``, ``"split"`` or ``"retired"``), ``id`` (the surviving, split or retired ID)
     and ``others`` (the superseded IDs, the new parts' IDs); new persons are only counted.
@@ -1199,11 +1200,14 @@ class PersonIndex:
         ax.set_yticks(range(len(table)), list(table["label"]))
         ax.invert_yaxis()
         ax.margins(x=0.12)
-        if disclosure:
-            ax.set_xlabel(f"persons (rounded to the nearest {round_to}; * for 1 to "
-                          f"{max(int(suppress_below) - 1, 0)})")
-        else:
-            ax.set_xlabel("persons (exact counts)")
+        control = []
+        if disclosure and round_to > 1:
+            control.append(f"rounded to the nearest {round_to}")
+        if disclosure and suppress_below > 1:
+            control.append("* for 1" if suppress_below == 2 else f"* for 1 to {suppress_below - 1}")
+        ax.set_xlabel(f"persons ({'; '.join(control)})" if control else
+                      "persons" if disclosure else "persons (exact counts)")
+        ax.set_ylabel("held by exactly")
         ax.set_title("Persons by the sources that hold them")
         return ax
 
