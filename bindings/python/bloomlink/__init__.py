@@ -12,6 +12,10 @@ the linkage unit links the encodings without ever seeing names, dates or NHS num
 >>> bloomlink.evaluate(linkage, data.truth).f1 > 0.9
 True
 
+Several organisations' encodings make a person index, a stable pseudonymous person ID for every
+record: ``bloomlink.PersonIndex.build({"trust": trust, "council": council})``, then ``.add``,
+``.crosswalk()``, ``.stats()`` (with disclosure control), ``.save``/``PersonIndex.open``.
+
 Everything heavy runs in the C++ core, with the GIL released. Errors arrive as InputError (a
 ValueError) or FileError (an OSError) with the library's message, naming the record and field.
 """
