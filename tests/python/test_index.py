@@ -325,6 +325,8 @@ def test_damaged_and_missing_files(index, encoded, tmp_path):
     with pytest.raises(FileError, match="nope.index") as info:
         PersonIndex.open(tmp_path / "nope.index")
     assert isinstance(info.value, OSError)
+    with pytest.raises(FileError, match="nowhere"):
+        index.save(tmp_path / "nowhere" / "people.index")
 
 
 # -------------------------------------------------------------------------------------------------

@@ -927,10 +927,10 @@ class PersonIndex:
     extract of one already held (same name: the same record id is the same record, an id that
     is gone is retired), re-clustering only the persons its links reach.
 
-    >>> people = PersonIndex.build({"trust": trust, "council": council}, unique=["trust"])
-    ...                                                                    # doctest: +SKIP
-    >>> people.crosswalk()          # person_id, source, record_id, confidence  # doctest: +SKIP
-    >>> people.stats().combinations                                     # doctest: +SKIP
+    >>> people = PersonIndex.build({"trust": trust, "council": council},
+    ...                            unique=["trust"])                  # doctest: +SKIP
+    >>> people.crosswalk()     # person_id, source, record_id, confidence  # doctest: +SKIP
+    >>> people.stats().combinations                                   # doctest: +SKIP
 
     Build, add, save and open run in the C++ core with the GIL released.
     """
@@ -954,7 +954,9 @@ class PersonIndex:
             method: how each pair of sources is linked: ``"auto"`` (Fellegi-Sunter when the
                 encodings carry field-level filters, else Dice; label-free decisions),
                 ``"fs"`` or ``"dice"``.
-            blocking: ``"exhaustive"``, ``"lsh"`` or ``"keys"`` (as :func:`link`).
+            blocking: ``"exhaustive"`` or ``"keys"`` (the schema's keyed blocking rules, as
+                :func:`link`). ``"lsh"`` needs a fixed candidate threshold, which the index's
+                label-free links do not have: the library refuses it.
             cluster_threshold: average linkage's merge threshold, in (0, 1].
             change_margin: on later adds, joining two existing persons needs
                 ``cluster_threshold + change_margin`` and putting one back together
@@ -975,8 +977,9 @@ class PersonIndex:
             unique = (unique,)
         unique = set(unique)
         names = [name for name, _ in items]
-        for name in sorted(unique - set(names), key=str):
-            raise _core.InputError(f"unique: there is no source named {name}")
+        unknown = sorted(unique - set(names), key=str)
+        if unknown:
+            raise _core.InputError(f"unique: there is no source named {unknown[0]}")
         data = [_source_data(name, value) for name, value in items]
         core = _core.PersonIndex.build(names, data, [name in unique for name in names],
                                        str(method), str(blocking), float(cluster_threshold),
