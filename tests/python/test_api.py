@@ -1189,10 +1189,11 @@ def test_kernel():
 
 def test_every_public_name_is_documented():
     assert set(bloomlink.__all__) == {
-        "EncodedDataset", "Error", "Estimate", "FileError", "FsModel", "InputError", "Linkage",
-        "Metrics", "Schema",
-        "SyntheticExtracts", "SyntheticSources", "encode", "evaluate", "kernel", "link", "synth",
-        "synth_sources", "__version__"}
+        "ClusterMetrics", "ClusterScores", "CrosswalkComparison", "EncodedDataset", "Error",
+        "Estimate", "FileError", "FsModel", "IndexStats", "IndexUpdate", "InputError", "Linkage",
+        "Metrics", "PersonIndex", "Schema", "SyntheticExtracts", "SyntheticSources",
+        "compare_crosswalks", "encode", "evaluate", "kernel", "link", "synth", "synth_sources",
+        "__version__"}
     for name in bloomlink.__all__:
         if name == "__version__":
             continue

@@ -171,6 +171,14 @@ def test_notebook_links_well(executed):
     assert f1 > 0.9 and precision > 0.9 and recall > 0.9
 
 
+def test_notebook_person_index_finds_the_persons(executed):
+    text = _stream_text(_tagged(executed[0], "person-index-evaluate"))
+    scores = dict(re.findall(r"^(\w+): precision [0-9.]+ \| recall [0-9.]+ \| F1 ([0-9.]+)$", text,
+                             re.MULTILINE))
+    assert set(scores) == {"pairwise", "bcubed", "exact"}, text
+    assert all(float(f1) > 0.9 for f1 in scores.values()), text
+
+
 def test_notebook_files_carry_no_identifiers(executed):
     text = _stream_text(_tagged(executed[0], "no-identifiers"))
     counts = re.findall(r"for ([0-9,]+) identifier values: (\d+) found", text)
@@ -181,7 +189,7 @@ def test_notebook_files_carry_no_identifiers(executed):
 
 def test_notebook_draws_its_figures(executed):
     nb = executed[0]
-    for tag in ("score-histogram", "precision-recall"):
+    for tag in ("score-histogram", "precision-recall", "person-index-overlap"):
         cell = _tagged(nb, tag)
         pngs = [o for o in cell.outputs if "image/png" in o.get("data", {})]
         assert pngs, f"the {tag!r} cell produced no image/png output"

@@ -12,16 +12,22 @@ the linkage unit links the encodings without ever seeing names, dates or NHS num
 >>> bloomlink.evaluate(linkage, data.truth).f1 > 0.9
 True
 
+Several organisations' encodings make a person index, a stable pseudonymous person ID for every
+record: ``bloomlink.PersonIndex.build({"trust": trust, "council": council})``, then ``.add``,
+``.crosswalk()``, ``.stats()`` (with disclosure control), ``.save``/``PersonIndex.open``.
+
 Everything heavy runs in the C++ core, with the GIL released. Errors arrive as InputError (a
 ValueError) or FileError (an OSError) with the library's message, naming the record and field.
 """
-from ._api import (EncodedDataset, Estimate, FsModel, Linkage, Metrics, Schema, SyntheticExtracts,
-                   SyntheticSources, encode, evaluate, kernel, link, synth, synth_sources)
+from ._api import (ClusterMetrics, ClusterScores, CrosswalkComparison, EncodedDataset, Estimate,
+                   FsModel, IndexStats, IndexUpdate, Linkage, Metrics, PersonIndex, Schema,
+                   SyntheticExtracts, SyntheticSources, compare_crosswalks, encode, evaluate,
+                   kernel, link, synth, synth_sources)
 from ._core import Error, FileError, InputError, __version__
 
 __all__ = [
-    "EncodedDataset", "Error", "Estimate", "FileError", "FsModel", "InputError", "Linkage", "Metrics",
-    "Schema",
-    "SyntheticExtracts", "SyntheticSources", "encode", "evaluate", "kernel", "link", "synth",
-    "synth_sources", "__version__",
+    "ClusterMetrics", "ClusterScores", "CrosswalkComparison", "EncodedDataset", "Error", "Estimate",
+    "FileError", "FsModel", "IndexStats", "IndexUpdate", "InputError", "Linkage", "Metrics",
+    "PersonIndex", "Schema", "SyntheticExtracts", "SyntheticSources", "compare_crosswalks",
+    "encode", "evaluate", "kernel", "link", "synth", "synth_sources", "__version__",
 ]

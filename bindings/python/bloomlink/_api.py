@@ -754,6 +754,528 @@ def synth_sources(records: int = 5000, *, sources: int = 3, seed: int = 1) -> Sy
         shutil.rmtree(folder, ignore_errors=True)
 
 
+# -------------------------------------------------------------------------------------------------
+# The person index
+
+
+@dataclasses.dataclass(frozen=True)
+class IndexUpdate:
+    """What one build or add did to a :class:`PersonIndex` (a row of ``PersonIndex.history()``).
+
+    Records of a refreshed source are matched by record id: ``records_updated`` (same id, other
+    encodings), ``records_unchanged``, ``records_added`` (new ids) and ``records_retired`` (ids
+    no longer in the extract). ``persons_new`` counts the new persons (none of whose records
+    were in the index before), ``persons_merged`` the persons that absorbed others (the others'
+    IDs superseded), ``persons_split`` the persons that lost records to new persons (the parts
+    split off, with fresh IDs, are not counted as new), ``persons_retired`` the IDs none of
+    whose records remain; ``persons`` is the number of persons afterwards.
+    ``records_reclustered`` counts the records whose persons were clustered again (an add
+    touches only the persons its links reach).
+    ``events`` lists the merges, splits and retirements, each a dict with ``kind``
+    (``"merged"``, ``"split"`` or ``"retired"``), ``id`` (the surviving, split or retired ID)
+    and ``others`` (the superseded IDs, the new parts' IDs); new persons are only counted.
+    """
+
+    generation: int     #: 1 for the build, then one more per add
+    time: Any           #: datetime.datetime, UTC
+    action: str         #: "build" or "add"
+    sources: tuple      #: the sources built or added
+    records_added: int
+    records_updated: int
+    records_unchanged: int
+    records_retired: int
+    persons_new: int
+    persons_merged: int
+    persons_split: int
+    persons_retired: int
+    persons: int
+    records_reclustered: int
+    pairs_linked: int   #: pairs the update's links accepted
+    seconds: float
+    events: tuple       #: dicts: kind, id, others
+    warnings: tuple     #: the links' warnings (also raised as Python warnings)
+
+
+def _index_update(d: dict) -> IndexUpdate:
+    import datetime
+
+    fields = dict(d)
+    fields["time"] = datetime.datetime.fromtimestamp(d["time"], tz=datetime.timezone.utc)
+    fields["sources"] = tuple(d["sources"])
+    fields["events"] = tuple({"kind": e["kind"], "id": e["id"], "others": tuple(e["others"])}
+                             for e in d["events"])
+    fields["warnings"] = tuple(d["warnings"])
+    return IndexUpdate(**fields)
+
+
+@dataclasses.dataclass(frozen=True)
+class ClusterScores:
+    """Precision, recall and their harmonic mean, F1 (1 when there is nothing to count)."""
+
+    precision: float
+    recall: float
+    f1: float
+
+
+@dataclasses.dataclass(frozen=True)
+class ClusterMetrics:
+    """A person index's persons against the true entities (:meth:`PersonIndex.evaluate`).
+
+    - ``pairwise``: the pairs of records placed in one person, against the pairs of one entity;
+    - ``bcubed``: per record, the share of its person that is its entity (precision) and of its
+      entity that is its person (recall), averaged over the records;
+    - ``exact``: a person counts when it is exactly an entity's records (precision: the share of
+      persons that are exact; recall: the share of entities found exactly);
+    - ``exact_groups``: the same over persons and entities of two records or more (a record
+      alone is trivially exact and would flatter the measure).
+    """
+
+    records: int
+    persons: int   #: persons (predicted clusters)
+    entities: int  #: true entities
+    pairwise: ClusterScores
+    bcubed: ClusterScores
+    exact: ClusterScores
+    exact_groups: ClusterScores
+
+
+def _cluster_metrics(d: dict) -> ClusterMetrics:
+    scores = {k: ClusterScores(**d[k]) for k in ("pairwise", "bcubed", "exact", "exact_groups")}
+    return ClusterMetrics(records=d["records"], persons=d["clusters"], entities=d["entities"],
+                          **scores)
+
+
+@dataclasses.dataclass(frozen=True)
+class CrosswalkComparison:
+    """Two crosswalks of the same records compared (:func:`compare_crosswalks`)."""
+
+    records: int       #: records in both (same source and record id)
+    only_before: int   #: records only in the first
+    only_after: int    #: records only in the second
+    id_churn: float    #: share of the records in both whose person_id changed
+    bcubed_f1: float   #: B-cubed F1 between the two clusterings (1: the same persons)
+    pairwise_f1: float #: pairwise F1 between the two clusterings
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class IndexStats:
+    """Counts of a :class:`PersonIndex` (:meth:`PersonIndex.stats`).
+
+    With disclosure control (``disclosure=True``) every count is a **str**, as it may be handed
+    on: ``"0"`` for none, ``"*"`` for 1 to ``suppress_below - 1``, otherwise rounded to the
+    nearest ``round_to`` and written with thousands separators (1,233 with ``round_to=5``:
+    ``"1,235"``). Without it every count is an exact **int**.
+    """
+
+    disclosure: bool
+    records: Any     #: records in the index
+    persons: Any     #: persons in the index
+    #: DataFrame indexed by source: unique, added, refreshed (generations), records, persons
+    sources: Any
+    #: DataFrame, sources x sources: persons in both (the diagonal: persons in the source)
+    overlap: Any
+    #: DataFrame: sources (a tuple of names), label ("a + b"), persons (found in exactly those
+    #: sources), at_least (found in all of them, and maybe others); most persons first
+    combinations: Any
+    #: DataFrame: records (a person's number of records), persons (persons with that many)
+    cluster_sizes: Any
+
+    def __eq__(self, other: Any) -> bool:
+        if not isinstance(other, IndexStats):
+            return NotImplemented
+        return all(getattr(self, f.name).equals(getattr(other, f.name))
+                   if hasattr(getattr(self, f.name), "equals")
+                   else getattr(self, f.name) == getattr(other, f.name)
+                   for f in dataclasses.fields(self))
+
+
+def _source_data(name: Any, data: Any):
+    if not isinstance(name, str):
+        raise TypeError(f"a source name must be a str, got {type(name).__name__}")
+    if isinstance(data, EncodedDataset):
+        return data._core
+    if isinstance(data, (str, os.PathLike)):
+        return os.fsdecode(data)
+    raise TypeError(f"source {name}: expected an EncodedDataset or the path of an encodings file, "
+                    f"got {type(data).__name__}")
+
+
+def _threads(threads: Optional[int]) -> int:
+    return 0 if threads is None else _bounded_int(threads)
+
+
+def _crosswalk_frame(columns: dict):
+    pd = _pandas()
+    person_ids = np.asarray(columns["person_ids"], dtype=object)
+    names = np.asarray(columns["source_names"], dtype=object)
+    return pd.DataFrame({
+        "person_id": person_ids[columns["person"]] if len(person_ids) else
+        np.empty(0, dtype=object),
+        "source": names[columns["source"]] if len(names) else np.empty(0, dtype=object),
+        "record_id": np.asarray(columns["record_id"], dtype=object),
+        "confidence": columns["confidence"],
+    })
+
+
+class PersonIndex:
+    """A pseudonymous person index over several organisations' encoded extracts.
+
+    Every record of every source belongs to one person, and every person has a stable, random,
+    opaque ID (``"P"`` and 24 hex digits) that carries over from update to update. Make one with
+    :meth:`build` (several sources at once) or :meth:`open` (a ``people.index`` file written by
+    :meth:`save` or ``bloomlink index build``); :meth:`add` adds a source, or a refreshed
+    extract of one already held (same name: the same record id is the same record, an id that
+    is gone is retired), re-clustering only the persons its links reach.
+
+    >>> people = PersonIndex.build({"trust": trust, "council": council},
+    ...                            unique=["trust"])                  # doctest: +SKIP
+    >>> people.crosswalk()     # person_id, source, record_id, confidence  # doctest: +SKIP
+    >>> people.stats().combinations                                   # doctest: +SKIP
+
+    Build, add, save and open run in the C++ core with the GIL released.
+    """
+
+    def __init__(self, core: "_core.PersonIndex"):
+        self._core = core
+
+    @classmethod
+    def build(cls, sources: Any, *, unique: Iterable[str] = (), method: str = "auto",
+              blocking: str = "exhaustive", cluster_threshold: float = 0.3,
+              change_margin: float = 0.2, threads: Optional[int] = None) -> "PersonIndex":
+        """Builds an index from several sources at once.
+
+        Args:
+            sources: a dict of source name -> :class:`EncodedDataset` or the path of an
+                encodings file (``.bloom``), or an iterable of (name, dataset or path) pairs.
+                Every source must be encoded with the same schema and secret.
+            unique: the names of the sources that hold each person at most once (a trust's
+                patient index, say): they are not deduplicated, and a person never holds two
+                of their records. The others are deduplicated as well as linked.
+            method: how each pair of sources is linked: ``"auto"`` (Fellegi-Sunter when the
+                encodings carry field-level filters, else Dice; label-free decisions),
+                ``"fs"`` or ``"dice"``.
+            blocking: ``"exhaustive"`` or ``"keys"`` (the schema's keyed blocking rules, as
+                :func:`link`). ``"lsh"`` needs a fixed candidate threshold, which the index's
+                label-free links do not have: the library refuses it.
+            cluster_threshold: average linkage's merge threshold, in (0, 1].
+            change_margin: on later adds, joining two existing persons needs
+                ``cluster_threshold + change_margin`` and putting one back together
+                ``cluster_threshold - change_margin``, so IDs do not flicker.
+            threads: None or 0 uses every core.
+
+        The settings are kept in the index, so that every add links as the build did. The links'
+        warnings are raised as Python warnings. Raises InputError for no sources, a repeated or
+        empty name, an empty source, or sources of different schemas or secrets (naming both).
+        """
+        if isinstance(sources, Mapping):
+            items = list(sources.items())
+        else:
+            items = [tuple(item) for item in sources]
+            if any(len(item) != 2 for item in items):
+                raise TypeError("sources: expected a dict or (name, dataset) pairs")
+        if isinstance(unique, str):
+            unique = (unique,)
+        unique = set(unique)
+        names = [name for name, _ in items]
+        unknown = sorted(unique - set(names), key=str)
+        if unknown:
+            raise _core.InputError(f"unique: there is no source named {unknown[0]}")
+        data = [_source_data(name, value) for name, value in items]
+        core = _core.PersonIndex.build(names, data, [name in unique for name in names],
+                                       str(method), str(blocking), float(cluster_threshold),
+                                       float(change_margin), _threads(threads))
+        for w in core.history()[-1]["warnings"]:
+            warnings.warn(w, stacklevel=2)
+        return cls(core)
+
+    @classmethod
+    def open(cls, path: PathLike) -> "PersonIndex":
+        """Reads a person index file (``people.index``). Raises FileError (an OSError) for a file
+        that cannot be read and InputError (a ValueError) for one that is not a person index,
+        is truncated or damaged, or is of a newer format."""
+        return cls(_core.PersonIndex.read(os.fsdecode(path)))
+
+    def save(self, path: PathLike) -> None:
+        """Writes the index atomically (a crash leaves any previous file whole). It takes the
+        index's lock (``PATH.lock``) while writing: when another process is updating the same
+        file (``bloomlink index add``), it raises InputError and writes nothing. The file holds
+        every source's encodings; it is as sensitive as they are."""
+        self._core.write(os.fsdecode(path))
+
+    def add(self, name: str, data: Any, *, unique: Optional[bool] = None,
+            threads: Optional[int] = None) -> IndexUpdate:
+        """Adds a source, or a refreshed extract of a source already held (the same ``name``).
+
+        ``data`` is an :class:`EncodedDataset` or the path of an encodings file, encoded with the
+        index's schema and secret. ``unique``: the source holds each person at most once; None
+        keeps what the index says for a refreshed source (False for a new one).
+
+        Only the new extract is linked (with every source held, and with itself unless
+        unique), and only the persons its links reach are clustered again; their IDs carry over
+        by record overlap. Returns what the update did (also in :meth:`history`); its warnings
+        are raised as Python warnings. On an error the index is unchanged.
+        """
+        core = self._core.add(str(name), _source_data(name, data),
+                              None if unique is None else bool(unique), _threads(threads))
+        update = _index_update(core)
+        for w in update.warnings:
+            warnings.warn(w, stacklevel=2)
+        return update
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    @property
+    def sources(self) -> list:
+        """The sources' names, in the order they were added."""
+        return [s["name"] for s in self._core.sources]
+
+    @property
+    def records(self) -> int:
+        """Records in the index (all sources)."""
+        return self._core.records
+
+    @property
+    def persons(self) -> int:
+        """Persons in the index."""
+        return self._core.persons
+
+    @property
+    def generation(self) -> int:
+        """The last update's generation: 1 after the build, one more per add."""
+        return self._core.generation
+
+    @property
+    def settings(self) -> dict:
+        """How the index links and clusters: method, blocking, cluster_threshold,
+        change_margin (fixed at the build)."""
+        return self._core.settings
+
+    @property
+    def schema_fingerprint(self) -> Optional[str]:
+        """The schema fingerprint of the index's encodings (hex), or None when not recorded."""
+        return self._core.schema_fingerprint
+
+    @property
+    def key_check(self) -> Optional[str]:
+        """The key check value of the index's secret (hex), or None when not recorded."""
+        return self._core.key_check
+
+    def crosswalk(self):
+        """DataFrame, one row per record (sources in order, each source's records in order):
+        ``person_id``, ``source``, ``record_id``, ``confidence`` (the mean match probability of
+        the record's linked pairs within its person; 1 for a record alone)."""
+        return _crosswalk_frame(self._core.crosswalk())
+
+    def stats(self, disclosure: bool = True, *, suppress_below: int = 8,
+              round_to: int = 5) -> IndexStats:
+        """Counts of records and persons, per source and per combination of sources.
+
+        With ``disclosure=True`` (the default) every count is a **str** under statistical
+        disclosure control, as ``bloomlink index stats`` prints it: ``"0"`` for none, ``"*"``
+        for 1 to ``suppress_below - 1``, otherwise rounded to the nearest ``round_to`` (with
+        thousands separators: ``"1,235"``). With ``disclosure=False`` every count is an exact
+        **int**, for use inside the linkage unit only. Combinations are then ordered by their
+        shown count (most first), then by name, so that the order reveals nothing the counts
+        hide. See :class:`IndexStats` for the tables.
+        """
+        pd = _pandas()
+        disclosure = bool(disclosure)
+        for what, value in (("suppress_below", suppress_below), ("round_to", round_to)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+                raise _core.InputError(f"{what} must be an int >= 0, got {value!r}")
+        if disclosure:
+            def show(n):
+                return _core.show_count(int(n), True, int(suppress_below), int(round_to))
+        else:
+            show = int
+        o = self._core.overlap()
+        names = o["source_names"]
+        n = len(names)
+        info = self._core.sources
+        sources = pd.DataFrame({
+            "unique": [s["unique"] for s in info],
+            "added": [s["added"] for s in info],
+            "refreshed": [s["refreshed"] for s in info],
+            "records": [show(x) for x in o["records"]],
+            "persons": [show(x) for x in o["persons_per_source"]],
+        }, index=pd.Index(names, name="source"))
+        overlap = pd.DataFrame([[show(o["pairwise"][i * n + j]) for j in range(n)]
+                                for i in range(n)],
+                               index=pd.Index(names, name="source"),
+                               columns=pd.Index(names, name="source"))
+        rows = [{"sources": members, "label": " + ".join(members), "persons": show(persons),
+                 "at_least": show(at_least)} for members, persons, at_least in o["combinations"]]
+        combinations = pd.DataFrame(rows, columns=["sources", "label", "persons", "at_least"])
+        if disclosure and len(combinations):
+            shown = combinations["persons"].map(_shown_value)
+            combinations = (combinations.assign(_shown=-shown)
+                            .sort_values(["_shown", "label"], kind="stable")
+                            .drop(columns="_shown").reset_index(drop=True))
+        sizes = [(size, count) for size, count in enumerate(o["cluster_sizes"], start=1) if count]
+        cluster_sizes = pd.DataFrame({"records": [s for s, _ in sizes],
+                                      "persons": [show(c) for _, c in sizes]})
+        return IndexStats(disclosure=disclosure, records=show(o["records_total"]),
+                          persons=show(o["persons"]), sources=sources, overlap=overlap,
+                          combinations=combinations, cluster_sizes=cluster_sizes)
+
+    def history(self):
+        """DataFrame, one row per update, oldest first: generation, time (UTC), action
+        ("build" or "add"), sources (a tuple), the counts of :class:`IndexUpdate`, seconds and
+        warnings (a tuple). The merges, splits and retirements are in :meth:`events`."""
+        pd = _pandas()
+        columns = [f.name for f in dataclasses.fields(IndexUpdate) if f.name != "events"]
+        updates = [_index_update(d) for d in self._core.history()]
+        frame = pd.DataFrame([[getattr(u, c) for c in columns] for u in updates],
+                             columns=columns)
+        frame["time"] = pd.to_datetime([u.time for u in updates], utc=True)
+        return frame
+
+    def events(self):
+        """DataFrame of what happened to person IDs, oldest first: generation, kind
+        ("merged", "split" or "retired"), id (the surviving, split or retired ID) and others
+        (a tuple: the IDs a merge superseded, the IDs of a split's new parts)."""
+        pd = _pandas()
+        rows = [{"generation": d["generation"], "kind": e["kind"], "id": e["id"],
+                 "others": tuple(e["others"])}
+                for d in self._core.history() for e in d["events"]]
+        return pd.DataFrame(rows, columns=["generation", "kind", "id", "others"])
+
+    def evaluate(self, truth: Any) -> ClusterMetrics:
+        """The persons against the true entities (for synthetic or labelled data).
+
+        ``truth``: a DataFrame or CSV path with columns ``source``, ``record_id`` and ``entity``
+        (as :func:`synth_sources` and ``bloomlink synth --sources`` give). Every record of the
+        index must be in it (InputError naming one that is not); truth rows for records not in
+        the index (e.g. records skipped at encoding) are ignored, and a record listed twice is
+        an error. Returns pairwise, B-cubed and cluster-exact precision, recall and F1
+        (:class:`ClusterMetrics`).
+        """
+        pd = _pandas()
+        if isinstance(truth, (str, os.PathLike)):
+            truth = pd.read_csv(os.fspath(truth), dtype=str, keep_default_na=False)
+        if not isinstance(truth, pd.DataFrame):
+            raise TypeError(f"truth must be a DataFrame or a CSV path, got {type(truth).__name__}")
+        missing = [c for c in ("source", "record_id", "entity") if c not in truth.columns]
+        if missing:
+            raise _core.InputError(f"truth: no column {missing[0]} (expected source, record_id, "
+                                   f"entity)")
+        truth = pd.DataFrame({c: truth[c].astype(str) for c in ("source", "record_id", "entity")})
+        repeated = truth.duplicated(["source", "record_id"])
+        if repeated.any():
+            row = truth[repeated].iloc[0]
+            raise _core.InputError(f"truth: record {row['record_id']} of source {row['source']} "
+                                   f"is listed twice")
+        columns = self._core.crosswalk()
+        names = np.asarray(columns["source_names"], dtype=object)
+        records = pd.DataFrame({"source": names[columns["source"]] if len(names) else [],
+                                "record_id": columns["record_id"]})
+        merged = records.merge(truth, on=["source", "record_id"], how="left")
+        absent = merged["entity"].isna()
+        if absent.any():
+            row = merged[absent].iloc[0]
+            raise _core.InputError(f"truth: record {row['record_id']} of source {row['source']} "
+                                   f"is not in the truth ({int(absent.sum()):,} records of the "
+                                   f"index are not)")
+        entity = pd.factorize(merged["entity"])[0].astype(np.uint64)
+        person = np.ascontiguousarray(columns["person"], dtype=np.uint64)
+        return _cluster_metrics(_core.compare_clusters(person, np.ascontiguousarray(entity)))
+
+    def plot_overlap(self, ax=None, *, disclosure: bool = True, suppress_below: int = 8,
+                     round_to: int = 5):
+        """Bar chart of the persons per combination of sources (matplotlib; returns the axes).
+
+        The bars and their labels are the counts of :meth:`stats` (under disclosure control by
+        default: rounded, and ``"*"`` bars of no length for suppressed counts), so the chart
+        may be handed on wherever the table may."""
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError as e:  # pragma: no cover (matplotlib is installed where tests run)
+            raise ImportError("PersonIndex.plot_overlap needs matplotlib (pip install "
+                              "matplotlib); the counts are in PersonIndex.stats()") from e
+        table = self.stats(disclosure, suppress_below=suppress_below,
+                           round_to=round_to).combinations
+        values = [_shown_value(v) for v in table["persons"]]
+        labels = list(table["persons"]) if disclosure else [f"{v:,}" for v in values]
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 0.4 * len(table) + 1.5))
+        bars = ax.barh(range(len(table)), values, color="tab:blue")
+        ax.bar_label(bars, labels=labels, padding=3)
+        ax.set_yticks(range(len(table)), list(table["label"]))
+        ax.invert_yaxis()
+        ax.margins(x=0.12)
+        control = []
+        if disclosure and round_to > 1:
+            control.append(f"rounded to the nearest {round_to}")
+        if disclosure and suppress_below > 1:
+            control.append("* for 1" if suppress_below == 2 else f"* for 1 to {suppress_below - 1}")
+        ax.set_xlabel(f"persons ({'; '.join(control)})" if control else
+                      "persons" if disclosure else "persons (exact counts)")
+        ax.set_ylabel("held by exactly")
+        ax.set_title("Persons by the sources that hold them")
+        return ax
+
+    def __repr__(self) -> str:
+        names = self.sources
+        return (f"PersonIndex({len(names)} sources: {', '.join(names)}; {self.records:,} records, "
+                f"{self.persons:,} persons; generation {self.generation})")
+
+
+def _shown_value(value: Any) -> int:
+    """The number a count shows: an int as is, a controlled count's text read back (0 for "*")."""
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    return 0 if value == "*" else int(str(value).replace(",", ""))
+
+
+def _crosswalk_of(value: Any, what: str):
+    pd = _pandas()
+    if isinstance(value, PersonIndex):
+        return value.crosswalk()
+    if isinstance(value, (str, os.PathLike)):
+        value = pd.read_csv(os.fspath(value), dtype=str, keep_default_na=False)
+    if not isinstance(value, pd.DataFrame):
+        raise TypeError(f"{what}: expected a PersonIndex, a crosswalk DataFrame or a CSV path, "
+                        f"got {type(value).__name__}")
+    missing = [c for c in ("person_id", "source", "record_id") if c not in value.columns]
+    if missing:
+        raise _core.InputError(f"{what}: no column {missing[0]} (expected person_id, source, "
+                               f"record_id)")
+    frame = pd.DataFrame({c: value[c].astype(str) for c in ("person_id", "source", "record_id")})
+    repeated = frame.duplicated(["source", "record_id"])
+    if repeated.any():
+        row = frame[repeated].iloc[0]
+        raise _core.InputError(f"{what}: record {row['record_id']} of source {row['source']} is "
+                               f"listed twice")
+    return frame
+
+
+def compare_crosswalks(before: Any, after: Any) -> CrosswalkComparison:
+    """Compares two crosswalks of (mostly) the same records: how many records changed person ID,
+    and how far apart the two clusterings are.
+
+    ``before`` and ``after``: :class:`PersonIndex` objects, crosswalk DataFrames (person_id,
+    source, record_id) or CSV files of them. Records are matched by source and record id; only
+    the records in both are compared. ``id_churn`` is the share of them whose person_id
+    differs: meaningful between two generations of one index (a refresh), where IDs carry over;
+    two separately built indexes share no IDs (churn 1). ``bcubed_f1`` and ``pairwise_f1``
+    compare the persons themselves, whatever their IDs (1.0: the same clustering), e.g. an index
+    built one source at a time against one built at once.
+    """
+    pd = _pandas()
+    a = _crosswalk_of(before, "before")
+    b = _crosswalk_of(after, "after")
+    both = a.merge(b, on=["source", "record_id"], how="inner", suffixes=("_before", "_after"))
+    codes, _ = pd.factorize(pd.concat([both["person_id_before"], both["person_id_after"]],
+                                      ignore_index=True))
+    codes = codes.astype(np.uint64)
+    n = len(both)
+    first, second = np.ascontiguousarray(codes[:n]), np.ascontiguousarray(codes[n:])
+    m = _core.compare_clusters(second, first)
+    return CrosswalkComparison(records=n, only_before=len(a) - n, only_after=len(b) - n,
+                               id_churn=float(_core.id_churn(first, second)),
+                               bcubed_f1=m["bcubed"]["f1"], pairwise_f1=m["pairwise"]["f1"])
+
+
 def kernel() -> str:
     """The SIMD kernel in use: "avx512", "avx2" or "scalar" (BLOOMLINK_KERNEL forces one)."""
     return _core.kernel()

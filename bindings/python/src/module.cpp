@@ -10,7 +10,9 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +23,7 @@
 #include "bloomlink/encode/secret.hpp"
 #include "bloomlink/eval/clusters.hpp"
 #include "bloomlink/eval/metrics.hpp"
+#include "bloomlink/index/person_index.hpp"
 #include "bloomlink/io/clk_json.hpp"
 #include "bloomlink/io/encoded_file.hpp"
 #include "bloomlink/io/encodings.hpp"
@@ -609,6 +612,271 @@ py::dict DecideDice(py::array_t<float, py::array::c_style | py::array::forcecast
   return out;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The person index
+
+// Index: a person index, and a lock that keeps other Python threads from reading it while an
+// add (run with the GIL released) changes it. Every lock is taken with the GIL released, so a
+// thread waiting for one never holds the GIL the thread holding it needs to finish.
+struct Index {
+  index::PersonIndex index;
+  mutable std::shared_mutex mutex;
+};
+using IndexPtr = std::shared_ptr<Index>;
+
+std::shared_lock<std::shared_mutex> ReadLock(const Index& self) {
+  py::gil_scoped_release release;
+  return std::shared_lock<std::shared_mutex>(self.mutex);
+}
+
+// SourceInput: an extract to index, as Python gave it: encodings in memory or a file to read.
+struct SourceInput {
+  std::string name;
+  std::shared_ptr<const EncodedDataset> data;  // or
+  std::string path;
+  std::optional<bool> unique;
+};
+
+SourceInput SourceOf(const std::string& name, py::handle data, std::optional<bool> unique) {
+  SourceInput in{.name = name, .data = nullptr, .path = {}, .unique = unique};
+  if (py::isinstance<Dataset>(data)) {
+    in.data = data.cast<const Dataset&>().data;
+  } else if (py::isinstance<py::str>(data)) {
+    in.path = data.cast<std::string>();
+  } else {
+    throw py::type_error(StrCat("source ", name, ": expected encodings or a path, got ",
+                                Py_TYPE(data.ptr())->tp_name));
+  }
+  return in;
+}
+
+// NewSourceOf(in): the source's encodings, copied or read from its file (run without the GIL).
+absl::StatusOr<index::NewSource> NewSourceOf(const SourceInput& in) {
+  index::NewSource source{.name = in.name, .data = {}, .unique = in.unique};
+  if (in.data) {
+    source.data = *in.data;
+  } else {
+    absl::StatusOr<EncodedDataset> data = io::ReadEncodings(in.path);
+    if (!data.ok()) return data.status();
+    source.data = *std::move(data);
+  }
+  return source;
+}
+
+index::RunOptions RunOf(long long threads) {
+  index::RunOptions run;
+  run.threads = ClampToInt(threads);
+  return run;
+}
+
+const char* EventKindName(index::IdEvent::Kind kind) {
+  switch (kind) {
+    case index::IdEvent::Kind::kNew:
+      return "new";
+    case index::IdEvent::Kind::kMerged:
+      return "merged";
+    case index::IdEvent::Kind::kSplit:
+      return "split";
+    case index::IdEvent::Kind::kRetired:
+      return "retired";
+  }
+  return "unknown";
+}
+
+py::dict UpdateDict(const index::IndexUpdate& u) {
+  py::dict d;
+  d["generation"] = u.generation;
+  d["time"] = u.time;
+  d["action"] = u.action;
+  d["sources"] = u.sources;
+  d["records_added"] = u.records_added;
+  d["records_updated"] = u.records_updated;
+  d["records_unchanged"] = u.records_unchanged;
+  d["records_retired"] = u.records_retired;
+  d["persons_new"] = u.persons_new;
+  d["persons_merged"] = u.persons_merged;
+  d["persons_split"] = u.persons_split;
+  d["persons_retired"] = u.persons_retired;
+  d["persons"] = u.persons;
+  d["records_reclustered"] = u.records_reclustered;
+  d["pairs_linked"] = u.pairs_linked;
+  d["seconds"] = u.seconds;
+  py::list events;
+  for (const index::IdEvent& e : u.events) {
+    py::dict event;
+    event["kind"] = EventKindName(e.kind);
+    event["id"] = e.id;
+    event["others"] = e.others;
+    events.append(event);
+  }
+  d["events"] = events;
+  d["warnings"] = u.warnings;
+  return d;
+}
+
+IndexPtr BuildPersonIndex(const std::vector<std::string>& names, const py::list& data,
+                          const std::vector<std::optional<bool>>& unique, const std::string& method,
+                          const std::string& blocking, double cluster_threshold,
+                          double change_margin, long long threads) {
+  if (names.size() != data.size() || names.size() != unique.size()) {
+    RaiseInput("build_index: names, data and unique differ in length");
+  }
+  std::vector<SourceInput> inputs;
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    inputs.push_back(SourceOf(names[k], data[k], unique[k]));
+  }
+  index::IndexSettings settings;
+  settings.method = Unwrap(link::ParseMethod(method));
+  settings.blocking = Unwrap(match::ParseBlocking(blocking));
+  settings.cluster_threshold = cluster_threshold;
+  settings.change_margin = change_margin;
+  const index::RunOptions run = RunOf(threads);
+  absl::StatusOr<index::PersonIndex> built;
+  {
+    py::gil_scoped_release release;
+    std::vector<index::NewSource> sources;
+    for (const SourceInput& in : inputs) {
+      absl::StatusOr<index::NewSource> source = NewSourceOf(in);
+      if (!source.ok()) {
+        built = source.status();
+        break;
+      }
+      sources.push_back(*std::move(source));
+    }
+    if (sources.size() == inputs.size()) {
+      built = index::BuildIndex(std::move(sources), settings, run);
+    }
+  }
+  // Unwrapped with the GIL held: it raises a Python exception.
+  auto out = std::make_shared<Index>();
+  out->index = Unwrap(std::move(built));
+  return out;
+}
+
+py::dict AddToIndex(Index& self, const std::string& name, py::handle data,
+                    std::optional<bool> unique, long long threads) {
+  const SourceInput input = SourceOf(name, data, unique);
+  const index::RunOptions run = RunOf(threads);
+  absl::StatusOr<index::IndexUpdate> update;
+  {
+    py::gil_scoped_release release;
+    absl::StatusOr<index::NewSource> source = NewSourceOf(input);
+    if (source.ok()) {
+      std::unique_lock<std::shared_mutex> lock(self.mutex);
+      update = index::AddSource(self.index, *std::move(source), run);
+    } else {
+      update = source.status();
+    }
+  }
+  return UpdateDict(Unwrap(std::move(update)));
+}
+
+IndexPtr ReadPersonIndex(const std::string& path) {
+  absl::StatusOr<index::PersonIndex> read;
+  {
+    py::gil_scoped_release release;
+    read = index::ReadIndexFile(path);
+  }
+  auto out = std::make_shared<Index>();
+  out->index = Unwrap(std::move(read));
+  return out;
+}
+
+void WritePersonIndex(const Index& self, const std::string& path) {
+  absl::Status status;
+  {
+    py::gil_scoped_release release;
+    // Another writer (`bloomlink index add`) holds the index's lock while it updates the file.
+    absl::StatusOr<index::IndexLock> lock = index::IndexLock::Acquire(path);
+    if (lock.ok()) {
+      std::shared_lock<std::shared_mutex> reading(self.mutex);
+      status = index::WriteIndexFile(self.index, path);
+    } else {
+      status = lock.status();
+    }
+  }
+  Check(status);
+}
+
+py::dict CrosswalkColumns(const Index& self) {
+  const auto lock = ReadLock(self);
+  const index::PersonIndex& x = self.index;
+  std::vector<std::uint32_t> source(x.records());
+  std::vector<std::string> names;
+  py::list record_ids;
+  std::size_t r = 0;
+  for (std::size_t k = 0; k < x.sources.size(); ++k) {
+    names.push_back(x.sources[k].name);
+    for (const std::string& id : x.sources[k].data.ids) {
+      source[r++] = static_cast<std::uint32_t>(k);
+      record_ids.append(py::str(id));
+    }
+  }
+  py::list person_ids;
+  for (const index::Person& p : x.persons) person_ids.append(py::str(p.id));
+  py::dict d;
+  d["person"] = OwnedArray(std::vector<std::uint32_t>(x.person));
+  d["person_ids"] = person_ids;
+  d["source"] = OwnedArray(std::move(source));
+  d["source_names"] = names;
+  d["record_id"] = record_ids;
+  d["confidence"] = OwnedArray(std::vector<float>(x.confidence));
+  return d;
+}
+
+py::dict OverlapDict(const Index& self) {
+  absl::StatusOr<index::OverlapStats> computed;
+  {
+    const auto lock = ReadLock(self);
+    computed = index::ComputeOverlap(self.index);
+  }
+  const index::OverlapStats s = Unwrap(std::move(computed));
+  py::dict d;
+  d["source_names"] = s.source_names;
+  d["records"] = s.records;
+  d["persons_per_source"] = s.persons_per_source;
+  d["persons"] = s.persons;
+  d["records_total"] = s.records_total;
+  d["pairwise"] = s.pairwise;
+  py::list combinations;
+  for (const index::SourceCombination& c : s.combinations) {
+    py::list members;
+    for (std::size_t k = 0; k < s.source_names.size(); ++k) {
+      if (c.sources >> k & 1) members.append(s.source_names[k]);
+    }
+    combinations.append(py::make_tuple(py::tuple(members), c.persons, c.at_least));
+  }
+  d["combinations"] = combinations;
+  d["cluster_sizes"] = s.cluster_sizes;
+  return d;
+}
+
+py::list SourcesList(const Index& self) {
+  const auto lock = ReadLock(self);
+  py::list out;
+  for (const index::IndexedSource& s : self.index.sources) {
+    py::dict d;
+    d["name"] = s.name;
+    d["unique"] = s.unique;
+    d["records"] = s.data.size();
+    d["added"] = s.added;
+    d["refreshed"] = s.refreshed;
+    out.append(d);
+  }
+  return out;
+}
+
+py::dict SettingsDict(const Index& self) {
+  const auto lock = ReadLock(self);
+  const index::IndexSettings& s = self.index.settings;
+  py::dict d;
+  d["method"] = std::string(link::MethodName(s.method));
+  d["blocking"] = std::string(match::BlockingName(s.blocking));
+  d["cluster_threshold"] = s.cluster_threshold;
+  d["change_margin"] = s.change_margin;
+  return d;
+}
+
 int CliMain(std::vector<std::string> argv) {
   std::vector<char*> args;
   for (std::string& a : argv) args.push_back(a.data());
@@ -928,6 +1196,63 @@ PYBIND11_MODULE(_core, m) {
     d["exact"] = scores(cm.exact);
     d["exact_groups"] = scores(cm.exact_groups);
     return d;
+  });
+  // The person index (bloomlink.PersonIndex wraps it).
+  py::class_<Index, IndexPtr>(m, "PersonIndex")
+      .def_static("build", &BuildPersonIndex, py::arg("names"), py::arg("data"), py::arg("unique"),
+                  py::arg("method"), py::arg("blocking"), py::arg("cluster_threshold"),
+                  py::arg("change_margin"), py::arg("threads"))
+      .def_static("read", &ReadPersonIndex, py::arg("path"))
+      .def("write", &WritePersonIndex, py::arg("path"))
+      .def("add", &AddToIndex, py::arg("name"), py::arg("data"), py::arg("unique"),
+           py::arg("threads"))
+      .def("crosswalk", &CrosswalkColumns)
+      .def("overlap", &OverlapDict)
+      .def_property_readonly("sources", &SourcesList)
+      .def_property_readonly("settings", &SettingsDict)
+      .def_property_readonly("records",
+                             [](const Index& self) {
+                               const auto lock = ReadLock(self);
+                               return self.index.records();
+                             })
+      .def_property_readonly("persons",
+                             [](const Index& self) {
+                               const auto lock = ReadLock(self);
+                               return self.index.persons.size();
+                             })
+      .def_property_readonly("generation",
+                             [](const Index& self) {
+                               const auto lock = ReadLock(self);
+                               return self.index.generation();
+                             })
+      .def_property_readonly("schema_fingerprint",
+                             [](const Index& self) {
+                               const auto lock = ReadLock(self);
+                               return HexOf(self.index.schema_fingerprint);
+                             })
+      .def_property_readonly("key_check",
+                             [](const Index& self) {
+                               const auto lock = ReadLock(self);
+                               return HexOf(self.index.key_check);
+                             })
+      .def("history", [](const Index& self) {
+        const auto lock = ReadLock(self);
+        py::list out;
+        for (const index::IndexUpdate& u : self.index.history) out.append(UpdateDict(u));
+        return out;
+      });
+  m.def(
+      "show_count",
+      [](std::uint64_t n, bool enabled, std::uint64_t suppress_below, std::uint64_t round_to) {
+        return index::ShowCount(
+            n, {.enabled = enabled, .suppress_below = suppress_below, .round_to = round_to});
+      },
+      py::arg("n"), py::arg("enabled"), py::arg("suppress_below"), py::arg("round_to"));
+  m.def("id_churn", [](py::array_t<std::uint64_t, py::array::c_style> before,
+                       py::array_t<std::uint64_t, py::array::c_style> after) {
+    return Unwrap(eval::IdChurn(
+        std::span<const std::uint64_t>(before.data(), static_cast<std::size_t>(before.size())),
+        std::span<const std::uint64_t>(after.data(), static_cast<std::size_t>(after.size()))));
   });
   m.def("compare_pairs", &ComparePairs);
   m.def("compare_pairs_regex", &ComparePairsRegex);
