@@ -954,9 +954,8 @@ class PersonIndex:
             method: how each pair of sources is linked: ``"auto"`` (Fellegi-Sunter when the
                 encodings carry field-level filters, else Dice; label-free decisions),
                 ``"fs"`` or ``"dice"``.
-            blocking: ``"exhaustive"`` or ``"keys"`` (the schema's keyed blocking rules, as
-                :func:`link`). ``"lsh"`` needs a fixed candidate threshold, which the index's
-                label-free links do not have: the library refuses it.
+            blocking: ``"exhaustive"``, ``"keys"`` (the schema's keyed blocking rules) or
+                ``"lsh"``, as :func:`link`.
             cluster_threshold: average linkage's merge threshold, in (0, 1].
             change_margin: on later adds, joining two existing persons needs
                 ``cluster_threshold + change_margin`` and putting one back together
