@@ -44,6 +44,7 @@ int bloomlink::cli::Main(int argc, char** argv) {
   bloomlink::cli::AddLinkCommand(app, exit_code);
   bloomlink::cli::AddBlockingCommand(app, exit_code);
   bloomlink::cli::AddEvaluateCommand(app, exit_code);
+  bloomlink::cli::AddIndexCommand(app, exit_code);
   bloomlink::cli::AddModelCommand(app, exit_code);
   bloomlink::cli::AddSynthCommand(app, exit_code);
   try {

@@ -284,34 +284,28 @@ int RunLink(const LinkArgs& args) {
 }
 
 struct EvaluateArgs {
-  std::string pairs, crosswalk, a, b;
+  std::string pairs, crosswalk, previous_crosswalk, a, b;
   TruthArgs truth;
 };
 
-// EvaluateClusters(args): a crosswalk (person_id,source,record_id,...) against a truth
-// (source,record_id,entity): the clustering measures of bloomlink/eval/clusters.hpp.
-int EvaluateClusters(const EvaluateArgs& args) {
-  if (!args.pairs.empty() || !args.a.empty() || !args.b.empty() ||
-      !args.truth.truth_regex.empty() || args.truth.truth.empty()) {
-    return Fail(absl::InvalidArgumentError(
-        "--crosswalk is evaluated against --truth FILE (columns source,record_id,entity) alone: "
-        "no --pairs, --a, --b or --truth-regex"));
-  }
-  auto crosswalk = io::ReadRecordLabels(args.crosswalk, "person_id");
-  if (!crosswalk.ok()) return Fail(crosswalk.status());
+// RecordKey(r): "source\0record_id", a record's key across crosswalks and truths.
+std::string RecordKey(const io::RecordLabel& r) {
+  return internal::StrCat(r.source, std::string_view("\0", 1), r.record_id);
+}
+
+// CrosswalkAgainstTruth(args, crosswalk): the clustering measures of bloomlink/eval/clusters.hpp
+// against --truth (source,record_id,entity).
+int CrosswalkAgainstTruth(const EvaluateArgs& args, const std::vector<io::RecordLabel>& crosswalk) {
   auto truth = io::ReadRecordLabels(args.truth.truth, "entity");
   if (!truth.ok()) return Fail(truth.status());
   // Labels as numbers; records of the truth missing from the crosswalk are persons of their own.
   absl::flat_hash_map<std::string, std::uint64_t> person_number, entity_number;
   absl::flat_hash_map<std::string, std::size_t> truth_row;  // "source\0record_id" -> row
-  const auto key = [](const io::RecordLabel& r) {
-    return internal::StrCat(r.source, std::string_view("\0", 1), r.record_id);
-  };
-  for (std::size_t i = 0; i < truth->size(); ++i) truth_row.emplace(key((*truth)[i]), i);
+  for (std::size_t i = 0; i < truth->size(); ++i) truth_row.emplace(RecordKey((*truth)[i]), i);
   std::vector<std::uint64_t> predicted, expected;
   std::vector<bool> listed(truth->size(), false);
-  for (const io::RecordLabel& r : *crosswalk) {
-    const auto it = truth_row.find(key(r));
+  for (const io::RecordLabel& r : crosswalk) {
+    const auto it = truth_row.find(RecordKey(r));
     if (it == truth_row.end()) {
       return Fail(absl::InvalidArgumentError(
           internal::StrCat(args.crosswalk, ": record ", r.record_id, " of source ", r.source,
@@ -351,8 +345,75 @@ int EvaluateClusters(const EvaluateArgs& args) {
   return kExitOk;
 }
 
+// CrosswalkAgainstPrevious(args, crosswalk): how the persons moved since an earlier crosswalk,
+// over the records both list: the share whose person_id changed, and the agreement of the two
+// clusterings (B-cubed).
+int CrosswalkAgainstPrevious(const EvaluateArgs& args,
+                             const std::vector<io::RecordLabel>& crosswalk) {
+  auto previous = io::ReadRecordLabels(args.previous_crosswalk, "person_id");
+  if (!previous.ok()) return Fail(previous.status());
+  absl::flat_hash_map<std::string, std::size_t> previous_row;
+  for (std::size_t i = 0; i < previous->size(); ++i) {
+    previous_row.emplace(RecordKey((*previous)[i]), i);
+  }
+  // One numbering of the person IDs of both files: the same ID, the same number.
+  absl::flat_hash_map<std::string, std::uint64_t> id_number;
+  const auto number = [&](const std::string& id) {
+    return id_number.emplace(id, id_number.size()).first->second;
+  };
+  std::vector<std::uint64_t> before, after;
+  for (const io::RecordLabel& r : crosswalk) {
+    const auto it = previous_row.find(RecordKey(r));
+    if (it == previous_row.end()) continue;
+    before.push_back(number((*previous)[it->second].label));
+    after.push_back(number(r.label));
+  }
+  const std::uint64_t both = before.size();
+  auto churn = eval::IdChurn(before, after);
+  if (!churn.ok()) return Fail(churn.status());
+  auto m = eval::CompareClusters(after, before);
+  if (!m.ok()) return Fail(m.status());
+  std::uint64_t changed = 0;
+  for (std::size_t i = 0; i < both; ++i) changed += before[i] != after[i];
+  std::printf(
+      "against the previous crosswalk %s: %s records in both (%s only in the previous one, %s "
+      "only in this one)\n",
+      args.previous_crosswalk.c_str(), Thousands(both).c_str(),
+      Thousands(previous->size() - both).c_str(), Thousands(crosswalk.size() - both).c_str());
+  std::printf("  ID churn %.4f  (%s of the %s records in both changed person_id)\n", *churn,
+              Thousands(changed).c_str(), Thousands(both).c_str());
+  std::printf(
+      "  agreement of the two clusterings over the records in both: B-cubed precision %.4f  "
+      "recall %.4f  F1 %.4f\n",
+      m->bcubed.precision, m->bcubed.recall, m->bcubed.f1);
+  return kExitOk;
+}
+
+// EvaluateClusters(args): a crosswalk (person_id,source,record_id,...) against a truth
+// (source,record_id,entity), against a previous crosswalk, or both.
+int EvaluateClusters(const EvaluateArgs& args) {
+  if (!args.pairs.empty() || !args.a.empty() || !args.b.empty() ||
+      !args.truth.truth_regex.empty() ||
+      (args.truth.truth.empty() && args.previous_crosswalk.empty())) {
+    return Fail(absl::InvalidArgumentError(
+        "--crosswalk is evaluated against --truth FILE (columns source,record_id,entity), "
+        "--previous-crosswalk FILE, or both: no --pairs, --a, --b or --truth-regex"));
+  }
+  auto crosswalk = io::ReadRecordLabels(args.crosswalk, "person_id");
+  if (!crosswalk.ok()) return Fail(crosswalk.status());
+  if (!args.truth.truth.empty()) {
+    if (const int code = CrosswalkAgainstTruth(args, *crosswalk); code != kExitOk) return code;
+  }
+  if (!args.previous_crosswalk.empty()) return CrosswalkAgainstPrevious(args, *crosswalk);
+  return kExitOk;
+}
+
 int RunEvaluate(const EvaluateArgs& args) {
   if (!args.crosswalk.empty()) return EvaluateClusters(args);
+  if (!args.previous_crosswalk.empty()) {
+    return Fail(absl::InvalidArgumentError(
+        "--previous-crosswalk goes with --crosswalk FILE (the newer crosswalk)"));
+  }
   if (args.pairs.empty()) {
     return Fail(absl::InvalidArgumentError("give --pairs FILE (or --crosswalk FILE)"));
   }
@@ -470,6 +531,10 @@ void AddEvaluateCommand(CLI::App& app, int& exit_code) {
                   "instead of --pairs: a crosswalk CSV (columns person_id, source, record_id), "
                   "evaluated against --truth with columns source, record_id, entity: pairwise, "
                   "B-cubed and cluster-exact precision, recall and F1");
+  cmd->add_option("--previous-crosswalk", args->previous_crosswalk,
+                  "with --crosswalk: an earlier crosswalk of the same index; prints the ID churn "
+                  "(the share of the records in both whose person_id changed) and the B-cubed "
+                  "agreement of the two clusterings (--truth is then optional)");
   AddTruthOptions(cmd, args->truth);
   cmd->add_option("--a", args->a, "encodings of A (for --truth-regex and the reduction ratio)");
   cmd->add_option("--b", args->b, "encodings of B");
