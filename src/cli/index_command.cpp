@@ -376,10 +376,12 @@ void PrintAddReport(const AddReport& r) {
               Thousands(u.records_unchanged).c_str(), Thousands(u.records_retired).c_str(),
               Thousands(u.records_reclustered).c_str());
   std::printf(
-      "    persons: %s new, %s merged, %s split, %s retired (%s persons after); %s pairs linked\n",
+      "    persons: %s new, %s merged, %s split, %s retired (%s persons after); %s pairs linked, "
+      "%s carried over, %s not taken (unchanged records)\n",
       Thousands(u.persons_new).c_str(), Thousands(u.persons_merged).c_str(),
       Thousands(u.persons_split).c_str(), Thousands(u.persons_retired).c_str(),
-      Thousands(u.persons).c_str(), Thousands(u.pairs_linked).c_str());
+      Thousands(u.persons).c_str(), Thousands(u.pairs_linked).c_str(),
+      Thousands(u.pairs_carried).c_str(), Thousands(u.pairs_not_taken).c_str());
   if (!u.warnings.empty()) {
     std::printf("    %zu warning%s (above)\n", u.warnings.size(),
                 u.warnings.size() == 1 ? "" : "s");
@@ -466,6 +468,8 @@ absl::Status RunAdd(const AddArgs& args) {
 
 struct ExportArgs {
   std::string index, output;
+  // source: only this source's rows (what an organisation receives back: its own record ids).
+  std::string source;
   bool quiet = false;
 };
 
@@ -477,9 +481,16 @@ absl::Status RunExport(const ExportArgs& args) {
   }
   BLOOMLINK_RETURN_IF_ERROR(ProbeOutput(args.output));
   BLOOMLINK_ASSIGN_OR_RETURN(const index::PersonIndex people, index::ReadIndexFile(args.index));
+  if (!args.source.empty() && people.FindSource(args.source) < 0) {
+    return absl::InvalidArgumentError(
+        StrCat(args.index, ": --source: the index has no source named ", args.source));
+  }
   BLOOMLINK_ASSIGN_OR_RETURN(io::AtomicFileWriter out, io::AtomicFileWriter::Create(args.output));
   std::string buf = "person_id,source,record_id,confidence\n";
-  const std::vector<index::CrosswalkRow> rows = index::Crosswalk(people);
+  std::vector<index::CrosswalkRow> rows = index::Crosswalk(people);
+  if (!args.source.empty()) {
+    std::erase_if(rows, [&](const index::CrosswalkRow& row) { return row.source != args.source; });
+  }
   for (const index::CrosswalkRow& row : rows) {
     io::AppendCsvField(buf, row.person_id);
     buf.push_back(',');
@@ -822,6 +833,8 @@ absl::Status RunHistory(const HistoryArgs& args) {
                          {"persons_retired", u.persons_retired},
                          {"persons", u.persons},
                          {"pairs_linked", u.pairs_linked},
+                         {"pairs_carried", u.pairs_carried},
+                         {"pairs_not_taken", u.pairs_not_taken},
                          {"seconds", u.seconds},
                          {"events", events},
                          {"warnings", u.warnings}});
@@ -948,6 +961,9 @@ void AddIndexCommand(CLI::App& app, int& exit_code) {
         "export", "Write the crosswalk: person_id,source,record_id,confidence, one row per record");
     cmd->add_option("index", args->index, "the index file")->required();
     cmd->add_option("--output", args->output, "the crosswalk CSV (written atomically)")->required();
+    cmd->add_option("--source", args->source,
+                    "only this source's rows (to return to an organisation its own record ids "
+                    "with their person IDs)");
     cmd->add_flag("--quiet", args->quiet, "print nothing but errors");
     Bind(cmd, args, &RunExport, exit_code);
   }

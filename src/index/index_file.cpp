@@ -119,6 +119,8 @@ std::string Meta(const PersonIndex& index) {
                        {"persons", u.persons},
                        {"records_reclustered", u.records_reclustered},
                        {"pairs_linked", u.pairs_linked},
+                       {"pairs_carried", u.pairs_carried},
+                       {"pairs_not_taken", u.pairs_not_taken},
                        {"seconds", u.seconds},
                        {"events", events},
                        {"warnings", u.warnings}});
@@ -167,6 +169,8 @@ absl::Status ParseMeta(std::string_view text, PersonIndex& index) {
       u.persons = h.at("persons").get<std::uint64_t>();
       u.records_reclustered = h.at("records_reclustered").get<std::uint64_t>();
       u.pairs_linked = h.at("pairs_linked").get<std::uint64_t>();
+      u.pairs_carried = h.at("pairs_carried").get<std::uint64_t>();
+      u.pairs_not_taken = h.at("pairs_not_taken").get<std::uint64_t>();
       u.seconds = h.at("seconds").get<double>();
       for (const nlohmann::json& e : h.at("events")) {
         IdEvent event;
@@ -183,6 +187,12 @@ absl::Status ParseMeta(std::string_view text, PersonIndex& index) {
   }
   if (index.history.empty()) return absl::InvalidArgumentError("section META: no history");
   return absl::OkStatus();
+}
+
+// TagName(tag): the tag as messages show it (without its padding space).
+std::string_view TagName(const Tag& tag) {
+  std::string_view name(tag.data(), tag.size());
+  return name.substr(0, name.find_last_not_of(' ') + 1);
 }
 
 // Writer: the index's bytes to the file and to the checksum that ends it.
@@ -230,20 +240,19 @@ class Reader {
   // Section(expected): the next section's length, checked against what is left of the file.
   absl::StatusOr<std::uint64_t> Section(const Tag& expected) {
     if (in_.remaining() < 12) {
-      return Error(StrCat("the file ends before section ", std::string_view(expected.data(), 4),
-                          " (it is truncated)"));
+      return Error(
+          StrCat("the file ends before section ", TagName(expected), " (it is truncated)"));
     }
     char buf[12];
     BLOOMLINK_RETURN_IF_ERROR(Read(buf, 12));
     if (std::memcmp(buf, expected.data(), 4) != 0) {
-      return Error(StrCat("expected section ", std::string_view(expected.data(), 4), " at byte ",
-                          in_.offset() - 12, "; the file is damaged"));
+      return Error(StrCat("expected section ", TagName(expected), " at byte ", in_.offset() - 12,
+                          "; the file is damaged"));
     }
     const std::uint64_t len = GetU64(buf + 4);
     if (len > in_.remaining()) {
-      return Error(StrCat("section ", std::string_view(expected.data(), 4), " is ", len,
-                          " bytes but only ", in_.remaining(),
-                          " are left in the file (it is truncated)"));
+      return Error(StrCat("section ", TagName(expected), " is ", len, " bytes but only ",
+                          in_.remaining(), " are left in the file (it is truncated)"));
     }
     return len;
   }
@@ -436,8 +445,8 @@ absl::StatusOr<PersonIndex> ReadIndexFile(const std::string& path) {
                         const auto& row) -> absl::Status {
     BLOOMLINK_ASSIGN_OR_RETURN(std::uint64_t n, r.Section(tag));
     if (n != count * row_bytes) {
-      return r.Error(StrCat("section ", std::string_view(tag.data(), 4), " is ", n,
-                            " bytes; expected ", count * row_bytes));
+      return r.Error(
+          StrCat("section ", TagName(tag), " is ", n, " bytes; expected ", count * row_bytes));
     }
     std::string chunk;
     const std::uint64_t per_chunk =

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "bloomlink/index/person_clusters.hpp"
 #include "internal/status_macros.hpp"
 #include "internal/strings.hpp"
@@ -253,6 +254,7 @@ absl::StatusOr<IndexUpdate> AddSource(PersonIndex& index, NewSource source, cons
   }
   // Source k's records, matched by id: updated, unchanged, added; the rest retired.
   std::vector<std::uint32_t> previous(records, kNoPerson);
+  std::vector<bool> unchanged(records, true);  // false for source k's added and updated records
   if (refresh) {
     const EncodedDataset& old = index.sources[k].data;
     absl::flat_hash_map<std::string_view, std::uint32_t> old_row;
@@ -262,15 +264,23 @@ absl::StatusOr<IndexUpdate> AddSource(PersonIndex& index, NewSource source, cons
       const auto it = old_row.find(source.data.ids[r]);
       if (it == old_row.end()) {
         ++update.records_added;
+        unchanged[first_new[k] + r] = false;
         continue;
       }
       const std::uint32_t o = it->second;
       new_of_old[first_old[k] + o] = static_cast<std::uint32_t>(first_new[k] + r);
-      ++(SameEncoding(old, o, source.data, r) ? update.records_unchanged : update.records_updated);
+      if (SameEncoding(old, o, source.data, r)) {
+        ++update.records_unchanged;
+      } else {
+        ++update.records_updated;
+        unchanged[first_new[k] + r] = false;
+      }
     }
     update.records_retired = old.size() - update.records_unchanged - update.records_updated;
   } else {
     update.records_added = source.data.size();
+    std::fill(unchanged.begin() + static_cast<std::ptrdiff_t>(first_new[k]), unchanged.end(),
+              false);
   }
   for (std::uint64_t r = 0; r < index.records(); ++r) {
     if (new_of_old[r] != kGone) previous[new_of_old[r]] = index.person[r];
@@ -297,17 +307,66 @@ absl::StatusOr<IndexUpdate> AddSource(PersonIndex& index, NewSource source, cons
   }
   update.pairs_linked = linked.pairs.size();
   for (std::string& w : linked.warnings) update.warnings.push_back(std::move(w));
-  // The evidence kept: every pair of two other sources, renumbered.
+  // The evidence. Every pair of two other sources is kept, renumbered. Between two records
+  // whose encodings did not change (a refresh), the decision made before stands: their score is
+  // what it was, and a pair won or lost only because the decision threshold was estimated
+  // again on the refreshed extract is not evidence; taking it would merge or split persons on
+  // borderline pairs from one month to the next. So an old pair of two unchanged records that
+  // the new links no longer accept is carried over, and a new pair of two unchanged records
+  // that were not linked before is not taken; except where one to one makes them compete with
+  // a change: a record with a new partner in the other's source (for an old pair), or a record
+  // that had a partner there before (for a new pair: that partner was retired or changed, or
+  // the pairs were resolved differently around a change).
   std::vector<solve::LinkedPair> pairs;
   pairs.reserve(index.pairs.size() + linked.pairs.size());
   const auto in_k = [&](std::uint64_t old_record) {
     return old_record >= first_old[k] && old_record < first_old[k + 1];
   };
-  for (const solve::LinkedPair& p : index.pairs) {
-    if (in_k(p.a) || in_k(p.b)) continue;
-    pairs.push_back({new_of_old[p.a], new_of_old[p.b], p.probability});
+  const auto source_of_new = [&](std::uint32_t r) {
+    return static_cast<std::uint32_t>(std::upper_bound(first_new.begin(), first_new.end(), r) -
+                                      first_new.begin() - 1);
+  };
+  const auto pair_key = [](std::uint32_t a, std::uint32_t b) {
+    return std::uint64_t{std::min(a, b)} << 32 | std::max(a, b);
+  };
+  const auto partner_key = [&](std::uint32_t record, std::uint32_t other) {
+    return std::uint64_t{record} << 32 | source_of_new(other);
+  };
+  // (record, record) and (record, source) keys of source k's pairs, after and before.
+  absl::flat_hash_set<std::uint64_t> new_pairs, new_partners, old_pairs, old_partners;
+  for (const solve::LinkedPair& p : linked.pairs) {
+    new_pairs.insert(pair_key(p.a, p.b));
+    new_partners.insert(partner_key(p.a, p.b));
+    new_partners.insert(partner_key(p.b, p.a));
   }
-  pairs.insert(pairs.end(), linked.pairs.begin(), linked.pairs.end());
+  for (const solve::LinkedPair& p : index.pairs) {
+    const std::uint32_t a = new_of_old[p.a], b = new_of_old[p.b];
+    if (!in_k(p.a) && !in_k(p.b)) {
+      pairs.push_back({a, b, p.probability});
+      continue;
+    }
+    if (a == kGone || b == kGone) continue;
+    old_pairs.insert(pair_key(a, b));
+    old_partners.insert(partner_key(a, b));
+    old_partners.insert(partner_key(b, a));
+    if (!unchanged[a] || !unchanged[b] || new_pairs.contains(pair_key(a, b))) continue;
+    if (source_of_new(a) != source_of_new(b) &&
+        (new_partners.contains(partner_key(a, b)) || new_partners.contains(partner_key(b, a)))) {
+      continue;
+    }
+    pairs.push_back({a, b, p.probability});
+    ++update.pairs_carried;
+  }
+  for (const solve::LinkedPair& p : linked.pairs) {
+    if (refresh && unchanged[p.a] && unchanged[p.b] && !old_pairs.contains(pair_key(p.a, p.b)) &&
+        (source_of_new(p.a) == source_of_new(p.b) ||
+         (!old_partners.contains(partner_key(p.a, p.b)) &&
+          !old_partners.contains(partner_key(p.b, p.a))))) {
+      ++update.pairs_not_taken;
+      continue;
+    }
+    pairs.push_back(p);
+  }
 
   // What is clustered again: the records the new evidence can reach. Records are joined by the
   // pairs and by having been one person; every group that holds a record of source k, or a

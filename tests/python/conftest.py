@@ -18,7 +18,7 @@ def _cli_path():
 
 @pytest.fixture(scope="session")
 def cli():
-    """Runs the bloomlink command: cli(args..., env=..., check=...) -> CompletedProcess."""
+    """Runs the bloomlink command: cli(args..., env=..., secret=..., expect=exit code or None) -> CompletedProcess."""
     path = _cli_path()
     if not path.exists():
         pytest.fail(f"bloomlink binary not found at {path}; run scripts/build first")

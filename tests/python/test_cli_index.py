@@ -96,6 +96,18 @@ def test_build_export_and_evaluate_against_the_truth(world, cli):
     assert f1 > 0.95, out
 
 
+def test_export_one_source_for_its_organisation(world, cli, tmp_path):
+    own = tmp_path / "council.csv"
+    cli("index", "export", world["index"], "--output", own, "--source", "council")
+    rows = read_rows(own)
+    everything = read_rows(world["crosswalk"])
+    assert rows == [r for r in everything if r["source"] == "council"]
+    bad = cli("index", "export", world["index"], "--output", tmp_path / "x.csv",
+              "--source", "hospice", expect=2)
+    assert "no source named hospice" in bad.stderr, bad.stderr
+    assert not (tmp_path / "x.csv").exists()
+
+
 def stats_counts(text):
     """The counts of the stats tables (after the header block); of the cluster sizes table, the
     persons column only (its first column is a number of records, not a count)."""

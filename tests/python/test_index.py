@@ -227,7 +227,8 @@ def test_a_refresh_counts_its_records_and_keeps_most_ids(encoded, data):
     assert list(history.columns) == [
         "generation", "time", "action", "sources", "records_added", "records_updated",
         "records_unchanged", "records_retired", "persons_new", "persons_merged", "persons_split",
-        "persons_retired", "persons", "records_reclustered", "pairs_linked", "seconds", "warnings"]
+        "persons_retired", "persons", "records_reclustered", "pairs_linked", "pairs_carried",
+            "pairs_not_taken", "seconds", "warnings"]
     assert list(history["generation"]) == [1, 2]
     assert list(history["action"]) == ["build", "add"]
     assert history["sources"].tolist() == [tuple(NAMES), ("council",)]

@@ -791,6 +791,8 @@ class IndexUpdate:
     persons: int
     records_reclustered: int
     pairs_linked: int   #: pairs the update's links accepted
+    pairs_carried: int    #: a refresh: old pairs of unchanged records kept
+    pairs_not_taken: int  #: a refresh: new pairs of unchanged records not taken
     seconds: float
     events: tuple       #: dicts: kind, id, others
     warnings: tuple     #: the links' warnings (also raised as Python warnings)

@@ -700,6 +700,8 @@ py::dict UpdateDict(const index::IndexUpdate& u) {
   d["persons"] = u.persons;
   d["records_reclustered"] = u.records_reclustered;
   d["pairs_linked"] = u.pairs_linked;
+  d["pairs_carried"] = u.pairs_carried;
+  d["pairs_not_taken"] = u.pairs_not_taken;
   d["seconds"] = u.seconds;
   py::list events;
   for (const index::IdEvent& e : u.events) {

@@ -83,6 +83,10 @@ struct IndexUpdate {
   std::uint64_t persons = 0;              // persons after the update
   std::uint64_t records_reclustered = 0;  // records whose persons were clustered again
   std::uint64_t pairs_linked = 0;         // pairs the update's links accepted
+  // A refresh keeps the decisions between records whose encodings did not change (AddSource):
+  // pairs_carried counts old pairs its links no longer accepted but kept, pairs_not_taken new
+  // pairs of two such records, not linked before, that were not taken.
+  std::uint64_t pairs_carried = 0, pairs_not_taken = 0;
   double seconds = 0;
   // events: the merges, splits and retirements (new persons are only counted).
   std::vector<IdEvent> events;

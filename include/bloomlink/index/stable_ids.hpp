@@ -47,8 +47,11 @@ struct PreviousPerson {
 struct IdEvent {
   enum class Kind { kNew, kMerged, kSplit, kRetired };
   Kind kind = Kind::kNew;
-  std::string id;                   // the new ID; the surviving one; the split one; the retired one
-  std::vector<std::string> others;  // kMerged: the superseded IDs; kSplit: the new parts' IDs
+  std::string id;  // the new ID; the surviving one; the split one; the retired one
+  // others: kMerged: the superseded IDs; kSplit: the IDs of the persons that now hold the
+  // other parts: fresh IDs for parts that became persons of their own, or existing persons
+  // that took some of its records.
+  std::vector<std::string> others;
 };
 
 struct IdAssignment {

@@ -204,6 +204,23 @@ TEST_F(PersonIndexTest, RefreshMovesFewIds) {
   EXPECT_EQ(index->history.size(), 2u);
 }
 
+TEST_F(PersonIndexTest, TheSameExtractAgainChangesNothing) {
+  auto index = BuildIndex(Sources(), {}, Run());
+  ASSERT_TRUE(index.ok()) << index.status();
+  const auto before = PersonOf(*index);
+  const std::size_t pairs = index->pairs.size();
+  auto update = AddSource(*index, {"council", Encode(paths_[1]), std::nullopt}, Run());
+  ASSERT_TRUE(update.ok()) << update.status();
+  EXPECT_EQ(update->records_unchanged, index->sources[1].data.size());
+  EXPECT_EQ(update->records_added + update->records_updated + update->records_retired, 0u);
+  EXPECT_EQ(update->persons_new + update->persons_merged + update->persons_split +
+                update->persons_retired,
+            0u);
+  EXPECT_EQ(update->pairs_carried + update->pairs_not_taken, 0u);  // the same decisions
+  EXPECT_EQ(index->pairs.size(), pairs);
+  EXPECT_EQ(PersonOf(*index), before);
+}
+
 TEST_F(PersonIndexTest, FileRoundTripsAndRefusesDamage) {
   auto index = BuildIndex(Sources(), {}, Run());
   ASSERT_TRUE(index.ok());
