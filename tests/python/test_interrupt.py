@@ -1,5 +1,6 @@
 """Ctrl-C (SIGINT) and SIGTERM during a long run: exit 128 + signal, no partial output, no
 temporary files left, and a previous output at the destination untouched."""
+import fcntl
 import os
 import signal
 import subprocess
@@ -77,3 +78,25 @@ def test_interrupted_synth_leaves_no_half_written_extracts(cli, tmp_path):
                str(out)], out, signal.SIGINT, after=0.3)
     for name in ("trust.csv", "council.csv", "truth.csv"):
         assert not (out / name).exists()
+
+
+def test_interrupted_index_add_leaves_the_index_whole(big_extract, tmp_path, cli):
+    # An add reads the index, links the new extract with every source and writes the whole index
+    # again: interrupted during the link, the index is byte for byte what it was, and the lock is
+    # free for the next writer.
+    d = big_extract
+    blooms = {}
+    for name in ("trust", "council"):
+        blooms[name] = tmp_path / f"{name}.bloom"
+        cli("encode", "--schema", d / "schema.json", "--secret-file", d / "secret.key", "--input",
+            d / "data" / f"{name}.csv", "--output", blooms[name], "--quiet")
+    index = tmp_path / "people.index"
+    cli("index", "build", "--output", index, "--unique-source", "trust", blooms["trust"],
+        "--quiet")
+    before = index.read_bytes()
+    interrupt([str(_cli_path()), "index", "add", str(index), str(blooms["council"]), "--threads",
+               "1", "--quiet"], tmp_path, signal.SIGINT, after=1.5)
+    assert index.read_bytes() == before
+    # The lock went with the process: the next writer gets it at once.
+    with open(f"{index}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
