@@ -99,8 +99,8 @@ std::vector<std::uint32_t> Components(std::uint32_t n, std::vector<std::uint64_t
   return Labels(uf, n);
 }
 
-// Candidate: a merge of clusters a < b at average probability `average`, valid while both
-// clusters are at the versions it was made with.
+// Candidate: a merge of clusters a < b at average probability `average` (adjusted by the change
+// margin: Adjustment), valid while both clusters are at the versions it was made with.
 struct Candidate {
   double average;
   std::uint32_t a, b, version_a, version_b;
@@ -166,15 +166,18 @@ Persons MergedPersons(const Persons& x, const Persons& y) {
   return out;
 }
 
-// NeededAverage(x, y, options): the average a merge of clusters with previous persons x and y
-// needs (ClusterOptions::change_margin).
-double NeededAverage(const Persons& x, const Persons& y, const ClusterOptions& options) {
-  if (x.empty() || y.empty()) return options.threshold;
+// Adjustment(x, y, options): what the change margin adds to the average of a merge of clusters
+// with previous persons x and y: +margin when they share a person (putting it back together),
+// -margin when both hold persons and share none (two existing persons made one), 0 otherwise.
+// Merges are made, and ordered, by the adjusted average: so at equal evidence an existing
+// person is put back together before its records can be taken into another.
+double Adjustment(const Persons& x, const Persons& y, const ClusterOptions& options) {
+  if (x.empty() || y.empty()) return 0;
   for (std::size_t i = 0, j = 0; i < x.size() && j < y.size();) {
-    if (x[i] == y[j]) return options.threshold - options.change_margin;
+    if (x[i] == y[j]) return options.change_margin;
     x[i] < y[j] ? ++i : ++j;
   }
-  return options.threshold + options.change_margin;
+  return -options.change_margin;
 }
 
 std::vector<std::uint32_t> AverageLink(std::uint32_t n, std::span<const std::uint32_t> source,
@@ -183,9 +186,6 @@ std::vector<std::uint32_t> AverageLink(std::uint32_t n, std::span<const std::uin
                                        const std::vector<LinkedPair>& pairs,
                                        const ClusterOptions& options) {
   const auto source_of = [&](std::uint32_t i) { return source.empty() ? 0u : source[i]; };
-  // A candidate enters the heap when it reaches the lowest average any merge may need, and is
-  // made only when it reaches what its two clusters need.
-  const double lowest = options.threshold - (previous.empty() ? 0 : options.change_margin);
   std::vector<Persons> persons(n);
   for (std::uint32_t i = 0; i < n && !previous.empty(); ++i) {
     if (previous[i] != kNoPrevious) persons[i] = {previous[i]};
@@ -201,7 +201,8 @@ std::vector<std::uint32_t> AverageLink(std::uint32_t n, std::span<const std::uin
     const Link link{p.probability, source_of(p.a) != source_of(p.b) ? 1u : 0u};
     links[p.a][p.b] = link;
     links[p.b][p.a] = link;
-    if (p.probability >= lowest) heap.push({p.probability, p.a, p.b, 0, 0});
+    const double adjusted = p.probability + Adjustment(persons[p.a], persons[p.b], options);
+    if (adjusted >= options.threshold) heap.push({adjusted, p.a, p.b, 0, 0});
   }
   UnionFind uf(n);
   // The average over the pairs that count. Two records of one source that were not linked
@@ -219,7 +220,6 @@ std::vector<std::uint32_t> AverageLink(std::uint32_t n, std::span<const std::uin
     if (top.version_a != version[top.a] || top.version_b != version[top.b]) continue;
     if (uf.parent[top.a] != top.a || uf.parent[top.b] != top.b) continue;  // merged away
     if ((masks[top.a] & masks[top.b]) != 0) continue;  // two records of a unique source
-    if (top.average < NeededAverage(persons[top.a], persons[top.b], options)) continue;
     // Merge the smaller cluster into the larger (ties: into the lower index).
     std::uint32_t keep = top.a, gone = top.b;
     if (size[gone] > size[keep]) std::swap(keep, gone);
@@ -249,8 +249,9 @@ std::vector<std::uint32_t> AverageLink(std::uint32_t n, std::span<const std::uin
     std::sort(neighbours.begin(), neighbours.end(),
               [](const auto& x, const auto& y) { return x.first < y.first; });  // a fixed order
     for (const auto& [other, link] : neighbours) {
-      const double avg = average(keep, other, link);
-      if (avg < lowest) continue;
+      const double avg =
+          average(keep, other, link) + Adjustment(persons[keep], persons[other], options);
+      if (avg < options.threshold) continue;
       const std::uint32_t x = std::min(keep, other), y = std::max(keep, other);
       heap.push({avg, x, y, version[x], version[y]});
     }

@@ -68,13 +68,15 @@ struct ClusterOptions {
   // threshold: the average probability at which two clusters merge (average link), or the
   // probability a pair needs to join its records (connected components), in (0, 1].
   double threshold = 0.5;
-  // change_margin (average link with ClusterInput::previous): a merge that joins two clusters
-  // holding records of different previous persons and none in common (two existing persons
-  // become one) needs threshold + change_margin; a merge of two clusters that share a previous
-  // person (putting an existing person back together) needs only threshold - change_margin; a
-  // merge with a cluster of new records only, the threshold. So merging or splitting existing
-  // persons takes stronger evidence than attaching a new record, and borderline pairs do not
-  // flip persons between updates. In [0, threshold).
+  // change_margin (average link with ClusterInput::previous): a merge of two clusters that
+  // share a previous person (putting an existing person back together) counts its average plus
+  // change_margin; a merge of two clusters that both hold previous persons and share none (two
+  // existing persons become one), its average minus change_margin; a merge with a cluster of new
+  // records only, its average. Merges are made when the adjusted average reaches the threshold,
+  // highest first. So merging or splitting existing persons takes stronger evidence than
+  // attaching a new record, and at equal evidence an existing person is put back together
+  // before its records can be taken into another: borderline pairs and ties do not flip persons
+  // between updates. In [0, threshold).
   double change_margin = 0;
 };
 
