@@ -8,9 +8,11 @@
 #       build (B-cubed F1 between the two);
 #     - a refresh of the council in which 1% of its records change (0.5% move house, 0.25% leave,
 #       0.25% arrive): the share of existing records whose person ID moved.
-#  2. speed (BENCH_SCALE=1, the default; 0 skips it): a 1,000,000-record index (synth trust,
-#     a unique source) and a 100,000-record extract (the first 100,000 records of the synth
-#     council) added to it: wall time and peak RSS of `index add` (/usr/bin/time -v).
+#  2. speed (BENCH_SCALE=1, the default; 0 skips it): a 100,000-record extract added to a
+#     1,000,000-record index, wall time and peak RSS of `index add` (/usr/bin/time -v): the
+#     index one source (the synth trust; the extract, the synth council's first 100,000
+#     records), then three sources (synth --sources 4 of 700,000 persons: trust, council and
+#     community, 1,106,024 records; the extract, the gp's first 100,000 records).
 # Data are generated in a temporary folder and removed.
 #   bench/person_index.sh 20000
 set -euo pipefail
@@ -88,4 +90,22 @@ if [ "${BENCH_SCALE:-1}" = 1 ]; then
     grep -E "records|persons|seconds" | sed 's/^/  /'
   grep -E "Elapsed|Maximum resident" time-add.txt | sed 's/^\s*/  /'
   ls -l big.index | awk '{ printf "  index file: %.0f MB\n", $5 / 1e6 }'
+
+  echo
+  echo "== speed: a new source of 100,000 records added to a 1,106,024-record index of three"
+  echo "   sources (synth --sources 4, 700,000 persons: trust, council, community; the gp's first"
+  echo "   100,000 records)"
+  "$bin" synth --sources 4 --records 700000 --seed 9 --output multi >/dev/null
+  head -100001 multi/gp.csv >multi/gp100k.csv
+  for f in trust council community; do encode "multi/$f.csv" "multi-$f.bloom"; done
+  encode multi/gp100k.csv gp.bloom
+  /usr/bin/time -v "$bin" index build --output multi.index --blocking keys --unique-source trust \
+    --unique-source community trust=multi-trust.bloom council=multi-council.bloom \
+    community=multi-community.bloom --quiet 2>time-build.txt
+  echo "-- build (three sources)"
+  grep -E "Elapsed|Maximum resident" time-build.txt | sed 's/^\s*/  /'
+  echo "-- add the gp's 100,000 records"
+  /usr/bin/time -v "$bin" index add multi.index gp.bloom 2>time-add.txt |
+    grep -E "records|persons" | sed 's/^/  /'
+  grep -E "Elapsed|Maximum resident" time-add.txt | sed 's/^\s*/  /'
 fi
