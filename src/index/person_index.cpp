@@ -357,11 +357,14 @@ absl::StatusOr<IndexUpdate> AddSource(PersonIndex& index, NewSource source, cons
     pairs.push_back({a, b, p.probability});
     ++update.pairs_carried;
   }
+  // (A source that was unique before was not deduplicated: its pairs within are all new.)
+  const bool deduplicated_before = refresh && !index.sources[k].unique;
   for (const solve::LinkedPair& p : linked.pairs) {
+    const bool within = source_of_new(p.a) == source_of_new(p.b);
     if (refresh && unchanged[p.a] && unchanged[p.b] && !old_pairs.contains(pair_key(p.a, p.b)) &&
-        (source_of_new(p.a) == source_of_new(p.b) ||
-         (!old_partners.contains(partner_key(p.a, p.b)) &&
-          !old_partners.contains(partner_key(p.b, p.a))))) {
+        (within ? deduplicated_before
+                : !old_partners.contains(partner_key(p.a, p.b)) &&
+                      !old_partners.contains(partner_key(p.b, p.a)))) {
       ++update.pairs_not_taken;
       continue;
     }
@@ -393,8 +396,9 @@ absl::StatusOr<IndexUpdate> AddSource(PersonIndex& index, NewSource source, cons
     touched_group[groups.Find(static_cast<std::uint32_t>(r))] = true;
   }
   for (std::uint32_t r = 0; r < records; ++r) {
-    if (previous[r] != kNoPerson && touched_person[previous[r]])
+    if (previous[r] != kNoPerson && touched_person[previous[r]]) {
       touched_group[groups.Find(r)] = true;
+    }
   }
   std::vector<std::uint32_t> local(records, kGone), members;
   for (std::uint32_t r = 0; r < records; ++r) {

@@ -221,6 +221,22 @@ TEST_F(PersonIndexTest, TheSameExtractAgainChangesNothing) {
   EXPECT_EQ(PersonOf(*index), before);
 }
 
+TEST_F(PersonIndexTest, ASourceNoLongerUniqueIsDeduplicated) {
+  // The council, declared unique by mistake, is refreshed with the same extract as a source
+  // that may hold a person twice: its deduplication is new evidence, taken in full.
+  std::vector<NewSource> sources = Sources();
+  sources[1].unique = true;
+  auto index = BuildIndex(std::move(sources), {}, Run());
+  ASSERT_TRUE(index.ok()) << index.status();
+  const std::size_t persons = index->persons.size();
+  auto update = AddSource(*index, {"council", Encode(paths_[1]), false}, Run());
+  ASSERT_TRUE(update.ok()) << update.status();
+  EXPECT_FALSE(index->sources[1].unique);
+  EXPECT_EQ(update->pairs_not_taken, 0u);
+  EXPECT_GT(update->persons_merged, 0u);  // the council's duplicates found
+  EXPECT_LT(index->persons.size(), persons);
+}
+
 TEST_F(PersonIndexTest, FileRoundTripsAndRefusesDamage) {
   auto index = BuildIndex(Sources(), {}, Run());
   ASSERT_TRUE(index.ok());
