@@ -12,7 +12,8 @@
 //    linked, against each source held, and only the persons its pairs touch are clustered
 //    again; their IDs carry over by record overlap (bloomlink/index/stable_ids.hpp), with
 //    merges and splits of existing persons needing stronger evidence than attaching a record
-//    (IndexSettings::change_margin).
+//    (IndexSettings::change_margin), and the decisions between records whose encodings did not
+//    change standing as they were (IndexUpdate::pairs_carried, pairs_not_taken).
 // The file format (people.index) is in docs/file-format.md, section 8.
 //
 //   absl::StatusOr<index::PersonIndex> people = index::BuildIndex(std::move(sources), {});
@@ -45,8 +46,8 @@ struct IndexSettings {
   // bench/RESULTS.md, issue 13).
   double cluster_threshold = 0.3;
   // change_margin: on an update, joining two existing persons needs cluster_threshold +
-  // change_margin, putting one back together cluster_threshold - change_margin
-  // (solve::ClusterOptions::change_margin).
+  // change_margin, putting one back together cluster_threshold - change_margin, and at equal
+  // evidence the latter goes first (solve::ClusterOptions::change_margin).
   double change_margin = 0.2;
 };
 
