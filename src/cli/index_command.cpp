@@ -715,20 +715,6 @@ struct HistoryArgs {
   bool quiet = false;
 };
 
-const char* EventName(index::IdEvent::Kind kind) {
-  switch (kind) {
-    case index::IdEvent::Kind::kNew:
-      return "new";
-    case index::IdEvent::Kind::kMerged:
-      return "merged";
-    case index::IdEvent::Kind::kSplit:
-      return "split";
-    case index::IdEvent::Kind::kRetired:
-      return "retired";
-  }
-  return "?";
-}
-
 // WasNew(people, update, name): the add made the source (else it refreshed it). Sources are
 // never removed, so the source's `added` generation tells.
 bool WasNew(const index::PersonIndex& people, const index::IndexUpdate& update,
@@ -807,7 +793,9 @@ absl::Status RunHistory(const HistoryArgs& args) {
       }
       Json events = Json::array();
       for (const index::IdEvent& e : u.events) {
-        Json event = {{"kind", EventName(e.kind)}, {"id", e.id}, {"others", e.others}};
+        Json event = {{"kind", std::string(index::IdEventKindName(e.kind))},
+                      {"id", e.id},
+                      {"others", e.others}};
         if (e.kind == index::IdEvent::Kind::kSplit) {
           Json parts = Json::array();
           for (const std::string& part : e.others) {

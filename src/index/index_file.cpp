@@ -68,28 +68,6 @@ std::uint64_t GetU64(const char* p) {
   return v;
 }
 
-const char* KindName(IdEvent::Kind kind) {
-  switch (kind) {
-    case IdEvent::Kind::kNew:
-      return "new";
-    case IdEvent::Kind::kMerged:
-      return "merged";
-    case IdEvent::Kind::kSplit:
-      return "split";
-    case IdEvent::Kind::kRetired:
-      return "retired";
-  }
-  return "?";
-}
-
-absl::StatusOr<IdEvent::Kind> KindOf(const std::string& name) {
-  for (IdEvent::Kind kind : {IdEvent::Kind::kNew, IdEvent::Kind::kMerged, IdEvent::Kind::kSplit,
-                             IdEvent::Kind::kRetired}) {
-    if (name == KindName(kind)) return kind;
-  }
-  return absl::InvalidArgumentError(StrCat("unknown event \"", name, "\""));
-}
-
 // Meta(index): the settings and the history, as JSON (small, and readable with any tool).
 std::string Meta(const PersonIndex& index) {
   nlohmann::ordered_json settings = {
@@ -102,7 +80,8 @@ std::string Meta(const PersonIndex& index) {
   for (const IndexUpdate& u : index.history) {
     nlohmann::ordered_json events = nlohmann::ordered_json::array();
     for (const IdEvent& e : u.events) {
-      events.push_back({{"kind", KindName(e.kind)}, {"id", e.id}, {"others", e.others}});
+      events.push_back(
+          {{"kind", std::string(IdEventKindName(e.kind))}, {"id", e.id}, {"others", e.others}});
     }
     history.push_back({{"generation", u.generation},
                        {"time", u.time},
@@ -174,7 +153,7 @@ absl::Status ParseMeta(std::string_view text, PersonIndex& index) {
       u.seconds = h.at("seconds").get<double>();
       for (const nlohmann::json& e : h.at("events")) {
         IdEvent event;
-        BLOOMLINK_ASSIGN_OR_RETURN(event.kind, KindOf(e.at("kind").get<std::string>()));
+        BLOOMLINK_ASSIGN_OR_RETURN(event.kind, ParseIdEventKind(e.at("kind").get<std::string>()));
         event.id = e.at("id").get<std::string>();
         event.others = e.at("others").get<std::vector<std::string>>();
         u.events.push_back(std::move(event));

@@ -35,6 +35,29 @@ void RandomBytes(unsigned char* out, int n) {
 
 }  // namespace
 
+std::string_view IdEventKindName(IdEvent::Kind kind) {
+  switch (kind) {
+    case IdEvent::Kind::kNew:
+      return "new";
+    case IdEvent::Kind::kMerged:
+      return "merged";
+    case IdEvent::Kind::kSplit:
+      return "split";
+    case IdEvent::Kind::kRetired:
+      return "retired";
+  }
+  return "?";
+}
+
+absl::StatusOr<IdEvent::Kind> ParseIdEventKind(std::string_view name) {
+  for (IdEvent::Kind kind : {IdEvent::Kind::kNew, IdEvent::Kind::kMerged, IdEvent::Kind::kSplit,
+                             IdEvent::Kind::kRetired}) {
+    if (name == IdEventKindName(kind)) return kind;
+  }
+  return absl::InvalidArgumentError(internal::StrCat("unknown person event \"", name,
+                                                     "\": expected new, merged, split or retired"));
+}
+
 std::string NewPersonId() {
   unsigned char bytes[12];
   RandomBytes(bytes, sizeof bytes);

@@ -669,20 +669,6 @@ index::RunOptions RunOf(long long threads) {
   return run;
 }
 
-const char* EventKindName(index::IdEvent::Kind kind) {
-  switch (kind) {
-    case index::IdEvent::Kind::kNew:
-      return "new";
-    case index::IdEvent::Kind::kMerged:
-      return "merged";
-    case index::IdEvent::Kind::kSplit:
-      return "split";
-    case index::IdEvent::Kind::kRetired:
-      return "retired";
-  }
-  return "unknown";
-}
-
 py::dict UpdateDict(const index::IndexUpdate& u) {
   py::dict d;
   d["generation"] = u.generation;
@@ -706,7 +692,7 @@ py::dict UpdateDict(const index::IndexUpdate& u) {
   py::list events;
   for (const index::IdEvent& e : u.events) {
     py::dict event;
-    event["kind"] = EventKindName(e.kind);
+    event["kind"] = std::string(index::IdEventKindName(e.kind));
     event["id"] = e.id;
     event["others"] = e.others;
     events.append(event);

@@ -20,6 +20,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -53,6 +54,11 @@ struct IdEvent {
   // that took some of its records.
   std::vector<std::string> others;
 };
+
+// IdEventKindName: "new", "merged", "split", "retired" (as the index file, the CLI and Python
+// spell them); ParseIdEventKind: the reverse, InvalidArgument for anything else.
+std::string_view IdEventKindName(IdEvent::Kind kind);
+absl::StatusOr<IdEvent::Kind> ParseIdEventKind(std::string_view name);
 
 struct IdAssignment {
   // person_of_cluster[c]: the ID of new cluster c.

@@ -5,10 +5,10 @@
 
 #include <map>
 
-#include "bloomlink/encode/encode_csv.hpp"
 #include "bloomlink/eval/clusters.hpp"
 #include "bloomlink/io/csv.hpp"
 #include "bloomlink/synth/synth.hpp"
+#include "encode_sources.hpp"
 #include "test_support.hpp"
 
 namespace bloomlink::index {
@@ -18,29 +18,7 @@ using ::bloomlink::testing::ReadFile;
 using ::bloomlink::testing::StatusIs;
 using ::bloomlink::testing::TempDir;
 
-constexpr std::string_view kSchema = R"({
-  "bloomlink_schema": 1,
-  "fields": [
-    {"name": "nhs_number", "type": "nhs_number", "field_filter": {"bits": 128, "per_token": 8}},
-    {"name": "given_name", "type": "name", "field_filter": {"bits": 256, "per_token": 8}},
-    {"name": "family_name", "type": "name", "field_filter": {"bits": 256, "per_token": 8}},
-    {"name": "date_of_birth", "type": "date", "field_filter": {"bits": 128, "per_token": 8}},
-    {"name": "sex", "type": "sex", "field_filter": {"bits": 64, "per_token": 8}},
-    {"name": "postcode", "type": "postcode", "field_filter": {"bits": 256, "per_token": 8}}
-  ]
-})";
-
-EncodedDataset Encode(const std::string& path, std::string_view secret_text) {
-  auto schema = ParseSchema(kSchema, "schema.json");
-  EXPECT_TRUE(schema.ok()) << schema.status();
-  auto secret = encode::Secret::FromBytes(secret_text, "test secret");
-  EXPECT_TRUE(secret.ok());
-  auto encoder = encode::Encoder::Create(*schema, *secret, {.threads = 2, .token_cache = true});
-  EXPECT_TRUE(encoder.ok());
-  auto data = encode::EncodeCsv(path, *encoder, {});
-  EXPECT_TRUE(data.ok()) << data.status();
-  return data.ok() ? *std::move(data) : EncodedDataset{};
-}
+using ::bloomlink::index::testing::Encode;
 
 TEST(PersonClustersTest, ThreeOrganisationsWithoutLabels) {
   TempDir dir;
