@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/person_index.sh [N] — the person index (issue 13) on `bloomlink synth` data, encoded with
-# examples/schemas/starter_blocking.json and linked with --blocking keys, through the CLI:
+# examples/schemas/starter_index.json (field-level filters, so Fellegi-Sunter links, and keyed
+# blocking rules; BENCH_SCHEMA overrides it) and linked with --blocking keys, through the CLI:
 #  1. quality and stability (N persons, default 20,000; synth --sources 3: the trust holds a
 #     person once, the council some twice or three times, the community once):
 #     - a one-shot build against the truth (pairwise, B-cubed, cluster-exact F1);
@@ -18,7 +19,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bin="${BLOOMLINK_BIN:-$root/build/src/cli/bloomlink}"
-schema="$root/examples/schemas/starter_blocking.json"
+schema="${BENCH_SCHEMA:-$root/examples/schemas/starter_index.json}"
 n="${1:-20000}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -17,6 +17,7 @@ absl::Status AppendSourcePairs(const IndexSource& x, std::uint32_t first_x, cons
   lo.deduplicate = &x == &y;
   link::LinkReport report;
   BLOOMLINK_ASSIGN_OR_RETURN(link::Linkage linkage, link::Link(*x.data, *y.data, lo, &report));
+  if (report.method == link::Method::kDice) ++out->dice_links;
   const std::string where = lo.deduplicate ? x.name : StrCat(x.name, " x ", y.name);
   for (const std::string& w : report.warnings) out->warnings.push_back(StrCat(where, ": ", w));
   for (std::size_t p = 0; p < linkage.pairs.size(); ++p) {

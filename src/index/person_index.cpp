@@ -64,6 +64,14 @@ absl::Status CheckNewSource(const NewSource& source) {
   return absl::OkStatus();
 }
 
+// DiceWarning: why a person index wants field-level filters.
+constexpr std::string_view kDiceWarning =
+    "the sources carry no field-level filters in common, so they were linked by CLK Dice, "
+    "where every accepted pair counts as a match with probability 1: the clustering cannot weigh "
+    "how strong a link is, and one wrong pair of a new record can join two persons. For a "
+    "person index, encode with field-level filters (examples/schemas/starter_index.json), so "
+    "that sources are linked by Fellegi-Sunter";
+
 // Relabel(labels): labels renumbered 0, 1, ... in the order of each label's first record.
 std::uint32_t Relabel(std::vector<std::uint32_t>& labels) {
   absl::flat_hash_map<std::uint32_t, std::uint32_t> renumber;
@@ -190,6 +198,7 @@ absl::StatusOr<PersonIndex> BuildIndex(std::vector<NewSource> sources,
   update.pairs_linked = index.pairs.size();
   update.records_reclustered = update.records_added;
   update.warnings = std::move(clusters.warnings);
+  if (clusters.dice_links > 0) update.warnings.emplace_back(kDiceWarning);
   const std::vector<std::uint32_t> previous(clusters.cluster.size(), kNoPerson);
   BLOOMLINK_RETURN_IF_ERROR(Assign(index, previous, std::move(clusters.cluster), {}, run, update));
   update.seconds = Seconds() - start;
@@ -307,6 +316,7 @@ absl::StatusOr<IndexUpdate> AddSource(PersonIndex& index, NewSource source, cons
   }
   update.pairs_linked = linked.pairs.size();
   for (std::string& w : linked.warnings) update.warnings.push_back(std::move(w));
+  if (linked.dice_links > 0) update.warnings.emplace_back(kDiceWarning);
   // The evidence. Every pair of two other sources is kept, renumbered. Between two records
   // whose encodings did not change (a refresh), the decision made before stands: their score is
   // what it was, and a pair won or lost only because the decision threshold was estimated

@@ -63,6 +63,7 @@ def world(tmp_path_factory, cli):
     crosswalk = d / "crosswalk.csv"
     cli("index", "export", index, "--output", crosswalk)
     return {"dir": d, "schema": schema, "blooms": blooms, "index": index, "build": build.stdout,
+            "build_warnings": build.stderr,
             "crosswalk": crosswalk, "truth": d / "s" / "truth.csv", "csv": d / "s"}
 
 
@@ -75,6 +76,9 @@ def copy_index(world, tmp_path):
 def test_build_export_and_evaluate_against_the_truth(world, cli):
     out = world["build"]
     assert "from 3 sources" in out and "persons" in out and "pairs linked" in out, out
+    # The starter schema has no field-level filters: the index says what that costs it.
+    assert "linked by CLK Dice" in world["build_warnings"], world["build_warnings"]
+    assert "starter_index.json" in world["build_warnings"]
     for name in ("trust", "council", "community"):
         assert re.search(rf"^  {name}\s+[\d,]+ records", out, re.M), out
     rows = read_rows(world["crosswalk"])

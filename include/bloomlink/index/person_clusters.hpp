@@ -46,6 +46,9 @@ struct PersonClusters {
   std::vector<solve::LinkedPair> pairs;
   // Warnings of the links, each prefixed with the sources it concerns.
   std::vector<std::string> warnings;
+  // dice_links: the links that ran CLK Dice (no field-level filters in common), whose accepted
+  // pairs all have probability 1.
+  std::uint32_t dice_links = 0;
 };
 
 // ClusterSources(sources, options): InvalidArgument for no sources, a missing dataset, an empty

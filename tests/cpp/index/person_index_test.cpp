@@ -90,6 +90,9 @@ TEST_F(PersonIndexTest, BuildsPersonsWithoutLabels) {
   ASSERT_EQ(index->history.size(), 1u);
   EXPECT_EQ(index->history[0].action, "build");
   EXPECT_EQ(index->history[0].persons, index->persons.size());
+  for (const std::string& w : index->history[0].warnings) {
+    EXPECT_EQ(w.find("CLK Dice"), std::string::npos) << w;  // field filters: Fellegi-Sunter
+  }
   const auto [predicted, truth] = Labels(*index);
   auto m = eval::CompareClusters(predicted, truth);
   ASSERT_TRUE(m.ok());
