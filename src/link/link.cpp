@@ -296,6 +296,25 @@ absl::StatusOr<score::FsModel> FitModel(const EncodedDataset& a, const EncodedDa
         model, EstimateOverAllPairs(a, b, stage.fa, stage.fb, stage.levels, candidates, count,
                                     counts, options, background));
     if (a.schema_fingerprint) model.schema_fingerprint = HexEncode(*a.schema_fingerprint);
+    // A model of implausibly many matches: EM settled on a "match" class of common agreement
+    // among non-matches, as it can where there are no matches to find (a file without
+    // duplicates deduplicated: 35 M "matches" among the pairs of 100,000 records). More than
+    // ten per record is far beyond real duplication (splink-fake1000: two; FEBRL3: 1.3).
+    const double records = static_cast<double>(std::max(a.size(), b.size()));
+    const double space = options.deduplicate ? static_cast<double>(eval::PairsWithin(a.size()))
+                                             : static_cast<double>(a.size()) * b.size();
+    const double expected = model.lambda * space;
+    if (expected > 10 * records) {
+      rep.warnings.push_back(StrCat(
+          "the model expects about ", internal::Thousands(static_cast<std::uint64_t>(expected)),
+          " matches, more than ten per record", model.converged ? "" : " (EM did not converge)",
+          ": it has likely taken common agreement among non-matches for matches, and the pairs "
+          "accepted are likely false. ",
+          options.deduplicate ? "If the file holds each person once there is nothing to find (in "
+                                "a person index, declare such a source unique); otherwise "
+                              : "",
+          "try --u-from-sample, or the exhaustive search instead of blocking"));
+    }
   } else {
     score::FsModel initial = score::InitialModel(stage.levels);
     score::EmOptions em = fs.em;

@@ -4,6 +4,7 @@
 import csv
 import json
 import math
+import pathlib
 import subprocess
 import sys
 
@@ -330,3 +331,23 @@ def test_evaluate_dedupe_reduction_ratio(cli, files, tmp_path):
     n = sum(1 for _ in open(files["dir"] / "both.csv")) - 1
     ratio = metric(ev, "reduction ratio")
     assert ratio == pytest.approx(1 - pairs / (n * (n - 1) / 2), abs=1e-6), ev
+
+
+def test_a_model_of_implausibly_many_matches_is_warned_about(cli, tmp_path):
+    # A synth council deduplicated with keyed blocking, under a secret with which EM over all
+    # pairs settles on common agreement among non-matches (895,860 "matches" among the pairs of
+    # 10,645 records; deterministic: the same data, secret and seed give the same EM). u from
+    # the random sample finds the duplicates and is not warned about.
+    root = pathlib.Path(__file__).resolve().parents[2]
+    cli("synth", "--sources", 3, "--records", 20000, "--seed", 13, "--output", tmp_path / "s")
+    council = tmp_path / "council.bloom"
+    cli("encode", "--schema", root / "examples" / "schemas" / "starter_index.json", "--input",
+        tmp_path / "s" / "council.csv", "--output", council, "--quiet",
+        secret="person index bench secret, not for real data")
+    bad = cli("link", council, "--dedupe", "--blocking", "keys", "--output", tmp_path / "a.csv")
+    assert "more than ten per record" in bad.stderr, bad.stderr
+    assert "EM did not converge" in bad.stderr
+    good = cli("link", council, "--dedupe", "--blocking", "keys", "--u-from-sample", "--output",
+               tmp_path / "b.csv")
+    assert "more than ten per record" not in good.stderr, good.stderr
+    assert len(read_rows(tmp_path / "b.csv")) < len(read_rows(tmp_path / "a.csv")) / 2
