@@ -149,6 +149,171 @@ absl::Status Assign(PersonIndex& index, std::span<const std::uint32_t> previous,
   return absl::OkStatus();
 }
 
+// Renumbering: how an add maps the index's records to the records after it. Every source keeps
+// its place; source k (the one added or refreshed) takes its new rows.
+struct Renumbering {
+  std::size_t k = 0;
+  bool refresh = false;
+  // first_old[j], first_new[j]: source j's first record before and after (one more entry: the
+  // end).
+  std::vector<std::uint64_t> first_old, first_new;
+  // new_of_old[r]: old record r's number after the add (kGone: retired).
+  std::vector<std::uint32_t> new_of_old;
+  // unchanged[r]: new record r's encodings are what they were (false for source k's added and
+  // updated records, and every record of a new source).
+  std::vector<bool> unchanged;
+
+  bool InK(std::uint64_t old_record) const {
+    return old_record >= first_old[k] && old_record < first_old[k + 1];
+  }
+  std::uint32_t SourceOf(std::uint32_t new_record) const {
+    return static_cast<std::uint32_t>(
+        std::upper_bound(first_new.begin(), first_new.end(), new_record) - first_new.begin() - 1);
+  }
+};
+
+// Evidence(old, linked, r, deduplicated_before, update): the pairs after an add. Every old pair
+// of two other sources is kept, renumbered, and source k's new pairs (`linked`) are added.
+// Between two records whose encodings did not change (a refresh), the decision made before
+// stands: their score is what it was, and a pair won or lost only because the decision
+// threshold was estimated again on the refreshed extract is not evidence; taking it would merge
+// or split persons on borderline pairs from one month to the next. So an old pair of two
+// unchanged records that the new links no longer accept is carried over, and a new pair of two
+// unchanged records that were not linked before is not taken; except where one to one makes
+// them compete with a change: a record with a new partner in the other's source (for an old
+// pair), or a record that had a partner there before (for a new pair: that partner was retired
+// or changed, or the pairs were resolved differently around a change). deduplicated_before:
+// source k was refreshed and was not unique before (else its pairs within are all new).
+std::vector<solve::LinkedPair> Evidence(const std::vector<solve::LinkedPair>& old,
+                                        const std::vector<solve::LinkedPair>& linked,
+                                        const Renumbering& r, bool deduplicated_before,
+                                        IndexUpdate& update) {
+  std::vector<solve::LinkedPair> pairs;
+  pairs.reserve(old.size() + linked.size());
+  const std::vector<bool>& unchanged = r.unchanged;
+  const auto pair_key = [](std::uint32_t a, std::uint32_t b) {
+    return std::uint64_t{std::min(a, b)} << 32 | std::max(a, b);
+  };
+  const auto partner_key = [&](std::uint32_t record, std::uint32_t other) {
+    return std::uint64_t{record} << 32 | r.SourceOf(other);
+  };
+  // (record, record) and (record, source) keys of source k's pairs, after and before.
+  absl::flat_hash_set<std::uint64_t> new_pairs, new_partners, old_pairs, old_partners;
+  for (const solve::LinkedPair& p : linked) {
+    new_pairs.insert(pair_key(p.a, p.b));
+    new_partners.insert(partner_key(p.a, p.b));
+    new_partners.insert(partner_key(p.b, p.a));
+  }
+  for (const solve::LinkedPair& p : old) {
+    const std::uint32_t a = r.new_of_old[p.a], b = r.new_of_old[p.b];
+    if (!r.InK(p.a) && !r.InK(p.b)) {
+      pairs.push_back({a, b, p.probability});
+      continue;
+    }
+    if (a == kGone || b == kGone) continue;
+    old_pairs.insert(pair_key(a, b));
+    old_partners.insert(partner_key(a, b));
+    old_partners.insert(partner_key(b, a));
+    if (!unchanged[a] || !unchanged[b] || new_pairs.contains(pair_key(a, b))) continue;
+    if (r.SourceOf(a) != r.SourceOf(b) &&
+        (new_partners.contains(partner_key(a, b)) || new_partners.contains(partner_key(b, a)))) {
+      continue;
+    }
+    pairs.push_back({a, b, p.probability});
+    ++update.pairs_carried;
+  }
+  for (const solve::LinkedPair& p : linked) {
+    const bool within = r.SourceOf(p.a) == r.SourceOf(p.b);
+    if (r.refresh && unchanged[p.a] && unchanged[p.b] && !old_pairs.contains(pair_key(p.a, p.b)) &&
+        (within ? deduplicated_before
+                : !old_partners.contains(partner_key(p.a, p.b)) &&
+                      !old_partners.contains(partner_key(p.b, p.a)))) {
+      ++update.pairs_not_taken;
+      continue;
+    }
+    pairs.push_back(p);
+  }
+  return pairs;
+}
+
+// Recluster(index, rn, previous, pairs, unique_sources, update): every record's cluster after an
+// add (labels: the untouched records' old persons, then new clusters numbered after them). What
+// is clustered again is what the new evidence can reach: records are joined by the pairs and by
+// having been one person, and every group that holds a record of source k, or a record of a
+// person that held one, is clustered again (average linkage never joins records its pairs do
+// not connect, so the other persons would come out as they are).
+absl::StatusOr<std::vector<std::uint32_t>> Recluster(const PersonIndex& index,
+                                                     const Renumbering& rn,
+                                                     const std::vector<std::uint32_t>& previous,
+                                                     const std::vector<solve::LinkedPair>& pairs,
+                                                     std::span<const std::uint32_t> unique_sources,
+                                                     IndexUpdate& update) {
+  const std::vector<std::uint64_t>& first_old = rn.first_old;
+  const std::vector<std::uint64_t>& first_new = rn.first_new;
+  const std::size_t k = rn.k;
+  const std::uint64_t records = first_new.back();
+  std::vector<bool> touched_person(index.persons.size(), false);
+  for (std::uint64_t r = first_old[k]; r < first_old[k + 1]; ++r) {
+    touched_person[index.person[r]] = true;
+  }
+  UnionFind groups(records);
+  std::vector<std::uint32_t> first_of_person(index.persons.size(), kGone);
+  for (std::uint32_t r = 0; r < records; ++r) {
+    if (previous[r] == kNoPerson) continue;
+    std::uint32_t& f = first_of_person[previous[r]];
+    if (f == kGone) {
+      f = r;
+    } else {
+      groups.Join(f, r);
+    }
+  }
+  for (const solve::LinkedPair& p : pairs) groups.Join(p.a, p.b);
+  std::vector<bool> touched_group(records, false);
+  for (std::uint64_t r = first_new[k]; r < first_new[k + 1]; ++r) {
+    touched_group[groups.Find(static_cast<std::uint32_t>(r))] = true;
+  }
+  for (std::uint32_t r = 0; r < records; ++r) {
+    if (previous[r] != kNoPerson && touched_person[previous[r]]) {
+      touched_group[groups.Find(r)] = true;
+    }
+  }
+  std::vector<std::uint32_t> local(records, kGone), members;
+  for (std::uint32_t r = 0; r < records; ++r) {
+    if (touched_group[groups.Find(r)]) {
+      local[r] = static_cast<std::uint32_t>(members.size());
+      members.push_back(r);
+    }
+  }
+  update.records_reclustered = members.size();
+  std::vector<std::uint32_t> sub_source(members.size()), sub_previous(members.size());
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    sub_source[i] = rn.SourceOf(members[i]);
+    sub_previous[i] = previous[members[i]] == kNoPerson ? solve::kNoPrevious : previous[members[i]];
+  }
+  std::vector<solve::LinkedPair> sub_pairs;
+  for (const solve::LinkedPair& p : pairs) {
+    if (local[p.a] != kGone) sub_pairs.push_back({local[p.a], local[p.b], p.probability});
+  }
+  solve::ClusterInput input{.records = static_cast<std::uint32_t>(members.size()),
+                            .source = sub_source,
+                            .unique_sources = unique_sources,
+                            .previous = sub_previous};
+  BLOOMLINK_ASSIGN_OR_RETURN(
+      std::vector<std::uint32_t> sub_cluster,
+      solve::ClusterRecords(input, sub_pairs,
+                            {.method = solve::ClusterMethod::kAverageLink,
+                             .threshold = index.settings.cluster_threshold,
+                             .change_margin = index.settings.change_margin}));
+  // Every record's cluster: the untouched keep their persons, the others take their new
+  // clusters (numbered after every old person).
+  const std::uint32_t offset = static_cast<std::uint32_t>(index.persons.size());
+  std::vector<std::uint32_t> cluster(records);
+  for (std::uint32_t r = 0; r < records; ++r) {
+    cluster[r] = local[r] == kGone ? previous[r] : offset + sub_cluster[local[r]];
+  }
+  return cluster;
+}
+
 }  // namespace
 
 std::uint64_t PersonIndex::FirstRecord(std::size_t k) const {
@@ -240,7 +405,13 @@ absl::StatusOr<IndexUpdate> AddSource(PersonIndex& index, NewSource source, cons
   }
   const std::size_t n_sources = index.sources.size() + (refresh ? 0 : 1);
   // Record numbers before and after: every source keeps its place; source k's rows change.
-  std::vector<std::uint64_t> first_old(n_sources + 1, 0), first_new(n_sources + 1, 0);
+  Renumbering renumbering;
+  renumbering.k = k;
+  renumbering.refresh = refresh;
+  std::vector<std::uint64_t>& first_old = renumbering.first_old;
+  std::vector<std::uint64_t>& first_new = renumbering.first_new;
+  first_old.assign(n_sources + 1, 0);
+  first_new.assign(n_sources + 1, 0);
   for (std::size_t j = 0; j < n_sources; ++j) {
     const std::size_t old_size =
         j < index.sources.size() && !(j == k && !refresh) ? index.sources[j].data.size() : 0;
@@ -252,8 +423,8 @@ absl::StatusOr<IndexUpdate> AddSource(PersonIndex& index, NewSource source, cons
   if (records > 0xFFFFFFF0u) {
     return absl::InvalidArgumentError("person index: more than 4,294,967,280 records");
   }
-  // new_of_old[r]: record r's number after the update (kGone: retired).
-  std::vector<std::uint32_t> new_of_old(index.records(), kGone);
+  std::vector<std::uint32_t>& new_of_old = renumbering.new_of_old;
+  new_of_old.assign(index.records(), kGone);
   for (std::size_t j = 0; j < n_sources; ++j) {
     if (j == k) continue;
     const std::uint64_t n = first_new[j + 1] - first_new[j];
@@ -263,7 +434,8 @@ absl::StatusOr<IndexUpdate> AddSource(PersonIndex& index, NewSource source, cons
   }
   // Source k's records, matched by id: updated, unchanged, added; the rest retired.
   std::vector<std::uint32_t> previous(records, kNoPerson);
-  std::vector<bool> unchanged(records, true);  // false for source k's added and updated records
+  std::vector<bool>& unchanged = renumbering.unchanged;
+  unchanged.assign(records, true);
   if (refresh) {
     const EncodedDataset& old = index.sources[k].data;
     absl::flat_hash_map<std::string_view, std::uint32_t> old_row;
@@ -317,143 +489,16 @@ absl::StatusOr<IndexUpdate> AddSource(PersonIndex& index, NewSource source, cons
   update.pairs_linked = linked.pairs.size();
   for (std::string& w : linked.warnings) update.warnings.push_back(std::move(w));
   if (linked.dice_links > 0) update.warnings.emplace_back(kDiceWarning);
-  // The evidence. Every pair of two other sources is kept, renumbered. Between two records
-  // whose encodings did not change (a refresh), the decision made before stands: their score is
-  // what it was, and a pair won or lost only because the decision threshold was estimated
-  // again on the refreshed extract is not evidence; taking it would merge or split persons on
-  // borderline pairs from one month to the next. So an old pair of two unchanged records that
-  // the new links no longer accept is carried over, and a new pair of two unchanged records
-  // that were not linked before is not taken; except where one to one makes them compete with
-  // a change: a record with a new partner in the other's source (for an old pair), or a record
-  // that had a partner there before (for a new pair: that partner was retired or changed, or
-  // the pairs were resolved differently around a change).
-  std::vector<solve::LinkedPair> pairs;
-  pairs.reserve(index.pairs.size() + linked.pairs.size());
-  const auto in_k = [&](std::uint64_t old_record) {
-    return old_record >= first_old[k] && old_record < first_old[k + 1];
-  };
-  const auto source_of_new = [&](std::uint32_t r) {
-    return static_cast<std::uint32_t>(std::upper_bound(first_new.begin(), first_new.end(), r) -
-                                      first_new.begin() - 1);
-  };
-  const auto pair_key = [](std::uint32_t a, std::uint32_t b) {
-    return std::uint64_t{std::min(a, b)} << 32 | std::max(a, b);
-  };
-  const auto partner_key = [&](std::uint32_t record, std::uint32_t other) {
-    return std::uint64_t{record} << 32 | source_of_new(other);
-  };
-  // (record, record) and (record, source) keys of source k's pairs, after and before.
-  absl::flat_hash_set<std::uint64_t> new_pairs, new_partners, old_pairs, old_partners;
-  for (const solve::LinkedPair& p : linked.pairs) {
-    new_pairs.insert(pair_key(p.a, p.b));
-    new_partners.insert(partner_key(p.a, p.b));
-    new_partners.insert(partner_key(p.b, p.a));
-  }
-  for (const solve::LinkedPair& p : index.pairs) {
-    const std::uint32_t a = new_of_old[p.a], b = new_of_old[p.b];
-    if (!in_k(p.a) && !in_k(p.b)) {
-      pairs.push_back({a, b, p.probability});
-      continue;
-    }
-    if (a == kGone || b == kGone) continue;
-    old_pairs.insert(pair_key(a, b));
-    old_partners.insert(partner_key(a, b));
-    old_partners.insert(partner_key(b, a));
-    if (!unchanged[a] || !unchanged[b] || new_pairs.contains(pair_key(a, b))) continue;
-    if (source_of_new(a) != source_of_new(b) &&
-        (new_partners.contains(partner_key(a, b)) || new_partners.contains(partner_key(b, a)))) {
-      continue;
-    }
-    pairs.push_back({a, b, p.probability});
-    ++update.pairs_carried;
-  }
-  // (A source that was unique before was not deduplicated: its pairs within are all new.)
-  const bool deduplicated_before = refresh && !index.sources[k].unique;
-  for (const solve::LinkedPair& p : linked.pairs) {
-    const bool within = source_of_new(p.a) == source_of_new(p.b);
-    if (refresh && unchanged[p.a] && unchanged[p.b] && !old_pairs.contains(pair_key(p.a, p.b)) &&
-        (within ? deduplicated_before
-                : !old_partners.contains(partner_key(p.a, p.b)) &&
-                      !old_partners.contains(partner_key(p.b, p.a)))) {
-      ++update.pairs_not_taken;
-      continue;
-    }
-    pairs.push_back(p);
-  }
-
-  // What is clustered again: the records the new evidence can reach. Records are joined by the
-  // pairs and by having been one person; every group that holds a record of source k, or a
-  // record of a person that held one, is clustered again (average linkage never joins records
-  // its pairs do not connect, so the other persons would come out as they are).
-  std::vector<bool> touched_person(index.persons.size(), false);
-  for (std::uint64_t r = first_old[k]; r < first_old[k + 1]; ++r) {
-    touched_person[index.person[r]] = true;
-  }
-  UnionFind groups(records);
-  std::vector<std::uint32_t> first_of_person(index.persons.size(), kGone);
-  for (std::uint32_t r = 0; r < records; ++r) {
-    if (previous[r] == kNoPerson) continue;
-    std::uint32_t& f = first_of_person[previous[r]];
-    if (f == kGone) {
-      f = r;
-    } else {
-      groups.Join(f, r);
-    }
-  }
-  for (const solve::LinkedPair& p : pairs) groups.Join(p.a, p.b);
-  std::vector<bool> touched_group(records, false);
-  for (std::uint64_t r = first_new[k]; r < first_new[k + 1]; ++r) {
-    touched_group[groups.Find(static_cast<std::uint32_t>(r))] = true;
-  }
-  for (std::uint32_t r = 0; r < records; ++r) {
-    if (previous[r] != kNoPerson && touched_person[previous[r]]) {
-      touched_group[groups.Find(r)] = true;
-    }
-  }
-  std::vector<std::uint32_t> local(records, kGone), members;
-  for (std::uint32_t r = 0; r < records; ++r) {
-    if (touched_group[groups.Find(r)]) {
-      local[r] = static_cast<std::uint32_t>(members.size());
-      members.push_back(r);
-    }
-  }
-  update.records_reclustered = members.size();
-  std::vector<std::uint32_t> sub_source(members.size()), sub_previous(members.size());
-  std::vector<std::uint32_t> source_of(records);
-  for (std::size_t j = 0; j < n_sources; ++j) {
-    std::fill(source_of.begin() + static_cast<std::ptrdiff_t>(first_new[j]),
-              source_of.begin() + static_cast<std::ptrdiff_t>(first_new[j + 1]),
-              static_cast<std::uint32_t>(j));
-  }
-  for (std::size_t i = 0; i < members.size(); ++i) {
-    sub_source[i] = source_of[members[i]];
-    sub_previous[i] = previous[members[i]] == kNoPerson ? solve::kNoPrevious : previous[members[i]];
-  }
-  std::vector<solve::LinkedPair> sub_pairs;
-  for (const solve::LinkedPair& p : pairs) {
-    if (local[p.a] != kGone) sub_pairs.push_back({local[p.a], local[p.b], p.probability});
-  }
+  // The evidence, and what it changes.
+  std::vector<solve::LinkedPair> pairs =
+      Evidence(index.pairs, linked.pairs, renumbering, refresh && !index.sources[k].unique, update);
   std::vector<std::uint32_t> unique_sources;
   for (std::uint32_t j = 0; j < n_sources; ++j) {
     if (views[j].unique) unique_sources.push_back(j);
   }
-  solve::ClusterInput input{.records = static_cast<std::uint32_t>(members.size()),
-                            .source = sub_source,
-                            .unique_sources = unique_sources,
-                            .previous = sub_previous};
   BLOOMLINK_ASSIGN_OR_RETURN(
-      std::vector<std::uint32_t> sub_cluster,
-      solve::ClusterRecords(input, sub_pairs,
-                            {.method = solve::ClusterMethod::kAverageLink,
-                             .threshold = index.settings.cluster_threshold,
-                             .change_margin = index.settings.change_margin}));
-  // Every record's cluster: the untouched keep their persons, the others take their new
-  // clusters (numbered after every old person).
-  const std::uint32_t offset = static_cast<std::uint32_t>(index.persons.size());
-  std::vector<std::uint32_t> cluster(records);
-  for (std::uint32_t r = 0; r < records; ++r) {
-    cluster[r] = local[r] == kGone ? previous[r] : offset + sub_cluster[local[r]];
-  }
+      std::vector<std::uint32_t> cluster,
+      Recluster(index, renumbering, previous, pairs, unique_sources, update));
 
   // Commit: from here on nothing fails but the ID assignment, which runs on copies.
   PersonIndex next;
