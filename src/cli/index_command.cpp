@@ -806,26 +806,17 @@ absl::Status RunHistory(const HistoryArgs& args) {
         }
         events.push_back(event);
       }
-      updates.push_back({{"generation", u.generation},
-                         {"time", IsoTime(u.time)},
-                         {"action", u.action},
-                         {"sources", sources},
-                         {"records_added", u.records_added},
-                         {"records_updated", u.records_updated},
-                         {"records_unchanged", u.records_unchanged},
-                         {"records_retired", u.records_retired},
-                         {"records_reclustered", u.records_reclustered},
-                         {"persons_new", u.persons_new},
-                         {"persons_merged", u.persons_merged},
-                         {"persons_split", u.persons_split},
-                         {"persons_retired", u.persons_retired},
-                         {"persons", u.persons},
-                         {"pairs_linked", u.pairs_linked},
-                         {"pairs_carried", u.pairs_carried},
-                         {"pairs_not_taken", u.pairs_not_taken},
-                         {"seconds", u.seconds},
-                         {"events", events},
-                         {"warnings", u.warnings}});
+      Json update = {{"generation", u.generation},
+                     {"time", IsoTime(u.time)},
+                     {"action", u.action},
+                     {"sources", sources}};
+      for (const auto& [name, count] : index::kIndexUpdateCounts) {
+        update[std::string(name)] = u.*count;
+      }
+      update["seconds"] = u.seconds;
+      update["events"] = events;
+      update["warnings"] = u.warnings;
+      updates.push_back(std::move(update));
     }
     const Json json = {
         {"index", args.index}, {"generation", people.generation()}, {"updates", updates}};

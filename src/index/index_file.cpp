@@ -17,6 +17,7 @@
 #include "bloomlink/io/atomic_file.hpp"
 #include "bloomlink/io/encoded_file.hpp"
 #include "internal/file_errors.hpp"
+#include "internal/little_endian.hpp"
 #include "internal/sha256.hpp"
 #include "internal/status_macros.hpp"
 #include "internal/strings.hpp"
@@ -50,23 +51,11 @@ constexpr std::uint64_t kRecordBytes = 8, kPairBytes = 12;
 constexpr std::uint32_t kMaxSources = 4096;
 constexpr std::uint64_t kMaxMetaBytes = std::uint64_t{1} << 30;
 
-void PutU32(std::string& out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
-void PutU64(std::string& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
+using internal::GetU32;
+using internal::GetU64;
+using internal::PutU32;
+using internal::PutU64;
 void PutF32(std::string& out, float v) { PutU32(out, std::bit_cast<std::uint32_t>(v)); }
-std::uint32_t GetU32(const char* p) {
-  std::uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<std::uint8_t>(p[i]);
-  return v;
-}
-std::uint64_t GetU64(const char* p) {
-  std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<std::uint8_t>(p[i]);
-  return v;
-}
 
 // Meta(index): the settings and the history, as JSON (small, and readable with any tool).
 std::string Meta(const PersonIndex& index) {
@@ -83,26 +72,15 @@ std::string Meta(const PersonIndex& index) {
       events.push_back(
           {{"kind", std::string(IdEventKindName(e.kind))}, {"id", e.id}, {"others", e.others}});
     }
-    history.push_back({{"generation", u.generation},
-                       {"time", u.time},
-                       {"action", u.action},
-                       {"sources", u.sources},
-                       {"records_added", u.records_added},
-                       {"records_updated", u.records_updated},
-                       {"records_unchanged", u.records_unchanged},
-                       {"records_retired", u.records_retired},
-                       {"persons_new", u.persons_new},
-                       {"persons_merged", u.persons_merged},
-                       {"persons_split", u.persons_split},
-                       {"persons_retired", u.persons_retired},
-                       {"persons", u.persons},
-                       {"records_reclustered", u.records_reclustered},
-                       {"pairs_linked", u.pairs_linked},
-                       {"pairs_carried", u.pairs_carried},
-                       {"pairs_not_taken", u.pairs_not_taken},
-                       {"seconds", u.seconds},
-                       {"events", events},
-                       {"warnings", u.warnings}});
+    nlohmann::ordered_json entry = {{"generation", u.generation},
+                                    {"time", u.time},
+                                    {"action", u.action},
+                                    {"sources", u.sources}};
+    for (const auto& [name, count] : kIndexUpdateCounts) entry[std::string(name)] = u.*count;
+    entry["seconds"] = u.seconds;
+    entry["events"] = events;
+    entry["warnings"] = u.warnings;
+    history.push_back(std::move(entry));
   }
   return nlohmann::ordered_json{{"settings", settings}, {"history", history}}.dump();
 }
@@ -137,19 +115,9 @@ absl::Status ParseMeta(std::string_view text, PersonIndex& index) {
       u.time = h.at("time").get<std::int64_t>();
       u.action = h.at("action").get<std::string>();
       u.sources = h.at("sources").get<std::vector<std::string>>();
-      u.records_added = h.at("records_added").get<std::uint64_t>();
-      u.records_updated = h.at("records_updated").get<std::uint64_t>();
-      u.records_unchanged = h.at("records_unchanged").get<std::uint64_t>();
-      u.records_retired = h.at("records_retired").get<std::uint64_t>();
-      u.persons_new = h.at("persons_new").get<std::uint64_t>();
-      u.persons_merged = h.at("persons_merged").get<std::uint64_t>();
-      u.persons_split = h.at("persons_split").get<std::uint64_t>();
-      u.persons_retired = h.at("persons_retired").get<std::uint64_t>();
-      u.persons = h.at("persons").get<std::uint64_t>();
-      u.records_reclustered = h.at("records_reclustered").get<std::uint64_t>();
-      u.pairs_linked = h.at("pairs_linked").get<std::uint64_t>();
-      u.pairs_carried = h.at("pairs_carried").get<std::uint64_t>();
-      u.pairs_not_taken = h.at("pairs_not_taken").get<std::uint64_t>();
+      for (const auto& [name, count] : kIndexUpdateCounts) {
+        u.*count = h.at(std::string(name)).get<std::uint64_t>();
+      }
       u.seconds = h.at("seconds").get<double>();
       for (const nlohmann::json& e : h.at("events")) {
         IdEvent event;

@@ -20,6 +20,7 @@
 
 #include "bloomlink/io/atomic_file.hpp"
 #include "bloomlink/io/clk_json.hpp"
+#include "internal/little_endian.hpp"
 #include "internal/sha256.hpp"
 #include "internal/status_macros.hpp"
 #include "internal/strings.hpp"
@@ -58,25 +59,10 @@ constexpr Tag kTagBlocking = {'b', 'k', 'e', 'y'};
 
 constexpr std::size_t kChunkBytes = std::size_t{4} << 20;
 
-// ---- little-endian integers ----------------------------------------------------------------
-
-void PutU32(std::string& out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-void PutU64(std::string& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-std::uint32_t GetU32(const std::uint8_t* p) {
-  std::uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-std::uint64_t GetU64(const std::uint8_t* p) {
-  std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-
+using internal::GetU32;
+using internal::GetU64;
+using internal::PutU32;
+using internal::PutU64;
 using internal::Sha256;
 
 // ---- messages --------------------------------------------------------------------------------

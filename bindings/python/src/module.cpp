@@ -675,19 +675,9 @@ py::dict UpdateDict(const index::IndexUpdate& u) {
   d["time"] = u.time;
   d["action"] = u.action;
   d["sources"] = u.sources;
-  d["records_added"] = u.records_added;
-  d["records_updated"] = u.records_updated;
-  d["records_unchanged"] = u.records_unchanged;
-  d["records_retired"] = u.records_retired;
-  d["persons_new"] = u.persons_new;
-  d["persons_merged"] = u.persons_merged;
-  d["persons_split"] = u.persons_split;
-  d["persons_retired"] = u.persons_retired;
-  d["persons"] = u.persons;
-  d["records_reclustered"] = u.records_reclustered;
-  d["pairs_linked"] = u.pairs_linked;
-  d["pairs_carried"] = u.pairs_carried;
-  d["pairs_not_taken"] = u.pairs_not_taken;
+  for (const auto& [name, count] : index::kIndexUpdateCounts) {
+    d[py::str(std::string(name))] = u.*count;
+  }
   d["seconds"] = u.seconds;
   py::list events;
   for (const index::IdEvent& e : u.events) {

@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -92,6 +93,24 @@ struct IndexUpdate {
   // events: the merges, splits and retirements (new persons are only counted).
   std::vector<IdEvent> events;
   std::vector<std::string> warnings;
+};
+
+// kIndexUpdateCounts: each count of an IndexUpdate with the name the index file, `index history
+// --json` and Python give it: one list, so that a count added to IndexUpdate is added here once.
+inline constexpr std::pair<std::string_view, std::uint64_t IndexUpdate::*> kIndexUpdateCounts[] = {
+    {"records_added", &IndexUpdate::records_added},
+    {"records_updated", &IndexUpdate::records_updated},
+    {"records_unchanged", &IndexUpdate::records_unchanged},
+    {"records_retired", &IndexUpdate::records_retired},
+    {"persons_new", &IndexUpdate::persons_new},
+    {"persons_merged", &IndexUpdate::persons_merged},
+    {"persons_split", &IndexUpdate::persons_split},
+    {"persons_retired", &IndexUpdate::persons_retired},
+    {"persons", &IndexUpdate::persons},
+    {"records_reclustered", &IndexUpdate::records_reclustered},
+    {"pairs_linked", &IndexUpdate::pairs_linked},
+    {"pairs_carried", &IndexUpdate::pairs_carried},
+    {"pairs_not_taken", &IndexUpdate::pairs_not_taken},
 };
 
 struct PersonIndex {
