@@ -174,6 +174,47 @@ struct BlockingRule {
   std::vector<BlockingPart> parts;
 };
 
+// FilterHardening: transforms applied to an encoded filter after hashing, in this order
+// (docs/schema.md, Hardening; what each protects against: docs/security.md). Keys are derived from
+// the secret (bloomlink/encode/keyed_hash.hpp), so a linkage unit cannot undo them.
+struct FilterHardening {
+  // xor_folds: the filter is hashed over bits << xor_folds and folded in half that many times
+  // (each half XORed onto the other), as clkhash's xorFolds.
+  int xor_folds = 0;
+  // rule90: bit i becomes bit i-1 XOR bit i+1 (cyclic), Rule 90 of the elementary automata.
+  bool rule90 = false;
+  // diffusion_taps: when > 0, output bit j is the XOR of this many input positions chosen under a
+  // key (Armknecht et al. 2023); the length is unchanged.
+  int diffusion_taps = 0;
+  // balance: the filter followed by its complement, then permuted under a key: twice as long,
+  // and every record has exactly half its bits set.
+  bool balance = false;
+  // blip: each bit flipped with this probability, by a keyed generator seeded with the record's
+  // clean values (a re-encode gives the same flips; equal records get equal flips).
+  double blip = 0;
+
+  bool any() const { return xor_folds > 0 || rule90 || diffusion_taps > 0 || balance || blip > 0; }
+  // EncodedBits(bits): the encoded length of a filter of `bits` bits (before balancing).
+  std::uint32_t EncodedBits(std::uint32_t bits) const { return balance ? 2 * bits : bits; }
+};
+
+// SaltSpec: the tokens of `fields` hashed together with the clean value of `with` (its parts'
+// values, as a blocking rule reads them), so that equal tokens of records that differ there set
+// different bits. A record without a salt value is salted with the empty value.
+struct SaltSpec {
+  std::vector<std::size_t> fields;  // indices into LinkageSchema::fields
+  std::vector<BlockingPart> with;
+};
+
+// Hardening: the schema's "hardening" section (bloomlink schemas only; clkhash's xorFolds is
+// LinkageSchema::xor_folds). It is part of the fingerprint.
+struct Hardening {
+  std::vector<SaltSpec> salts;
+  FilterHardening clk;            // clk.xor_folds mirrors LinkageSchema::xor_folds
+  FilterHardening field_filters;  // every field-level filter
+  bool any() const { return !salts.empty() || clk.any() || field_filters.any(); }
+};
+
 struct LinkageSchema {
   SchemaDialect dialect = SchemaDialect::kBloomlink;
   int version = 1;  // of the dialect's schema format
@@ -185,6 +226,7 @@ struct LinkageSchema {
   std::vector<FieldSpec> fields;
   // blocking: the keyed blocking rules (bloomlink schemas only; none by default).
   std::vector<BlockingRule> blocking;
+  Hardening hardening;
   // canonical_json is the schema in canonical form (every default filled in, keys sorted, no
   // white space, descriptions dropped); fingerprint is its SHA-256.
   std::string canonical_json;
@@ -192,6 +234,13 @@ struct LinkageSchema {
   // Notes about the schema that a user should see but that do not stop encoding (e.g. a clkhash
   // key that clkhash itself ignores).
   std::vector<std::string> warnings;
+
+  // encoded_bits(): the length of an encoded CLK (filter_bits, doubled by balancing).
+  std::uint32_t encoded_bits() const { return hardening.clk.EncodedBits(filter_bits); }
+  // field_filter_encoded_bits(field): the length of a field's encoded field-level filter.
+  std::uint32_t field_filter_encoded_bits(const FieldSpec& field) const {
+    return hardening.field_filters.EncodedBits(field.field_filter.bits);
+  }
 };
 
 // IdentifierType: a bloomlink field type ("type": "postcode"): its kind, the name schemas give
@@ -241,5 +290,9 @@ bool BlockingTransformApplies(BlockingTransform transform, FieldKind kind);
 // BlockingPartText(schema, part): the part as a schema writes it: "soundex(family_name)", or
 // the field's name alone for the whole value.
 std::string BlockingPartText(const LinkageSchema& schema, const BlockingPart& part);
+
+// HardeningSummary(schema): the schema's hardening in one line, e.g. "salt given_name,
+// family_name with year(date_of_birth); CLK: balanced; field filters: BLIP 0.05", or "none".
+std::string HardeningSummary(const LinkageSchema& schema);
 
 }  // namespace bloomlink

@@ -47,7 +47,7 @@ void PrintSummary(const EncodeArgs& args, const LinkageSchema& schema,
       "(%s records/s, %d thread%s)\n",
       Thousands(report.records_encoded).c_str(), Thousands(report.records_read).c_str(),
       args.input.c_str(), args.output.c_str(), std::string(io::EncodingFormatName(format)).c_str(),
-      schema.filter_bits, seconds,
+      static_cast<unsigned>(data.clks.bits()), seconds,
       Thousands(static_cast<std::uint64_t>(static_cast<double>(report.records_read) /
                                            std::max(seconds, 1e-9)))
           .c_str(),
@@ -81,6 +81,7 @@ void PrintSummary(const EncodeArgs& args, const LinkageSchema& schema,
               HexEncode(schema.fingerprint).substr(0, 16).c_str(),
               HexEncode(*data.key_check).substr(0, 16).c_str());
   PrintBlockingRules(data.blocking_keys, "  ");
+  if (schema.hardening.any()) std::printf("  hardening: %s\n", HardeningSummary(schema).c_str());
 }
 
 int RunEncode(const EncodeArgs& args) {

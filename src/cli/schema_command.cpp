@@ -66,6 +66,7 @@ int RunCheck(const std::string& path) {
     }
     std::printf("  blocking rule %s: %s\n", rule.name.c_str(), parts.c_str());
   }
+  std::printf("  hardening: %s\n", HardeningSummary(*schema).c_str());
   return kExitOk;
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "internal/status_macros.hpp"
 #include "internal/strings.hpp"
 
 namespace bloomlink::encode_internal {
@@ -119,19 +120,7 @@ absl::StatusOr<BlockingKeyer> BlockingKeyer::Create(const LinkageSchema& schema,
   BlockingKeyer keyer;
   keyer.rules_ = schema.blocking;
   for (const encode::FieldKeys& key : keys) {
-    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-    if (mac == nullptr) return absl::InternalError("OpenSSL has no HMAC");
-    MacContext ctx(EVP_MAC_CTX_new(mac));
-    EVP_MAC_free(mac);
-    if (!ctx) return absl::InternalError("OpenSSL: cannot create an HMAC context");
-    char digest[] = "SHA256";
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                           OSSL_PARAM_construct_end()};
-    const std::string& k = key.keys.at(0);
-    if (EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char*>(k.data()), k.size(),
-                     params) != 1) {
-      return absl::InternalError("OpenSSL: cannot key HMAC-SHA256");
-    }
+    BLOOMLINK_ASSIGN_OR_RETURN(MacContext ctx, NewHmacSha256(key.keys.at(0)));
     keyer.contexts_.push_back(std::move(ctx));
   }
   return keyer;
@@ -141,8 +130,7 @@ absl::StatusOr<BlockingKeyer> BlockingKeyer::Clone() const {
   BlockingKeyer copy;
   copy.rules_ = rules_;
   for (const MacContext& ctx : contexts_) {
-    MacContext dup(EVP_MAC_CTX_dup(ctx.get()));
-    if (!dup) return absl::InternalError("OpenSSL: cannot copy a MAC context");
+    BLOOMLINK_ASSIGN_OR_RETURN(MacContext dup, DupMac(ctx));
     copy.contexts_.push_back(std::move(dup));
   }
   return copy;
@@ -158,13 +146,8 @@ std::uint64_t BlockingKeyer::Token(std::size_t rule, const std::vector<std::stri
     PutLength(message_, value_.size());
     message_ += value_;
   }
-  EVP_MAC_CTX* ctx = contexts_[rule].get();
-  unsigned char mac[32];
-  std::size_t len = 0;
-  // A NULL key re-initialises with the key already set up.
-  EVP_MAC_init(ctx, nullptr, 0, nullptr);
-  EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(message_.data()), message_.size());
-  EVP_MAC_final(ctx, mac, &len, sizeof mac);
+  std::uint8_t mac[32];
+  HmacSha256(contexts_[rule].get(), message_, mac);
   std::uint64_t token = 0;
   for (int b = 7; b >= 0; --b) token = (token << 8) | mac[b];
   return token == kNoBlockingToken ? 1 : token;

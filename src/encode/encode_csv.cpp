@@ -119,12 +119,12 @@ class DatasetBuilder {
         report_(report),
         skip_empty_(encoder.schema().dialect == SchemaDialect::kBloomlink) {
     const LinkageSchema& schema = encoder.schema();
-    dataset_.clks = BitMatrix(0, schema.filter_bits);
+    dataset_.clks = BitMatrix(0, schema.encoded_bits());
     dataset_.schema_fingerprint = schema.fingerprint;
     dataset_.key_check = encoder.key_check();
     for (std::size_t j : encoder.field_filter_fields()) {
       dataset_.field_filters.push_back(
-          FieldFilters{schema.fields[j].name, BitMatrix(0, schema.fields[j].field_filter.bits)});
+          FieldFilters{schema.fields[j].name, BitMatrix(0, schema.field_filter_encoded_bits(schema.fields[j]))});
     }
     for (const BlockingRule& rule : schema.blocking)
       dataset_.blocking_keys.rules.push_back(rule.name);

@@ -14,6 +14,7 @@
 #include "encode/blocking_keyer.hpp"
 #include "encode/field_formatter.hpp"
 #include "encode/field_hasher.hpp"
+#include "encode/harden.hpp"
 #include "internal/status_macros.hpp"
 
 namespace bloomlink::encode {
@@ -55,11 +56,16 @@ struct Workspace {
   std::vector<encode_internal::FieldHasher> filter_hashers;
   std::vector<std::vector<std::uint8_t>> filter_scratch;
   ThreadCounts counts;
-  // Blocking: the keyer, and the clean values of the fields the rules read (present[j] says
-  // whether clean[j] holds field j's clean value for the current record).
+  // Blocking: the keyer, and the clean values of the fields the rules and salts read (present[j]
+  // says whether clean[j] holds field j's clean value for the current record).
   std::optional<encode_internal::BlockingKeyer> keyer;
   std::vector<std::string> clean;
   std::vector<std::uint8_t> present;
+  // Hardening: the salt of the field being encoded, the salted token, the filter after folding
+  // and the transforms' scratch; material collects the record's clean values for BLIP's seed.
+  std::string salt, salted, material;
+  std::vector<std::uint8_t> folded, harden_scratch;
+  std::optional<encode_internal::RecordSeeder> seeder;
   // matcher: for the fields' clkhash patterns (one per thread; it serves every field).
   internal::RegexMatcher matcher;
   // failure: this thread's lowest record whose encoding failed in the current batch, and why.
@@ -89,18 +95,34 @@ void FoldInto(std::uint8_t* src, std::size_t bits, int folds, std::uint8_t* dst,
   if (out_bits % 8 != 0) dst[bytes - 1] &= static_cast<std::uint8_t>(0xFF00u >> (out_bits % 8));
 }
 
-// InsertTokens(hasher, tokens, bits, filter): every token's bits, k per token or the field's
-// count shared out as clkhash does (count / n each, one more for the first count % n tokens).
+// InsertTokens(hasher, tokens, bits, filter, ws): every token's bits, k per token or the field's
+// count shared out as clkhash does (count / n each, one more for the first count % n tokens). A
+// salted field (ws.salt not empty) hashes "salt U+001F token" in place of each token.
 void InsertTokens(encode_internal::FieldHasher& hasher, const TokenList& tokens,
-                  const BitsSpec& bits, std::uint8_t* filter) {
+                  const BitsSpec& bits, std::uint8_t* filter, Workspace& ws) {
   const std::size_t n = tokens.size();
+  auto token = [&](std::size_t t) -> std::string_view {
+    if (ws.salt.empty()) return tokens[t];
+    ws.salted.assign(ws.salt);
+    ws.salted.append(tokens[t]);
+    return ws.salted;
+  };
   if (bits.per_field) {
     const int k = bits.count / static_cast<int>(n);
     const std::size_t extra = static_cast<std::size_t>(bits.count) % n;
-    for (std::size_t t = 0; t < n; ++t) hasher.Insert(tokens[t], k + (t < extra ? 1 : 0), filter);
+    for (std::size_t t = 0; t < n; ++t) hasher.Insert(token(t), k + (t < extra ? 1 : 0), filter);
   } else {
-    for (std::size_t t = 0; t < n; ++t) hasher.Insert(tokens[t], bits.count, filter);
+    for (std::size_t t = 0; t < n; ++t) hasher.Insert(token(t), bits.count, filter);
   }
+}
+
+// AppendMaterial(material, status, value): a field's outcome and clean value, length-prefixed,
+// to the record's BLIP seed material.
+void AppendMaterial(std::string& material, CleanStatus status, std::string_view value) {
+  material.push_back(static_cast<char>(status));
+  const auto n = static_cast<std::uint32_t>(value.size());
+  for (int b = 0; b < 4; ++b) material.push_back(static_cast<char>((n >> (8 * b)) & 0xFF));
+  material.append(value);
 }
 
 }  // namespace
@@ -136,8 +158,23 @@ struct Encoder::Impl {
   // or -1; filter_templates[slot] hashes into it (its own key, its own length).
   std::vector<int> filter_slot;
   std::vector<encode_internal::FieldHashTemplate> filter_templates;
-  // blocking_field[j]: whether a blocking rule reads field j.
-  std::vector<std::uint8_t> blocking_field;
+  // blocking_field[j]: whether a blocking rule reads field j. keep_clean[j]: whether a blocking
+  // rule or a salt reads it (its clean value is then kept in the workspace).
+  std::vector<std::uint8_t> blocking_field, keep_clean;
+  // Hardening. order: the fields in the order they are encoded (those that salt others first);
+  // salt_of[j]: the index of field j's salt in schema.hardening.salts, or -1.
+  std::vector<std::size_t> order;
+  std::vector<int> salt_of;
+  // clk_hardener: the CLK's transforms after folding, when it has any; filter_folds and
+  // filter_hardeners[slot]: each field-level filter's folds and transforms.
+  std::optional<encode_internal::FilterHardener> clk_hardener;
+  std::vector<encode_internal::FilterHardener> filter_hardeners;
+  int filter_folds = 0;
+  // needs_seed: whether BLIP is on (records then get a seed from their clean values).
+  std::optional<encode_internal::RecordSeeder> seeder;
+
+  // SetUpHardening(secret): the above, from the schema's hardening and its keys.
+  absl::Status SetUpHardening(const Secret& secret);
   std::vector<std::unique_ptr<Workspace>> workspaces;
 
   // EncodeRecord: one record's CLK into `row` and, when filter_rows is not null, its field-level
@@ -198,26 +235,34 @@ absl::StatusOr<Encoder> Encoder::Create(const LinkageSchema& schema, const Secre
     FieldKeys filter_keys;
     filter_keys.keys.push_back(keys[j].keys[1]);
     BLOOMLINK_ASSIGN_OR_RETURN(encode_internal::FieldHashTemplate t,
-                               encode_internal::FieldHashTemplate::Create(filter_spec, filter_keys,
-                                                                          field.field_filter.bits));
+                               encode_internal::FieldHashTemplate::Create(
+                                   filter_spec, filter_keys,
+                                   field.field_filter.bits << s.hardening.field_filters.xor_folds));
     impl->filter_slot.push_back(static_cast<int>(impl->filter_templates.size()));
     impl->filter_templates.push_back(std::move(t));
   }
   impl->blocking_field.assign(s.fields.size(), 0);
+  impl->keep_clean.assign(s.fields.size(), 0);
   std::optional<encode_internal::BlockingKeyer> keyer;
   if (!s.blocking.empty()) {
     for (const BlockingRule& rule : s.blocking) {
-      for (const BlockingPart& part : rule.parts) impl->blocking_field[part.field] = 1;
+      for (const BlockingPart& part : rule.parts) {
+        impl->blocking_field[part.field] = impl->keep_clean[part.field] = 1;
+      }
     }
     BLOOMLINK_ASSIGN_OR_RETURN(std::vector<FieldKeys> blocking_keys, DeriveBlockingKeys(s, secret));
     BLOOMLINK_ASSIGN_OR_RETURN(keyer, encode_internal::BlockingKeyer::Create(s, blocking_keys));
   }
+  BLOOMLINK_RETURN_IF_ERROR(impl->SetUpHardening(secret));
   for (int t = 0; t < impl->threads; ++t) {
     auto ws = std::make_unique<Workspace>();
     if (keyer) {
       BLOOMLINK_ASSIGN_OR_RETURN(ws->keyer, keyer->Clone());
-      ws->clean.resize(s.fields.size());
-      ws->present.assign(s.fields.size(), 0);
+    }
+    ws->clean.resize(s.fields.size());
+    ws->present.assign(s.fields.size(), 0);
+    if (impl->seeder) {
+      BLOOMLINK_ASSIGN_OR_RETURN(ws->seeder, impl->seeder->Clone());
     }
     for (std::size_t j = 0; j < s.fields.size(); ++j) {
       const encode_internal::FieldHashTemplate& tmpl = impl->templates[j];
@@ -241,13 +286,54 @@ absl::StatusOr<Encoder> Encoder::Create(const LinkageSchema& schema, const Secre
           encode_internal::FieldHasher::Create(
               impl->filter_templates[static_cast<std::size_t>(slot)], options.token_cache));
       ws->filter_hashers.push_back(std::move(h));
-      ws->filter_scratch.emplace_back((s.fields[j].field_filter.bits + 7) / 8, 0);
+      ws->filter_scratch.emplace_back(
+          ((s.fields[j].field_filter.bits << s.hardening.field_filters.xor_folds) + 7) / 8, 0);
     }
     ws->counts.fields.resize(s.fields.size());
     ws->value.reserve(256);
     impl->workspaces.push_back(std::move(ws));
   }
   return Encoder(std::move(impl));
+}
+
+absl::Status Encoder::Impl::SetUpHardening(const Secret& secret) {
+  const Hardening& h = schema.hardening;
+  const std::size_t nfields = schema.fields.size();
+  salt_of.assign(nfields, -1);
+  for (std::size_t i = 0; i < h.salts.size(); ++i) {
+    for (std::size_t f : h.salts[i].fields) salt_of[f] = static_cast<int>(i);
+    for (const BlockingPart& part : h.salts[i].with) keep_clean[part.field] = 1;
+  }
+  // Fields whose clean value salts another are encoded first (a salted field can itself salt
+  // another: its clean value, not its tokens, is the salt).
+  for (std::size_t j = 0; j < nfields; ++j) {
+    if (keep_clean[j] && salt_of[j] < 0) order.push_back(j);
+  }
+  for (std::size_t j = 0; j < nfields; ++j) {
+    if (!(keep_clean[j] && salt_of[j] < 0)) order.push_back(j);
+  }
+  filter_folds = h.field_filters.xor_folds;
+  if (!h.any()) return absl::OkStatus();
+  BLOOMLINK_ASSIGN_OR_RETURN(HardeningKeys keys, DeriveHardeningKeys(schema, secret));
+  FilterHardening clk_spec = h.clk;
+  if (clk_spec.any()) {
+    BLOOMLINK_ASSIGN_OR_RETURN(
+        clk_hardener,
+        encode_internal::FilterHardener::Create(clk_spec, schema.filter_bits, keys.clk.keys.at(0)));
+    if (!clk_hardener->active()) clk_hardener.reset();  // folding alone: FoldInto does it
+  }
+  for (std::size_t j = 0; j < nfields; ++j) {
+    if (filter_slot[j] < 0) continue;
+    BLOOMLINK_ASSIGN_OR_RETURN(
+        encode_internal::FilterHardener f,
+        encode_internal::FilterHardener::Create(h.field_filters, schema.fields[j].field_filter.bits,
+                                                keys.field_filters.keys.at(j)));
+    filter_hardeners.push_back(std::move(f));
+  }
+  if (h.clk.blip > 0 || h.field_filters.blip > 0) {
+    BLOOMLINK_ASSIGN_OR_RETURN(seeder, encode_internal::RecordSeeder::Create(keys.blip.keys.at(0)));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Encoder::Impl::EncodeRecord(Workspace& ws, const std::string_view* values,
@@ -262,16 +348,29 @@ absl::Status Encoder::Impl::EncodeRecord(Workspace& ws, const std::string_view* 
     for (auto& scratch : ws.filter_scratch) std::fill(scratch.begin(), scratch.end(), 0);
   }
   nonempty = false;
-  const std::size_t nfields = schema.fields.size();
-  for (std::size_t j = 0; j < nfields; ++j) {
+  ws.material.clear();
+  for (const std::size_t j : order) {
     const FieldSpec& field = schema.fields[j];
     if (field.ignored) continue;
     ThreadCounts::Field& counts = ws.counts.fields[j];
     BLOOMLINK_ASSIGN_OR_RETURN(encode_internal::FormatResult r,
                                formatters[j].Format(values[j], &ws.value, ws.matcher));
-    if (ws.keyer && blocking_field[j]) {
+    if (keep_clean[j]) {
       ws.present[j] = r.status == CleanStatus::kValid;
       if (ws.present[j]) ws.clean[j] = ws.value;
+    }
+    if (seeder) AppendMaterial(ws.material, r.status, ws.value);
+    ws.salt.clear();
+    if (salt_of[j] >= 0) {
+      // "salt value U+001F": the parts' values joined by U+001E (a missing part adds nothing).
+      for (const BlockingPart& part :
+           schema.hardening.salts[static_cast<std::size_t>(salt_of[j])].with) {
+        if (ws.present[part.field]) {
+          encode_internal::BlockingValue(part.transform, ws.clean[part.field], &ws.salt);
+        }
+        ws.salt.push_back('\x1e');
+      }
+      ws.salt.push_back('\x1f');
     }
     if (r.status == CleanStatus::kInvalid) {
       ws.counts.CountInvalid(j, r.reason);
@@ -287,18 +386,42 @@ absl::Status Encoder::Impl::EncodeRecord(Workspace& ws, const std::string_view* 
     if (r.status == CleanStatus::kValid) ++counts.valid;
     if (ws.tokens.empty()) continue;
     nonempty = true;
-    InsertTokens(ws.hashers[j], ws.tokens, field.bits, filter);
+    InsertTokens(ws.hashers[j], ws.tokens, field.bits, filter, ws);
     const int slot = filter_slot[j];
     if (slot >= 0 && filter_rows != nullptr) {
       const auto sl = static_cast<std::size_t>(slot);
       InsertTokens(ws.filter_hashers[sl], ws.tokens, field.field_filter.tokens,
-                   ws.filter_scratch[sl].data());
+                   ws.filter_scratch[sl].data(), ws);
     }
   }
-  FoldInto(filter, hash_bits, schema.xor_folds, row, schema.filter_bits);
+  const std::uint64_t seed = ws.seeder ? ws.seeder->Seed(ws.material) : 0;
+  if (clk_hardener) {
+    ws.folded.resize((schema.filter_bits + 7) / 8);
+    FoldInto(filter, hash_bits, schema.xor_folds, ws.folded.data(), schema.filter_bits);
+    clk_hardener->Apply(ws.folded.data(), row, encode_internal::BlipSeed(seed, 0),
+                        ws.harden_scratch);
+  } else {
+    FoldInto(filter, hash_bits, schema.xor_folds, row, schema.filter_bits);
+  }
   if (filter_rows != nullptr) {
     for (std::size_t sl = 0; sl < ws.filter_scratch.size(); ++sl) {
-      std::memcpy(filter_rows[sl], ws.filter_scratch[sl].data(), ws.filter_scratch[sl].size());
+      if (filter_hardeners.empty()) {
+        std::memcpy(filter_rows[sl], ws.filter_scratch[sl].data(), ws.filter_scratch[sl].size());
+        continue;
+      }
+      const encode_internal::FilterHardener& h = filter_hardeners[sl];
+      const std::uint32_t bits = h.in_bits();
+      std::uint8_t* folded = filter_rows[sl];
+      if (h.active()) {
+        ws.folded.resize((bits + 7) / 8);
+        folded = ws.folded.data();
+      }
+      FoldInto(ws.filter_scratch[sl].data(), std::size_t{bits} << filter_folds, filter_folds,
+               folded, bits);
+      if (h.active()) {
+        h.Apply(folded, filter_rows[sl], encode_internal::BlipSeed(seed, 1 + sl),
+                ws.harden_scratch);
+      }
     }
   }
   if (tokens != nullptr && ws.keyer) {

@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "internal/status_macros.hpp"
 #include "internal/strings.hpp"
 
 namespace bloomlink::encode_internal {
@@ -53,6 +54,31 @@ absl::StatusOr<std::shared_ptr<EVP_MAC_CTX>> NewMac(const char* algorithm, const
   }
   return ctx;
 }
+
+}  // namespace
+
+absl::StatusOr<MacContext> NewHmacSha256(std::string_view key) {
+  BLOOMLINK_ASSIGN_OR_RETURN(std::shared_ptr<EVP_MAC_CTX> shared, NewMac("HMAC", "SHA256", key));
+  MacContext ctx(EVP_MAC_CTX_dup(shared.get()));
+  if (!ctx) return absl::InternalError("OpenSSL: cannot copy a MAC context");
+  return ctx;
+}
+
+absl::StatusOr<MacContext> DupMac(const MacContext& ctx) {
+  MacContext dup(EVP_MAC_CTX_dup(ctx.get()));
+  if (!dup) return absl::InternalError("OpenSSL: cannot copy a MAC context");
+  return dup;
+}
+
+void HmacSha256(EVP_MAC_CTX* ctx, std::string_view data, std::uint8_t out[32]) {
+  std::size_t len = 0;
+  // A NULL key re-initialises with the key already set up.
+  EVP_MAC_init(ctx, nullptr, 0, nullptr);
+  EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  EVP_MAC_final(ctx, out, &len, 32);
+}
+
+namespace {
 
 void AppendUtf16Le(std::string& out, char32_t c) {
   auto unit = [&](std::uint16_t u) {

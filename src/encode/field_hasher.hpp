@@ -31,6 +31,12 @@ struct MacCtxFree {
 };
 using MacContext = std::unique_ptr<EVP_MAC_CTX, MacCtxFree>;
 
+// NewHmacSha256(key): an HMAC-SHA256 context keyed once; DupMac(ctx) a copy for another thread.
+absl::StatusOr<MacContext> NewHmacSha256(std::string_view key);
+absl::StatusOr<MacContext> DupMac(const MacContext& ctx);
+// HmacSha256(ctx, data, out): the 32-byte MAC of `data` under the context's key.
+void HmacSha256(EVP_MAC_CTX* ctx, std::string_view data, std::uint8_t out[32]);
+
 // TokenCache: a fixed-capacity open-addressing map from short byte strings to a fixed-size value.
 // Tokens longer than kMaxKey bytes are not cached. When it fills up it is cleared: hits are an
 // optimisation only. Memory is wiped when the cache is destroyed.

@@ -7,6 +7,7 @@
 #include <openssl/params.h>
 
 #include "bloomlink/base64.hpp"
+#include "internal/status_macros.hpp"
 #include "internal/strings.hpp"
 
 namespace bloomlink::encode {
@@ -102,6 +103,28 @@ absl::StatusOr<std::vector<FieldKeys>> DeriveBlockingKeys(const LinkageSchema& s
     result[r].keys.push_back(std::move(*key));
   }
   return result;
+}
+
+absl::StatusOr<HardeningKeys> DeriveHardeningKeys(const LinkageSchema& schema,
+                                                  const Secret& secret) {
+  const std::string fingerprint = HexEncode(schema.fingerprint);
+  auto derive = [&](std::string_view what) {
+    return Hkdf(HkdfHash::kSha256, secret.bytes(), schema.kdf.salt,
+                StrCat("bloomlink/v1/harden/", fingerprint, "/", what), 32);
+  };
+  HardeningKeys keys;
+  BLOOMLINK_ASSIGN_OR_RETURN(std::string clk, derive("clk"));
+  keys.clk.keys.push_back(std::move(clk));
+  BLOOMLINK_ASSIGN_OR_RETURN(std::string blip, derive("blip"));
+  keys.blip.keys.push_back(std::move(blip));
+  for (const FieldSpec& field : schema.fields) {
+    std::string key;
+    if (!field.ignored && field.field_filter.bits > 0) {
+      BLOOMLINK_ASSIGN_OR_RETURN(key, derive(StrCat("field-filter/", field.name)));
+    }
+    keys.field_filters.keys.push_back(std::move(key));
+  }
+  return keys;
 }
 
 absl::StatusOr<Digest> KeyCheckValue(const Secret& secret) {

@@ -47,7 +47,8 @@ absl::StatusOr<std::vector<std::string>> CheckCompatible(const EncodedDataset& a
                  ": they were encoded with different schemas "
                  "(fingerprints ",
                  Short(*a.schema_fingerprint), "... and ", Short(*b.schema_fingerprint),
-                 "...); every organisation must encode with the same schema file"));
+                 "...); every organisation must encode with the same schema file, its hardening "
+                 "included"));
     }
   } else {
     warnings.push_back(StrCat(a.schema_fingerprint ? name_b : name_a,

@@ -316,9 +316,132 @@ absl::Status ParseBlocking(const JsonObject& top, std::string_view source, Linka
   return absl::OkStatus();
 }
 
+// kMaxXorFolds, kMaxDiffusionTaps: limits of the hardening section (docs/schema.md).
+constexpr std::int64_t kMaxXorFolds = 4;
+constexpr std::int64_t kMaxDiffusionTaps = 64;
+
+// ParseFilterHardening: "clk" or "field_filters" of the hardening section; bits lists the
+// (unfolded) lengths of the filters it applies to, to check the limits.
+absl::StatusOr<FilterHardening> ParseFilterHardening(const JsonObject& h,
+                                                     std::span<const std::uint32_t> bits) {
+  BLOOMLINK_RETURN_IF_ERROR(
+      h.Only({"xor_folds", "rule90", "diffusion_taps", "balance", "blip", "description"}));
+  FilterHardening out;
+  BLOOMLINK_ASSIGN_OR_RETURN(std::optional<std::int64_t> folds,
+                             h.OptionalInteger("xor_folds", 0, kMaxXorFolds));
+  out.xor_folds = static_cast<int>(folds.value_or(0));
+  BLOOMLINK_ASSIGN_OR_RETURN(std::optional<bool> rule90, h.OptionalBool("rule90"));
+  out.rule90 = rule90.value_or(false);
+  BLOOMLINK_ASSIGN_OR_RETURN(std::optional<std::int64_t> taps,
+                             h.OptionalInteger("diffusion_taps", 0, kMaxDiffusionTaps));
+  out.diffusion_taps = static_cast<int>(taps.value_or(0));
+  BLOOMLINK_ASSIGN_OR_RETURN(std::optional<bool> balance, h.OptionalBool("balance"));
+  out.balance = balance.value_or(false);
+  if (h.Has("blip")) {
+    BLOOMLINK_ASSIGN_OR_RETURN(out.blip, h.Number("blip"));
+    if (!(out.blip >= 0 && out.blip < 0.5)) {
+      return h.Error("blip", "a flip probability from 0 to below 0.5");
+    }
+  }
+  for (std::uint32_t b : bits) {
+    if ((std::uint64_t{b} << out.xor_folds) > kMaxFilterBits) {
+      return h.Error("xor_folds", StrCat("at most ", kMaxFilterBits,
+                                         " bits hashed (the filter's bits x 2^xor_folds)"));
+    }
+    if (out.balance && 2 * std::uint64_t{b} > kMaxFilterBits) {
+      return h.Error("balance", StrCat("filters of at most ", kMaxFilterBits / 2,
+                                       " bits (balancing doubles them)"));
+    }
+  }
+  return out;
+}
+
+// ParseHardening: the schema's "hardening" section, once its fields are known.
+absl::Status ParseHardening(const JsonObject& top, std::string_view source, LinkageSchema& schema) {
+  BLOOMLINK_ASSIGN_OR_RETURN(std::optional<JsonObject> h, top.OptionalObject("hardening"));
+  if (!h) return absl::OkStatus();
+  BLOOMLINK_RETURN_IF_ERROR(h->Only({"salt", "clk", "field_filters", "description"}));
+  if (const Json* salts = h->Find("salt")) {
+    if (!salts->is_array() || salts->empty() || salts->size() > schema.fields.size()) {
+      return h->Error("salt",
+                      "an array of salts such as {\"fields\": [\"given_name\"], "
+                      "\"with\": [\"year(date_of_birth)\"]}");
+    }
+    std::vector<std::uint8_t> salted(schema.fields.size(), 0);
+    for (std::size_t i = 0; i < salts->size(); ++i) {
+      BLOOMLINK_ASSIGN_OR_RETURN(
+          JsonObject e,
+          JsonObject::Open((*salts)[i], StrCat(h->PathOf("salt"), "[", i, "]"), source));
+      BLOOMLINK_RETURN_IF_ERROR(e.Only({"fields", "with", "description"}));
+      SaltSpec salt;
+      BLOOMLINK_ASSIGN_OR_RETURN(std::vector<std::string> with, e.StringArray("with"));
+      if (with.empty() || with.size() > kMaxBlockingParts) {
+        return e.Error("with", StrCat("an array of 1..", kMaxBlockingParts,
+                                      " parts such as \"year(date_of_birth)\""));
+      }
+      for (std::size_t k = 0; k < with.size(); ++k) {
+        BLOOMLINK_ASSIGN_OR_RETURN(
+            BlockingPart part,
+            ParseBlockingPart(with[k], schema,
+                              StrCat(source, ": ", e.PathOf("with"), "[", k, "]")));
+        salt.with.push_back(part);
+      }
+      BLOOMLINK_ASSIGN_OR_RETURN(std::vector<std::string> fields, e.StringArray("fields"));
+      if (fields.empty()) return e.Error("fields", "an array of field names");
+      for (const std::string& name : fields) {
+        const auto it = std::find_if(schema.fields.begin(), schema.fields.end(),
+                                     [&](const FieldSpec& f) { return f.name == name; });
+        if (it == schema.fields.end() || it->ignored) {
+          return e.Error("fields", StrCat("fields of this schema (\"", name, "\" is not one)"));
+        }
+        const auto j = static_cast<std::size_t>(it - schema.fields.begin());
+        if (salted[j])
+          return e.Error("fields", StrCat("each field in one salt (\"", name, "\" is in two)"));
+        for (const BlockingPart& part : salt.with) {
+          if (part.field == j) {
+            return e.Error("fields", StrCat("fields other than those of \"with\" (\"", name,
+                                            "\" cannot be salted with its own value)"));
+          }
+        }
+        salted[j] = 1;
+        salt.fields.push_back(j);
+      }
+      schema.hardening.salts.push_back(std::move(salt));
+    }
+    // A salt is a clean value, read before the salted fields are encoded: a field that salts
+    // another is not salted itself (which keeps the order of encoding simple and acyclic).
+    for (const SaltSpec& salt : schema.hardening.salts) {
+      for (const BlockingPart& part : salt.with) {
+        if (salted[part.field]) {
+          return h->Error("salt", StrCat("salts whose \"with\" fields are not salted (\"",
+                                         schema.fields[part.field].name, "\" is both)"));
+        }
+      }
+    }
+  }
+  BLOOMLINK_ASSIGN_OR_RETURN(std::optional<JsonObject> clk, h->OptionalObject("clk"));
+  if (clk) {
+    const std::uint32_t bits[] = {schema.filter_bits};
+    BLOOMLINK_ASSIGN_OR_RETURN(schema.hardening.clk, ParseFilterHardening(*clk, bits));
+    schema.xor_folds = schema.hardening.clk.xor_folds;
+  }
+  BLOOMLINK_ASSIGN_OR_RETURN(std::optional<JsonObject> ff, h->OptionalObject("field_filters"));
+  if (ff) {
+    std::vector<std::uint32_t> bits;
+    for (const FieldSpec& f : schema.fields) {
+      if (!f.ignored && f.field_filter.bits > 0) bits.push_back(f.field_filter.bits);
+    }
+    if (bits.empty()) {
+      return h->Error("field_filters", "no section: no field of this schema has a field_filter");
+    }
+    BLOOMLINK_ASSIGN_OR_RETURN(schema.hardening.field_filters, ParseFilterHardening(*ff, bits));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ParseBloomlink(const JsonObject& top, std::string_view source, LinkageSchema& schema) {
   BLOOMLINK_RETURN_IF_ERROR(top.Only({"bloomlink_schema", "description", "filter", "hashing",
-                                      "missing_values", "fields", "blocking"}));
+                                      "missing_values", "fields", "blocking", "hardening"}));
   BLOOMLINK_ASSIGN_OR_RETURN(std::int64_t version, top.Integer("bloomlink_schema", 1, kIntMax));
   if (version > 1) {
     return absl::InvalidArgumentError(StrCat(source, ": bloomlink_schema: version ", version,
@@ -381,7 +504,8 @@ absl::Status ParseBloomlink(const JsonObject& top, std::string_view source, Link
     }
     schema.fields.push_back(std::move(*field));
   }
-  return ParseBlocking(top, source, schema);
+  BLOOMLINK_RETURN_IF_ERROR(ParseBlocking(top, source, schema));
+  return ParseHardening(top, source, schema);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -748,6 +872,26 @@ void Canonicalise(LinkageSchema& schema) {
     }
     j["blocking"] = rules;
   }
+  // Likewise only when the schema is hardened.
+  if (schema.hardening.any()) {
+    const Hardening& h = schema.hardening;
+    Json salts = Json::array();
+    for (const SaltSpec& salt : h.salts) {
+      Json salted = Json::array(), with = Json::array();
+      for (std::size_t f : salt.fields) salted.push_back(schema.fields[f].name);
+      for (const BlockingPart& part : salt.with) with.push_back(BlockingPartText(schema, part));
+      salts.push_back({{"fields", salted}, {"with", with}});
+    }
+    auto filter = [](const FilterHardening& f) {
+      return Json{{"xor_folds", f.xor_folds},
+                  {"rule90", f.rule90},
+                  {"diffusion_taps", f.diffusion_taps},
+                  {"balance", f.balance},
+                  {"blip", f.blip}};
+    };
+    j["hardening"] = {{"salt", salts}, {"clk", filter(h.clk)}};
+    if (h.field_filters.any()) j["hardening"]["field_filters"] = filter(h.field_filters);
+  }
   // nlohmann::json objects keep keys sorted; dump() without indent has no white space.
   schema.canonical_json = j.dump();
   unsigned int len = 0;
@@ -953,6 +1097,50 @@ std::string StarterSchemaJson() {
   ]
 }
 )";
+}
+
+namespace {
+
+std::string DescribeFilterHardening(const FilterHardening& f) {
+  std::vector<std::string> parts;
+  if (f.xor_folds > 0)
+    parts.push_back(StrCat(f.xor_folds, " XOR fold", f.xor_folds > 1 ? "s" : ""));
+  if (f.rule90) parts.push_back("Rule 90");
+  if (f.diffusion_taps > 0) parts.push_back(StrCat("diffusion (", f.diffusion_taps, " taps)"));
+  if (f.balance) parts.push_back("balanced");
+  if (f.blip > 0) parts.push_back(StrCat("BLIP ", f.blip));
+  std::string out;
+  for (const std::string& p : parts) out += StrCat(out.empty() ? "" : ", ", p);
+  return out;
+}
+
+}  // namespace
+
+std::string HardeningSummary(const LinkageSchema& schema) {
+  const Hardening& h = schema.hardening;
+  std::vector<std::string> parts;
+  for (const SaltSpec& salt : h.salts) {
+    std::string fields, with;
+    for (std::size_t f : salt.fields)
+      fields += StrCat(fields.empty() ? "" : ", ", schema.fields[f].name);
+    for (const BlockingPart& part : salt.with) {
+      with += StrCat(with.empty() ? "" : " + ", BlockingPartText(schema, part));
+    }
+    parts.push_back(StrCat("salt ", fields, " with ", with));
+  }
+  if (std::string clk = DescribeFilterHardening(h.clk); !clk.empty()) {
+    parts.push_back(StrCat("CLK: ", clk));
+  } else if (schema.xor_folds > 0) {
+    parts.push_back(
+        StrCat("CLK: ", schema.xor_folds, " XOR fold", schema.xor_folds > 1 ? "s" : ""));
+  }
+  if (std::string ff = DescribeFilterHardening(h.field_filters); !ff.empty()) {
+    parts.push_back(StrCat("field filters: ", ff));
+  }
+  if (parts.empty()) return "none";
+  std::string out;
+  for (const std::string& p : parts) out += StrCat(out.empty() ? "" : "; ", p);
+  return out;
 }
 
 }  // namespace bloomlink

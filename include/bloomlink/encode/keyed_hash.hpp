@@ -48,6 +48,20 @@ absl::StatusOr<std::vector<FieldKeys>> DeriveFieldKeys(const LinkageSchema& sche
 absl::StatusOr<std::vector<FieldKeys>> DeriveBlockingKeys(const LinkageSchema& schema,
                                                           const Secret& secret);
 
+// HardeningKeys: the keys of a schema's hardening (bloomlink/schema.hpp, Hardening), each
+// HKDF-SHA256(secret, salt = the schema's salt, info = "bloomlink/v1/harden/" + fingerprint hex
+// + "/" + what), 32 bytes: what is "clk", "field-filter/" + field name, or "blip" (the key of the
+// per-record seeds of BLIP's flips). Wiped from memory when destroyed.
+struct HardeningKeys {
+  FieldKeys clk;            // one key
+  FieldKeys blip;           // one key
+  FieldKeys field_filters;  // one per schema field ("" for a field without a filter)
+};
+
+// DeriveHardeningKeys(schema, secret): the keys of a bloomlink schema's hardening.
+absl::StatusOr<HardeningKeys> DeriveHardeningKeys(const LinkageSchema& schema,
+                                                  const Secret& secret);
+
 // KeyCheckValue(secret): see the file comment.
 absl::StatusOr<Digest> KeyCheckValue(const Secret& secret);
 

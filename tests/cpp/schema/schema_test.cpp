@@ -321,7 +321,7 @@ TEST(BloomlinkSchemaTest, Errors) {
        "schema.json: fields[0]: expected an object, got \"name\""},
       {"unknown top-level key", R"({"bloomlink_schema": 1, "feilds": [], "fields": [1]})",
        "schema.json: feilds: unknown key (expected one of: bloomlink_schema, description, filter, "
-       "hashing, missing_values, fields, blocking)"},
+       "hashing, missing_values, fields, blocking, hardening)"},
       {"unknown filter key",
        R"({"bloomlink_schema": 1, "filter": {"bits": 64, "k": 2}, "fields": [)" + kField + "]}",
        "schema.json: filter.k: unknown key (expected one of: bits)"},
