@@ -409,7 +409,14 @@ absl::Status Encoder::Impl::EncodeRecord(Workspace& ws, const std::string_view* 
         std::memcpy(filter_rows[sl], ws.filter_scratch[sl].data(), ws.filter_scratch[sl].size());
         continue;
       }
+      // A field without a value keeps an empty filter, which Fellegi-Sunter reads as missing:
+      // balanced or BLIPped, it would look like a value.
       const encode_internal::FilterHardener& h = filter_hardeners[sl];
+      const std::vector<std::uint8_t>& scratch = ws.filter_scratch[sl];
+      if (std::all_of(scratch.begin(), scratch.end(), [](std::uint8_t b) { return b == 0; })) {
+        std::memset(filter_rows[sl], 0, (h.out_bits() + 7) / 8);
+        continue;
+      }
       const std::uint32_t bits = h.in_bits();
       std::uint8_t* folded = filter_rows[sl];
       if (h.active()) {
