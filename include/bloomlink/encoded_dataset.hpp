@@ -48,6 +48,9 @@ struct EncodedDataset {
   std::optional<Digest> key_check;
   // records_skipped counts input records that were not encoded (reported, never silent).
   std::uint64_t records_skipped = 0;
+  // pseudonymous_ids: the ids are keyed pseudonyms (bloomlink/encode/decoys.hpp), which only the
+  // data holders can map back; says nothing about decoys.
+  bool pseudonymous_ids = false;
 
   std::size_t size() const { return ids.size(); }
 };

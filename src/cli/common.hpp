@@ -64,6 +64,7 @@ void AddSchemaCommand(CLI::App& app, int& exit_code);
 void AddSynthCommand(CLI::App& app, int& exit_code);
 void AddBlockingCommand(CLI::App& app, int& exit_code);
 void AddIndexCommand(CLI::App& app, int& exit_code);
+void AddRevealCommand(CLI::App& app, int& exit_code);
 
 // Progress: a one-line progress display on stderr, only when stderr is a terminal.
 class Progress {

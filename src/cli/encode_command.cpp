@@ -1,8 +1,10 @@
 // bloomlink encode: a data holder turns a CSV extract into encodings.
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 #include "bloomlink/base64.hpp"
+#include "bloomlink/encode/decoys.hpp"
 #include "bloomlink/encode/encode_csv.hpp"
 #include "bloomlink/encode/encoder.hpp"
 #include "bloomlink/encode/secret.hpp"
@@ -24,6 +26,8 @@ struct EncodeArgs {
   std::string id_column = "id";
   std::string output_format;
   int threads = 0;
+  double decoys = 0;
+  bool pseudonymous_ids = false;
   bool allow_weak_secret = false;
   bool skip_initial_space = false;
   bool quiet = false;
@@ -82,6 +86,18 @@ void PrintSummary(const EncodeArgs& args, const LinkageSchema& schema,
               HexEncode(*data.key_check).substr(0, 16).c_str());
   PrintBlockingRules(data.blocking_keys, "  ");
   if (schema.hardening.any()) std::printf("  hardening: %s\n", HardeningSummary(schema).c_str());
+  if (data.pseudonymous_ids) {
+    if (args.decoys > 0) {
+      std::printf(
+          "  added %s decoy record%s (%g of the records encoded), which only holders of the "
+          "secret can tell apart (this count is for you: it is in no file)\n",
+          Thousands(report.decoys).c_str(), report.decoys == 1 ? "" : "s", args.decoys);
+    }
+    std::printf(
+        "  ids are keyed pseudonyms, records in pseudonym order: keep %s to map the results back "
+        "(bloomlink reveal)\n",
+        args.input.c_str());
+  }
 }
 
 int RunEncode(const EncodeArgs& args) {
@@ -109,6 +125,14 @@ int RunEncode(const EncodeArgs& args) {
       }
     }
   }
+  if (absl::Status valid = encode::CheckDecoyFraction(args.decoys); !valid.ok()) {
+    return Fail(absl::InvalidArgumentError(internal::StrCat("--", std::string(valid.message()))));
+  }
+  if ((args.decoys > 0 || args.pseudonymous_ids) && format == io::EncodingFormat::kClkhashJson) {
+    return Fail(absl::InvalidArgumentError(
+        "--decoys and --pseudonymous-ids need ids in the output, and clkhash JSON has none (its "
+        "records are numbered by position): write bloom or csv"));
+  }
   // Check that the output can be written before the encoding, which may take minutes, rather
   // than after it. The probe's temporary file is removed at once.
   if (auto probe = io::AtomicFileWriter::Create(args.output); !probe.ok()) {
@@ -120,8 +144,17 @@ int RunEncode(const EncodeArgs& args) {
 
   auto encoder = encode::Encoder::Create(*schema, *secret, {.threads = args.threads});
   if (!encoder.ok()) return Fail(encoder.status());
+  std::optional<encode::IdKeys> id_keys;
+  if (args.decoys > 0 || args.pseudonymous_ids) {
+    auto keys = encode::IdKeys::Create(*schema, *secret);
+    if (!keys.ok()) return Fail(keys.status());
+    id_keys = std::move(*keys);
+  }
 
   encode::CsvEncodeOptions options;
+  options.privacy = {.keys = id_keys ? &*id_keys : nullptr,
+                     .decoys = args.decoys,
+                     .pseudonymous_ids = args.pseudonymous_ids};
   options.id_column = args.id_column;
   options.csv.skip_initial_space = args.skip_initial_space;
   Progress progress("encoding " + args.input);
@@ -134,6 +167,7 @@ int RunEncode(const EncodeArgs& args) {
   auto data = encode::EncodeCsv(args.input, *encoder, options, &report);
   progress.Finish();
   if (!data.ok()) return Fail(data.status());
+  for (const std::string& w : report.warnings) Warn(w);
   absl::Status written = io::WriteEncodings(*data, args.output, format);
   if (!written.ok()) return Fail(written);
   if (!args.quiet) {
@@ -162,6 +196,14 @@ void AddEncodeCommand(CLI::App& app, int& exit_code) {
                   "bloom, clkhash-json or csv (default: from the output's extension, else bloom)");
   cmd->add_option("--threads", args->threads, "encoding threads (0: all cores)")
       ->capture_default_str();
+  cmd->add_option("--decoys", args->decoys,
+                  "add decoy records, round(F x records encoded) of them, F in [0, 1] (0.25 is "
+                  "a good start): fake records only holders of the secret recognise; implies "
+                  "--pseudonymous-ids (docs/security.md)")
+      ->capture_default_str();
+  cmd->add_flag("--pseudonymous-ids", args->pseudonymous_ids,
+                "write keyed pseudonyms instead of the ids, in pseudonym order (bloomlink reveal "
+                "maps the results back)");
   cmd->add_flag("--allow-weak-secret", args->allow_weak_secret,
                 "accept a secret shorter than 16 bytes (compatibility tests only)");
   cmd->add_flag("--skip-initial-space", args->skip_initial_space,

@@ -69,6 +69,10 @@ int RunInspect(const std::string& path) {
                 Thousands(data->records_skipped).c_str());
   }
   std::printf("\nfilter       %zu bits\n", data->clks.bits());
+  if (data->pseudonymous_ids) {
+    std::printf(
+        "ids          keyed pseudonyms (the data holders map them back: bloomlink reveal)\n");
+  }
   std::printf("schema       %s\n", data->schema_fingerprint
                                        ? HexEncode(*data->schema_fingerprint).c_str()
                                        : "unknown (this format does not record it)");

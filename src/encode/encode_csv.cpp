@@ -1,9 +1,11 @@
 #include "bloomlink/encode/encode_csv.hpp"
 
 #include <cstring>
+#include <filesystem>
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
+#include "encode/decoy_maker.hpp"
 #include "internal/status_macros.hpp"
 #include "internal/strings.hpp"
 
@@ -310,6 +312,16 @@ absl::Status ReadBatch(io::CsvReader& reader, std::size_t id_column,
 absl::StatusOr<EncodedDataset> EncodeCsv(const std::string& path, Encoder& encoder,
                                          const CsvEncodeOptions& options, EncodeReport* report) {
   const LinkageSchema& schema = encoder.schema();
+  BLOOMLINK_RETURN_IF_ERROR(CheckPrivacyOptions(options.privacy));
+  if (options.privacy.decoys > 0) {
+    std::error_code error;
+    if (std::filesystem::exists(path, error) && !std::filesystem::is_regular_file(path, error)) {
+      return absl::InvalidArgumentError(
+          StrCat(path,
+                 ": not a regular file: decoys take their values from the extract's own "
+                 "records, which are read a second time (a pipe cannot be)"));
+    }
+  }
   BLOOMLINK_ASSIGN_OR_RETURN(io::CsvReader reader, io::CsvReader::Open(path, options.csv));
   auto id_column = reader.Column(options.id_column);
   if (!id_column.ok()) {
@@ -377,15 +389,38 @@ absl::StatusOr<EncodedDataset> EncodeCsv(const std::string& path, Encoder& encod
     return absl::InvalidArgumentError(StrCat(reader.name(), ": no records after the header"));
   }
   rep.blank_lines = reader.blank_lines();
-  return builder.Finish();
+  BLOOMLINK_ASSIGN_OR_RETURN(EncodedDataset data, builder.Finish());
+  if (!options.privacy.active()) return data;
+  BLOOMLINK_ASSIGN_OR_RETURN(
+      encode_internal::DecoyMaker maker,
+      encode_internal::DecoyMaker::Create(options.privacy, schema, data.ids, encoder.threads()));
+  if (maker.needs_values()) {
+    // The second reading: the values the decoys take from the records.
+    BLOOMLINK_ASSIGN_OR_RETURN(io::CsvReader again, io::CsvReader::Open(path, options.csv));
+    BLOOMLINK_ASSIGN_OR_RETURN(std::size_t id_again, again.Column(options.id_column));
+    BLOOMLINK_ASSIGN_OR_RETURN(std::vector<std::size_t> columns_again, FieldColumns(again, schema));
+    io::CsvRecord record;
+    while (true) {
+      BLOOMLINK_ASSIGN_OR_RETURN(bool more, again.Next(record));
+      if (!more) break;
+      maker.Offer(record[id_again], [&](std::size_t j) { return record[columns_again[j]]; });
+    }
+    if (options.cancelled && options.cancelled()) {
+      return absl::CancelledError(StrCat(reader.name(), ": encoding cancelled"));
+    }
+  }
+  BLOOMLINK_RETURN_IF_ERROR(maker.Finish(data, encoder, rep, reader.name()));
+  return data;
 }
 
 absl::StatusOr<EncodedDataset> EncodeRecords(std::span<const std::string_view> ids,
                                              std::span<const std::string_view> values,
                                              Encoder& encoder, std::string_view source,
                                              EncodeReport* report,
-                                             const std::function<bool()>& cancelled) {
+                                             const std::function<bool()>& cancelled,
+                                             const PrivacyOptions& privacy) {
   const std::size_t nfields = encoder.schema().fields.size();
+  BLOOMLINK_RETURN_IF_ERROR(CheckPrivacyOptions(privacy));
   if (values.size() != ids.size() * nfields) {
     return absl::InvalidArgumentError(StrCat(source, ": ", values.size(), " values for ",
                                              ids.size(), " records of ", nfields, " fields"));
@@ -405,7 +440,16 @@ absl::StatusOr<EncodedDataset> EncodeRecords(std::span<const std::string_view> i
     if (cancelled && cancelled())
       return absl::CancelledError(StrCat(source, ": encoding cancelled"));
   }
-  return builder.Finish();
+  BLOOMLINK_ASSIGN_OR_RETURN(EncodedDataset data, builder.Finish());
+  if (!privacy.active()) return data;
+  BLOOMLINK_ASSIGN_OR_RETURN(
+      encode_internal::DecoyMaker maker,
+      encode_internal::DecoyMaker::Create(privacy, encoder.schema(), data.ids, encoder.threads()));
+  for (std::size_t r = 0; r < ids.size() && maker.needs_values(); ++r) {
+    maker.Offer(ids[r], [&](std::size_t j) { return values[r * nfields + j]; });
+  }
+  BLOOMLINK_RETURN_IF_ERROR(maker.Finish(data, encoder, rep, source));
+  return data;
 }
 
 }  // namespace bloomlink::encode

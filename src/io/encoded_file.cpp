@@ -56,6 +56,9 @@ constexpr Tag kTagField = {'F', 'F', 'L', 'T'};
 constexpr Tag kTagEnd = {'E', 'N', 'D', ' '};
 // Keyed blocking tokens: ancillary (lower-case), so a reader that predates them skips them.
 constexpr Tag kTagBlocking = {'b', 'k', 'e', 'y'};
+// "The ids are keyed pseudonyms": ancillary, a u32 scheme (1: bloomlink/encode/decoys.hpp).
+constexpr Tag kTagPseudonymous = {'p', 'i', 'd', 's'};
+constexpr std::uint32_t kPseudonymScheme = 1;
 
 constexpr std::size_t kChunkBytes = std::size_t{4} << 20;
 
@@ -263,6 +266,7 @@ class Parser {
   absl::Status ReadFieldFilters(std::uint64_t len);
   absl::Status ReadEnd(std::uint64_t len);
   absl::Status ReadBlockingKeys(std::uint64_t len);
+  absl::Status ReadPseudonymous(std::uint64_t len);
   absl::Status ReadRows(BitMatrix& m);
   absl::Status CheckContents();
   static Tag ExpectedTag(Stage stage);
@@ -274,6 +278,7 @@ class Parser {
   Stage stage_ = Stage::kHead;
   std::uint32_t field_sections_ = 0;
   bool blocking_read_ = false;
+  bool pseudonymous_read_ = false;
 };
 
 Tag Parser::ExpectedTag(Stage stage) {
@@ -554,6 +559,19 @@ absl::Status Parser::ReadBlockingKeys(std::uint64_t len) {
   return absl::OkStatus();
 }
 
+absl::Status Parser::ReadPseudonymous(std::uint64_t len) {
+  const std::string where = "section pids (pseudonymous ids)";
+  if (pseudonymous_read_) return Error(where, "the file has this section twice");
+  pseudonymous_read_ = true;
+  if (len != 4) return Error(where, StrCat("the section is ", len, " bytes; expected 4"));
+  std::array<std::uint8_t, 4> scheme;
+  BLOOMLINK_RETURN_IF_ERROR(ReadHashed(scheme.data(), scheme.size()));
+  if (GetU32(scheme.data()) == 0) return Error(where, "pseudonym scheme 0; expected 1 or more");
+  header.pseudonymous_ids = true;
+  dataset.pseudonymous_ids = true;
+  return absl::OkStatus();
+}
+
 absl::Status Parser::ReadEnd(std::uint64_t len) {
   const std::string where = "section END";
   if (len != kChecksumBytes) {
@@ -625,6 +643,10 @@ absl::Status Parser::Run() {
         tag == kTagHead || tag == kTagIds || tag == kTagClks || tag == kTagField || tag == kTagEnd;
     if (tag == kTagBlocking && stage_ != Stage::kHead) {
       BLOOMLINK_RETURN_IF_ERROR(ReadBlockingKeys(len));
+      continue;
+    }
+    if (tag == kTagPseudonymous && stage_ != Stage::kHead) {
+      BLOOMLINK_RETURN_IF_ERROR(ReadPseudonymous(len));
       continue;
     }
     if (!known) {
@@ -839,6 +861,12 @@ absl::Status WriteBody(const EncodedDataset& dataset, BodyWriter<Sink>& w) {
       for (std::uint64_t t : keys.tokens) PutU64(buffer, t);
       BLOOMLINK_RETURN_IF_ERROR(w.Write(buffer));
     }
+  }
+  if (dataset.pseudonymous_ids) {
+    std::string scheme;
+    PutU32(scheme, kPseudonymScheme);
+    BLOOMLINK_RETURN_IF_ERROR(w.SectionHeader(kTagPseudonymous, scheme.size()));
+    BLOOMLINK_RETURN_IF_ERROR(w.Write(scheme));
   }
   return w.SectionHeader(kTagEnd, kChecksumBytes);
 }

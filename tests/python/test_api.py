@@ -1191,9 +1191,9 @@ def test_every_public_name_is_documented():
     assert set(bloomlink.__all__) == {
         "ClusterMetrics", "ClusterScores", "CrosswalkComparison", "EncodedDataset", "Error",
         "Estimate", "FileError", "FsModel", "IndexStats", "IndexUpdate", "InputError", "Linkage",
-        "Metrics", "PersonIndex", "Schema", "SyntheticExtracts", "SyntheticSources",
-        "compare_crosswalks", "encode", "evaluate", "kernel", "link", "synth", "synth_sources",
-        "__version__"}
+        "Metrics", "PersonIndex", "Revealed", "Schema", "SyntheticExtracts", "SyntheticSources",
+        "compare_crosswalks", "encode", "evaluate", "kernel", "link", "reveal", "synth",
+        "synth_sources", "__version__"}
     for name in bloomlink.__all__:
         if name == "__version__":
             continue

@@ -180,6 +180,12 @@ class EncodedDataset:
         for datasets encoded with the same secret, and useless for recovering the secret."""
         return self._core.key_check
 
+    @property
+    def pseudonymous_ids(self) -> bool:
+        """Whether the ids are keyed pseudonyms (``encode(..., pseudonymous_ids=True)`` or
+        ``decoys=``), which :func:`reveal` maps back with the secret."""
+        return self._core.pseudonymous_ids
+
     def __len__(self) -> int:
         return len(self._core)
 
@@ -230,7 +236,8 @@ def _secret_bytes(secret: Union[bytes, str, None]) -> Optional[bytes]:
 def encode(data: Any, schema: Union[Schema, PathLike, Mapping[str, Any]], *,
            secret: Union[bytes, str, None] = None, secret_file: Optional[PathLike] = None,
            id_column: str = "id", threads: int = 0, allow_weak_secret: bool = False,
-           skip_initial_space: bool = False) -> EncodedDataset:
+           skip_initial_space: bool = False, decoys: float = 0.0,
+           pseudonymous_ids: bool = False) -> EncodedDataset:
     """Encodes records into keyed Bloom filters (CLKs), as a data holder does on its own side.
 
     Args:
@@ -244,10 +251,17 @@ def encode(data: Any, schema: Union[Schema, PathLike, Mapping[str, Any]], *,
         id_column: the column holding record ids (unique, non-empty).
         threads: 0 uses every core. The result is identical for any number.
         skip_initial_space: for CSV files that separate fields with ", " (FEBRL).
+        decoys: add ``round(decoys x records encoded)`` decoy records, a fraction in [0, 1]
+            (0.25 is a good start): plausible fake records whose ids only holders of the secret
+            recognise, a defence against graph-matching attacks (docs/security.md). Implies
+            ``pseudonymous_ids``. From a CSV path the file is read twice (not a pipe).
+        pseudonymous_ids: every id becomes a keyed pseudonym and the records are put in
+            pseudonym order; :func:`reveal` maps a linkage's output back.
 
     Returns:
         An :class:`EncodedDataset`; its ``report`` counts encoded, missing and invalid values per
-        field (invalid values are encoded as missing, never as if valid).
+        field (invalid values are encoded as missing, never as if valid), and the decoys added
+        (``report["decoys"]``, for the data holder's eyes: it is in no file).
 
     Raises:
         InputError (a ValueError) for bad input, naming the record and field; FileError (an
@@ -262,16 +276,27 @@ def encode(data: Any, schema: Union[Schema, PathLike, Mapping[str, Any]], *,
         raise TypeError(f"id_column must be a str, got {type(id_column).__name__}")
     threads = _bounded_int(threads)
     allow_weak_secret, skip_initial_space = bool(allow_weak_secret), bool(skip_initial_space)
+    decoys, pseudonymous_ids = _fraction(decoys, "decoys"), bool(pseudonymous_ids)
     if isinstance(data, (str, os.PathLike)):
         core, report = _core.encode_csv(os.fspath(data), schema._core, secret_b, secret_path,
-                                        id_column, threads, skip_initial_space, allow_weak_secret)
+                                        id_column, threads, skip_initial_space, allow_weak_secret,
+                                        decoys, pseudonymous_ids)
     else:
         ids, columns, source = _columns(data, schema, id_column)
         core, report = _core.encode_columns(ids, columns, schema._core, secret_b, secret_path,
-                                            threads, allow_weak_secret, source)
+                                            threads, allow_weak_secret, source, decoys,
+                                            pseudonymous_ids)
     for w in report.pop("warnings", []):
         warnings.warn(w, stacklevel=2)
     return EncodedDataset(core, report)
+
+
+def _fraction(value: Any, name: str) -> float:
+    """float(value) for the core (which checks the range), or InputError naming the argument."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise _core.InputError(f"{name}: expected a number between 0 and 1, got "
+                               f"{type(value).__name__}")
+    return float(value)
 
 
 def _columns(data: Any, schema: Schema, id_column: str):
@@ -671,6 +696,117 @@ def evaluate(pairs: Any, truth: Any = None, *, truth_regex: Optional[str] = None
             ratio = _core.reduction_ratio(m["predicted"], len(a), len(b))
         extra = {"pair_completeness": m["recall"], "reduction_ratio": ratio}
     return Metrics(**m, **extra)
+
+
+# -------------------------------------------------------------------------------------------------
+# Revealing: the data holder's side of pseudonymous ids and decoys
+
+
+@dataclasses.dataclass
+class Revealed:
+    """A linkage's output as a data holder sees it (:func:`reveal`): its records' real ids, and
+    no row that names a decoy."""
+
+    table: Any           #: pandas DataFrame: the rows kept, with real ids where recognised
+    rows_read: int       #: rows of the input
+    rows_dropped: int    #: rows left out as they name a decoy (any holder's)
+    ids_revealed: int    #: id cells of the rows kept replaced by a real id
+    ids_left: int        #: id cells of the rows kept left as they were (other holders' records)
+    warnings: list       #: e.g. that no pseudonym was recognised (the wrong secret or extract)
+
+
+_REVEAL_COLUMNS = {"pairs": ["id_a", "id_b"], "crosswalk": ["record_id"]}
+
+
+def reveal(table: Any, extracts: Any, schema: Union[Schema, PathLike, Mapping[str, Any]], *,
+           kind: Optional[str] = None, secret: Union[bytes, str, None] = None,
+           secret_file: Optional[PathLike] = None, id_column: str = "id",
+           skip_initial_space: bool = False, output: Optional[PathLike] = None,
+           allow_weak_secret: bool = False, threads: int = 0) -> Revealed:
+    """Maps the pseudonyms in a linkage's output back to a data holder's own record ids and
+    leaves out every row that names a decoy, as `bloomlink reveal` does.
+
+    Args:
+        table: pairs (from :func:`link` / `bloomlink link`: columns id_a, id_b, ...) or a
+            crosswalk (from :meth:`PersonIndex.crosswalk` / `bloomlink index export`: columns
+            person_id, source, record_id, ...): a DataFrame, a :class:`Linkage` or a CSV path.
+        extracts: the holder's extracts as they were encoded: a DataFrame or CSV path, or a list
+            of them. Only their ``id_column`` is read.
+        schema: the schema the extracts were encoded with.
+        kind: ``"pairs"`` or ``"crosswalk"``; by default from the columns.
+        secret, secret_file: the shared secret, as for :func:`encode`.
+        output: also write the result as CSV. From a CSV path to ``output``, the file is
+            written by the core, atomically and exactly as `bloomlink reveal` writes it.
+
+    Returns:
+        A :class:`Revealed`: the table and the counts. A warning is raised when no pseudonym
+        was recognised (probably the wrong secret, schema or extract).
+    """
+    pd = _pandas()
+    schema = _schema(schema)
+    if isinstance(table, Linkage):
+        table = table.pairs
+    path = os.fspath(table) if isinstance(table, (str, os.PathLike)) else None
+    if path is not None:
+        header = pd.read_csv(path, dtype=str, keep_default_na=False, nrows=0)
+        columns = [str(c) for c in header.columns]
+    elif isinstance(table, pd.DataFrame):
+        columns = [str(c) for c in table.columns]
+    else:
+        raise TypeError(f"table: expected a DataFrame, a Linkage or a CSV path, got "
+                        f"{type(table).__name__}")
+    if kind is None:
+        if {"id_a", "id_b"} <= set(columns):
+            kind = "pairs"
+        elif "record_id" in columns:
+            kind = "crosswalk"
+        else:
+            raise _core.InputError(
+                f"{path or 'table'}: neither a pairs table (columns id_a, id_b) nor a crosswalk "
+                f"(column record_id); the columns are: {', '.join(columns)}")
+    if kind not in _REVEAL_COLUMNS:
+        raise _core.InputError(f'kind: expected "pairs" or "crosswalk", got {kind!r}')
+    revealer = _core.Revealer(schema._core, _secret_bytes(secret),
+                              os.fspath(secret_file) if secret_file is not None else None,
+                              bool(allow_weak_secret))
+    threads = _bounded_int(threads)
+    if isinstance(extracts, (str, os.PathLike)) or isinstance(extracts, pd.DataFrame):
+        extracts = [extracts]
+    for extract in extracts:
+        if isinstance(extract, (str, os.PathLike)):
+            revealer.add_csv(os.fspath(extract), id_column, bool(skip_initial_space), threads)
+        elif isinstance(extract, pd.DataFrame):
+            if id_column not in extract.columns:
+                raise _core.InputError(f"extract: no column {id_column!r} (the id column)")
+            revealer.add_ids([str(x) for x in extract[id_column]], threads)
+        else:
+            raise TypeError(f"extracts: expected DataFrames or CSV paths, got "
+                            f"{type(extract).__name__}")
+    id_columns = _REVEAL_COLUMNS[kind]
+    if path is not None and output is not None:
+        report = revealer.reveal_csv(path, kind, os.fspath(output))
+        result = pd.read_csv(os.fspath(output), keep_default_na=False,
+                             dtype={c: str for c in id_columns + ["person_id", "source"]})
+    else:
+        if path is not None:
+            table = pd.read_csv(path, keep_default_na=False,
+                                dtype={c: str for c in id_columns + ["person_id", "source"]})
+        missing = [c for c in id_columns if c not in table.columns]
+        if missing:
+            raise _core.InputError(f"{path or 'table'}: no column {missing[0]!r} (a {kind} "
+                                   f"table has columns {', '.join(id_columns)})")
+        cells = [[str(x) for x in table[c]] for c in id_columns]
+        revealed, keep, report = revealer.reveal_columns(cells, path or "table")
+        result = table.loc[np.asarray(keep, dtype=bool)].reset_index(drop=True).copy()
+        for c, values in zip(id_columns, revealed):
+            result[c] = pd.Series(values, dtype=object)
+        if output is not None:
+            result.to_csv(os.fspath(output), index=False)
+    for w in report["warnings"]:
+        warnings.warn(w, stacklevel=2)
+    return Revealed(table=result, rows_read=report["rows_read"],
+                    rows_dropped=report["rows_dropped"], ids_revealed=report["ids_revealed"],
+                    ids_left=report["ids_left"], warnings=list(report["warnings"]))
 
 
 # -------------------------------------------------------------------------------------------------

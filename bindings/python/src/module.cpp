@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "bloomlink/base64.hpp"
+#include "bloomlink/encode/decoys.hpp"
 #include "bloomlink/encode/encode_csv.hpp"
 #include "bloomlink/encode/encoder.hpp"
 #include "bloomlink/encode/secret.hpp"
@@ -232,6 +233,7 @@ py::dict ReportDict(const encode::EncodeReport& report, const LinkageSchema& sch
   d["records_read"] = report.records_read;
   d["records_encoded"] = report.records_encoded;
   d["records_skipped"] = report.records_skipped;
+  d["decoys"] = report.decoys;
   py::list fields;
   for (std::size_t j = 0; j < schema.fields.size(); ++j) {
     const FieldSpec& f = schema.fields[j];
@@ -256,19 +258,32 @@ py::tuple Finish(EncodedDataset&& data, const encode::EncodeReport& report,
   py::list warnings;
   for (const std::string& w : schema.warnings) warnings.append(w);
   for (const std::string& w : secret.warnings()) warnings.append(w);
+  for (const std::string& w : report.warnings) warnings.append(w);
   py::dict rep = ReportDict(report, schema);
   rep["warnings"] = warnings;
   return py::make_tuple(Dataset{std::make_shared<EncodedDataset>(std::move(data))}, rep);
 }
 
+// IdKeysFor(schema, secret, decoys, pseudonymous_ids): the keys of pseudonyms and decoys when
+// either is asked for (the fraction checked first).
+std::optional<encode::IdKeys> IdKeysFor(const LinkageSchema& schema, const encode::Secret& secret,
+                                        double decoys, bool pseudonymous_ids) {
+  Check(encode::CheckDecoyFraction(decoys));
+  if (!(decoys > 0) && !pseudonymous_ids) return std::nullopt;
+  return Unwrap(encode::IdKeys::Create(schema, secret));
+}
+
 py::tuple EncodeCsvFile(const std::string& path, const Schema& schema,
                         std::optional<py::bytes> secret, std::optional<std::string> secret_file,
                         const std::string& id_column, long long threads, bool skip_initial_space,
-                        bool allow_weak_secret) {
+                        bool allow_weak_secret, double decoys, bool pseudonymous_ids) {
   encode::Secret s = MakeSecret(secret, secret_file, allow_weak_secret);
   auto encoder =
       Unwrap(encode::Encoder::Create(*schema.schema, s, {.threads = ClampToInt(threads)}));
+  const std::optional<encode::IdKeys> keys = IdKeysFor(*schema.schema, s, decoys, pseudonymous_ids);
   encode::CsvEncodeOptions options;
+  options.privacy = {
+      .keys = keys ? &*keys : nullptr, .decoys = decoys, .pseudonymous_ids = pseudonymous_ids};
   options.id_column = id_column;
   options.csv.skip_initial_space = skip_initial_space;
   options.cancelled = CheckSignals;
@@ -300,7 +315,8 @@ std::string_view Utf8Of(PyObject* item, const char* what, std::size_t record) {
 
 py::tuple EncodeColumns(py::sequence ids, py::list columns, const Schema& schema,
                         std::optional<py::bytes> secret, std::optional<std::string> secret_file,
-                        long long threads, bool allow_weak_secret, const std::string& source) {
+                        long long threads, bool allow_weak_secret, const std::string& source,
+                        double decoys, bool pseudonymous_ids) {
   const LinkageSchema& s = *schema.schema;
   if (columns.size() != s.fields.size()) {
     RaiseInput(
@@ -308,6 +324,7 @@ py::tuple EncodeColumns(py::sequence ids, py::list columns, const Schema& schema
   }
   encode::Secret secret_value = MakeSecret(secret, secret_file, allow_weak_secret);
   auto encoder = Unwrap(encode::Encoder::Create(s, secret_value, {.threads = ClampToInt(threads)}));
+  const std::optional<encode::IdKeys> keys = IdKeysFor(s, secret_value, decoys, pseudonymous_ids);
   // Views into the Python strings; the fast sequences hold references until encoding is done.
   py::object id_seq =
       py::reinterpret_steal<py::object>(PySequence_Fast(ids.ptr(), "ids must be a sequence"));
@@ -350,9 +367,65 @@ py::tuple EncodeColumns(py::sequence ids, py::list columns, const Schema& schema
   absl::StatusOr<EncodedDataset> data;
   {
     py::gil_scoped_release release;
-    data = encode::EncodeRecords(id_views, values, encoder, source, &report, CheckSignals);
+    data = encode::EncodeRecords(
+        id_views, values, encoder, source, &report, CheckSignals,
+        {.keys = keys ? &*keys : nullptr, .decoys = decoys, .pseudonymous_ids = pseudonymous_ids});
   }
   return Finish(Unwrap(std::move(data)), report, secret_value, s);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Revealing (the data holder's side of pseudonymous ids and decoys)
+
+struct Revealer {
+  std::unique_ptr<encode::IdKeys> keys;
+  std::unique_ptr<encode::IdRevealer> revealer;
+};
+
+Revealer MakeRevealer(const Schema& schema, std::optional<py::bytes> secret,
+                      std::optional<std::string> secret_file, bool allow_weak_secret) {
+  encode::Secret s = MakeSecret(secret, secret_file, allow_weak_secret);
+  Revealer r;
+  r.keys = std::make_unique<encode::IdKeys>(Unwrap(encode::IdKeys::Create(*schema.schema, s)));
+  r.revealer = std::make_unique<encode::IdRevealer>(*r.keys);
+  return r;
+}
+
+py::dict RevealDict(const encode::RevealReport& report) {
+  py::dict d;
+  d["rows_read"] = report.rows_read;
+  d["rows_dropped"] = report.rows_dropped;
+  d["ids_revealed"] = report.ids_revealed;
+  d["ids_left"] = report.ids_left;
+  d["decoy_ids"] = report.decoy_ids;
+  d["pseudonyms"] = report.pseudonyms;
+  d["warnings"] = report.warnings;
+  return d;
+}
+
+// RevealColumns(self, columns, source): the id columns of a table (lists of str, one per
+// column, equally long): the revealed columns of the rows kept, which rows are kept, the counts.
+py::tuple RevealColumns(const Revealer& self, const std::vector<std::vector<std::string>>& columns,
+                        const std::string& source) {
+  const std::size_t rows = columns.empty() ? 0 : columns[0].size();
+  for (const auto& c : columns) {
+    if (c.size() != rows) RaiseInput("columns: the id columns differ in length");
+  }
+  std::vector<std::vector<std::string>> out(columns.size());
+  std::vector<bool> keep(rows);
+  encode::RevealReport report;
+  {
+    py::gil_scoped_release release;
+    std::vector<std::string_view> ids(columns.size()), revealed;
+    for (std::size_t r = 0; r < rows; ++r) {
+      for (std::size_t k = 0; k < columns.size(); ++k) ids[k] = columns[k][r];
+      keep[r] = encode::RevealRow(*self.revealer, ids, revealed, report);
+      if (!keep[r]) continue;
+      for (std::size_t k = 0; k < columns.size(); ++k) out[k].emplace_back(revealed[k]);
+    }
+    encode::FinishRevealReport(report, source);
+  }
+  return py::make_tuple(out, keep, RevealDict(report));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -950,6 +1023,8 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("schema_fingerprint",
                              [](const Dataset& d) { return HexOf(d.data->schema_fingerprint); })
       .def_property_readonly("key_check", [](const Dataset& d) { return HexOf(d.data->key_check); })
+      .def_property_readonly("pseudonymous_ids",
+                             [](const Dataset& d) { return d.data->pseudonymous_ids; })
       .def(
           "save",
           [](const Dataset& d, const std::string& path, const std::string& format) {
@@ -989,10 +1064,56 @@ PYBIND11_MODULE(_core, m) {
 
   m.def("encode_csv", &EncodeCsvFile, py::arg("path"), py::arg("schema"), py::arg("secret"),
         py::arg("secret_file"), py::arg("id_column"), py::arg("threads"),
-        py::arg("skip_initial_space"), py::arg("allow_weak_secret"));
+        py::arg("skip_initial_space"), py::arg("allow_weak_secret"), py::arg("decoys") = 0.0,
+        py::arg("pseudonymous_ids") = false);
   m.def("encode_columns", &EncodeColumns, py::arg("ids"), py::arg("columns"), py::arg("schema"),
         py::arg("secret"), py::arg("secret_file"), py::arg("threads"), py::arg("allow_weak_secret"),
-        py::arg("source"));
+        py::arg("source"), py::arg("decoys") = 0.0, py::arg("pseudonymous_ids") = false);
+  py::class_<Revealer>(m, "Revealer")
+      .def(py::init(&MakeRevealer), py::arg("schema"), py::arg("secret"), py::arg("secret_file"),
+           py::arg("allow_weak_secret"))
+      .def(
+          "add_ids",
+          [](Revealer& self, const std::vector<std::string>& ids, long long threads) {
+            py::gil_scoped_release release;
+            self.revealer->AddIds(ids, ClampToInt(threads));
+          },
+          py::arg("ids"), py::arg("threads") = 0)
+      .def(
+          "add_csv",
+          [](Revealer& self, const std::string& path, const std::string& id_column,
+             bool skip_initial_space, long long threads) {
+            io::CsvOptions csv;
+            csv.skip_initial_space = skip_initial_space;
+            absl::Status added;
+            {
+              py::gil_scoped_release release;
+              added = self.revealer->AddExtract(path, id_column, csv, ClampToInt(threads));
+            }
+            Check(added);
+          },
+          py::arg("path"), py::arg("id_column"), py::arg("skip_initial_space"),
+          py::arg("threads") = 0)
+      .def_property_readonly("ids", [](const Revealer& self) { return self.revealer->ids(); })
+      .def("reveal_columns", &RevealColumns, py::arg("columns"), py::arg("source"))
+      .def(
+          "reveal_csv",
+          [](const Revealer& self, const std::string& input, const std::string& table,
+             const std::string& output) {
+            if (table != "pairs" && table != "crosswalk") {
+              RaiseInput(StrCat("kind: expected \"pairs\" or \"crosswalk\", got \"", table, "\""));
+            }
+            absl::StatusOr<encode::RevealReport> report;
+            {
+              py::gil_scoped_release release;
+              report = encode::RevealCsv(
+                  *self.revealer, input,
+                  table == "pairs" ? encode::RevealTable::kPairs : encode::RevealTable::kCrosswalk,
+                  output);
+            }
+            return RevealDict(Unwrap(std::move(report)));
+          },
+          py::arg("input"), py::arg("kind"), py::arg("output"));
   py::class_<LinkResult, std::shared_ptr<LinkResult>>(m, "LinkResult")
       .def("__len__", [](const LinkResult& r) { return r.linkage.pairs.size(); })
       .def_property_readonly(

@@ -63,6 +63,8 @@ struct EncodedFileHeader {
   std::vector<FieldFilterInfo> field_filters;
   // blocking_rules: the names of the keyed blocking rules (section bkey), if any.
   std::vector<std::string> blocking_rules;
+  // pseudonymous_ids: the ids are keyed pseudonyms (section pids).
+  bool pseudonymous_ids = false;
   // file_bytes is the size of the file.
   std::uint64_t file_bytes = 0;
   // checksum is the SHA-256 stored in the file; checksum_verified says whether it was checked

@@ -539,6 +539,42 @@ TEST_F(EncodedFileTest, UnknownSectionsFollowTheEvolutionRules) {
                        "to this bloomlink: the file was made by a newer bloomlink"));
 }
 
+TEST_F(EncodedFileTest, PseudonymousIdsAreAFlagSection) {
+  // Written as an ancillary section pids holding the scheme, after the others; read back into the
+  // dataset and the header; absent (and false) otherwise.
+  EncodedDataset d = MakeDataset(3, 64);
+  d.pseudonymous_ids = true;
+  const std::string path = dir_.file("p.bloom");
+  ASSERT_TRUE(WriteEncodedFile(d, path).ok());
+  const std::string file = ReadFile(path);
+  const std::size_t at = file.find("pids");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_EQ(file.substr(at, 16), "pids" + U64(4) + U32(1));
+  EXPECT_EQ(at + 16, file.size() - 12 - 32);  // just before END
+  auto back = ReadEncodedFile(path);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_TRUE(back->pseudonymous_ids);
+  auto header = ReadEncodedFileHeader(path);
+  ASSERT_TRUE(header.ok()) << header.status();
+  EXPECT_TRUE(header->pseudonymous_ids);
+  d.pseudonymous_ids = false;
+  ASSERT_TRUE(WriteEncodedFile(d, path).ok());
+  EXPECT_EQ(ReadFile(path).find("pids"), std::string::npos);
+  back = ReadEncodedFile(path);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_FALSE(back->pseudonymous_ids);
+  // A bad section is refused by name.
+  const std::string base =
+      Section("HEAD", Head(16, 2)) + Section("IDS ", Ids({"a", "b"})) + Section("CLKS", "abcd");
+  EXPECT_THAT(ReadBytes(Finish(base + Section("pids", U32(0)))),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "section pids (pseudonymous ids): pseudonym scheme 0"));
+  EXPECT_THAT(ReadBytes(Finish(base + Section("pids", U64(1)))),
+              StatusIs(absl::StatusCode::kInvalidArgument, "the section is 8 bytes; expected 4"));
+  EXPECT_THAT(ReadBytes(Finish(base + Section("pids", U32(1)) + Section("pids", U32(1)))),
+              StatusIs(absl::StatusCode::kInvalidArgument, "the file has this section twice"));
+}
+
 TEST_F(EncodedFileTest, HeaderOnlyReadSkipsContentsButChecksLayout) {
   const std::string file = SmallFile(dir_);
   const std::string path = dir_.file("h.bloom");
