@@ -63,6 +63,15 @@ def encode_csv(path: str, schema: Schema, secret: Optional[bytes], secret_file: 
 def encode_columns(ids: Sequence[Any], columns: list[Optional[Sequence[Any]]], schema: Schema,
                    secret: Optional[bytes], secret_file: Optional[str], threads: int,
                    allow_weak_secret: bool, source: str) -> tuple[Dataset, dict[str, Any]]: ...
+def audit_csv(path: str, schema: Schema, secret: Optional[bytes], secret_file: Optional[str],
+              id_column: str, reference_files: list[tuple[str, str]],
+              reference_tables: list[tuple[str, str, list[tuple[str, int]]]], sample: int,
+              threads: int, skip_initial_space: bool, allow_weak_secret: bool) -> dict[str, Any]: ...
+def audit_columns(ids: Sequence[Any], columns: list[Optional[Sequence[Any]]], schema: Schema,
+                  secret: Optional[bytes], secret_file: Optional[str],
+                  reference_files: list[tuple[str, str]],
+                  reference_tables: list[tuple[str, str, list[tuple[str, int]]]], sample: int,
+                  threads: int, allow_weak_secret: bool, source: str) -> dict[str, Any]: ...
 def link(a: Dataset, b: Dataset, threshold: Optional[float], top_k: int, one_to_one: str, threads: int,
          method: str, deduplicate: bool, model_json: Optional[str], u_from_sample: bool,
          decision: float, max_memory: int) -> dict[str, Any]: ...
