@@ -85,12 +85,13 @@ FrequencyAttackResult FrequencyAttack(
   const std::size_t k = std::min({ranks, by_rank.size(), attacker_values.size()});
   out.aligned_ranks = k;
   // aligned[c]: the value id the attacker gives class c (0: none, or a value not in the extract).
-  absl::flat_hash_map<std::string, std::uint32_t> value_id;
-  for (std::uint32_t i = 0; i < values.distinct.size(); ++i) value_id[values.distinct[i]] = i + 1;
+  absl::flat_hash_map<std::string, std::uint32_t> rank_of;  // the aligned values, k at most
+  for (std::size_t i = 0; i < k; ++i) rank_of.emplace(attacker_values[i].first, i);
   std::vector<std::uint32_t> aligned(size.size(), 0);
-  for (std::size_t i = 0; i < k; ++i) {
-    auto it = value_id.find(attacker_values[i].first);
-    if (it != value_id.end()) aligned[by_rank[i]] = it->second;
+  for (std::uint32_t v = 0; v < values.distinct.size(); ++v) {
+    if (!seen[v]) continue;
+    const auto it = rank_of.find(values.distinct[v]);
+    if (it != rank_of.end()) aligned[by_rank[it->second]] = v + 1;
   }
   for (std::size_t i = 0; i < present.size(); ++i) {
     const std::uint32_t a = aligned[cls[i]];

@@ -53,19 +53,28 @@ absl::StatusOr<audit::FieldReference> ReferenceArgument(const std::string& text,
   return ref;
 }
 
+// Width(text): the columns a UTF-8 text takes (its code points: "R²" is two).
+std::size_t Width(const std::string& text) {
+  std::size_t n = 0;
+  for (char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
 void PrintAuditTable(const std::vector<audit::AuditTableRow>& rows) {
   std::size_t w[4] = {6, 6, 7, 5};
   for (const audit::AuditTableRow& r : rows) {
-    w[0] = std::max(w[0], r.attack.size());
-    w[1] = std::max(w[1], r.target.size());
-    w[2] = std::max(w[2], r.measure.size());
-    w[3] = std::max(w[3], r.value.size());
+    w[0] = std::max(w[0], Width(r.attack));
+    w[1] = std::max(w[1], Width(r.target));
+    w[2] = std::max(w[2], Width(r.measure));
+    w[3] = std::max(w[3], Width(r.value));
   }
+  const auto pad = [&](const std::string& text, std::size_t width) {
+    return text + std::string(width - Width(text) + 2, ' ');
+  };
   const auto line = [&](const std::string& a, const std::string& b, const std::string& c,
                         const std::string& d, const std::string& e) {
-    std::string out = internal::StrCat(
-        "  ", a, std::string(w[0] - a.size() + 2, ' '), b, std::string(w[1] - b.size() + 2, ' '), c,
-        std::string(w[2] - c.size() + 2, ' '), d, std::string(w[3] - d.size() + 2, ' '), e);
+    std::string out =
+        internal::StrCat("  ", pad(a, w[0]), pad(b, w[1]), pad(c, w[2]), pad(d, w[3]), e);
     while (!out.empty() && out.back() == ' ') out.pop_back();
     std::printf("%s\n", out.c_str());
   };
