@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -10,8 +11,10 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "bloomlink/audit/audit.hpp"
 #include "bloomlink/bitmatrix.hpp"
+#include "bloomlink/encode/clean.hpp"
 #include "bloomlink/encode/encode_csv.hpp"
 #include "bloomlink/encoded_dataset.hpp"
 #include "bloomlink/match/kernels.hpp"
@@ -50,6 +53,10 @@ struct Plaintext {
   std::vector<FieldValues> fields;
 };
 
+// Key(s): a view for looking up flat_hash_map<std::string, ...> without making a string (this
+// Abseil's string_view is its own type, not std::string_view).
+inline absl::string_view Key(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
 // ValueInterner: builds a FieldValues batch by batch.
 class ValueInterner {
  public:
@@ -62,14 +69,29 @@ class ValueInterner {
   std::vector<std::string> distinct_;
 };
 
-// CleanRows(schema, values, rows, threads, interners, out_values, where): cleans the raw values
-// of records `rows` (indices into the row-major `values`, schema fields per record) and appends
-// each field's value ids to out_values[field]. where(i) names record rows[i] in errors.
-absl::Status CleanRows(const LinkageSchema& schema, std::span<const std::string_view> values,
-                       std::span<const std::size_t> rows, int threads,
-                       std::vector<ValueInterner>& interners,
-                       std::vector<std::vector<std::uint32_t>>& out_values,
-                       const std::function<std::string(std::size_t)>& where);
+// RowCleaner: cleans records' raw values batch by batch, in parallel, into interned values; its
+// buffers are reused from batch to batch.
+class RowCleaner {
+ public:
+  // Create(schema, threads): a cleaner per field (ignored fields: none) and thread.
+  static absl::StatusOr<RowCleaner> Create(const LinkageSchema& schema, int threads);
+  // Clean(values, rows, out_values, where): cleans the raw values of records `rows` (indices
+  // into the row-major `values`, schema fields per record) and appends each field's value ids
+  // to out_values[field]. where(i) names record rows[i] in errors.
+  absl::Status Clean(std::span<const std::string_view> values, std::span<const std::size_t> rows,
+                     std::vector<std::vector<std::uint32_t>>& out_values,
+                     const std::function<std::string(std::size_t)>& where);
+  // Finish(): the interned values of every field.
+  std::vector<FieldValues> Finish(std::vector<std::vector<std::uint32_t>> values);
+
+ private:
+  const LinkageSchema* schema_ = nullptr;
+  int threads_ = 1;
+  std::vector<std::vector<std::optional<encode::ValueCleaner>>> cleaners_;  // [thread][field]
+  std::vector<ValueInterner> interners_;                                    // [field]
+  std::vector<std::string> clean_;
+  std::vector<std::uint8_t> present_;
+};
 
 // PlaintextFromRecords / PlaintextFromCsv: encode (EncodeRecords / EncodeCsv) and clean.
 absl::StatusOr<Plaintext> PlaintextFromRecords(std::span<const std::string_view> ids,

@@ -755,7 +755,7 @@ AttackEvaluation EvaluateAttack(const match::KernelTable& kernel, const BitMatri
         done[v - 1] = 1;
         if (encode::Tokenise(values.distinct[v - 1], field.tokens, tokens)) {
           for (std::size_t t = 0; t < tokens.size(); ++t) {
-            auto it = ref.token_index.find(std::string(tokens[t]));
+            auto it = ref.token_index.find(Key(tokens[t]));
             if (it != ref.token_index.end() && slot[it->second] >= 0) {
               value_slots[v - 1].push_back(static_cast<std::uint32_t>(slot[it->second]));
             }
@@ -920,7 +920,7 @@ AttackEvaluation EvaluateAttack(const match::KernelTable& kernel, const BitMatri
     }
   }
   for (std::size_t i = 0; i < n; ++i) {
-    const auto it = ref.name_index.find(std::string(values.Clean(rows[i])));
+    const auto it = ref.name_index.find(Key(values.Clean(rows[i])));
     if (it == ref.name_index.end()) continue;
     const CandidateSet& c = candidates[signature[i]];
     if (c.count == 0 || c.count >= cap) continue;

@@ -30,19 +30,6 @@ std::uint32_t CodePoints(std::string_view s) {
   return n;
 }
 
-// Cleaners: one ValueCleaner per field (ignored fields: none) for each thread.
-absl::StatusOr<std::vector<std::vector<std::optional<encode::ValueCleaner>>>> MakeCleaners(
-    const LinkageSchema& schema, int threads) {
-  std::vector<std::optional<encode::ValueCleaner>> first(schema.fields.size());
-  for (std::size_t j = 0; j < schema.fields.size(); ++j) {
-    if (schema.fields[j].ignored) continue;
-    BLOOMLINK_ASSIGN_OR_RETURN(first[j], encode::ValueCleaner::Create(schema.fields[j]));
-  }
-  std::vector<std::vector<std::optional<encode::ValueCleaner>>> out(
-      static_cast<std::size_t>(threads), first);
-  return out;
-}
-
 }  // namespace
 
 std::uint64_t Hash64(std::string_view bytes, std::uint64_t seed) {
@@ -62,10 +49,12 @@ std::uint64_t Hash64(std::string_view bytes, std::uint64_t seed) {
 
 std::uint32_t ValueInterner::Add(std::string_view clean, bool present) {
   if (!present) return 0;
-  auto [it, inserted] =
-      index_.try_emplace(std::string(clean), static_cast<std::uint32_t>(distinct_.size() + 1));
-  if (inserted) distinct_.emplace_back(clean);
-  return it->second;
+  // Looked up by view first: a value seen before costs no allocation.
+  if (const auto it = index_.find(Key(clean)); it != index_.end()) return it->second;
+  const auto id = static_cast<std::uint32_t>(distinct_.size() + 1);
+  index_.emplace(std::string(clean), id);
+  distinct_.emplace_back(clean);
+  return id;
 }
 
 FieldValues ValueInterner::Finish(std::vector<std::uint32_t> value) {
@@ -79,17 +68,31 @@ FieldValues ValueInterner::Finish(std::vector<std::uint32_t> value) {
   return out;
 }
 
-absl::Status CleanRows(const LinkageSchema& schema, std::span<const std::string_view> values,
-                       std::span<const std::size_t> rows, int threads,
-                       std::vector<ValueInterner>& interners,
-                       std::vector<std::vector<std::uint32_t>>& out_values,
-                       const std::function<std::string(std::size_t)>& where) {
+absl::StatusOr<RowCleaner> RowCleaner::Create(const LinkageSchema& schema, int threads) {
+  RowCleaner out;
+  out.schema_ = &schema;
+  out.threads_ = std::max(threads, 1);
+  std::vector<std::optional<encode::ValueCleaner>> first(schema.fields.size());
+  for (std::size_t j = 0; j < schema.fields.size(); ++j) {
+    if (schema.fields[j].ignored) continue;
+    BLOOMLINK_ASSIGN_OR_RETURN(first[j], encode::ValueCleaner::Create(schema.fields[j]));
+  }
+  out.cleaners_.assign(static_cast<std::size_t>(out.threads_), first);
+  out.interners_.resize(schema.fields.size());
+  return out;
+}
+
+absl::Status RowCleaner::Clean(std::span<const std::string_view> values,
+                               std::span<const std::size_t> rows,
+                               std::vector<std::vector<std::uint32_t>>& out_values,
+                               const std::function<std::string(std::size_t)>& where) {
+  const LinkageSchema& schema = *schema_;
   const std::size_t nfields = schema.fields.size();
   const std::size_t n = rows.size();
-  if (n < 512) threads = 1;
-  BLOOMLINK_ASSIGN_OR_RETURN(auto cleaners, MakeCleaners(schema, threads));
-  std::vector<std::string> clean(n * nfields);
-  std::vector<std::uint8_t> present(n * nfields, 0);
+  const int threads = n < 512 ? 1 : threads_;
+  // The strings keep their capacity from batch to batch: no allocation once warm.
+  if (clean_.size() < n * nfields) clean_.resize(n * nfields);
+  present_.assign(n * nfields, 0);
   // Each thread's first failure (records run in increasing order within a thread).
   std::vector<std::size_t> failed_at(static_cast<std::size_t>(threads), n);
   std::vector<absl::Status> failure(static_cast<std::size_t>(threads));
@@ -97,7 +100,7 @@ absl::Status CleanRows(const LinkageSchema& schema, std::span<const std::string_
 #pragma omp parallel num_threads(threads)
   {
     const auto t = static_cast<std::size_t>(omp_get_thread_num());
-    auto& mine = cleaners[t];
+    auto& mine = cleaners_[t];
 #pragma omp for schedule(static)
     for (std::int64_t i = 0; i < count; ++i) {
       const auto r = static_cast<std::size_t>(i);
@@ -105,13 +108,13 @@ absl::Status CleanRows(const LinkageSchema& schema, std::span<const std::string_
       for (std::size_t j = 0; j < nfields; ++j) {
         if (!mine[j]) continue;
         absl::StatusOr<bool> ok = mine[j]->CleanAndTokenise(values[rows[r] * nfields + j],
-                                                            &clean[r * nfields + j], nullptr);
+                                                            &clean_[r * nfields + j], nullptr);
         if (!ok.ok()) {
           failed_at[t] = r;
           failure[t] = ok.status();
           break;
         }
-        present[r * nfields + j] = *ok ? 1 : 0;
+        present_[r * nfields + j] = *ok ? 1 : 0;
       }
     }
   }
@@ -133,28 +136,19 @@ absl::Status CleanRows(const LinkageSchema& schema, std::span<const std::string_
     if (schema.fields[j].ignored) continue;
     std::vector<std::uint32_t>& out = out_values[j];
     for (std::size_t r = 0; r < n; ++r) {
-      out.push_back(interners[j].Add(clean[r * nfields + j], present[r * nfields + j] != 0));
+      out.push_back(interners_[j].Add(clean_[r * nfields + j], present_[r * nfields + j] != 0));
     }
   }
   return absl::OkStatus();
 }
 
-namespace {
-
-Plaintext Finish(EncodedDataset dataset, const encode::EncodeReport& report,
-                 std::vector<ValueInterner>& interners,
-                 std::vector<std::vector<std::uint32_t>>& values) {
-  Plaintext out;
-  out.dataset = std::move(dataset);
-  out.report = report;
-  out.fields.resize(interners.size());
-  for (std::size_t j = 0; j < interners.size(); ++j) {
-    out.fields[j] = interners[j].Finish(std::move(values[j]));
+std::vector<FieldValues> RowCleaner::Finish(std::vector<std::vector<std::uint32_t>> values) {
+  std::vector<FieldValues> out(interners_.size());
+  for (std::size_t j = 0; j < interners_.size(); ++j) {
+    out[j] = interners_[j].Finish(std::move(values[j]));
   }
   return out;
 }
-
-}  // namespace
 
 absl::StatusOr<Plaintext> PlaintextFromRecords(std::span<const std::string_view> ids,
                                                std::span<const std::string_view> values,
@@ -180,18 +174,22 @@ absl::StatusOr<Plaintext> PlaintextFromRecords(std::span<const std::string_view>
   if (kept.size() != dataset.ids.size()) {
     return absl::InternalError(StrCat(source, ": the encoded records do not follow the input"));
   }
-  std::vector<ValueInterner> interners(schema.fields.size());
+  BLOOMLINK_ASSIGN_OR_RETURN(RowCleaner cleaner, RowCleaner::Create(schema, encoder.threads()));
   std::vector<std::vector<std::uint32_t>> ids_out(schema.fields.size());
   for (auto& v : ids_out) v.reserve(kept.size());
   for (std::size_t first = 0; first < kept.size(); first += kBatch) {
     const std::size_t n = std::min(kBatch, kept.size() - first);
     std::span<const std::size_t> rows(kept.data() + first, n);
-    BLOOMLINK_RETURN_IF_ERROR(
-        CleanRows(schema, values, rows, encoder.threads(), interners, ids_out,
-                  [&](std::size_t i) { return StrCat(source, ": record ", rows[i] + 1); }));
+    BLOOMLINK_RETURN_IF_ERROR(cleaner.Clean(values, rows, ids_out, [&](std::size_t i) {
+      return StrCat(source, ": record ", rows[i] + 1);
+    }));
     if (cancelled && cancelled()) return absl::CancelledError(StrCat(source, ": audit cancelled"));
   }
-  return Finish(std::move(dataset), report, interners, ids_out);
+  Plaintext out;
+  out.dataset = std::move(dataset);
+  out.report = report;
+  out.fields = cleaner.Finish(std::move(ids_out));
+  return out;
 }
 
 absl::StatusOr<Plaintext> PlaintextFromCsv(const std::string& path, encode::Encoder& encoder,
@@ -222,7 +220,7 @@ absl::StatusOr<Plaintext> PlaintextFromCsv(const std::string& path, encode::Enco
       columns[j] = j;  // clkhash: feature j is column j
     }
   }
-  std::vector<ValueInterner> interners(nfields);
+  BLOOMLINK_ASSIGN_OR_RETURN(RowCleaner cleaner, RowCleaner::Create(schema, encoder.threads()));
   std::vector<std::vector<std::uint32_t>> ids_out(nfields);
   for (auto& v : ids_out) v.reserve(dataset.ids.size());
   std::string arena;
@@ -240,9 +238,8 @@ absl::StatusOr<Plaintext> PlaintextFromCsv(const std::string& path, encode::Enco
     }
     rows.resize(n);
     for (std::size_t i = 0; i < n; ++i) rows[i] = i;
-    BLOOMLINK_RETURN_IF_ERROR(
-        CleanRows(schema, views, rows, encoder.threads(), interners, ids_out,
-                  [&](std::size_t i) { return StrCat(reader.name(), ":", lines[i]); }));
+    BLOOMLINK_RETURN_IF_ERROR(cleaner.Clean(
+        views, rows, ids_out, [&](std::size_t i) { return StrCat(reader.name(), ":", lines[i]); }));
     arena.clear();
     ends.clear();
     lines.clear();
@@ -266,7 +263,11 @@ absl::StatusOr<Plaintext> PlaintextFromCsv(const std::string& path, encode::Enco
     return absl::FailedPreconditionError(
         StrCat(path, ": the file changed while it was audited (read it again)"));
   }
-  return Finish(std::move(dataset), report, interners, ids_out);
+  Plaintext out;
+  out.dataset = std::move(dataset);
+  out.report = report;
+  out.fields = cleaner.Finish(std::move(ids_out));
+  return out;
 }
 
 std::vector<std::uint32_t> ChooseSample(std::span<const std::string> ids, std::uint64_t n,
