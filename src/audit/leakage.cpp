@@ -177,9 +177,14 @@ LeakageResult MeasureLeakage(const BitMatrix& m, std::span<const std::uint32_t> 
   }
   if (!out.far_columns.empty()) {
     out.verdict = Verdict::kWarn;
-    out.reasons.push_back(StrCat(out.far_columns.size(), " bit column",
-                                 out.far_columns.size() == 1 ? " is" : "s are",
-                                 " far from the mean fill"));
+    std::string which;
+    for (std::size_t k = 0; k < out.far_columns.size() && k < 8; ++k) {
+      internal::StrAppend(which, k == 0 ? "" : ", ", out.far_columns[k]);
+    }
+    if (out.far_columns.size() > 8) which += ", ...";
+    out.reasons.push_back(
+        StrCat(out.far_columns.size(), " bit column", out.far_columns.size() == 1 ? " is" : "s are",
+               " far from the mean fill (", which, "; the JSON lists them with their fill)"));
   }
   return out;
 }

@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <system_error>
 
 #include "bloomlink/audit/audit.hpp"
 #include "bloomlink/audit/reference.hpp"
@@ -35,12 +37,24 @@ absl::StatusOr<audit::FieldReference> ReferenceArgument(const std::string& text,
   std::string path = text;
   if (const std::size_t eq = text.find('='); eq != std::string::npos) {
     const std::string field = text.substr(0, eq);
+    std::string names;
     for (const FieldSpec& f : schema.fields) {
-      if (!f.ignored && f.name == field) {
+      if (f.ignored) continue;
+      internal::StrAppend(names, names.empty() ? "" : ", ", f.name);
+      if (f.name == field) {
         ref.field = field;
         path = text.substr(eq + 1);
-        break;
       }
+    }
+    // FIELD=FILE with a field the schema does not have (and no file of that whole name).
+    const bool identifier = !field.empty() && field.find_first_not_of(
+                                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv"
+                                                  "wxyz0123456789_-.") == std::string::npos;
+    std::error_code ec;
+    if (ref.field.empty() && identifier && !std::filesystem::exists(text, ec)) {
+      return absl::InvalidArgumentError(
+          internal::StrCat("--reference ", text, ": the schema has no field ", field,
+                           " (its fields: ", names, "); give FIELD=FILE or FILE"));
     }
   }
   if (path.empty()) {

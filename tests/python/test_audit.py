@@ -136,6 +136,8 @@ def test_bad_references_name_the_file_and_line(cli, extract):
     assert f"{missing}:1: the header has no column \"count\"" in proc.stderr
     proc = audit_cli(cli, extract, "--reference", d / "absent.csv", expect=2)
     assert "absent.csv" in proc.stderr
+    proc = audit_cli(cli, extract, "--reference", f"surname={bad}", expect=2)
+    assert "--reference surname=" in proc.stderr and "has no field surname" in proc.stderr
     df = pd.read_csv(extract["trust"], dtype=str, keep_default_na=False)
     with pytest.raises(bloomlink.InputError, match=f"{bad}:3"):
         bloomlink.audit(df, STARTER_INDEX, SECRET, reference=bad)
