@@ -237,6 +237,7 @@ absl::Status Runner::PatternMining() {
     c.one.assign(sample_.size(), 0);
     c.within.assign(sample_.size(), 0);
   }
+  std::vector<std::vector<std::uint32_t>> clk_known;  // positions attributed in the CLK so far
   for (std::size_t j : attacked) {
     const FieldSpec& field = schema_.fields[j];
     BLOOMLINK_ASSIGN_OR_RETURN(const ReferenceTable* table, ReferenceFor(j));
@@ -267,8 +268,18 @@ absl::Status Runner::PatternMining() {
       // can (it is empty), and mines the others.
       const std::span<const std::uint32_t> mined =
           kind == 0 ? std::span<const std::uint32_t>(sample_) : present_rows;
-      const audit_internal::MiningOutcome outcome =
-          audit_internal::MineBitPatterns(kernel_, *m, mined, ref, options_.mining, threads_);
+      const audit_internal::MiningOutcome outcome = audit_internal::MineBitPatterns(
+          kernel_, *m, mined, ref, options_.mining, threads_,
+          kind == 0 ? std::span<const std::vector<std::uint32_t>>(clk_known)
+                    : std::span<const std::vector<std::uint32_t>>());
+      if (kind == 0) {
+        // The CLK's fields are attacked one after another: the next sets these aside.
+        for (std::size_t k : outcome.chosen) {
+          std::vector<std::uint32_t> positions = outcome.attributions[k].positions;
+          std::sort(positions.begin(), positions.end());
+          clk_known.push_back(std::move(positions));
+        }
+      }
       audit_internal::AttackEvaluation ev = audit_internal::EvaluateAttack(
           kernel_, *m, present_rows, Values(j), field, ref, outcome, options_.mining, threads_);
       PatternMiningResult r;

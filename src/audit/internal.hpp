@@ -149,11 +149,14 @@ struct MiningOutcome {
   std::uint64_t dropped = 0;  // q-grams attributed but found inconsistent
 };
 
-// MineBitPatterns(kernel, m, rows, ref, settings, threads): the recursive-partitioning attack on
-// rows `rows` of m (the sample, in sample order).
+// MineBitPatterns(kernel, m, rows, ref, settings, threads, known): the recursive-partitioning
+// attack on rows `rows` of m (the sample, in sample order). known: the positions (sorted) of
+// q-grams already attributed to other fields of the same encodings (a CLK's fields attacked one
+// after another): a clique that is mostly one of them is another field's.
 MiningOutcome MineBitPatterns(const match::KernelTable& kernel, const BitMatrix& m,
                               std::span<const std::uint32_t> rows, const MiningReference& ref,
-                              const PatternMiningSettings& settings, int threads);
+                              const PatternMiningSettings& settings, int threads,
+                              std::span<const std::vector<std::uint32_t>> known = {});
 
 // AttackEvaluation: the attack's figures against the plaintext.
 struct AttackEvaluation {

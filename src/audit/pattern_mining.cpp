@@ -84,15 +84,17 @@ class Miner {
  public:
   // root: the whole sample's layout; global_share[t]: token t's share among all the reference's
   // names (weighted by counts).
+  // known: cliques already attributed to other fields of the same encodings.
   Miner(const match::KernelTable& kernel, const BitMatrix& m, const MiningReference& ref,
         const PatternMiningSettings& settings, const ColumnBits& root,
-        const std::vector<double>& global_share)
+        const std::vector<double>& global_share, std::span<const std::vector<std::uint32_t>> known)
       : kernel_(kernel),
         m_(m),
         ref_(ref),
         settings_(settings),
         root_(root),
-        global_share_(global_share) {}
+        global_share_(global_share),
+        known_(known) {}
 
   NodeResult Mine(const Node& node, int threads);
   // Explain(rows, share_limit, threads): the columns of tokens far more frequent than any the
@@ -104,6 +106,9 @@ class Miner {
 
  private:
   Layout MakeLayout(std::span<const std::uint32_t> rows, int threads);
+  // KnownElsewhere(columns): whether at least half of the columns are those of one clique
+  // already attributed to another field.
+  bool KnownElsewhere(const std::vector<std::uint32_t>& columns) const;
   // NextToken(names, conditioned, records): the most frequent token among `names` not in
   // `conditioned` that may be sought in `records` records, and its share; nullopt when none.
   std::optional<std::pair<std::uint32_t, double>> NextToken(
@@ -131,10 +136,20 @@ class Miner {
   const PatternMiningSettings& settings_;
   const ColumnBits& root_;
   const std::vector<double>& global_share_;
+  std::span<const std::vector<std::uint32_t>> known_;
   std::vector<std::uint32_t> counts_;
   std::vector<std::uint64_t> mask_, scratch_;
   std::vector<std::uint8_t> in_clique_;
 };
+
+bool Miner::KnownElsewhere(const std::vector<std::uint32_t>& columns) const {
+  for (const std::vector<std::uint32_t>& clique : known_) {
+    std::size_t common = 0;
+    for (std::uint32_t c : columns) common += std::binary_search(clique.begin(), clique.end(), c);
+    if (2 * common >= columns.size()) return true;
+  }
+  return false;
+}
 
 Layout Miner::MakeLayout(std::span<const std::uint32_t> rows, int threads) {
   Layout layout;
@@ -350,9 +365,11 @@ std::optional<Clique> Miner::Find(const Layout& layout, std::span<const std::uin
       const double rs = static_cast<double>(clique.root_support);
       // Acceptable: at least two positions; within the support factor of the records expected
       // here; within the global factor of the q-gram's expected records in the whole sample (a
-      // token that happens to be as frequent here is rarely as frequent everywhere); far more
-      // often than chance; and, while lookahead remains, confirmed one level down. Keep the
-      // acceptable clique nearest what is expected.
+      // token that happens to be as frequent here is rarely as frequent everywhere); not mostly
+      // the positions of a q-gram already attributed to another field; far more often than
+      // chance; and, while lookahead remains, confirmed one level down. Keep the acceptable
+      // clique nearest what is expected.
+      if (clique.columns.size() >= 2 && KnownElsewhere(clique.columns)) continue;
       if (clique.columns.size() >= 2 && s >= least && s <= target * settings_.support_factor &&
           s >= 10 * clique.chance && rs >= global_target / settings_.global_factor &&
           rs <= global_target * settings_.global_factor) {
@@ -648,7 +665,8 @@ void ChooseConsistent(const ColumnBits& root, const MiningReference& ref,
 
 MiningOutcome MineBitPatterns(const match::KernelTable& kernel, const BitMatrix& m,
                               std::span<const std::uint32_t> rows, const MiningReference& ref,
-                              const PatternMiningSettings& settings, int threads) {
+                              const PatternMiningSettings& settings, int threads,
+                              std::span<const std::vector<std::uint32_t>> known) {
   MiningOutcome outcome;
   const ColumnBits root(m, rows);
   std::vector<double> global_share(ref.tokens.size(), 0);
@@ -672,7 +690,7 @@ MiningOutcome MineBitPatterns(const match::KernelTable& kernel, const BitMatrix&
     // attacked field's: their positions are set aside from the start.
     double top = 0;
     for (double share : global_share) top = std::max(top, share);
-    Miner miner(kernel, m, ref, settings, root, global_share);
+    Miner miner(kernel, m, ref, settings, root, global_share, known);
     level[0].excluded = miner.Explain(rows, std::min(0.9, 2 * top), threads);
   }
   while (!level.empty()) {
@@ -682,14 +700,14 @@ MiningOutcome MineBitPatterns(const match::KernelTable& kernel, const BitMatrix&
       // Many partitions: one per thread at a time, each mined serially.
 #pragma omp parallel num_threads(threads)
       {
-        Miner miner(kernel, m, ref, settings, root, global_share);
+        Miner miner(kernel, m, ref, settings, root, global_share, known);
 #pragma omp for schedule(dynamic, 1)
         for (std::int64_t i = 0; i < count; ++i) {
           results[static_cast<std::size_t>(i)] = miner.Mine(level[static_cast<std::size_t>(i)], 1);
         }
       }
     } else {
-      Miner miner(kernel, m, ref, settings, root, global_share);
+      Miner miner(kernel, m, ref, settings, root, global_share, known);
       for (std::size_t i = 0; i < level.size(); ++i) results[i] = miner.Mine(level[i], threads);
     }
     outcome.partitions += level.size();
