@@ -40,6 +40,7 @@ int bloomlink::cli::Main(int argc, char** argv) {
   bloomlink::cli::AddSchemaCommand(app, exit_code);
   bloomlink::cli::AddEncodeCommand(app, exit_code);
   bloomlink::cli::AddRevealCommand(app, exit_code);
+  bloomlink::cli::AddAuditCommand(app, exit_code);
   bloomlink::cli::AddInspectCommand(app, exit_code);
   bloomlink::cli::AddConvertCommand(app, exit_code);
   bloomlink::cli::AddLinkCommand(app, exit_code);

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 
 #include "bloomlink/io/encodings.hpp"
 #include "bloomlink/link.hpp"
@@ -43,6 +44,16 @@ int Fail(const absl::Status& status) {
 void Warn(std::string_view message) {
   std::fprintf(stderr, "bloomlink: warning: %.*s\n", static_cast<int>(message.size()),
                message.data());
+}
+
+absl::StatusOr<encode::Secret> ReadSecret(const std::string& secret_file, bool allow_weak) {
+  encode::SecretOptions options{.allow_weak = allow_weak};
+  if (!secret_file.empty()) return encode::Secret::FromFile(secret_file, options);
+  if (std::getenv("BLOOMLINK_SECRET") != nullptr) {
+    return encode::Secret::FromEnvironment("BLOOMLINK_SECRET", options);
+  }
+  return absl::InvalidArgumentError(
+      "no secret: give --secret-file FILE or set the BLOOMLINK_SECRET environment variable");
 }
 
 double NowSeconds() {

@@ -9,6 +9,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "bloomlink/encode/secret.hpp"
 #include "bloomlink/encoded_dataset.hpp"
 #include "internal/strings.hpp"
 
@@ -54,6 +55,11 @@ void PrintBlockingRules(const BlockingKeys& keys, const char* indent);
 absl::StatusOr<LinkedFiles> ReadLinkedFiles(const std::string& a, const std::string& b,
                                             bool dedupe);
 
+// ReadSecret(secret_file, allow_weak): the secret from the file, else from the BLOOMLINK_SECRET
+// environment variable; InvalidArgument saying how to give one when neither is there.
+absl::StatusOr<encode::Secret> ReadSecret(const std::string& secret_file, bool allow_weak);
+
+void AddAuditCommand(CLI::App& app, int& exit_code);
 void AddEncodeCommand(CLI::App& app, int& exit_code);
 void AddInspectCommand(CLI::App& app, int& exit_code);
 void AddConvertCommand(CLI::App& app, int& exit_code);

@@ -1189,7 +1189,7 @@ def test_kernel():
 
 def test_every_public_name_is_documented():
     assert set(bloomlink.__all__) == {
-        "ClusterMetrics", "ClusterScores", "CrosswalkComparison", "EncodedDataset", "Error",
+        "AuditReport", "audit", "ClusterMetrics", "ClusterScores", "CrosswalkComparison", "EncodedDataset", "Error",
         "Estimate", "FileError", "FsModel", "IndexStats", "IndexUpdate", "InputError", "Linkage",
         "Metrics", "PersonIndex", "Revealed", "Schema", "SyntheticExtracts", "SyntheticSources",
         "compare_crosswalks", "encode", "evaluate", "kernel", "link", "reveal", "synth",

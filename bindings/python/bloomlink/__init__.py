@@ -19,16 +19,18 @@ record: ``bloomlink.PersonIndex.build({"trust": trust, "council": council})``, t
 Everything heavy runs in the C++ core, with the GIL released. Errors arrive as InputError (a
 ValueError) or FileError (an OSError) with the library's message, naming the record and field.
 """
-from ._api import (ClusterMetrics, ClusterScores, CrosswalkComparison, EncodedDataset, Estimate,
-                   FsModel, IndexStats, IndexUpdate, Linkage, Metrics, PersonIndex, Revealed,
-                   Schema, SyntheticExtracts, SyntheticSources, compare_crosswalks, encode,
-                   evaluate, kernel, link, reveal, synth, synth_sources)
+from ._api import (AuditReport, ClusterMetrics, ClusterScores, CrosswalkComparison,
+                   EncodedDataset, Estimate, FsModel, IndexStats, IndexUpdate, Linkage, Metrics,
+                   PersonIndex, Revealed, Schema, SyntheticExtracts, SyntheticSources, audit,
+                   compare_crosswalks, encode, evaluate, kernel, link, reveal, synth,
+                   synth_sources)
 from ._core import Error, FileError, InputError, __version__
 
 __all__ = [
-    "ClusterMetrics", "ClusterScores", "CrosswalkComparison", "EncodedDataset", "Error", "Estimate",
-    "FileError", "FsModel", "IndexStats", "IndexUpdate", "InputError", "Linkage", "Metrics",
-    "PersonIndex", "Revealed", "Schema", "SyntheticExtracts", "SyntheticSources",
-    "compare_crosswalks", "encode", "evaluate", "kernel", "link", "reveal", "synth",
+    "AuditReport", "ClusterMetrics", "ClusterScores", "CrosswalkComparison", "EncodedDataset",
+    "Error", "Estimate", "FileError", "FsModel", "IndexStats", "IndexUpdate", "InputError",
+    "Linkage", "Metrics", "PersonIndex", "Revealed", "Schema", "SyntheticExtracts",
+    "SyntheticSources", "audit", "compare_crosswalks", "encode", "evaluate", "kernel", "link",
+    "reveal", "synth",
     "synth_sources", "__version__",
 ]

@@ -337,6 +337,171 @@ def _columns(data: Any, schema: Schema, id_column: str):
 
 
 # -------------------------------------------------------------------------------------------------
+# Audit
+
+
+class AuditReport:
+    """The result of :func:`audit`: what an attacker without the key could learn from the
+    encodings, measured by the data holder against its own plaintext (docs/security.md, "The
+    self-attack: bloomlink audit").
+
+    ``verdicts`` gives each attack's verdict (``"PASS"``, ``"WARN"`` or ``"not scored"``);
+    ``table()`` the figures as a DataFrame (attack, target, measure, value, verdict), the table
+    `bloomlink audit` prints; ``to_dict()`` every figure, verdict, setting and timing, as the CLI's
+    ``--json`` writes them. The report holds counts, shares, q-grams and settings: no record id,
+    no value of the extract, no secret.
+    """
+
+    def __init__(self, result: dict):
+        self._json = result["json"]
+        self._dict = json.loads(self._json)
+        self._rows = list(result["table"])
+        #: Notes that do not stop the audit (a name field attacked with the synthetic tables).
+        self.warnings = list(result["warnings"])
+
+    @property
+    def verdicts(self) -> dict:
+        """Per attack (leakage, pattern_mining, frequency, graph_proxy): its verdict."""
+        return dict(self._dict["verdicts"])
+
+    def to_dict(self) -> dict:
+        """Every figure, verdict, setting and timing (the JSON of `bloomlink audit --json`)."""
+        return json.loads(self._json)
+
+    def table(self):
+        """The human summary as a DataFrame: attack, target, measure, value, verdict."""
+        pd = _pandas()
+        return pd.DataFrame(self._rows, columns=["attack", "target", "measure", "value", "verdict"])
+
+    def __repr__(self) -> str:
+        d = self._dict
+        verdicts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in d["verdicts"].items())
+        return (f"AuditReport({d['records']['encoded']:,} records, sample "
+                f"{d['settings']['sample']:,}: {verdicts})")
+
+
+def _reference_table(value: Any, what: str):
+    """(source, [(value, count)]) from a DataFrame with columns value and count, or a mapping
+    value -> count."""
+    pd = _pandas()
+    if isinstance(value, pd.DataFrame):
+        for column in ("value", "count"):
+            if column not in value.columns:
+                raise _core.InputError(
+                    f"{what}: no column {column!r} (a reference has the columns value and count)")
+        pairs = []
+        for i, (v, n) in enumerate(zip(value["value"], value["count"])):
+            if not isinstance(v, str):
+                raise _core.InputError(f"{what}, row {i + 1}: value: expected text (str)")
+            try:
+                count = int(n)
+            except (TypeError, ValueError):
+                raise _core.InputError(f"{what}, row {i + 1}: count: expected a whole number") \
+                    from None
+            if count < 0 or count > 2**53 or count != n:
+                raise _core.InputError(
+                    f"{what}, row {i + 1}: count: expected a whole number from 0 to 2^53")
+            pairs.append((v, count))
+        return "DataFrame", pairs
+    pairs = []
+    for v, n in value.items():
+        if not isinstance(v, str) or isinstance(n, bool) or not isinstance(n, int) or \
+                n < 0 or n > 2**53:
+            raise _core.InputError(
+                f"{what}: expected text values with whole counts from 0 to 2^53")
+        pairs.append((v, int(n)))
+    return "dict", pairs
+
+
+def _references(reference: Any):
+    """The core's reference files and tables from audit()'s ``reference`` argument."""
+    files, tables = [], []
+    if reference is None:
+        return files, tables
+    pd = _pandas()
+
+    def add(field: str, value: Any, what: str):
+        if isinstance(value, (str, os.PathLike)):
+            files.append((field, os.fspath(value)))
+        elif isinstance(value, (pd.DataFrame, Mapping)):
+            source, pairs = _reference_table(value, what)
+            tables.append((field, source, pairs))
+        else:
+            raise TypeError(f"{what}: expected a path, a DataFrame with columns value and count, "
+                            f"or a mapping value -> count, got {type(value).__name__}")
+
+    is_table = isinstance(reference, Mapping) and all(
+        isinstance(n, int) and not isinstance(n, bool) for n in reference.values())
+    if isinstance(reference, Mapping) and not is_table:
+        for field, value in reference.items():
+            if field is not None and not isinstance(field, str):
+                raise TypeError("reference: field names must be str (None: every name field)")
+            add(field or "", value, f"reference[{field!r}]")
+    else:
+        add("", reference, "reference")
+    return files, tables
+
+
+def audit(data: Any, schema: Union[Schema, PathLike, Mapping[str, Any]],
+          secret: Union[bytes, str, None] = None, *, secret_file: Optional[PathLike] = None,
+          id_column: str = "id", reference: Any = None, sample: int = 100000, threads: int = 0,
+          allow_weak_secret: bool = False, skip_initial_space: bool = False) -> AuditReport:
+    """Attacks your own encodings before they leave (the data holder's side, docs/security.md).
+
+    Encodes ``data`` exactly as :func:`encode` would, keeps each record's clean values aside, and
+    measures what an attacker without the key could learn: leakage of the encodings alone, a
+    pattern-mining attack on the name fields (CLK and field-level filters), a frequency attack
+    on field-level filters and a graph-matching proxy. Every guess is checked against the
+    plaintext. The same as `bloomlink audit`.
+
+    Args:
+        data: a pandas DataFrame or a path to a CSV file, as for :func:`encode`.
+        schema: a :class:`Schema`, a schema file path, or a schema dict.
+        secret: the shared secret (or ``secret_file``, or BLOOMLINK_SECRET), as for
+            :func:`encode`.
+        id_column: the column holding record ids.
+        reference: the attacker's public frequency list: a CSV path (columns value,count), a
+            DataFrame with columns value and count, or a mapping value -> count, for every name
+            field; or a dict {field: one of those} (key None: every name field). A field named
+            there that is not a name field is attacked too. Default: the project's synthetic name
+            tables (a real attacker would use published frequencies, such as the ONS's).
+        sample: records the pattern-mining attack and the graph proxy use (a fixed, seeded
+            choice: the same data give the same sample).
+        threads: 0 uses every core. The figures are identical for any number.
+
+    Returns:
+        An :class:`AuditReport` (``verdicts``, ``table()``, ``to_dict()``).
+
+    Raises:
+        InputError (a ValueError) for bad input, naming the file or record; FileError (an
+        OSError) for files that cannot be read.
+    """
+    schema = _schema(schema)
+    secret_b = _secret_bytes(secret)
+    secret_path = os.fspath(secret_file) if secret_file is not None else None
+    if not isinstance(id_column, str):
+        raise TypeError(f"id_column must be a str, got {type(id_column).__name__}")
+    sample = _bounded_int(sample)
+    if sample < 1:
+        raise _core.InputError(f"sample: expected at least 1 record, got {sample}")
+    threads = _bounded_int(threads)
+    allow_weak_secret, skip_initial_space = bool(allow_weak_secret), bool(skip_initial_space)
+    files, tables = _references(reference)
+    if isinstance(data, (str, os.PathLike)):
+        result = _core.audit_csv(os.fspath(data), schema._core, secret_b, secret_path, id_column,
+                                 files, tables, sample, threads, skip_initial_space,
+                                 allow_weak_secret)
+    else:
+        ids, columns, source = _columns(data, schema, id_column)
+        result = _core.audit_columns(ids, columns, schema._core, secret_b, secret_path, files,
+                                     tables, sample, threads, allow_weak_secret, source)
+    report = AuditReport(result)
+    for w in report.warnings:
+        warnings.warn(w, stacklevel=2)
+    return report
+
+
+# -------------------------------------------------------------------------------------------------
 # Linking
 
 

@@ -15,8 +15,11 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
+#include "bloomlink/audit/audit.hpp"
+#include "bloomlink/audit/reference.hpp"
 #include "bloomlink/base64.hpp"
 #include "bloomlink/encode/decoys.hpp"
 #include "bloomlink/encode/encode_csv.hpp"
@@ -426,6 +429,151 @@ py::tuple RevealColumns(const Revealer& self, const std::vector<std::vector<std:
     encode::FinishRevealReport(report, source);
   }
   return py::make_tuple(out, keep, RevealDict(report));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audit
+
+// RecordViews: views of the ids and of every field's values of records given as Python
+// sequences (one per field; None for ignored fields), as EncodeColumns takes them. The views
+// point into the Python strings, which `keep` holds.
+struct RecordViews {
+  std::vector<std::string_view> ids, values;
+  std::vector<py::object> keep;
+};
+
+RecordViews ViewsOf(py::sequence ids, py::list columns, const LinkageSchema& s) {
+  if (columns.size() != s.fields.size()) {
+    RaiseInput(
+        StrCat("columns: ", columns.size(), " columns for ", s.fields.size(), " schema fields"));
+  }
+  RecordViews out;
+  py::object id_seq =
+      py::reinterpret_steal<py::object>(PySequence_Fast(ids.ptr(), "ids must be a sequence"));
+  if (!id_seq) throw py::error_already_set();
+  const auto rows = static_cast<std::size_t>(PySequence_Fast_GET_SIZE(id_seq.ptr()));
+  PyObject** id_items = PySequence_Fast_ITEMS(id_seq.ptr());
+  out.ids.resize(rows);
+  for (std::size_t r = 0; r < rows; ++r) {
+    PyObject* item = id_items[r];
+    if (!PyUnicode_Check(item)) {
+      RaiseInput(StrCat("ids, record ", r + 1, ": expected a str id, got ", Py_TYPE(item)->tp_name,
+                        "; convert the id column with .astype(str)"));
+    }
+    out.ids[r] = Utf8Of(item, "ids", r);
+  }
+  out.keep.push_back(std::move(id_seq));
+  const std::size_t nfields = s.fields.size();
+  out.values.resize(rows * nfields);
+  for (std::size_t j = 0; j < nfields; ++j) {
+    py::object column = columns[j];
+    if (column.is_none()) {
+      if (!s.fields[j].ignored)
+        RaiseInput(StrCat("columns: no values for field ", s.fields[j].name));
+      continue;
+    }
+    py::object seq = py::reinterpret_steal<py::object>(
+        PySequence_Fast(column.ptr(), "a column must be a sequence"));
+    if (!seq) throw py::error_already_set();
+    if (static_cast<std::size_t>(PySequence_Fast_GET_SIZE(seq.ptr())) != rows) {
+      RaiseInput(StrCat("column ", s.fields[j].column, ": ", PySequence_Fast_GET_SIZE(seq.ptr()),
+                        " values for ", rows, " ids"));
+    }
+    PyObject** items = PySequence_Fast_ITEMS(seq.ptr());
+    const std::string what = StrCat("column ", s.fields[j].column);
+    for (std::size_t r = 0; r < rows; ++r)
+      out.values[r * nfields + j] = Utf8Of(items[r], what.c_str(), r);
+    out.keep.push_back(std::move(seq));
+  }
+  return out;
+}
+
+// AuditOptionsOf: references as (field, path) pairs read from files, and (field, source,
+// [(value, count)]) tables given in memory; field "" for every name field.
+audit::AuditOptions AuditOptionsOf(
+    const std::vector<std::pair<std::string, std::string>>& reference_files,
+    const std::vector<
+        std::tuple<std::string, std::string, std::vector<std::pair<std::string, std::uint64_t>>>>&
+        reference_tables,
+    std::uint64_t sample, long long threads) {
+  audit::AuditOptions options;
+  options.sample = sample;
+  options.threads = ClampToInt(threads);
+  options.cancelled = CheckSignals;
+  for (const auto& [field, path] : reference_files) {
+    options.references.push_back({field, Unwrap(audit::ReadReferenceCsv(path))});
+  }
+  for (const auto& [field, source, values] : reference_tables) {
+    options.references.push_back({field, audit::ReferenceTable{source, values}});
+  }
+  return options;
+}
+
+py::dict AuditResult(absl::StatusOr<audit::AuditReport> report, const encode::Secret& secret,
+                     const LinkageSchema& schema) {
+  const audit::AuditReport r = Unwrap(std::move(report));
+  py::dict out;
+  out["json"] = audit::AuditReportJson(r);
+  py::list rows;
+  for (const audit::AuditTableRow& row : audit::AuditTable(r)) {
+    py::dict d;
+    d["attack"] = row.attack;
+    d["target"] = row.target;
+    d["measure"] = row.measure;
+    d["value"] = row.value;
+    d["verdict"] = row.verdict;
+    rows.append(d);
+  }
+  out["table"] = rows;
+  py::list warnings;
+  for (const std::string& w : schema.warnings) warnings.append(w);
+  for (const std::string& w : secret.warnings()) warnings.append(w);
+  for (const std::string& w : r.warnings) warnings.append(w);
+  out["warnings"] = warnings;
+  return out;
+}
+
+py::dict AuditCsvFile(
+    const std::string& path, const Schema& schema, std::optional<py::bytes> secret,
+    std::optional<std::string> secret_file, const std::string& id_column,
+    const std::vector<std::pair<std::string, std::string>>& reference_files,
+    const std::vector<
+        std::tuple<std::string, std::string, std::vector<std::pair<std::string, std::uint64_t>>>>&
+        reference_tables,
+    std::uint64_t sample, long long threads, bool skip_initial_space, bool allow_weak_secret) {
+  encode::Secret s = MakeSecret(secret, secret_file, allow_weak_secret);
+  const audit::AuditOptions options =
+      AuditOptionsOf(reference_files, reference_tables, sample, threads);
+  audit::CsvAuditOptions csv;
+  csv.id_column = id_column;
+  csv.csv.skip_initial_space = skip_initial_space;
+  absl::StatusOr<audit::AuditReport> report;
+  {
+    py::gil_scoped_release release;
+    report = audit::AuditCsv(path, *schema.schema, s, options, csv);
+  }
+  return AuditResult(std::move(report), s, *schema.schema);
+}
+
+py::dict AuditColumns(
+    py::sequence ids, py::list columns, const Schema& schema, std::optional<py::bytes> secret,
+    std::optional<std::string> secret_file,
+    const std::vector<std::pair<std::string, std::string>>& reference_files,
+    const std::vector<
+        std::tuple<std::string, std::string, std::vector<std::pair<std::string, std::uint64_t>>>>&
+        reference_tables,
+    std::uint64_t sample, long long threads, bool allow_weak_secret, const std::string& source) {
+  const LinkageSchema& s = *schema.schema;
+  encode::Secret secret_value = MakeSecret(secret, secret_file, allow_weak_secret);
+  const audit::AuditOptions options =
+      AuditOptionsOf(reference_files, reference_tables, sample, threads);
+  const RecordViews views = ViewsOf(ids, columns, s);
+  absl::StatusOr<audit::AuditReport> report;
+  {
+    py::gil_scoped_release release;
+    report = audit::RunAudit(views.ids, views.values, s, secret_value, options, source);
+  }
+  return AuditResult(std::move(report), secret_value, s);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1114,6 +1262,14 @@ PYBIND11_MODULE(_core, m) {
             return RevealDict(Unwrap(std::move(report)));
           },
           py::arg("input"), py::arg("kind"), py::arg("output"));
+  m.def("audit_csv", &AuditCsvFile, py::arg("path"), py::arg("schema"), py::arg("secret"),
+        py::arg("secret_file"), py::arg("id_column"), py::arg("reference_files"),
+        py::arg("reference_tables"), py::arg("sample"), py::arg("threads"),
+        py::arg("skip_initial_space"), py::arg("allow_weak_secret"));
+  m.def("audit_columns", &AuditColumns, py::arg("ids"), py::arg("columns"), py::arg("schema"),
+        py::arg("secret"), py::arg("secret_file"), py::arg("reference_files"),
+        py::arg("reference_tables"), py::arg("sample"), py::arg("threads"),
+        py::arg("allow_weak_secret"), py::arg("source"));
   py::class_<LinkResult, std::shared_ptr<LinkResult>>(m, "LinkResult")
       .def("__len__", [](const LinkResult& r) { return r.linkage.pairs.size(); })
       .def_property_readonly(
