@@ -271,9 +271,17 @@ absl::StatusOr<LinkageSchema> ParseSchema(std::string_view json, std::string_vie
 // LoadSchema(path) reads the file and parses it.
 absl::StatusOr<LinkageSchema> LoadSchema(const std::string& path);
 
-// StarterSchemaJson() is the starter schema for UK health and care data (columns nhs_number,
-// given_name, family_name, date_of_birth, sex, postcode), as printed by `bloomlink schema init`.
-std::string StarterSchemaJson();
+// StarterOptions: which starter schema StarterSchemaJson gives.
+struct StarterOptions {
+  // field_filters: a field-level filter on every field (for Fellegi-Sunter), as
+  // `bloomlink schema init --fs` writes.
+  bool field_filters = false;
+};
+
+// StarterSchemaJson(options) is the starter schema for UK health and care data (columns
+// nhs_number, given_name, family_name, date_of_birth, sex, postcode), as printed by `bloomlink
+// schema init` (`--fs`: with field filters), hardened by default (docs/schema.md, Hardening).
+std::string StarterSchemaJson(StarterOptions options = {});
 
 std::string_view FieldKindName(FieldKind kind);
 std::string_view TokenKindName(TokenKind kind);

@@ -10,8 +10,8 @@
 namespace bloomlink::cli {
 namespace {
 
-int RunInit(const std::string& output) {
-  std::string text = StarterSchemaJson();
+int RunInit(const std::string& output, bool field_filters) {
+  std::string text = StarterSchemaJson({.field_filters = field_filters});
   if (output.empty() || output == "-") {
     std::fputs(text.c_str(), stdout);
     return kExitOk;
@@ -21,7 +21,8 @@ int RunInit(const std::string& output) {
   absl::Status s = writer->Write(text);
   if (s.ok()) s = writer->Commit();
   if (!s.ok()) return Fail(s);
-  std::fprintf(stderr, "wrote the starter schema to %s\n", output.c_str());
+  std::fprintf(stderr, "wrote the starter schema%s to %s\n",
+               field_filters ? " (with field-level filters)" : "", output.c_str());
   return kExitOk;
 }
 
@@ -78,8 +79,12 @@ void AddSchemaCommand(CLI::App& app, int& exit_code) {
   auto output = std::make_shared<std::string>();
   CLI::App* init = schema->add_subcommand(
       "init", "Print the starter schema for UK health and care data (see docs/schema.md)");
+  auto fs = std::make_shared<bool>(false);
   init->add_option("--output", *output, "write it to this file instead of standard output");
-  init->callback([output, &exit_code] { exit_code = RunInit(*output); });
+  init->add_flag("--fs", *fs,
+                 "with a field-level filter on every field, for Fellegi-Sunter linkage "
+                 "(docs/security.md says what field filters disclose)");
+  init->callback([output, fs, &exit_code] { exit_code = RunInit(*output, *fs); });
 
   auto path = std::make_shared<std::string>();
   CLI::App* check =

@@ -1,4 +1,5 @@
 """Shared fixtures for the Python test suite (run by scripts/test with /usr/bin/python3)."""
+import json
 import os
 import pathlib
 import subprocess
@@ -58,11 +59,33 @@ def clkhash_vector(name):
 SECRET = "test secret for the bloomlink suite"
 
 
+def unhardened(schema: dict) -> dict:
+    """A schema (as a dict) without its "hardening" section."""
+    return {k: v for k, v in schema.items() if k != "hardening"}
+
+
+def unhardened_starter() -> dict:
+    """The starter schema without its default hardening (see the `starter` fixture)."""
+    import bloomlink
+    return unhardened(bloomlink.Schema.starter().to_dict())
+
+
+def unhardened_copy(path, folder):
+    """A copy of the schema file at `path` without its hardening, written into `folder`."""
+    out = pathlib.Path(folder) / ("unhardened-" + pathlib.Path(path).name)
+    out.write_text(json.dumps(unhardened(json.loads(pathlib.Path(path).read_text())), indent=1))
+    return out
+
+
 @pytest.fixture()
 def starter(tmp_path, cli):
-    """A starter schema, a secret file and a small synthetic pair of extracts in tmp_path."""
+    """A starter schema, a secret file and a small synthetic pair of extracts in tmp_path. The
+    schema is the starter without its default hardening: these tests pin the methods' behaviour
+    (thresholds, warnings) on plain encodings; tests/python/test_hardening.py and bench/hardening
+    cover the hardened defaults."""
     schema = tmp_path / "schema.json"
     cli("schema", "init", "--output", schema)
+    schema.write_text(json.dumps(unhardened(json.loads(schema.read_text())), indent=1))
     secret = tmp_path / "secret.key"
     secret.write_text(SECRET + "\n")
     secret.chmod(0o600)

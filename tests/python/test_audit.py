@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import bloomlink
-from conftest import SECRET
+from conftest import SECRET, unhardened_copy
 
 STARTER_INDEX = (pathlib.Path(__file__).resolve().parents[2] / "examples" / "schemas" /
                  "starter_index.json")
@@ -22,11 +22,14 @@ def extract(tmp_path_factory, cli):
     secret = d / "secret.key"
     secret.write_text(SECRET + "\n")
     secret.chmod(0o600)
-    return {"dir": d, "trust": d / "data" / "trust.csv", "secret": secret}
+    # The attacks are shown working on plain encodings (the example's hardening removed);
+    # test_the_default_hardening_passes checks the example itself.
+    return {"dir": d, "trust": d / "data" / "trust.csv", "secret": secret,
+            "schema": unhardened_copy(STARTER_INDEX, d)}
 
 
-def audit_cli(cli, extract, *extra, expect=0, **kwargs):
-    return cli("audit", "--schema", STARTER_INDEX, "--secret-file", extract["secret"],
+def audit_cli(cli, extract, *extra, expect=0, schema=None, **kwargs):
+    return cli("audit", "--schema", schema or extract["schema"], "--secret-file", extract["secret"],
                "--input", extract["trust"], *extra, expect=expect, **kwargs)
 
 
@@ -82,7 +85,7 @@ def test_python_on_a_dataframe_matches_the_cli(cli, extract):
     audit_cli(cli, extract, "--sample", 1500, "--threads", 1, "--json", out)
     df = pd.read_csv(extract["trust"], dtype=str, keep_default_na=False)
     with pytest.warns(UserWarning, match="synthetic name tables"):
-        report = bloomlink.audit(df, bloomlink.Schema.from_file(STARTER_INDEX), SECRET,
+        report = bloomlink.audit(df, bloomlink.Schema.from_file(extract["schema"]), SECRET,
                                  sample=1500, threads=2)
     assert figures(report.to_dict()) == figures(json.loads(out.read_text()))
     assert report.to_dict()["source"] == "DataFrame"
@@ -93,7 +96,7 @@ def test_python_on_a_dataframe_matches_the_cli(cli, extract):
     assert "AuditReport(3,000 records, sample 1,500" in repr(report)
     # A CSV path gives the same figures as well.
     with pytest.warns(UserWarning):
-        from_path = bloomlink.audit(extract["trust"], STARTER_INDEX, SECRET, sample=1500)
+        from_path = bloomlink.audit(extract["trust"], extract["schema"], SECRET, sample=1500)
     assert figures(from_path.to_dict()) == figures(report.to_dict())
 
 
@@ -116,7 +119,7 @@ def test_references_from_files_frames_and_dicts(cli, extract):
     for reference in ({"family_name": table},
                       {"family_name": {"SMITH": 500, "JONES": 400, "TAYLOR": 300}}):
         with pytest.warns(UserWarning):
-            report = bloomlink.audit(df, STARTER_INDEX, SECRET, sample=800, reference=reference)
+            report = bloomlink.audit(df, extract["schema"], SECRET, sample=800, reference=reference)
         got = [r for r in report.to_dict()["pattern_mining"]["results"]
                if r["field"] == "family_name"]
         assert all(r["reference_values"] == 3 for r in got)
@@ -153,3 +156,15 @@ def test_cli_refuses_a_bad_sample_and_a_missing_secret(cli, extract):
     proc = cli("audit", "--schema", STARTER_INDEX, "--input", extract["trust"], expect=2)
     assert "no secret" in proc.stderr
     audit_cli(cli, extract, "--sample", 0, expect=2)
+
+
+def test_the_default_hardening_passes(cli, extract):
+    """The example schema's hardening (that of `schema init --fs`): the frequency attack finds
+    nothing and pattern mining places no q-gram's positions, where on the plain encodings of the
+    same extract both work (test_cli_prints_the_table_and_writes_the_json)."""
+    out = extract["dir"] / "hardened.json"
+    audit_cli(cli, extract, "--sample", 3000, "--json", out, schema=STARTER_INDEX)
+    report = json.loads(out.read_text())
+    assert report["verdicts"]["frequency"] == "PASS"
+    assert report["verdicts"]["pattern_mining"] == "PASS"
+    assert all(n["one_to_one_share"] <= 0.001 for n in report["pattern_mining"]["names"])

@@ -13,7 +13,7 @@ import pytest
 
 import bloomlink
 from bloomlink import FsModel, InputError, Schema
-from conftest import ROOT, data_file
+from conftest import ROOT, data_file, unhardened_starter
 
 SECRET = "test secret for the Fellegi-Sunter suite"
 FIELDS = ["nhs_number", "given_name", "family_name", "date_of_birth", "sex", "postcode"]
@@ -25,7 +25,7 @@ FEBRL_REGEX = r"^rec-(\d+)-"
 def fs_schema(drop=(), unfiltered=()):
     """The starter schema with a field-level filter on each field; `drop` removes fields,
     `unfiltered` keeps fields in the CLK but without a field filter."""
-    schema = Schema.starter().to_dict()
+    schema = unhardened_starter()
     schema["fields"] = [f for f in schema["fields"] if f["name"] not in drop]
     for field in schema["fields"]:
         if field["name"] not in unfiltered:

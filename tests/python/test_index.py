@@ -14,7 +14,7 @@ import pytest
 
 import bloomlink
 from bloomlink import FileError, InputError, PersonIndex, Schema
-from conftest import SECRET
+from conftest import SECRET, unhardened_starter
 
 OTHER_SECRET = "a different secret that nobody shares"
 NAMES = ["trust", "council", "community"]
@@ -31,7 +31,7 @@ def data():
 @pytest.fixture(scope="module")
 def encoded(data):
     """Each organisation's extract encoded on its own side (same schema, same secret)."""
-    schema = Schema.starter()
+    schema = Schema.from_dict(unhardened_starter())
     return {name: bloomlink.encode(data.sources[name], schema, secret=SECRET) for name in NAMES}
 
 
@@ -188,7 +188,7 @@ def test_a_refresh_counts_its_records_and_keeps_most_ids(encoded, data):
     before = people.crosswalk()
     persons_before = people.persons
     extract, changed, gone, alone = refreshed_council(data, before)
-    refreshed = bloomlink.encode(extract, Schema.starter(), secret=SECRET)
+    refreshed = bloomlink.encode(extract, Schema.from_dict(unhardened_starter()), secret=SECRET)
     update = people.add("council", refreshed, threads=2)
 
     assert (update.generation, update.action, update.sources) == (2, "add", ("council",))
@@ -425,7 +425,7 @@ def test_plot_overlap_draws_the_controlled_counts(index):
 
 
 def test_another_secret_is_refused(index, data, encoded):
-    other = bloomlink.encode(data.sources["council"], Schema.starter(), secret=OTHER_SECRET)
+    other = bloomlink.encode(data.sources["council"], Schema.from_dict(unhardened_starter()), secret=OTHER_SECRET)
     with pytest.raises(InputError, match="encoded with different secrets"):
         PersonIndex.build({"trust": encoded["trust"], "council": other})
     people = PersonIndex.build({"trust": encoded["trust"]}, unique="trust")
@@ -435,7 +435,7 @@ def test_another_secret_is_refused(index, data, encoded):
 
 
 def test_another_schema_is_refused(encoded, data):
-    schema = Schema.starter().to_dict()
+    schema = unhardened_starter()
     schema["fields"][1]["tokens"]["q"] = 3
     other = bloomlink.encode(data.sources["council"], Schema.from_dict(schema), secret=SECRET)
     with pytest.raises(InputError, match="encoded with different schemas"):

@@ -9,6 +9,7 @@ import pytest
 
 import bloomlink
 from bloomlink import Schema
+from conftest import unhardened_starter
 
 SECRET = "test secret for the label-free suite"
 
@@ -16,7 +17,7 @@ SECRET = "test secret for the label-free suite"
 def schema_with_filters(fields=None, per_field=None):
     """The starter schema with a field-level filter on each field; `fields` keeps only those,
     `per_field` overrides every field's CLK bits (to make CLKs fuller)."""
-    schema = Schema.starter().to_dict()
+    schema = unhardened_starter()
     if fields is not None:
         schema["fields"] = [f for f in schema["fields"] if f["name"] in fields]
     for field in schema["fields"]:
@@ -139,7 +140,7 @@ def test_the_default_is_the_same_for_any_thread_count_and_with_the_model_reused(
 
 def test_clk_only_files_are_linked_by_dice():
     ex = bloomlink.synth(600, seed=13)
-    schema = Schema.starter().to_dict()
+    schema = unhardened_starter()
     a, b = encode_pair(ex, schema)
     linkage = bloomlink.link(a, b)
     assert linkage.method == "dice" and linkage.model is None and linkage.floor is not None
@@ -173,7 +174,7 @@ def test_clk_only_no_overlap_claims_no_matches():
     other file is not taken for a match. The mixture fitted to the scores claimed 182 (greedy)
     and 358 (no one-to-one) such pairs on the quality lab's 5,000-record version."""
     ex = bloomlink.synth(1500, seed=8, overlap=0.0)
-    a, b = encode_pair(ex, Schema.starter().to_dict())
+    a, b = encode_pair(ex, unhardened_starter())
     for one_to_one in (None, "none"):
         linkage = bloomlink.link(a, b, one_to_one=one_to_one)
         assert linkage.decision["model"] == "look-alikes", linkage.decision
@@ -194,7 +195,7 @@ def test_clk_only_heavy_corruption_and_missing_fields_reach_the_best_single_thre
     ]
     for keywords in cases:
         ex = bloomlink.synth(1500, **keywords)
-        a, b = encode_pair(ex, Schema.starter().to_dict())
+        a, b = encode_pair(ex, unhardened_starter())
         for one_to_one in (None, "none"):
             linkage = bloomlink.link(a, b, one_to_one=one_to_one)
             m = quality(linkage, ex.truth)

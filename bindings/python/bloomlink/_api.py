@@ -46,9 +46,11 @@ class Schema:
         self._text = text
 
     @classmethod
-    def starter(cls) -> "Schema":
-        """The starter schema for UK health and care data (the one `bloomlink schema init` prints)."""
-        text = _core.Schema.starter_json()
+    def starter(cls, field_filters: bool = False) -> "Schema":
+        """The starter schema for UK health and care data (the one `bloomlink schema init` prints;
+        with ``field_filters=True``, the one `bloomlink schema init --fs` prints: a field-level
+        filter on every field, for Fellegi-Sunter). Both are hardened (docs/schema.md)."""
+        text = _core.Schema.starter_json(field_filters)
         return cls(_core.Schema.from_json(text, "starter schema"), text)
 
     @classmethod

@@ -1127,7 +1127,10 @@ PYBIND11_MODULE(_core, m) {
             return Schema{std::make_shared<const LinkageSchema>(Unwrap(LoadSchema(path)))};
           },
           py::arg("path"))
-      .def_static("starter_json", &StarterSchemaJson)
+      .def_static(
+          "starter_json",
+          [](bool field_filters) { return StarterSchemaJson({.field_filters = field_filters}); },
+          py::arg("field_filters") = false)
       .def_property_readonly("fingerprint",
                              [](const Schema& s) { return HexEncode(s.schema->fingerprint); })
       .def_property_readonly(

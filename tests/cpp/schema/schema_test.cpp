@@ -243,12 +243,26 @@ TEST(BloomlinkSchemaTest, StarterSchemaParsesWithTheSixFields) {
     EXPECT_EQ(f.bits.per_field, want[j].per_field);
     EXPECT_EQ(f.bits.count, want[j].bits);
   }
-  // The starter schema spells out the type defaults, so it means the same as the bare types.
+  // The starter schema spells out the type defaults, so it means the same as the bare types
+  // (with its hardening: keyed diffusion of the CLK).
+  EXPECT_EQ(s->hardening.clk.diffusion_taps, 2);
+  EXPECT_EQ(s->hardening.clk.blip, 0);
   LinkageSchema bare = ParseOk(R"({"bloomlink_schema": 1, "fields": [
       {"name": "nhs_number", "type": "nhs_number"}, {"name": "given_name", "type": "name"},
       {"name": "family_name", "type": "name"}, {"name": "date_of_birth", "type": "date"},
-      {"name": "sex", "type": "sex"}, {"name": "postcode", "type": "postcode"}]})");
+      {"name": "sex", "type": "sex"}, {"name": "postcode", "type": "postcode"}],
+      "hardening": {"clk": {"diffusion_taps": 2}}})");
   EXPECT_EQ(Hex(bare.fingerprint), Hex(s->fingerprint));
+}
+
+TEST(BloomlinkSchemaTest, StarterSchemaWithFieldFiltersHardensThemToo) {
+  auto s = ParseSchema(StarterSchemaJson({.field_filters = true}), "starter --fs");
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_EQ(s->fields.size(), 6u);
+  for (const FieldSpec& f : s->fields) EXPECT_GT(f.field_filter.bits, 0u) << f.name;
+  EXPECT_EQ(s->hardening.clk.diffusion_taps, 2);
+  EXPECT_EQ(s->hardening.field_filters.diffusion_taps, 2);
+  EXPECT_EQ(s->hardening.field_filters.blip, 0.02);
 }
 
 TEST(BloomlinkSchemaTest, LoadSchemaReadsAFileAndNamesIt) {
