@@ -145,7 +145,7 @@ GraphProxyResult GraphProxy(const BitMatrix& clks, std::span<const std::uint32_t
       const std::size_t i = pick(n);
       for (std::size_t f = 0; f < value_fields.size() && !pair; ++f) {
         const std::size_t j = value_fields[(k + f) % value_fields.size()];
-        const auto [begin, end] = group[j][i];
+        const std::uint32_t begin = group[j][i].first, end = group[j][i].second;
         if (end - begin < 2) continue;
         const auto other = [&] {
           std::size_t m;
