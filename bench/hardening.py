@@ -63,16 +63,15 @@ HARDENINGS = {
     "XOR-fold (1)": lambda s: both(xor_folds=1),
     "balance": lambda s: both(balance=True),
     "BLIP 0.02": lambda s: both(blip=0.02),
-    "BLIP 0.05": lambda s: both(blip=0.05),
     "Rule 90": lambda s: both(rule90=True),
     "diffusion (3 taps)": lambda s: both(diffusion_taps=3),
     "salt + BLIP 0.02 on field filters":
         lambda s: {"salt": salt_names(s), "field_filters": {"blip": 0.02}},
-    "salt + BLIP 0.02": lambda s: {"salt": salt_names(s), **both(blip=0.02)},
     "diffusion (3 taps) + BLIP 0.02 on field filters":
         lambda s: {"clk": {"diffusion_taps": 3},
                    "field_filters": {"diffusion_taps": 3, "blip": 0.02}},
-    "diffusion (2 taps) + BLIP 0.02 on field filters":
+    # The default of the starter schemas (schema init, schema init --fs).
+    "diffusion (2 taps) + BLIP 0.02 on field filters (default)":
         lambda s: {"clk": {"diffusion_taps": 2},
                    "field_filters": {"diffusion_taps": 2, "blip": 0.02}},
 }
@@ -82,6 +81,7 @@ QUALITY_SETS = ["FEBRL4", "synth realistic", "synth heavy corruption", "multipar
 
 def hardened(schema: dict, name: str) -> dict:
     out = copy.deepcopy(schema)
+    out.pop("hardening", None)
     section = HARDENINGS[name](schema)
     if section:
         section = {k: v for k, v in section.items() if v}
@@ -118,6 +118,7 @@ def run(command, env=None, **kwargs):
 def audit(work: str, name: str) -> dict:
     """bloomlink audit and bloomlink encode of the synthetic trust extract."""
     base = lab.load_schema(os.path.join(ROOT, "examples", "schemas", "starter_index.json"))
+    base.pop("hardening", None)  # the option's hardening replaces the example's default
     schema_path = os.path.join(work, "schema.json")
     with open(schema_path, "w", encoding="utf-8") as f:
         json.dump(hardened(base, name), f)
