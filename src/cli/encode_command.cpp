@@ -33,16 +33,6 @@ struct EncodeArgs {
   bool quiet = false;
 };
 
-absl::StatusOr<encode::Secret> LoadSecret(const EncodeArgs& args) {
-  encode::SecretOptions options{.allow_weak = args.allow_weak_secret};
-  if (!args.secret_file.empty()) return encode::Secret::FromFile(args.secret_file, options);
-  if (std::getenv("BLOOMLINK_SECRET") != nullptr) {
-    return encode::Secret::FromEnvironment("BLOOMLINK_SECRET", options);
-  }
-  return absl::InvalidArgumentError(
-      "no secret: give --secret-file FILE or set the BLOOMLINK_SECRET environment variable");
-}
-
 void PrintSummary(const EncodeArgs& args, const LinkageSchema& schema,
                   const encode::EncodeReport& report, const EncodedDataset& data,
                   io::EncodingFormat format, int threads, double seconds) {
@@ -138,7 +128,7 @@ int RunEncode(const EncodeArgs& args) {
   if (auto probe = io::AtomicFileWriter::Create(args.output); !probe.ok()) {
     return Fail(probe.status());
   }
-  auto secret = LoadSecret(args);
+  auto secret = ReadSecret(args.secret_file, args.allow_weak_secret);
   if (!secret.ok()) return Fail(secret.status());
   for (const std::string& w : secret->warnings()) Warn(w);
 

@@ -27,17 +27,6 @@ struct RevealArgs {
   bool quiet = false;
 };
 
-// RevealSecret: as encode reads it (--secret-file, else BLOOMLINK_SECRET).
-absl::StatusOr<encode::Secret> RevealSecret(const RevealArgs& args) {
-  encode::SecretOptions options{.allow_weak = args.allow_weak_secret};
-  if (!args.secret_file.empty()) return encode::Secret::FromFile(args.secret_file, options);
-  if (std::getenv("BLOOMLINK_SECRET") != nullptr) {
-    return encode::Secret::FromEnvironment("BLOOMLINK_SECRET", options);
-  }
-  return absl::InvalidArgumentError(
-      "no secret: give --secret-file FILE or set the BLOOMLINK_SECRET environment variable");
-}
-
 int RunReveal(const RevealArgs& args) {
   const double start = NowSeconds();
   if (args.pairs.empty() == args.crosswalk.empty()) {
@@ -54,7 +43,7 @@ int RunReveal(const RevealArgs& args) {
   if (auto probe = io::AtomicFileWriter::Create(args.output); !probe.ok()) {
     return Fail(probe.status());
   }
-  auto secret = RevealSecret(args);
+  auto secret = ReadSecret(args.secret_file, args.allow_weak_secret);
   if (!secret.ok()) return Fail(secret.status());
   for (const std::string& w : secret->warnings()) Warn(w);
   auto keys = encode::IdKeys::Create(*schema, *secret);

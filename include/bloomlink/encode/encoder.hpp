@@ -8,7 +8,7 @@
 //
 //   absl::StatusOr<encode::Encoder> encoder = encode::Encoder::Create(schema, secret);
 //   if (!encoder.ok()) return encoder.status();
-//   BitMatrix clks(rows, schema.filter_bits);
+//   BitMatrix clks(rows, schema.encoded_bits());
 //   encode::EncodeStats stats;
 //   absl::Status done = encoder->EncodeBatch(values, rows, clks, 0, stats);  // rows x fields
 #pragma once
@@ -73,7 +73,9 @@ class Encoder {
   // EncodeBatch(values, rows, out, first_row, stats, nonempty): `values` holds rows x
   // schema().fields.size() raw values, row-major (values of ignored fields are not read). Record
   // r's CLK is written to out row first_row + r, which must exist and be zero; out.bits() must
-  // equal schema().filter_bits. Popcounts of those rows are updated. nonempty[r], when given,
+  // equal schema().encoded_bits() (filter_bits, doubled by balancing; a field-level filter's
+  // matrix schema().field_filter_encoded_bits(field)). The schema's hardening is applied.
+  // Popcounts of those rows are updated. nonempty[r], when given,
   // says whether record r had at least one token. Counts are added to `stats`.
   // field_filters, when not empty, holds one matrix per field with a field-level filter (in the
   // order of field_filter_fields()); record r's filters go to their row first_row + r.
