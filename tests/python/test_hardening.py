@@ -7,7 +7,7 @@ import bloomlink
 import numpy as np
 import pytest
 
-from conftest import SECRET
+from conftest import ROOT, SECRET
 
 HARDENING = {
     "salt": [{"fields": ["given_name", "family_name"], "with": ["year(date_of_birth)"]}],
@@ -89,3 +89,17 @@ def test_bad_hardening_is_refused_with_its_path(cli, hardened):
     bad.write_text(json.dumps(schema))
     r = cli("schema", "check", bad, expect=None)
     assert r.returncode != 0 and "hardening.clk.blip" in r.stderr
+
+
+def test_schema_init_fs_is_the_hardened_starter_with_field_filters(cli):
+    fs = json.loads(cli("schema", "init", "--fs").stdout)
+    assert bloomlink.Schema.starter(field_filters=True).to_dict() == fs
+    plain = bloomlink.Schema.starter().to_dict()
+    assert [f["name"] for f in fs["fields"]] == [f["name"] for f in plain["fields"]]
+    assert all("field_filter" in f for f in fs["fields"])
+    assert fs["hardening"] == {"clk": {"diffusion_taps": 2},
+                               "field_filters": {"diffusion_taps": 2, "blip": 0.02}}
+    assert plain["hardening"] == {"clk": {"diffusion_taps": 2}}
+    # The person index's example schema: these fields and hardening, plus blocking rules.
+    example = json.loads((ROOT / "examples" / "schemas" / "starter_index.json").read_text())
+    assert example["fields"] == fs["fields"] and example["hardening"] == fs["hardening"]
