@@ -9,10 +9,10 @@ applies to every set's schema), it prints one markdown row:
   quality   label-free F1 (bloomlink.link's defaults, no labels) on FEBRL4, the synthetic
             extracts (the quality lab's "synth realistic" and "synth heavy corruption") and the
             ten multiparty5 pairs, each set's schema (the quality lab's, CLK + field filters)
-            with the option added; the loss against the unhardened row.
+            with the option as its hardening; the loss against the unhardened row.
   audit     `bloomlink audit` (the data holder's self-attack) of --records synthetic trust
-            records (bloomlink synth, seed 14) encoded with examples/schemas/starter_index.json
-            plus the option: pattern-mining re-identification (given or family name, one-to-one),
+            records (bloomlink synth, seed 14) encoded with examples/schemas/starter_index.json,
+            its own hardening replaced by the option: pattern-mining re-identification (given or family name, one-to-one),
             the q-gram position precision, frequency-attack re-identification (worst field),
             the graph proxy's R², and the audit's wall time.
   speed     `bloomlink encode` of the same records (records per second, 2 threads).
