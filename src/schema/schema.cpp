@@ -280,6 +280,28 @@ absl::StatusOr<BlockingPart> ParseBlockingPart(std::string_view text, const Link
   return part;
 }
 
+// ParseBlockingParts(object, key, example, schema, source): an array of 1..kMaxBlockingParts
+// parts (ParseBlockingPart), as blocking rules' "on" and salts' "with" give them.
+absl::StatusOr<std::vector<BlockingPart>> ParseBlockingParts(const JsonObject& object,
+                                                             std::string_view key,
+                                                             std::string_view example,
+                                                             const LinkageSchema& schema,
+                                                             std::string_view source) {
+  BLOOMLINK_ASSIGN_OR_RETURN(std::vector<std::string> texts, object.StringArray(key));
+  if (texts.empty() || texts.size() > kMaxBlockingParts) {
+    return object.Error(key,
+                        StrCat("an array of 1..", kMaxBlockingParts, " parts such as ", example));
+  }
+  std::vector<BlockingPart> parts;
+  for (std::size_t k = 0; k < texts.size(); ++k) {
+    BLOOMLINK_ASSIGN_OR_RETURN(
+        BlockingPart part,
+        ParseBlockingPart(texts[k], schema, StrCat(source, ": ", object.PathOf(key), "[", k, "]")));
+    parts.push_back(part);
+  }
+  return parts;
+}
+
 // ParseBlocking: the schema's "blocking" rules, once its fields are known.
 absl::Status ParseBlocking(const JsonObject& top, std::string_view source, LinkageSchema& schema) {
   const Json* rules = top.Find("blocking");
@@ -300,17 +322,9 @@ absl::Status ParseBlocking(const JsonObject& top, std::string_view source, Linka
     if (!names.insert(rule.name).second) {
       return r.Error("name", "a name not used by another blocking rule");
     }
-    BLOOMLINK_ASSIGN_OR_RETURN(std::vector<std::string> on, r.StringArray("on"));
-    if (on.empty() || on.size() > kMaxBlockingParts) {
-      return r.Error("on", StrCat("an array of 1..", kMaxBlockingParts,
-                                  " parts such as \"family_name\" or \"soundex(family_name)\""));
-    }
-    for (std::size_t k = 0; k < on.size(); ++k) {
-      BLOOMLINK_ASSIGN_OR_RETURN(
-          BlockingPart part,
-          ParseBlockingPart(on[k], schema, StrCat(source, ": ", r.PathOf("on"), "[", k, "]")));
-      rule.parts.push_back(part);
-    }
+    BLOOMLINK_ASSIGN_OR_RETURN(
+        rule.parts,
+        ParseBlockingParts(r, "on", "\"family_name\" or \"soundex(family_name)\"", schema, source));
     schema.blocking.push_back(std::move(rule));
   }
   return absl::OkStatus();
@@ -374,18 +388,8 @@ absl::Status ParseHardening(const JsonObject& top, std::string_view source, Link
           JsonObject::Open((*salts)[i], StrCat(h->PathOf("salt"), "[", i, "]"), source));
       BLOOMLINK_RETURN_IF_ERROR(e.Only({"fields", "with", "description"}));
       SaltSpec salt;
-      BLOOMLINK_ASSIGN_OR_RETURN(std::vector<std::string> with, e.StringArray("with"));
-      if (with.empty() || with.size() > kMaxBlockingParts) {
-        return e.Error("with", StrCat("an array of 1..", kMaxBlockingParts,
-                                      " parts such as \"year(date_of_birth)\""));
-      }
-      for (std::size_t k = 0; k < with.size(); ++k) {
-        BLOOMLINK_ASSIGN_OR_RETURN(
-            BlockingPart part,
-            ParseBlockingPart(with[k], schema,
-                              StrCat(source, ": ", e.PathOf("with"), "[", k, "]")));
-        salt.with.push_back(part);
-      }
+      BLOOMLINK_ASSIGN_OR_RETURN(
+          salt.with, ParseBlockingParts(e, "with", "\"year(date_of_birth)\"", schema, source));
       BLOOMLINK_ASSIGN_OR_RETURN(std::vector<std::string> fields, e.StringArray("fields"));
       if (fields.empty()) return e.Error("fields", "an array of field names");
       for (const std::string& name : fields) {

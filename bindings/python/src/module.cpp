@@ -316,36 +316,37 @@ std::string_view Utf8Of(PyObject* item, const char* what, std::size_t record) {
                     "keep_default_na=False), or convert with .astype(str)"));
 }
 
-py::tuple EncodeColumns(py::sequence ids, py::list columns, const Schema& schema,
-                        std::optional<py::bytes> secret, std::optional<std::string> secret_file,
-                        long long threads, bool allow_weak_secret, const std::string& source,
-                        double decoys, bool pseudonymous_ids) {
-  const LinkageSchema& s = *schema.schema;
+// RecordViews: views of the ids and of every field's values of records given as Python
+// sequences (one per field; None for ignored fields), as EncodeColumns takes them. The views
+// point into the Python strings, which `keep` holds.
+struct RecordViews {
+  std::vector<std::string_view> ids, values;
+  std::vector<py::object> keep;
+};
+
+RecordViews ViewsOf(py::sequence ids, py::list columns, const LinkageSchema& s) {
   if (columns.size() != s.fields.size()) {
     RaiseInput(
         StrCat("columns: ", columns.size(), " columns for ", s.fields.size(), " schema fields"));
   }
-  encode::Secret secret_value = MakeSecret(secret, secret_file, allow_weak_secret);
-  auto encoder = Unwrap(encode::Encoder::Create(s, secret_value, {.threads = ClampToInt(threads)}));
-  const std::optional<encode::IdKeys> keys = IdKeysFor(s, secret_value, decoys, pseudonymous_ids);
-  // Views into the Python strings; the fast sequences hold references until encoding is done.
+  RecordViews out;
   py::object id_seq =
       py::reinterpret_steal<py::object>(PySequence_Fast(ids.ptr(), "ids must be a sequence"));
   if (!id_seq) throw py::error_already_set();
   const auto rows = static_cast<std::size_t>(PySequence_Fast_GET_SIZE(id_seq.ptr()));
   PyObject** id_items = PySequence_Fast_ITEMS(id_seq.ptr());
-  std::vector<std::string_view> id_views(rows);
+  out.ids.resize(rows);
   for (std::size_t r = 0; r < rows; ++r) {
     PyObject* item = id_items[r];
     if (!PyUnicode_Check(item)) {
       RaiseInput(StrCat("ids, record ", r + 1, ": expected a str id, got ", Py_TYPE(item)->tp_name,
                         "; convert the id column with .astype(str)"));
     }
-    id_views[r] = Utf8Of(item, "ids", r);
+    out.ids[r] = Utf8Of(item, "ids", r);
   }
+  out.keep.push_back(std::move(id_seq));
   const std::size_t nfields = s.fields.size();
-  std::vector<std::string_view> values(rows * nfields);
-  std::vector<py::object> keep;
+  out.values.resize(rows * nfields);
   for (std::size_t j = 0; j < nfields; ++j) {
     py::object column = columns[j];
     if (column.is_none()) {
@@ -363,15 +364,27 @@ py::tuple EncodeColumns(py::sequence ids, py::list columns, const Schema& schema
     PyObject** items = PySequence_Fast_ITEMS(seq.ptr());
     const std::string what = StrCat("column ", s.fields[j].column);
     for (std::size_t r = 0; r < rows; ++r)
-      values[r * nfields + j] = Utf8Of(items[r], what.c_str(), r);
-    keep.push_back(std::move(seq));
+      out.values[r * nfields + j] = Utf8Of(items[r], what.c_str(), r);
+    out.keep.push_back(std::move(seq));
   }
+  return out;
+}
+
+py::tuple EncodeColumns(py::sequence ids, py::list columns, const Schema& schema,
+                        std::optional<py::bytes> secret, std::optional<std::string> secret_file,
+                        long long threads, bool allow_weak_secret, const std::string& source,
+                        double decoys, bool pseudonymous_ids) {
+  const LinkageSchema& s = *schema.schema;
+  const RecordViews views = ViewsOf(ids, columns, s);
+  encode::Secret secret_value = MakeSecret(secret, secret_file, allow_weak_secret);
+  auto encoder = Unwrap(encode::Encoder::Create(s, secret_value, {.threads = ClampToInt(threads)}));
+  const std::optional<encode::IdKeys> keys = IdKeysFor(s, secret_value, decoys, pseudonymous_ids);
   encode::EncodeReport report;
   absl::StatusOr<EncodedDataset> data;
   {
     py::gil_scoped_release release;
     data = encode::EncodeRecords(
-        id_views, values, encoder, source, &report, CheckSignals,
+        views.ids, views.values, encoder, source, &report, CheckSignals,
         {.keys = keys ? &*keys : nullptr, .decoys = decoys, .pseudonymous_ids = pseudonymous_ids});
   }
   return Finish(Unwrap(std::move(data)), report, secret_value, s);
@@ -433,60 +446,6 @@ py::tuple RevealColumns(const Revealer& self, const std::vector<std::vector<std:
 
 // ---------------------------------------------------------------------------------------------
 // Audit
-
-// RecordViews: views of the ids and of every field's values of records given as Python
-// sequences (one per field; None for ignored fields), as EncodeColumns takes them. The views
-// point into the Python strings, which `keep` holds.
-struct RecordViews {
-  std::vector<std::string_view> ids, values;
-  std::vector<py::object> keep;
-};
-
-RecordViews ViewsOf(py::sequence ids, py::list columns, const LinkageSchema& s) {
-  if (columns.size() != s.fields.size()) {
-    RaiseInput(
-        StrCat("columns: ", columns.size(), " columns for ", s.fields.size(), " schema fields"));
-  }
-  RecordViews out;
-  py::object id_seq =
-      py::reinterpret_steal<py::object>(PySequence_Fast(ids.ptr(), "ids must be a sequence"));
-  if (!id_seq) throw py::error_already_set();
-  const auto rows = static_cast<std::size_t>(PySequence_Fast_GET_SIZE(id_seq.ptr()));
-  PyObject** id_items = PySequence_Fast_ITEMS(id_seq.ptr());
-  out.ids.resize(rows);
-  for (std::size_t r = 0; r < rows; ++r) {
-    PyObject* item = id_items[r];
-    if (!PyUnicode_Check(item)) {
-      RaiseInput(StrCat("ids, record ", r + 1, ": expected a str id, got ", Py_TYPE(item)->tp_name,
-                        "; convert the id column with .astype(str)"));
-    }
-    out.ids[r] = Utf8Of(item, "ids", r);
-  }
-  out.keep.push_back(std::move(id_seq));
-  const std::size_t nfields = s.fields.size();
-  out.values.resize(rows * nfields);
-  for (std::size_t j = 0; j < nfields; ++j) {
-    py::object column = columns[j];
-    if (column.is_none()) {
-      if (!s.fields[j].ignored)
-        RaiseInput(StrCat("columns: no values for field ", s.fields[j].name));
-      continue;
-    }
-    py::object seq = py::reinterpret_steal<py::object>(
-        PySequence_Fast(column.ptr(), "a column must be a sequence"));
-    if (!seq) throw py::error_already_set();
-    if (static_cast<std::size_t>(PySequence_Fast_GET_SIZE(seq.ptr())) != rows) {
-      RaiseInput(StrCat("column ", s.fields[j].column, ": ", PySequence_Fast_GET_SIZE(seq.ptr()),
-                        " values for ", rows, " ids"));
-    }
-    PyObject** items = PySequence_Fast_ITEMS(seq.ptr());
-    const std::string what = StrCat("column ", s.fields[j].column);
-    for (std::size_t r = 0; r < rows; ++r)
-      out.values[r * nfields + j] = Utf8Of(items[r], what.c_str(), r);
-    out.keep.push_back(std::move(seq));
-  }
-  return out;
-}
 
 // AuditOptionsOf: references as (field, path) pairs read from files, and (field, source,
 // [(value, count)]) tables given in memory; field "" for every name field.
