@@ -235,6 +235,16 @@ def _secret_bytes(secret: Union[bytes, str, None]) -> Optional[bytes]:
     raise TypeError("secret must be bytes or str")
 
 
+def _holder_args(schema, secret, secret_file, id_column, threads):
+    """The arguments every data holder's call (encode, audit) checks alike: the schema, the
+    secret's bytes, the secret file's path and the thread count. Exact types for the core: a
+    pybind11 TypeError would quote every argument, the secret and the identifiers included."""
+    if not isinstance(id_column, str):
+        raise TypeError(f"id_column must be a str, got {type(id_column).__name__}")
+    secret_path = os.fspath(secret_file) if secret_file is not None else None
+    return _schema(schema), _secret_bytes(secret), secret_path, _bounded_int(threads)
+
+
 def encode(data: Any, schema: Union[Schema, PathLike, Mapping[str, Any]], *,
            secret: Union[bytes, str, None] = None, secret_file: Optional[PathLike] = None,
            id_column: str = "id", threads: int = 0, allow_weak_secret: bool = False,
@@ -269,14 +279,8 @@ def encode(data: Any, schema: Union[Schema, PathLike, Mapping[str, Any]], *,
         InputError (a ValueError) for bad input, naming the record and field; FileError (an
         OSError) for files that cannot be read.
     """
-    schema = _schema(schema)
-    secret_b = _secret_bytes(secret)
-    secret_path = os.fspath(secret_file) if secret_file is not None else None
-    # Exact types for the core: a pybind11 TypeError would quote every argument, the secret and
-    # the identifiers included.
-    if not isinstance(id_column, str):
-        raise TypeError(f"id_column must be a str, got {type(id_column).__name__}")
-    threads = _bounded_int(threads)
+    schema, secret_b, secret_path, threads = _holder_args(schema, secret, secret_file, id_column,
+                                                          threads)
     allow_weak_secret, skip_initial_space = bool(allow_weak_secret), bool(skip_initial_space)
     decoys, pseudonymous_ids = _fraction(decoys, "decoys"), bool(pseudonymous_ids)
     if isinstance(data, (str, os.PathLike)):
@@ -478,15 +482,11 @@ def audit(data: Any, schema: Union[Schema, PathLike, Mapping[str, Any]],
         InputError (a ValueError) for bad input, naming the file or record; FileError (an
         OSError) for files that cannot be read.
     """
-    schema = _schema(schema)
-    secret_b = _secret_bytes(secret)
-    secret_path = os.fspath(secret_file) if secret_file is not None else None
-    if not isinstance(id_column, str):
-        raise TypeError(f"id_column must be a str, got {type(id_column).__name__}")
+    schema, secret_b, secret_path, threads = _holder_args(schema, secret, secret_file, id_column,
+                                                          threads)
     sample = _bounded_int(sample)
     if sample < 1:
         raise _core.InputError(f"sample: expected at least 1 record, got {sample}")
-    threads = _bounded_int(threads)
     allow_weak_secret, skip_initial_space = bool(allow_weak_secret), bool(skip_initial_space)
     files, tables = _references(reference)
     if isinstance(data, (str, os.PathLike)):
